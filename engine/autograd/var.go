@@ -1,0 +1,169 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/tensor"
+)
+
+// Var is a tensor in the computational graph.
+type Var struct {
+	Value *tensor.Tensor
+	// Grad is the gradient of the loss with respect to Value, filled by
+	// Backward for Vars that require a gradient.
+	Grad *tensor.Tensor
+	// Name labels parameters and hooked activations.
+	Name string
+
+	requiresGrad bool
+	inputs       []*Var
+	backward     func(g *tensor.Tensor)
+	hooks        []func(g *tensor.Tensor) *tensor.Tensor
+	retain       bool
+}
+
+// Param wraps a tensor as a leaf that requires a gradient (a weight, or an
+// input image whose gradient is wanted).
+func Param(t *tensor.Tensor, name string) *Var {
+	return &Var{Value: t, Name: name, requiresGrad: true}
+}
+
+// Const wraps a tensor as a leaf without gradient (data, labels).
+func Const(t *tensor.Tensor) *Var { return &Var{Value: t} }
+
+// RequiresGrad reports whether a gradient flows to this Var.
+func (v *Var) RequiresGrad() bool { return v.requiresGrad }
+
+// SetRequiresGrad turns a leaf's gradient on or off (freezing layers).
+func (v *Var) SetRequiresGrad(on bool) { v.requiresGrad = on }
+
+// Shape is the value's shape.
+func (v *Var) Shape() []int { return v.Value.Shape }
+
+// B is the value's backend.
+func (v *Var) B() backend.Backend { return v.Value.B }
+
+// Detach returns a Var with the same value and no history.
+func (v *Var) Detach() *Var { return &Var{Value: v.Value, Name: v.Name} }
+
+// Item reads a one-element value.
+func (v *Var) Item() float32 { return v.Value.Item() }
+
+// OnGrad registers a hook called with this Var's gradient once it is
+// complete, before it flows further back; a non-nil return replaces it.
+func (v *Var) OnGrad(h func(g *tensor.Tensor) *tensor.Tensor) {
+	v.hooks = append(v.hooks, h)
+	v.retain = true
+}
+
+// RetainGrad keeps an intermediate Var's gradient in Grad after Backward
+// (leaves always keep theirs).
+func (v *Var) RetainGrad() { v.retain = true }
+
+// ZeroGrad drops the gradient.
+func (v *Var) ZeroGrad() { v.Grad = nil }
+
+// newOp makes the output Var of an operation. backward is kept only when an
+// input requires a gradient.
+func newOp(out *tensor.Tensor, backward func(g *tensor.Tensor), inputs ...*Var) *Var {
+	v := &Var{Value: out}
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			v.requiresGrad = true
+			break
+		}
+	}
+	if v.requiresGrad {
+		v.inputs = inputs
+		v.backward = backward
+	}
+	return v
+}
+
+// accumulate adds g to v's gradient. When owned, g is not used elsewhere and
+// may be kept without copying.
+func accumulate(v *Var, g *tensor.Tensor, owned bool) {
+	if v == nil || !v.requiresGrad {
+		return
+	}
+	if !tensor.SameShape(v.Value.Shape, g.Shape) {
+		if tensor.Numel(v.Value.Shape) != g.Len() {
+			panic(fmt.Sprintf("autograd: gradient %v for value %v", g.Shape, v.Value.Shape))
+		}
+		g = g.Reshape(v.Value.Shape...)
+	}
+	if v.Grad == nil {
+		if owned {
+			v.Grad = g
+		} else {
+			v.Grad = g.Clone()
+		}
+		return
+	}
+	v.Grad.B.Axpy(v.Grad.Buf, 1, g.Buf)
+}
+
+// Backward computes the gradients of the scalar v with respect to every Var
+// that requires one and that v depends on. Intermediate gradients are freed
+// as soon as they have been used, unless retained.
+func (v *Var) Backward() {
+	if v.Value.Len() != 1 {
+		panic(fmt.Sprintf("autograd: Backward on non-scalar of shape %v; use BackwardWith", v.Shape()))
+	}
+	v.BackwardWith(tensor.Full(v.Value.B, 1, v.Value.Shape...))
+}
+
+// BackwardWith starts backpropagation from v with the given output gradient.
+func (v *Var) BackwardWith(g *tensor.Tensor) {
+	if !v.requiresGrad {
+		return
+	}
+	order := topo(v)
+	accumulate(v, g, false)
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.Grad == nil {
+			continue
+		}
+		for _, h := range n.hooks {
+			if r := h(n.Grad); r != nil {
+				n.Grad = r
+			}
+		}
+		if n.backward != nil {
+			n.backward(n.Grad)
+			if !n.retain {
+				n.Grad = nil
+			}
+		}
+	}
+}
+
+func topo(root *Var) []*Var {
+	var order []*Var
+	seen := map[*Var]bool{}
+	// Iterative DFS: ResNet-152 graphs are deep enough to make recursion
+	// expensive.
+	type frame struct {
+		v *Var
+		i int
+	}
+	stack := []frame{{root, 0}}
+	seen[root] = true
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if top.i < len(top.v.inputs) {
+			in := top.v.inputs[top.i]
+			top.i++
+			if in != nil && in.requiresGrad && !seen[in] {
+				seen[in] = true
+				stack = append(stack, frame{in, 0})
+			}
+			continue
+		}
+		order = append(order, top.v)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}

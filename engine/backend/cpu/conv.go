@@ -1,0 +1,243 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/internal/parallel"
+)
+
+// Im2Col implements backend.Backend: col[(c*KH+kh)*KW+kw, (n*OH+oh)*OW+ow] =
+// x[n, c, oh*SH-PH+kh*DH, ow*SW-PW+kw*DW] (0 outside the image).
+func (*CPU) Im2Col(col, x backend.Buffer, g backend.ConvGeom) {
+	cs, xs := d(col), d(x)
+	rows := g.ColRows()
+	plane := g.OH * g.OW
+	cols := g.N * plane
+	parallel.For(rows, cols, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			kw := r % g.KW
+			kh := (r / g.KW) % g.KH
+			c := r / (g.KW * g.KH)
+			dst := cs[r*cols : (r+1)*cols]
+			for n := 0; n < g.N; n++ {
+				src := xs[(n*g.C+c)*g.H*g.W : (n*g.C+c+1)*g.H*g.W]
+				out := dst[n*plane : (n+1)*plane]
+				for oh := 0; oh < g.OH; oh++ {
+					ih := oh*g.SH - g.PH + kh*g.DH
+					row := out[oh*g.OW : (oh+1)*g.OW]
+					if ih < 0 || ih >= g.H {
+						clear(row)
+						continue
+					}
+					srow := src[ih*g.W : (ih+1)*g.W]
+					iw0 := -g.PW + kw*g.DW
+					if g.SW == 1 && iw0 >= 0 && iw0+g.OW <= g.W {
+						copy(row, srow[iw0:iw0+g.OW])
+						continue
+					}
+					for ow := range row {
+						iw := ow*g.SW + iw0
+						if iw >= 0 && iw < g.W {
+							row[ow] = srow[iw]
+						} else {
+							row[ow] = 0
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// Col2Im implements backend.Backend. Each goroutine owns whole input
+// channels, so the accumulation needs no locks.
+func (*CPU) Col2Im(dx, col backend.Buffer, g backend.ConvGeom) {
+	xs, cs := d(dx), d(col)
+	plane := g.OH * g.OW
+	cols := g.N * plane
+	kk := g.KH * g.KW
+	parallel.For(g.C, kk*cols, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			for n := 0; n < g.N; n++ {
+				clear(xs[(n*g.C+c)*g.H*g.W : (n*g.C+c+1)*g.H*g.W])
+			}
+			for k := 0; k < kk; k++ {
+				kh, kw := k/g.KW, k%g.KW
+				src := cs[(c*kk+k)*cols : (c*kk+k+1)*cols]
+				for n := 0; n < g.N; n++ {
+					dst := xs[(n*g.C+c)*g.H*g.W : (n*g.C+c+1)*g.H*g.W]
+					in := src[n*plane : (n+1)*plane]
+					for oh := 0; oh < g.OH; oh++ {
+						ih := oh*g.SH - g.PH + kh*g.DH
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						drow := dst[ih*g.W : (ih+1)*g.W]
+						row := in[oh*g.OW : (oh+1)*g.OW]
+						iw0 := -g.PW + kw*g.DW
+						if g.SW == 1 && iw0 >= 0 && iw0+g.OW <= g.W {
+							dd := drow[iw0 : iw0+g.OW]
+							for i, v := range row {
+								dd[i] += v
+							}
+							continue
+						}
+						for ow, v := range row {
+							iw := ow*g.SW + iw0
+							if iw >= 0 && iw < g.W {
+								drow[iw] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// MaxPool implements backend.Backend. idx holds the index of the maximum
+// within its H×W plane; ties go to the first in row-major order, as in
+// PyTorch.
+func (*CPU) MaxPool(dst, idx, x backend.Buffer, g backend.PoolGeom) {
+	ys, is, xs := d(dst), d(idx), d(x)
+	inP, outP := g.H*g.W, g.OH*g.OW
+	parallel.For(g.N*g.C, outP*g.KH*g.KW, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			src := xs[p*inP : (p+1)*inP]
+			out := ys[p*outP : (p+1)*outP]
+			ix := is[p*outP : (p+1)*outP]
+			if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PH == 0 && g.PW == 0 {
+				maxPool2x2(out, ix, src, g)
+				continue
+			}
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					best := float32(math.Inf(-1))
+					bi := -1
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH - g.PH + kh
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW - g.PW + kw
+							if iw < 0 || iw >= g.W {
+								continue
+							}
+							v := src[ih*g.W+iw]
+							if bi < 0 || v > best || v != v {
+								best, bi = v, ih*g.W+iw
+							}
+						}
+					}
+					out[oh*g.OW+ow] = best
+					ix[oh*g.OW+ow] = float32(bi)
+				}
+			}
+		}
+	})
+}
+
+func maxPool2x2(out, ix, src []float32, g backend.PoolGeom) {
+	for oh := 0; oh < g.OH; oh++ {
+		r0 := src[2*oh*g.W : (2*oh+1)*g.W]
+		r1 := src[(2*oh+1)*g.W : (2*oh+2)*g.W]
+		o := out[oh*g.OW : (oh+1)*g.OW]
+		x := ix[oh*g.OW : (oh+1)*g.OW]
+		base := 2 * oh * g.W
+		for ow := range o {
+			i := 2 * ow
+			best, bi := r0[i], base+i
+			if r0[i+1] > best {
+				best, bi = r0[i+1], base+i+1
+			}
+			if r1[i] > best {
+				best, bi = r1[i], base+g.W+i
+			}
+			if r1[i+1] > best {
+				best, bi = r1[i+1], base+g.W+i+1
+			}
+			o[ow], x[ow] = best, float32(bi)
+		}
+	}
+}
+
+// MaxPoolGrad implements backend.Backend.
+func (*CPU) MaxPoolGrad(dx, dy, idx backend.Buffer, g backend.PoolGeom) {
+	gx, gy, is := d(dx), d(dy), d(idx)
+	inP, outP := g.H*g.W, g.OH*g.OW
+	parallel.For(g.N*g.C, outP+inP, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			dst := gx[p*inP : (p+1)*inP]
+			clear(dst)
+			src := gy[p*outP : (p+1)*outP]
+			ix := is[p*outP : (p+1)*outP]
+			for i, v := range src {
+				dst[int(ix[i])] += v
+			}
+		}
+	})
+}
+
+// AvgPool implements backend.Backend.
+func (*CPU) AvgPool(dst, x backend.Buffer, g backend.PoolGeom) {
+	ys, xs := d(dst), d(x)
+	inP, outP := g.H*g.W, g.OH*g.OW
+	div := 1 / float32(g.KH*g.KW)
+	parallel.For(g.N*g.C, outP*g.KH*g.KW, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			src := xs[p*inP : (p+1)*inP]
+			out := ys[p*outP : (p+1)*outP]
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					var s float32
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH - g.PH + kh
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW - g.PW + kw
+							if iw >= 0 && iw < g.W {
+								s += src[ih*g.W+iw]
+							}
+						}
+					}
+					out[oh*g.OW+ow] = s * div
+				}
+			}
+		}
+	})
+}
+
+// AvgPoolGrad implements backend.Backend.
+func (*CPU) AvgPoolGrad(dx, dy backend.Buffer, g backend.PoolGeom) {
+	gx, gy := d(dx), d(dy)
+	inP, outP := g.H*g.W, g.OH*g.OW
+	div := 1 / float32(g.KH*g.KW)
+	parallel.For(g.N*g.C, outP*g.KH*g.KW, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			dst := gx[p*inP : (p+1)*inP]
+			clear(dst)
+			src := gy[p*outP : (p+1)*outP]
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					v := src[oh*g.OW+ow] * div
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH - g.PH + kh
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW - g.PW + kw
+							if iw >= 0 && iw < g.W {
+								dst[ih*g.W+iw] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
