@@ -1,0 +1,36 @@
+// Package blas is Workbench's CPU matrix-multiply layer: single-precision
+// general matrix multiply (SGEMM) on row-major matrices, the kernel that
+// fully connected layers, im2col convolutions, kNN distance matrices and
+// t-SNE gradients all reduce to.
+//
+// [Sgemm] is the entry point the engine calls. Which implementation it uses
+// is decided at build time:
+//
+//   - Linux with cgo: OpenBLAS through its CBLAS interface (link flag
+//     -lopenblas; Debian package libopenblas-dev).
+//   - macOS with cgo: Apple's Accelerate framework.
+//   - Everything else, CGO_ENABLED=0, or the build tag noblas: [SgemmGo],
+//     the pure-Go implementation in this package.
+//
+// [Impl] names the implementation in use. [SgemmGo] is always compiled, so
+// tests and benchmarks can compare both paths in one binary.
+//
+// SgemmGo follows the GotoBLAS/BLIS design: C is split into one tile per
+// thread; each thread walks its tile in cache blocks, copies ("packs") a
+// KC x NC panel of op(B) and an MC x KC block of op(A) into contiguous
+// buffers laid out in the order the micro-kernel reads them, and calls a
+// register-blocked micro-kernel that keeps an MR x NR block of C in
+// registers. On amd64 the micro-kernel is Go assembly using AVX-512
+// (12 x 32) or AVX2 with FMA (6 x 16), chosen at start-up from CPUID;
+// elsewhere, or with the build tag purego, it is a portable Go kernel.
+// [GoKernel] says which one runs.
+//
+// Threading: [SetThreads] sets the number of threads used by both paths
+// (for OpenBLAS through openblas_set_num_threads). Accelerate schedules its
+// own threads and ignores the setting.
+//
+// Argument errors (negative sizes, leading dimensions smaller than a row,
+// slices too short for the described matrix) are programming errors and
+// panic with a message naming the argument, as gonum's BLAS does; they are
+// checked before any C code sees the pointers.
+package blas

@@ -1,0 +1,256 @@
+package blas
+
+import (
+	"sync"
+)
+
+// kernel is a register-blocked micro-kernel plus the cache block sizes
+// that suit it. fn adds the product of a packed mr x kc sliver of A (kc
+// groups of mr values, one per row) and a packed kc x nr sliver of B (kc
+// rows of nr values) to the mr x nr block of C starting at c[0], whose
+// rows are ldc elements apart.
+type kernel struct {
+	name   string
+	mr, nr int
+	mc, kc int // rows of A and depth packed per block (mc is a multiple of mr)
+	nc     int // columns of B packed per panel (a multiple of nr)
+	fn     func(kc int, a, b, c []float32, ldc int)
+}
+
+// minFlopsPerThread is the work below which another thread costs more
+// (goroutine start, a second packing of B) than it saves.
+const minFlopsPerThread = 96 * 96 * 96
+
+// SgemmGo is Sgemm computed by the pure-Go implementation of this package,
+// whatever Impl says. It has the same contract as Sgemm and uses Threads()
+// goroutines.
+func SgemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	gemmGo(bestKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GoKernel names the micro-kernel SgemmGo uses on this machine: "avx512",
+// "avx2" or "generic".
+func GoKernel() string { return bestKernel.name }
+
+// gemmGo is SgemmGo with an explicit kernel and thread count; arguments
+// have been checked.
+func gemmGo(kr *kernel, nt int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	scaleC(m, n, beta, c, ldc)
+	if k == 0 || alpha == 0 {
+		return
+	}
+	g := gemmJob{kr: kr, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	if w := m * n * k / minFlopsPerThread; w < nt {
+		nt = max(1, w)
+	}
+	tm, tn := splitGrid(nt, m, n, kr.mr, kr.nr)
+	if tm*tn == 1 {
+		g.run(0, m, 0, n)
+		return
+	}
+	mTiles, nTiles := ceilDiv(m, kr.mr), ceilDiv(n, kr.nr)
+	var wg sync.WaitGroup
+	for ti := 0; ti < tm; ti++ {
+		i0, i1 := min(m, ti*mTiles/tm*kr.mr), min(m, (ti+1)*mTiles/tm*kr.mr)
+		for tj := 0; tj < tn; tj++ {
+			j0, j1 := min(n, tj*nTiles/tn*kr.nr), min(n, (tj+1)*nTiles/tn*kr.nr)
+			if i0 == i1 || j0 == j1 {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g.run(i0, i1, j0, j1)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// splitGrid chooses how to cut an m x n C into tm x tn thread tiles,
+// tm*tn <= nt, along mr x nr micro-tile boundaries, so that the largest
+// tile is as small as possible; among equals it prefers tiles closer to
+// square (less packing), then splitting rows (contiguous memory).
+func splitGrid(nt, m, n, mr, nr int) (tm, tn int) {
+	mTiles, nTiles := ceilDiv(m, mr), ceilDiv(n, nr)
+	tm, tn = 1, 1
+	best, bestPerim := m*n, m+n
+	for t := nt; t >= 1; t-- {
+		for i := t; i >= 1; i-- {
+			if t%i != 0 {
+				continue
+			}
+			j := t / i
+			if i > mTiles || j > nTiles {
+				continue
+			}
+			h, w := min(m, ceilDiv(mTiles, i)*mr), min(n, ceilDiv(nTiles, j)*nr)
+			if area, perim := h*w, h+w; area < best || (area == best && perim < bestPerim) {
+				tm, tn, best, bestPerim = i, j, area, perim
+			}
+		}
+	}
+	return tm, tn
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// gemmJob holds one product's operands; run computes one tile of C.
+type gemmJob struct {
+	kr             *kernel
+	transA, transB bool
+	m, n, k        int
+	alpha          float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+}
+
+// buffers are a worker's packing space, reused across calls.
+type buffers struct{ ap, bp, tmp []float32 }
+
+var bufPool = sync.Pool{New: func() any { return new(buffers) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// run adds alpha*op(A)*op(B) to rows [i0,i1) and columns [j0,j1) of C.
+func (g *gemmJob) run(i0, i1, j0, j1 int) {
+	kr := g.kr
+	mr, nr := kr.mr, kr.nr
+	buf := bufPool.Get().(*buffers)
+	defer bufPool.Put(buf)
+	kcMax := min(kr.kc, g.k)
+	ncMax := min(kr.nc, ceilDiv(j1-j0, nr)*nr)
+	mcMax := min(kr.mc, ceilDiv(i1-i0, mr)*mr)
+	buf.ap = grow(buf.ap, mcMax*kcMax)
+	buf.bp = grow(buf.bp, ncMax*kcMax)
+	buf.tmp = grow(buf.tmp, mr*nr)
+
+	for jc := j0; jc < j1; jc += kr.nc {
+		nc := min(kr.nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kr.kc {
+			kc := min(kr.kc, g.k-pc)
+			g.packB(buf.bp, pc, kc, jc, nc)
+			for ic := i0; ic < i1; ic += kr.mc {
+				mc := min(kr.mc, i1-ic)
+				g.packA(buf.ap, ic, mc, pc, kc)
+				g.macro(buf, ic, mc, jc, nc, kc)
+			}
+		}
+	}
+}
+
+// macro multiplies the packed mc x kc block of A by the packed kc x nc
+// panel of B into C, one mr x nr micro-tile at a time. Micro-tiles that
+// stick out of C are computed into a scratch tile and then added.
+func (g *gemmJob) macro(buf *buffers, ic, mc, jc, nc, kc int) {
+	kr := g.kr
+	mr, nr := kr.mr, kr.nr
+	c, ldc := g.c, g.ldc
+	for ir := 0; ir < mc; ir += mr {
+		h := min(mr, mc-ir)
+		as := buf.ap[ir*kc : ir*kc+mr*kc]
+		for jr := 0; jr < nc; jr += nr {
+			w := min(nr, nc-jr)
+			bs := buf.bp[jr*kc : jr*kc+nr*kc]
+			off := (ic+ir)*ldc + jc + jr
+			if h == mr && w == nr {
+				kr.fn(kc, as, bs, c[off:], ldc)
+				continue
+			}
+			tmp := buf.tmp
+			clear(tmp)
+			kr.fn(kc, as, bs, tmp, nr)
+			for r := 0; r < h; r++ {
+				dst := c[off+r*ldc : off+r*ldc+w]
+				src := tmp[r*nr : r*nr+w]
+				for j := range dst {
+					dst[j] += src[j]
+				}
+			}
+		}
+	}
+}
+
+// packA copies alpha * op(A)[ic:ic+mc, pc:pc+kc] into ap as slivers of mr
+// rows: sliver s holds, for each p, the mr values op(A)[ic+s*mr+r, pc+p].
+// Rows past mc are zero.
+func (g *gemmJob) packA(ap []float32, ic, mc, pc, kc int) {
+	mr := g.kr.mr
+	alpha, a, lda := g.alpha, g.a, g.lda
+	for is := 0; is < mc; is += mr {
+		h := min(mr, mc-is)
+		dst := ap[is*kc : is*kc+mr*kc]
+		if !g.transA {
+			for r := 0; r < h; r++ {
+				src := a[(ic+is+r)*lda+pc:]
+				src = src[:kc]
+				d := dst[r:]
+				for p, v := range src {
+					d[p*mr] = alpha * v
+				}
+			}
+			if h < mr {
+				for p := 0; p < kc; p++ {
+					clear(dst[p*mr+h : p*mr+mr])
+				}
+			}
+			continue
+		}
+		for p := 0; p < kc; p++ {
+			src := a[(pc+p)*lda+ic+is:]
+			src = src[:h]
+			d := dst[p*mr : p*mr+mr]
+			for r, v := range src {
+				d[r] = alpha * v
+			}
+			clear(d[h:])
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kc, jc:jc+nc] into bp as slivers of nr
+// columns: sliver s holds, for each p, the nr values
+// op(B)[pc+p, jc+s*nr+j]. Columns past nc are zero.
+func (g *gemmJob) packB(bp []float32, pc, kc, jc, nc int) {
+	nr := g.kr.nr
+	b, ldb := g.b, g.ldb
+	for js := 0; js < nc; js += nr {
+		w := min(nr, nc-js)
+		dst := bp[js*kc : js*kc+nr*kc]
+		if !g.transB {
+			for p := 0; p < kc; p++ {
+				d := dst[p*nr : p*nr+nr]
+				copy(d, b[(pc+p)*ldb+jc+js:][:w])
+				clear(d[w:])
+			}
+			continue
+		}
+		for j := 0; j < w; j++ {
+			src := b[(jc+js+j)*ldb+pc:]
+			src = src[:kc]
+			d := dst[j:]
+			for p, v := range src {
+				d[p*nr] = v
+			}
+		}
+		if w < nr {
+			for p := 0; p < kc; p++ {
+				clear(dst[p*nr+w : p*nr+nr])
+			}
+		}
+	}
+}
