@@ -7,7 +7,7 @@ import "github.com/workbench-cv/workbench/engine/blas/internal/microkernel"
 // The wrappers below check that the slices cover everything the assembly
 // reads and writes.
 
-var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048,
+var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 384, nc: 2048,
 	fn: func(kc int, a, b, c []float32, ldc int) {
 		_, _, _ = a[12*kc-1], b[32*kc-1], c[11*ldc+31]
 		microkernel.AVX512(kc, &a[0], &b[0], &c[0], ldc)

@@ -72,6 +72,17 @@ func gen(w *bytes.Buffer, s spec) {
 	p("MOVQ c+24(FP), DX")
 	p("MOVQ ldc+32(FP), BX")
 	p("SHLQ $2, BX")
+	// Fetch the C tile while the loop runs: its rows are far apart, which
+	// the hardware prefetcher does not guess.
+	p("MOVQ DX, R9")
+	for r := 0; r < s.mr; r++ {
+		for off := 0; off < 4*nr; off += 64 {
+			p("PREFETCHT0 %d(R9)", off)
+		}
+		if r < s.mr-1 {
+			p("ADDQ BX, R9")
+		}
+	}
 	for _, r := range s.acc {
 		p("%s %s, %s, %s", s.zero, reg(r), reg(r), reg(r))
 	}
