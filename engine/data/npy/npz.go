@@ -1,0 +1,93 @@
+package npy
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// ReadNPZ reads every array of an .npz archive, keyed by name without the
+// .npy extension.
+func ReadNPZ(r io.ReaderAt, size int64) (map[string]*Array, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrAlgorithm) || errors.Is(err, zip.ErrChecksum) {
+			return nil, formatErrorf("not a readable .npz (zip) archive (%v); save it with numpy.savez", err)
+		}
+		return nil, err
+	}
+	out := map[string]*Array{}
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		name := strings.TrimSuffix(f.Name, ".npy")
+		if f.UncompressedSize64 > MaxBytes+1<<20 {
+			return nil, formatErrorf("%s: %d bytes is more than the %d this reader accepts", f.Name, f.UncompressedSize64, int64(MaxBytes))
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, formatErrorf("%s: %v; the archive is corrupt", f.Name, err)
+		}
+		a, err := Read(rc)
+		rc.Close()
+		if err != nil {
+			if errors.Is(err, ErrFormat) {
+				return nil, formatErrorf("%s: %v", f.Name, err)
+			}
+			if errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, formatErrorf("%s: %v; the archive is corrupt", f.Name, err)
+			}
+			return nil, err
+		}
+		out[name] = a
+	}
+	return out, nil
+}
+
+// OpenNPZ reads an .npz file.
+func OpenNPZ(path string) (map[string]*Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return ReadNPZ(f, st.Size())
+}
+
+// WriteNPZ writes arrays as an .npz archive (entries in name order), with
+// deflate compression when compress is set, as numpy.savez_compressed.
+func WriteNPZ(w io.Writer, arrays map[string]*Array, compress bool) error {
+	names := make([]string, 0, len(arrays))
+	for k := range arrays {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	zw := zip.NewWriter(w)
+	method := zip.Store
+	if compress {
+		method = zip.Deflate
+	}
+	for _, k := range names {
+		var buf bytes.Buffer
+		if err := Write(&buf, arrays[k]); err != nil {
+			return err
+		}
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: k + ".npy", Method: method})
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
