@@ -1,0 +1,234 @@
+package nn
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/workbench-cv/workbench/engine/autograd"
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/tensor"
+)
+
+// Param is one learned tensor of a model.
+type Param struct {
+	// Name is "<node id>.<param>", e.g. "conv1.weight" (PyTorch's naming).
+	Name  string
+	Node  string
+	V     *autograd.Var
+	Decay bool
+}
+
+// Model is a graph built into parameters on a backend.
+type Model struct {
+	Graph    graph.Graph
+	Analysis *Analysis
+	B        backend.Backend
+	Params   []*Param
+
+	nodes  map[string]*graph.Node
+	params map[string]map[string]*autograd.Var
+	bn     map[string]*autograd.BatchNormState
+}
+
+// Init chooses how weights start: "default" (PyTorch's uniform
+// ±1/sqrt(fan_in)), "he" (Kaiming normal, std sqrt(2/fan_in)), "xavier"
+// (Glorot normal over fan_in and fan_out), or "gaussian:<std>" (the course's
+// small random numbers). Biases start as in PyTorch for "default", else 0.
+type Init string
+
+// Build analyses g and creates its parameters, seeded.
+func Build(g graph.Graph, input []int, b backend.Backend, seed uint64, init Init) (*Model, error) {
+	a := Analyze(g, input)
+	if err := a.Err(); err != nil {
+		return nil, err
+	}
+	m := &Model{Graph: g, Analysis: a, B: b, nodes: map[string]*graph.Node{},
+		params: map[string]map[string]*autograd.Var{}, bn: map[string]*autograd.BatchNormState{}}
+	for i := range g.Nodes {
+		m.nodes[g.Nodes[i].ID] = &g.Nodes[i]
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	for _, id := range a.Order {
+		n := m.nodes[id]
+		op := ops[n.Op]
+		if op.Params == nil {
+			continue
+		}
+		m.params[id] = map[string]*autograd.Var{}
+		for _, ps := range op.Params(n, a.Nodes[id].In) {
+			data, err := initValues(ps, init, rng)
+			if err != nil {
+				return nil, err
+			}
+			v := autograd.Param(tensor.FromData(b, data, ps.Shape...), id+"."+ps.Name)
+			m.params[id][ps.Name] = v
+			m.Params = append(m.Params, &Param{Name: v.Name, Node: id, V: v, Decay: ps.Decay})
+		}
+	}
+	return m, nil
+}
+
+func initValues(ps ParamSpec, init Init, rng *rand.Rand) ([]float32, error) {
+	n := tensor.Numel(ps.Shape)
+	out := make([]float32, n)
+	switch {
+	case ps.Init == "zeros":
+	case ps.Init == "ones":
+		for i := range out {
+			out[i] = 1
+		}
+	case strings.HasPrefix(ps.Init, "const:"):
+		v, _ := strconv.ParseFloat(ps.Init[6:], 64)
+		for i := range out {
+			out[i] = float32(v)
+		}
+	case ps.Init == "fan_in":
+		fan := float64(max(ps.FanIn, 1))
+		isBias := ps.Name == "bias"
+		switch {
+		case init == "" || init == "default":
+			bound := 1 / math.Sqrt(fan)
+			for i := range out {
+				out[i] = float32((rng.Float64()*2 - 1) * bound)
+			}
+		case isBias:
+		case init == "he":
+			std := math.Sqrt(2 / fan)
+			for i := range out {
+				out[i] = float32(rng.NormFloat64() * std)
+			}
+		case init == "xavier":
+			fanOut := float64(ps.Shape[0]) * fan / float64(tensor.Numel(ps.Shape[1:]))
+			std := math.Sqrt(2 / (fan + fanOut))
+			for i := range out {
+				out[i] = float32(rng.NormFloat64() * std)
+			}
+		case strings.HasPrefix(string(init), "gaussian:"):
+			std, err := strconv.ParseFloat(string(init[9:]), 64)
+			if err != nil || std <= 0 {
+				return nil, fmt.Errorf("initialiser %q: want gaussian:<std> with a positive std, e.g. gaussian:0.01", init)
+			}
+			for i := range out {
+				out[i] = float32(rng.NormFloat64() * std)
+			}
+		default:
+			return nil, fmt.Errorf("unknown initialiser %q: use default, he, xavier or gaussian:<std>", init)
+		}
+	default:
+		return nil, fmt.Errorf("nn: parameter %s has unknown init %q", ps.Name, ps.Init)
+	}
+	return out, nil
+}
+
+func (m *Model) bnState(n *graph.Node, c int) *autograd.BatchNormState {
+	st, ok := m.bn[n.ID]
+	if !ok {
+		st = &autograd.BatchNormState{Mean: tensor.New(m.B, c), Var: tensor.Full(m.B, 1, c)}
+		m.bn[n.ID] = st
+	}
+	return st
+}
+
+// Ctx carries the mode of one forward pass.
+type Ctx struct {
+	// Training selects batch statistics and active dropout.
+	Training bool
+	// NoGrad records no graph for the parameters (evaluation, inference).
+	NoGrad bool
+	// Seed and Step make dropout masks reproducible: the mask of a node
+	// depends only on (Seed, Step, node).
+	Seed, Step uint64
+	// Hook, when set, sees every node's output and may replace it (read an
+	// activation, amplify it for DeepDream, register a gradient hook).
+	Hook func(id string, out *autograd.Var) *autograd.Var
+	// Stop, when set, ends the forward pass after that node and returns its
+	// output (features of an intermediate layer).
+	Stop string
+
+	model *Model
+}
+
+func (c *Ctx) seed(n *graph.Node, k uint64) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(n.ID))
+	return c.Seed*0x9E3779B97F4A7C15 ^ c.Step*0xBF58476D1CE4E5B9 ^ h.Sum64() ^ k
+}
+
+// Forward runs the model on a batch x ([N, C, H, W] or [N, F]).
+func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
+	c.model = m
+	vals := map[string]*autograd.Var{}
+	for _, id := range m.Analysis.Order {
+		n := m.nodes[id]
+		var out *autograd.Var
+		if n.Op == "input" {
+			out = x
+		} else {
+			in := make([]*autograd.Var, len(n.Inputs))
+			for i, s := range n.Inputs {
+				in[i] = vals[s]
+			}
+			p := m.params[id]
+			if c.NoGrad && p != nil {
+				d := make(map[string]*autograd.Var, len(p))
+				for k, v := range p {
+					d[k] = v.Detach()
+				}
+				p = d
+			}
+			out = ops[n.Op].Forward(c, n, p, in)
+		}
+		if c.Hook != nil {
+			if r := c.Hook(id, out); r != nil {
+				out = r
+			}
+		}
+		vals[id] = out
+		if id == c.Stop {
+			return out
+		}
+	}
+	return vals[m.Analysis.Output]
+}
+
+// Node returns the graph node with the given ID.
+func (m *Model) Node(id string) *graph.Node { return m.nodes[id] }
+
+// State returns every parameter and running statistic by name, sharing the
+// model's tensors ("conv1.weight", "bn1.running_mean", ...).
+func (m *Model) State() map[string]*tensor.Tensor {
+	s := map[string]*tensor.Tensor{}
+	for _, p := range m.Params {
+		s[p.Name] = p.V.Value
+	}
+	for _, id := range m.Analysis.Order {
+		n := m.nodes[id]
+		if n.Op == "batchnorm2d" || n.Op == "batchnorm1d" {
+			st := m.bnState(n, m.Analysis.Nodes[id].Out[0])
+			s[id+".running_mean"] = st.Mean
+			s[id+".running_var"] = st.Var
+		}
+	}
+	return s
+}
+
+// LoadState copies values into the model's tensors by name. Every tensor of
+// the model must be present with the right shape.
+func (m *Model) LoadState(src map[string]*tensor.Tensor) error {
+	for name, dst := range m.State() {
+		t, ok := src[name]
+		if !ok {
+			return fmt.Errorf("weights have no %s: they belong to a different architecture", name)
+		}
+		if !tensor.SameShape(t.Shape, dst.Shape) {
+			return fmt.Errorf("weight %s has shape %v, the model needs %v", name, t.Shape, dst.Shape)
+		}
+		dst.Set(t.Data())
+	}
+	return nil
+}
