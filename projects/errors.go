@@ -98,7 +98,7 @@ func invalidf(err error, format string, args ...any) *Error {
 }
 
 func newerVersion(found int) *Error {
-	return &Error{Kind: ErrNewerVersion, Problem: "made by a newer Workbench", Fix: fixUpdate,
+	return &Error{Kind: ErrNewerVersion, Problem: "this project was made by a newer Workbench", Fix: fixUpdate,
 		Err: &VersionError{Found: found, Supported: FormatVersion}}
 }
 

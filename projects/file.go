@@ -238,7 +238,7 @@ func parseManifestHead(b []byte) (map[string]json.RawMessage, int, error) {
 	var n json.Number
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
-	if err := d.Decode(&n); err != nil || n == "" {
+	if err := d.Decode(&n); err != nil || n == "" || raw[0] == '"' {
 		return nil, 0, invalidf(nil, "format_version is %s, not a number", truncateForMessage(string(raw)))
 	}
 	v, err := n.Int64()
