@@ -309,6 +309,38 @@ func (*CPU) SumTo(dst, x backend.Buffer, s backend.Strided) {
 // Reduce implements backend.Backend.
 func (*CPU) Reduce(op backend.ReduceOp, dst, x backend.Buffer, outer, n, inner int) {
 	z, xs := d(dst), d(x)
+	if inner == 1 { // reduce contiguous rows (bias gradients, losses)
+		parallel.For(outer, n, func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				row := xs[o*n : (o+1)*n]
+				if op == backend.MaxReduce {
+					m := row[0]
+					for _, v := range row[1:] {
+						m = max(m, v)
+					}
+					z[o] = m
+					continue
+				}
+				var s0, s1, s2, s3 float32
+				i := 0
+				for ; i+4 <= n; i += 4 {
+					s0 += row[i]
+					s1 += row[i+1]
+					s2 += row[i+2]
+					s3 += row[i+3]
+				}
+				for ; i < n; i++ {
+					s0 += row[i]
+				}
+				s := (s0 + s1) + (s2 + s3)
+				if op == backend.Mean {
+					s /= float32(n)
+				}
+				z[o] = s
+			}
+		})
+		return
+	}
 	parallel.For(outer, n*inner, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			out := z[o*inner : (o+1)*inner]
@@ -362,6 +394,10 @@ func (*CPU) Permute(dst, x backend.Buffer, shape, perm []int) {
 				rem /= outShape[dim]
 			}
 			out := z[r*inner : (r+1)*inner]
+			if is == 1 {
+				copy(out, xs[off:off+inner])
+				continue
+			}
 			for i := range out {
 				out[i] = xs[off+i*is]
 			}
