@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, vet, the whole Go test suite (PyTorch parity,
+# real datasets, Fyne widget tests, the Xvfb smoke test, fuzz seed corpora),
+# and the race detector on the engine and the project format.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+export PATH="$PATH:/usr/local/go/bin"
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed on:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 30m ./...
+
+echo "== go test -race (engine, projects)"
+go test -count=1 -race -timeout 30m ./engine/... ./projects/...
