@@ -1,0 +1,61 @@
+package bench
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// The timing protocol shared with peers/benchlib.py.
+const (
+	warmupCalls    = 2
+	warmupTime     = 200 * time.Millisecond
+	minCalls       = 5
+	defaultMinTime = time.Second
+	maxCalls       = 1000
+)
+
+// Timing is the outcome of Measure: seconds per call.
+type Timing struct {
+	Best, Median float64
+	Calls        int
+}
+
+// Measure times f: warm-up calls until at least 2 calls and 0.2 s, then
+// timed calls until at least 5 calls and o.MinTime seconds (default 1 s;
+// at most 1000 calls). It stops early, returning ctx's error, when ctx is
+// cancelled.
+func (o Options) Measure(ctx context.Context, f func()) (Timing, error) {
+	minTime := defaultMinTime
+	if o.MinTime > 0 {
+		minTime = time.Duration(o.MinTime * float64(time.Second))
+	}
+	start := time.Now()
+	for n := 0; n < warmupCalls || time.Since(start) < warmupTime; n++ {
+		if err := ctx.Err(); err != nil {
+			return Timing{}, err
+		}
+		f()
+	}
+	var times []float64
+	start = time.Now()
+	for len(times) < maxCalls && (len(times) < minCalls || time.Since(start) < minTime) {
+		if err := ctx.Err(); err != nil {
+			return Timing{}, err
+		}
+		t0 := time.Now()
+		f()
+		times = append(times, time.Since(t0).Seconds())
+	}
+	slices.Sort(times)
+	return Timing{Best: times[0], Median: median(times), Calls: len(times)}, nil
+}
+
+// median of sorted values.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}

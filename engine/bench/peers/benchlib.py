@@ -1,0 +1,55 @@
+"""Shared helpers for Workbench's benchmark peers (see engine/bench/doc.go).
+
+A peer script is run as `python3 SCRIPT OPTIONS_JSON` with the same
+environment and thread count as our side. It reads the options with
+options(), times its work with measure() (the same protocol as Go's
+bench.Measure), prints progress to stderr with log(), and ends with
+report(value, **fields), which prints the JSON result on stdout.
+"""
+
+import json
+import statistics
+import sys
+import time
+
+WARMUP_CALLS, WARMUP_TIME = 2, 0.2
+MIN_CALLS, MIN_TIME, MAX_CALLS = 5, 1.0, 1000
+
+
+_min_time = MIN_TIME
+
+
+def options():
+    """The bench options: threads, seed, device, sizes, params, min_time."""
+    global _min_time
+    opts = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    _min_time = opts.get("min_time") or MIN_TIME
+    opts.setdefault("threads", 1)
+    opts.setdefault("seed", 1)
+    opts["sizes"] = opts.get("sizes") or []
+    opts["params"] = opts.get("params") or {}
+    return opts
+
+
+def measure(f):
+    """Best and median seconds per call of f, and the number of calls."""
+    start, n = time.perf_counter(), 0
+    while n < WARMUP_CALLS or time.perf_counter() - start < WARMUP_TIME:
+        f()
+        n += 1
+    times = []
+    start = time.perf_counter()
+    while len(times) < MAX_CALLS and (len(times) < MIN_CALLS or time.perf_counter() - start < _min_time):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times), statistics.median(times), len(times)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def report(value, **fields):
+    """Print the result line the harness reads (the last line of stdout)."""
+    print(json.dumps({"value": value, "fields": fields}), flush=True)

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package bench
+
+import "os"
+
+// maxRSS is unknown (0) where the OS does not report it through rusage.
+func maxRSS(*os.ProcessState) int64 { return 0 }
