@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Entry names inside the zip container.
@@ -353,6 +354,12 @@ func checkProject(p *Project) error {
 			return fmt.Errorf("%s is %d; it must be ≥ 0", f.name, f.v)
 		}
 	}
+	if err := checkTime("created", p.Created); err != nil {
+		return err
+	}
+	if err := checkTime("modified", p.Modified); err != nil {
+		return err
+	}
 	if err := checkHyper("hyper", p.Hyper); err != nil {
 		return err
 	}
@@ -361,6 +368,12 @@ func checkProject(p *Project) error {
 	}
 	for i, r := range p.Runs {
 		if err := checkHyper(fmt.Sprintf("runs[%d].hyper", i), r.Hyper); err != nil {
+			return err
+		}
+		if err := checkTime(fmt.Sprintf("runs[%d].started", i), r.Started); err != nil {
+			return err
+		}
+		if err := checkTime(fmt.Sprintf("runs[%d].finished", i), r.Finished); err != nil {
 			return err
 		}
 		if r.LossEvery < 0 || r.Iterations < 0 {
@@ -381,6 +394,14 @@ func checkProject(p *Project) error {
 		if err := finite(fmt.Sprintf("graph node %q position", n.ID), float64(n.X)+float64(n.Y)); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkTime refuses times JSON cannot hold (RFC 3339 has four-digit years).
+func checkTime(name string, t time.Time) error {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("%s is in the year %d; it must be between 0 and 9999", name, y)
 	}
 	return nil
 }
