@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Ctx is what a command's Run receives: its parsed flags and arguments, the
+// frame's common flags, and the ways to report to people and scripts.
+type Ctx struct {
+	Context        context.Context // cancelled on SIGINT/SIGTERM
+	Flags          *flag.FlagSet   // parsed; flags and positionals may be interleaved
+	Args           []string        // positional arguments
+	JSON           bool            // --json
+	Device         string          // --device cpu|gl|auto (default auto)
+	Seed           int64           // --seed (default 1)
+	Threads        int             // --threads (default runtime.NumCPU())
+	Stdout, Stderr io.Writer
+
+	cmd      *Command
+	terminal bool // Stderr is a terminal: draw progress bars
+
+	mu       sync.Mutex // serialises writes from goroutines
+	done     bool
+	progress []*Progress
+}
+
+// Emit reports one event. With --json it writes the line
+// {"event":event, fields...} to stdout; otherwise a short human line.
+func (c *Ctx) Emit(event string, fields map[string]any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.JSON {
+		c.Stdout.Write(jsonLine(event, fields))
+		return
+	}
+	c.clearBarsLocked()
+	var b strings.Builder
+	b.WriteString(event)
+	for i, k := range sortedKeys(fields) {
+		if i == 0 {
+			b.WriteString(":")
+		}
+		fmt.Fprintf(&b, " %s=%s", k, humanValue(fields[k]))
+	}
+	b.WriteByte('\n')
+	io.WriteString(c.Stdout, b.String())
+}
+
+// Done reports the final result: with --json the line {"event":"done",...};
+// otherwise a table of the fields. Call it once, at the end of Run; a command
+// that returns nil without calling it gets an empty done event.
+func (c *Ctx) Done(fields map[string]any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return
+	}
+	c.done = true
+	if c.JSON {
+		c.Stdout.Write(jsonLine("done", fields))
+		return
+	}
+	c.clearBarsLocked()
+	writeTable(c.Stdout, fields)
+}
+
+// Logf writes a human message line to stderr; it is silent with --json so
+// that scripts see only events.
+func (c *Ctx) Logf(format string, args ...any) {
+	if c.JSON {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.clearBarsLocked()
+	fmt.Fprintf(c.Stderr, strings.TrimRight(format, "\n")+"\n", args...)
+}
+
+// emitError writes {"event":"error",...} with --json, so that a script reading
+// stdout learns why there is no done line.
+func (c *Ctx) emitError(err error, code int) {
+	if !c.JSON || c.Stdout == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Stdout.Write(jsonLine("error", map[string]any{"message": oneLine(err.Error()), "exit_code": code}))
+}
+
+// jsonLine encodes {"event":event, ...fields sorted by key}. Values that JSON
+// cannot hold (NaN, ±Inf) become null rather than failing the whole line.
+func jsonLine(event string, fields map[string]any) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"event":`)
+	e, _ := json.Marshal(event)
+	b.Write(e)
+	for _, k := range sortedKeys(fields) {
+		if k == "event" {
+			continue
+		}
+		key, _ := json.Marshal(k)
+		b.WriteByte(',')
+		b.Write(key)
+		b.WriteByte(':')
+		v, err := json.Marshal(sanitizeJSON(fields[k]))
+		if err != nil {
+			v, _ = json.Marshal(fmt.Sprint(fields[k]))
+		}
+		b.Write(v)
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+// sanitizeJSON replaces non-finite floats, at any depth, with nil.
+func sanitizeJSON(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, int, int32, int64, uint8:
+		return v
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return x
+	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return nil
+		}
+		return x
+	case json.Marshaler:
+		return v
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		if rv.Kind() == reflect.Slice && rv.IsNil() {
+			return v
+		}
+		if et := rv.Type().Elem().Kind(); et != reflect.Float32 && et != reflect.Float64 &&
+			et != reflect.Interface && et != reflect.Slice && et != reflect.Map && et != reflect.Array {
+			return v
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = sanitizeJSON(rv.Index(i).Interface())
+		}
+		return out
+	case reflect.Map:
+		if rv.Type().Key().Kind() != reflect.String {
+			return v
+		}
+		out := make(map[string]any, rv.Len())
+		iter := rv.MapRange()
+		for iter.Next() {
+			out[iter.Key().String()] = sanitizeJSON(iter.Value().Interface())
+		}
+		return out
+	}
+	return v
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// humanValue formats a value compactly for one line.
+func humanValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return formatFloat(x)
+	case float32:
+		return formatFloat(float64(x))
+	case string:
+		if x == "" || strings.ContainsAny(x, " \t") {
+			return fmt.Sprintf("%q", x)
+		}
+		return x
+	case []string:
+		return strings.Join(x, ",")
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			parts[i] = humanValue(rv.Index(i).Interface())
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+func formatFloat(x float64) string {
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return fmt.Sprint(x)
+	case x == math.Trunc(x) && math.Abs(x) < 1e15:
+		return fmt.Sprintf("%.0f", x)
+	case math.Abs(x) >= 0.001 && math.Abs(x) < 1e6:
+		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", x), "0"), ".")
+	}
+	return fmt.Sprintf("%.4g", x)
+}
+
+// writeTable prints done fields for people: scalar fields as aligned
+// "key  value" rows, then each list of records as its own table.
+func writeTable(w io.Writer, fields map[string]any) {
+	keys := sortedKeys(fields)
+	width := 0
+	var tables []string
+	for _, k := range keys {
+		if _, ok := records(fields[k]); ok {
+			tables = append(tables, k)
+			continue
+		}
+		width = max(width, len(k))
+	}
+	for _, k := range keys {
+		if _, ok := records(fields[k]); ok {
+			continue
+		}
+		if items, ok := longList(fields[k]); ok {
+			for i, it := range items {
+				label := k
+				if i > 0 {
+					label = ""
+				}
+				fmt.Fprintf(w, "%-*s  %s\n", width, label, it)
+			}
+			continue
+		}
+		fmt.Fprintf(w, "%-*s  %s\n", width, k, humanValue(fields[k]))
+	}
+	for _, k := range tables {
+		recs, _ := records(fields[k])
+		fmt.Fprintf(w, "\n%s:\n", k)
+		writeRecords(w, recs)
+	}
+}
+
+// longList returns the items of a list of strings too long for one line, so
+// that a table shows one per line (e.g. the files a command wrote).
+func longList(v any) ([]string, bool) {
+	items, ok := v.([]string)
+	if !ok || len(items) < 2 {
+		return nil, false
+	}
+	n := 0
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	return items, n > 72
+}
+
+// records returns v as a list of records when it is one ([]map[string]any or
+// []any of maps).
+func records(v any) ([]map[string]any, bool) {
+	switch x := v.(type) {
+	case []map[string]any:
+		return x, len(x) > 0
+	case []any:
+		out := make([]map[string]any, 0, len(x))
+		for _, e := range x {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, m)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
+
+// writeRecords prints records as columns: "name" and "type" first, then the
+// other keys in alphabetical order.
+func writeRecords(w io.Writer, recs []map[string]any) {
+	seen := map[string]bool{}
+	var cols []string
+	for _, first := range []string{"name", "type"} {
+		for _, r := range recs {
+			if _, ok := r[first]; ok {
+				cols = append(cols, first)
+				seen[first] = true
+				break
+			}
+		}
+	}
+	var rest []string
+	for _, r := range recs {
+		for k := range r {
+			if !seen[k] {
+				seen[k] = true
+				rest = append(rest, k)
+			}
+		}
+	}
+	sort.Strings(rest)
+	cols = append(cols, rest...)
+	cells := make([][]string, len(recs)+1)
+	cells[0] = cols
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = len(c)
+	}
+	for r, rec := range recs {
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			if v, ok := rec[c]; ok {
+				row[i] = humanValue(v)
+			}
+			widths[i] = max(widths[i], len(row[i]))
+		}
+		cells[r+1] = row
+	}
+	for _, row := range cells {
+		var b strings.Builder
+		for i, cell := range row {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			fmt.Fprintf(&b, "%-*s", widths[i], cell)
+		}
+		fmt.Fprintln(w, "  "+strings.TrimRight(b.String(), " "))
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

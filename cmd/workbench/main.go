@@ -1,0 +1,113 @@
+// Command workbench is the Workbench desktop app and its command-line
+// interface. With no subcommand, or with `open FILE`, it opens the app; every
+// other subcommand (see `workbench --help` and docs in CLI.md) works with no
+// display.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	wbapp "github.com/workbench-cv/workbench/app"
+	"github.com/workbench-cv/workbench/cmd/workbench/internal/initlog"
+)
+
+// version is set at build time with
+// -ldflags "-X main.version=1.2.3"; empty means defaultVersion.
+var version string
+
+// defaultVersion is the version in FyneApp.toml (a test keeps them equal).
+const defaultVersion = "0.1.0"
+
+// Version returns the version of this build.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	return defaultVersion
+}
+
+func main() {
+	if held := initlog.Release(os.Stderr); os.Getenv("WORKBENCH_DEBUG") != "" {
+		os.Stderr.WriteString(held)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal cancels the context, restore the default
+		// behaviour so that a second Ctrl-C ends the program at once.
+		<-ctx.Done()
+		stop()
+	}()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func init() {
+	register(Command{
+		Name:    "open",
+		Summary: "open a project file in the desktop app",
+		Usage: `workbench open [FILE]
+
+Opens the desktop app with FILE (a .wbproj project). Without FILE it opens the
+last project, or the bundled sample project on first start.`,
+		Run: func(c *Ctx) error {
+			if len(c.Args) > 1 {
+				return usageErrorf("open takes one project file, got %d arguments", len(c.Args))
+			}
+			path := ""
+			if len(c.Args) == 1 {
+				path = c.Args[0]
+				st, err := os.Stat(path)
+				if err != nil {
+					return usageErrorf("cannot open %s: no such file; give the path of a .wbproj project file", path)
+				}
+				if st.IsDir() {
+					return usageErrorf("%s is a folder; give the path of a .wbproj project file", path)
+				}
+			}
+			if code := runGUI(c.Stderr, path); code != exitOK {
+				return errSilent{code}
+			}
+			return nil
+		},
+	})
+}
+
+// errSilent carries an exit code for a failure that has already been
+// reported on stderr.
+type errSilent struct{ code int }
+
+func (e errSilent) Error() string { return "" }
+
+// launchGUI runs the desktop app until its window closes; tests replace it.
+var launchGUI = func(path string) error {
+	return wbapp.Run(wbapp.Options{Path: path, Version: Version()})
+}
+
+// runGUI opens the desktop app, after checking that there is a display to
+// open it on, and returns the exit code.
+func runGUI(stderr io.Writer, path string) int {
+	if path != "" {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+	}
+	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" {
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			fmt.Fprintln(stderr, "workbench: no display to open the app on (DISPLAY is not set); start it from a desktop session, or run a subcommand (see 'workbench --help')")
+			return exitFailure
+		}
+	}
+	if err := launchGUI(path); err != nil {
+		fmt.Fprintf(stderr, "workbench: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	return exitOK
+}
