@@ -1,0 +1,124 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+
+	"github.com/workbench-cv/workbench/widgets"
+)
+
+// emptyPane shows the empty state that build computes from the state, and
+// computes it again whenever the state changes (another project, an edit, a
+// dataset), so that "what to do first" always fits the open project.
+func emptyPane(s *State, build func(s *State) *widgets.EmptyState) fyne.CanvasObject {
+	box := container.NewStack(build(s))
+	s.OnChange(func(c Change) {
+		if c == DeviceChanged {
+			return
+		}
+		box.Objects = []fyne.CanvasObject{build(s)}
+		box.Refresh()
+	})
+	return box
+}
+
+// goTo sets an empty state's button to show another pane.
+func goTo(s *State, e *widgets.EmptyState, paneID string) {
+	p, ok := PaneByID(paneID)
+	if !ok {
+		return
+	}
+	e.ActionLabel = "Go to " + p.Title
+	e.OnAction = func() { s.ShowPane(paneID) }
+}
+
+// needsTrainedModel fills in the first steps of a pane that inspects a
+// trained network, and reports whether the project has one.
+func needsTrainedModel(s *State, e *widgets.EmptyState) bool {
+	switch {
+	case !s.HasArchitecture():
+		e.Steps = []string{
+			"Define a network in the Architecture pane (or start from a model of the zoo).",
+			"Train it in the Train pane.",
+		}
+		goTo(s, e, PaneArchitecture)
+		return false
+	case !s.HasWeights():
+		e.Steps = []string{"Train a model first in the Train pane."}
+		goTo(s, e, PaneTrain)
+		return false
+	}
+	return true
+}
+
+// weightsNote describes the trained model of the project in one line.
+func weightsNote(s *State) string {
+	n, params := 0, 0
+	for _, t := range s.Project.Group("weights") {
+		n++
+		params += t.Elements()
+	}
+	return fmt.Sprintf("This project holds a trained model: %d weight tensors, %s parameters.", n, thousands(params))
+}
+
+// thousands formats n with thin separators: 1234567 -> "1,234,567".
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	out := ""
+	for len(s) > 3 {
+		out = "," + s[len(s)-3:] + out
+		s = s[:len(s)-3]
+	}
+	out = s + out
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// projectArg is the project file as a command-line argument.
+func projectArg(s *State) string {
+	if s.Path == "" {
+		return "FILE.wbproj"
+	}
+	return shellQuote(s.Path)
+}
+
+// shellQuote quotes an argument for a POSIX shell when it needs it.
+func shellQuote(a string) string {
+	if a != "" && strings.IndexFunc(a, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@", r))
+	}) < 0 {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+}
+
+// lastHidden names the layer before the classifier: the input of the last
+// node, or the last node when the graph has one node.
+func lastHidden(s *State) string {
+	nodes := s.Project.Graph.Nodes
+	if len(nodes) == 0 {
+		return "LAYER"
+	}
+	last := nodes[len(nodes)-1]
+	if len(last.Inputs) == 1 {
+		return last.Inputs[0]
+	}
+	return last.ID
+}
+
+// datasetSpec is the project's dataset, "sample" when it has none.
+func datasetSpec(s *State) string {
+	if s.Project.Dataset.Spec == "" {
+		return "sample"
+	}
+	return s.Project.Dataset.Spec
+}

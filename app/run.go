@@ -1,0 +1,86 @@
+package app
+
+import (
+	"os"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/workbench-cv/workbench/assets"
+	"github.com/workbench-cv/workbench/projects"
+)
+
+// AppID identifies the app to the system (preferences, storage); it matches
+// FyneApp.toml.
+const AppID = "io.github.workbench-cv.workbench"
+
+// DefaultAutosaveEvery is how often a project with unsaved changes is
+// written to its autosave side file.
+const DefaultAutosaveEvery = 3 * time.Minute
+
+// Options configure Run.
+type Options struct {
+	// Path is a project file to open; "" opens the last project, or the
+	// sample project on first start.
+	Path string
+	// Version is shown in Help ▸ About.
+	Version string
+	// AutosaveEvery overrides DefaultAutosaveEvery when positive.
+	AutosaveEvery time.Duration
+}
+
+func (o Options) version() string {
+	if o.Version == "" {
+		return "(development build)"
+	}
+	return o.Version
+}
+
+// Icon returns the application icon.
+func Icon() fyne.Resource {
+	return fyne.NewStaticResource("workbench.png", assets.IconPNG)
+}
+
+// Run opens the main window and returns when the app quits. It must be
+// called from the main goroutine.
+func Run(opts Options) error {
+	fyneapp.SetMetadata(fyne.AppMetadata{ID: AppID, Name: "Workbench", Version: opts.Version, Icon: Icon()})
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(Icon())
+
+	first, err := projects.Sample()
+	if err != nil {
+		fyne.LogError("loading the sample project", err)
+		first = projects.New("Untitled")
+	}
+	w := newWindow(a, opts, first, "")
+	w.win.SetMaster()
+	w.win.Show()
+	w.startAutosave()
+	w.openAtStart(opts.Path)
+	a.Run()
+	w.stopAutosave()
+	return nil
+}
+
+// openAtStart chooses what the window shows first: the given file, unsaved
+// work recovered from an untitled autosave, the last project, or (already
+// shown) the sample project.
+func (w *window) openAtStart(path string) {
+	if path != "" {
+		w.openPath(path, true)
+		return
+	}
+	if u := w.untitledPath(); u != "" {
+		if auto, ok := projects.NewerAutosave(u); ok {
+			w.offerAutosave(u, auto)
+			return
+		}
+	}
+	if recent := w.recent(); len(recent) > 0 {
+		if st, err := os.Stat(recent[0]); err == nil && st.Mode().IsRegular() {
+			w.openPath(recent[0], true)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/widgets"
+)
+
+// shell is the content of the main window: the navigation list on the left,
+// the current pane, and the status bar. The desktop window and the
+// render-panes command both build one.
+type shell struct {
+	state   *State
+	panes   []Pane
+	built   map[string]fyne.CanvasObject
+	current string
+
+	nav     *widget.List
+	body    *fyne.Container
+	root    fyne.CanvasObject
+	project *widget.Label
+	dirty   *widget.Label
+	device  *widget.Label
+}
+
+// navWidth is the width of the navigation list.
+const navWidth = 210
+
+func newShell(s *State) *shell {
+	sh := &shell{state: s, panes: Panes(), built: map[string]fyne.CanvasObject{}}
+	sh.body = container.NewStack()
+	sh.nav = widget.NewList(
+		func() int { return len(sh.panes) },
+		func() fyne.CanvasObject {
+			icon := widget.NewIcon(theme.FileIcon())
+			return container.NewHBox(icon, widget.NewLabel("Filters & Activations"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Icon).SetResource(sh.panes[i].Icon)
+			row.Objects[1].(*widget.Label).SetText(sh.panes[i].Title)
+		},
+	)
+	sh.nav.OnSelected = func(i widget.ListItemID) { sh.show(sh.panes[i].ID) }
+
+	sh.nav.HideSeparators = true
+
+	sh.project = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	sh.dirty = widget.NewLabel("")
+	sh.dirty.Importance = widget.WarningImportance
+	sh.device = widget.NewLabel("")
+	status := container.NewHBox(
+		widget.NewIcon(theme.DocumentIcon()), sh.project, sh.dirty,
+		layout.NewSpacer(),
+		widget.NewIcon(theme.ComputerIcon()), sh.device,
+	)
+	statusBar := container.NewStack(
+		widgets.NewBackground(theme.ColorNameHeaderBackground),
+		container.NewBorder(widget.NewSeparator(), nil, nil, nil,
+			container.New(layout.NewCustomPaddedLayout(0, 0, 8, 8), status)),
+	)
+
+	logo := canvas.NewImageFromResource(Icon())
+	logo.FillMode = canvas.ImageFillContain
+	logo.SetMinSize(fyne.NewSquareSize(28))
+	title := widget.NewLabelWithStyle("Workbench", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameSubHeadingText
+	navHeader := container.New(layout.NewCustomPaddedLayout(10, 6, 10, 4), container.NewHBox(logo, title))
+	navPanel := container.NewBorder(navHeader, nil, nil, nil,
+		container.New(layout.NewCustomPaddedLayout(0, 4, 4, 4), sh.nav))
+	left := container.New(&fixedWidth{width: navWidth},
+		container.NewStack(widgets.NewBackground(theme.ColorNameHeaderBackground), navPanel))
+
+	sh.root = container.NewBorder(nil, statusBar, container.NewHBox(left, widget.NewSeparator()), nil, sh.body)
+	s.showPane = sh.show
+	s.OnChange(func(Change) { sh.updateStatus() })
+	sh.updateStatus()
+	return sh
+}
+
+// show brings the pane id to the front, building it on first use.
+func (sh *shell) show(id string) {
+	idx := -1
+	for i, p := range sh.panes {
+		if p.ID == id {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return
+	}
+	if sh.current != id {
+		sh.current = id
+		obj, ok := sh.built[id]
+		if !ok {
+			obj = sh.panes[idx].New(sh.state)
+			sh.built[id] = obj
+		}
+		sh.body.Objects = []fyne.CanvasObject{obj}
+		sh.body.Refresh()
+	}
+	sh.nav.Select(idx) // no-op when already selected; keeps the list in step
+}
+
+// updateStatus refreshes the status bar from the state.
+func (sh *shell) updateStatus() {
+	s := sh.state
+	sh.project.SetText(s.ProjectName())
+	if s.Dirty() {
+		sh.dirty.SetText("● unsaved changes")
+	} else {
+		sh.dirty.SetText("")
+	}
+	sh.device.SetText("Device: " + s.Device)
+}
+
+// fixedWidth lays its children out at a fixed width and full height.
+type fixedWidth struct{ width float32 }
+
+func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(l.width, h)
+}
