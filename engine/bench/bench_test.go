@@ -113,7 +113,9 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 	}
 	var log strings.Builder
 	var sides []string
-	r := Runner{Self: self(t), Log: &log, OnResult: func(side string, _ Result) { sides = append(sides, side) }}
+	r := Runner{Self: self(t), Log: &log,
+		OnStart:  func(side string) { sides = append(sides, "start "+side) },
+		OnResult: func(side string, _ Result) { sides = append(sides, side) }}
 	rep, err := r.Run(context.Background(), w, "", Options{Threads: 3, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -133,8 +135,8 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 	if os.Getenv("OPENBLAS_CORETYPE") != "Haswell" {
 		t.Error("the parent's own environment was changed")
 	}
-	if !slices.Equal(sides, []string{"ours", "envpy"}) {
-		t.Errorf("OnResult sides %v, want ours then envpy", sides)
+	if want := []string{"start ours", "ours", "start envpy", "envpy"}; !slices.Equal(sides, want) {
+		t.Errorf("OnStart/OnResult calls %v, want %v", sides, want)
 	}
 	if !strings.Contains(log.String(), "ours done") {
 		t.Errorf("child's progress line not forwarded; log: %q", log.String())

@@ -57,8 +57,9 @@ type Runner struct {
 	// Log receives both children's stderr (progress lines); nil discards
 	// it. The last lines are kept for error messages either way.
 	Log io.Writer
-	// OnResult, if set, is called after each side finishes ("ours" or the
-	// peer's name).
+	// OnStart and OnResult, if set, are called before and after each side
+	// runs ("ours" or the peer's name).
+	OnStart  func(side string)
 	OnResult func(side string, r Result)
 }
 
@@ -138,6 +139,9 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 	defer os.RemoveAll(dir)
 
 	rep := &Report{Workload: w, Device: dev, Options: o}
+	if r.OnStart != nil {
+		r.OnStart("ours")
+	}
 	ours, err := r.runOurs(ctx, w, o, dir)
 	if err != nil {
 		return nil, err
@@ -149,6 +153,9 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 	if !hasPeer {
 		rep.Compared = w.compare(ours, nil)
 		return rep, nil
+	}
+	if r.OnStart != nil {
+		r.OnStart(p.Name)
 	}
 	pr, err := r.runPeer(ctx, python, p, o, dir)
 	if err != nil {
