@@ -194,31 +194,58 @@ func (g *gemmJob) packA(ap []float32, ic, mc, pc, kc int) {
 	for is := 0; is < mc; is += mr {
 		h := min(mr, mc-is)
 		dst := ap[is*kc : is*kc+mr*kc]
-		if !g.transA {
-			for r := 0; r < h; r++ {
-				src := a[(ic+is+r)*lda+pc:]
-				src = src[:kc]
-				d := dst[r:]
-				for p, v := range src {
-					d[p*mr] = alpha * v
+		if g.transA {
+			// Stored k x m: each p is a contiguous run of h values.
+			for p := 0; p < kc; p++ {
+				src := a[(pc+p)*lda+ic+is:]
+				src = src[:h]
+				d := dst[p*mr : p*mr+mr]
+				for r, v := range src {
+					d[r] = alpha * v
 				}
-			}
-			if h < mr {
-				for p := 0; p < kc; p++ {
-					clear(dst[p*mr+h : p*mr+mr])
-				}
+				clear(d[h:])
 			}
 			continue
 		}
-		for p := 0; p < kc; p++ {
-			src := a[(pc+p)*lda+ic+is:]
-			src = src[:h]
-			d := dst[p*mr : p*mr+mr]
-			for r, v := range src {
-				d[r] = alpha * v
-			}
-			clear(d[h:])
+		// Stored m x k: interleave h rows, four at a time.
+		row := func(r int) []float32 { return a[(ic+is+r)*lda+pc:][:kc] }
+		r := 0
+		for ; r+4 <= h; r += 4 {
+			interleave4(dst[r:], mr, row(r), row(r+1), row(r+2), row(r+3), alpha)
 		}
+		for ; r < h; r++ {
+			interleave1(dst[r:], mr, row(r), alpha)
+		}
+		if h < mr {
+			for p := 0; p < kc; p++ {
+				clear(dst[p*mr+h : p*mr+mr])
+			}
+		}
+	}
+}
+
+// interleave4 sets d[p*stride+i] = alpha * ri[p] for the four rows r0-r3
+// (of equal length): the transposing copy that packing needs.
+func interleave4(d []float32, stride int, r0, r1, r2, r3 []float32, alpha float32) {
+	n := len(r0)
+	r1, r2, r3 = r1[:n], r2[:n], r3[:n]
+	if n == 0 {
+		return
+	}
+	_ = d[(n-1)*stride+3]
+	for p := range r0 {
+		q := d[p*stride : p*stride+4 : p*stride+4]
+		q[0] = alpha * r0[p]
+		q[1] = alpha * r1[p]
+		q[2] = alpha * r2[p]
+		q[3] = alpha * r3[p]
+	}
+}
+
+// interleave1 sets d[p*stride] = alpha * r0[p].
+func interleave1(d []float32, stride int, r0 []float32, alpha float32) {
+	for p, v := range r0 {
+		d[p*stride] = alpha * v
 	}
 }
 
@@ -239,13 +266,14 @@ func (g *gemmJob) packB(bp []float32, pc, kc, jc, nc int) {
 			}
 			continue
 		}
-		for j := 0; j < w; j++ {
-			src := b[(jc+js+j)*ldb+pc:]
-			src = src[:kc]
-			d := dst[j:]
-			for p, v := range src {
-				d[p*nr] = v
-			}
+		// Stored n x k: column j of op(B) is row jc+js+j of b.
+		col := func(j int) []float32 { return b[(jc+js+j)*ldb+pc:][:kc] }
+		j := 0
+		for ; j+4 <= w; j += 4 {
+			interleave4(dst[j:], nr, col(j), col(j+1), col(j+2), col(j+3), 1)
+		}
+		for ; j < w; j++ {
+			interleave1(dst[j:], nr, col(j), 1)
 		}
 		if w < nr {
 			for p := 0; p < kc; p++ {
