@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,9 +105,17 @@ func (tc gemmCase) String() string {
 		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC)
 }
 
-// check runs one case through fn and compares with the float64 reference.
-func check(t *testing.T, name string, fn func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int), tc gemmCase, rng *rand.Rand) {
-	t.Helper()
+// prepared is a case's operands and the float64 reference result.
+type prepared struct {
+	tc            gemmCase
+	a, b, c       []float32
+	lda, ldb, ldc int
+	want, scale   []float64
+}
+
+// prepare makes random operands for tc, with padding filled by sentinels,
+// and computes the reference.
+func prepare(tc gemmCase, rng *rand.Rand) *prepared {
 	ar, ac := tc.m, tc.k
 	if tc.transA {
 		ar, ac = tc.k, tc.m
@@ -115,20 +124,28 @@ func check(t *testing.T, name string, fn func(bool, bool, int, int, int, float32
 	if tc.transB {
 		br, bc = tc.n, tc.k
 	}
-	lda, ldb, ldc := max(1, ac)+tc.padA, max(1, bc)+tc.padB, max(1, tc.n)+tc.padC
-	a := matrix(rng, ar, ac, lda, sentinel)
-	b := matrix(rng, br, bc, ldb, sentinel)
-	c := matrix(rng, tc.m, tc.n, ldc, 1234.5)
+	p := &prepared{tc: tc, lda: max(1, ac) + tc.padA, ldb: max(1, bc) + tc.padB, ldc: max(1, tc.n) + tc.padC}
+	p.a = matrix(rng, ar, ac, p.lda, sentinel)
+	p.b = matrix(rng, br, bc, p.ldb, sentinel)
+	p.c = matrix(rng, tc.m, tc.n, p.ldc, 1234.5)
 	if tc.beta == 0 {
 		// beta == 0 must overwrite C without reading it, NaN included.
 		for i := 0; i < tc.m; i++ {
 			for j := 0; j < tc.n; j++ {
-				c[i*ldc+j] = float32(math.NaN())
+				p.c[i*p.ldc+j] = float32(math.NaN())
 			}
 		}
 	}
-	want, scale := reference(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
-	fn(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	p.want, p.scale = reference(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, p.a, p.lda, p.b, p.ldb, tc.beta, p.c, p.ldc)
+	return p
+}
+
+// check runs the prepared case through fn and compares with the reference.
+func (p *prepared) check(t *testing.T, name string, fn func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int)) {
+	t.Helper()
+	tc, ldc := p.tc, p.ldc
+	c := slices.Clone(p.c)
+	fn(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, p.a, p.lda, p.b, p.ldb, tc.beta, c, ldc)
 	// float32 sums of k products lose at most about k ulps of the sum of
 	// magnitudes; allow a margin for different summation orders.
 	tol := float64(tc.k+4) * 2 * 0x1p-23
@@ -141,9 +158,9 @@ func check(t *testing.T, name string, fn func(bool, bool, int, int, int, float32
 				}
 				continue
 			}
-			w := want[i*tc.n+j]
-			if d := math.Abs(float64(got) - w); !(d <= tol*scale[i*tc.n+j]+1e-30) {
-				t.Fatalf("%s %v: C[%d,%d] = %g, want %g (diff %g, allowed %g)", name, tc, i, j, got, w, d, tol*scale[i*tc.n+j])
+			w := p.want[i*tc.n+j]
+			if d := math.Abs(float64(got) - w); !(d <= tol*p.scale[i*tc.n+j]+1e-30) {
+				t.Fatalf("%s %v: C[%d,%d] = %g, want %g (diff %g, allowed %g)", name, tc, i, j, got, w, d, tol*p.scale[i*tc.n+j])
 			}
 		}
 	}
@@ -168,13 +185,12 @@ func TestSgemmMatchesReference(t *testing.T) {
 			cases = append(cases, gemmCase{transA: tA, transB: tB, m: 205, n: 70, k: 300, alpha: 1, beta: 0.5, padA: 1, padB: 2, padC: 3})
 		}
 	}
-	for _, im := range impls() {
-		t.Run(im.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(3, 4))
-			for _, tc := range cases {
-				check(t, im.name, im.fn, tc, rng)
-			}
-		})
+	ims := impls()
+	for _, tc := range cases {
+		p := prepare(tc, rng)
+		for _, im := range ims {
+			p.check(t, im.name, im.fn)
+		}
 	}
 }
 
@@ -182,12 +198,14 @@ func TestSgemmMatchesReference(t *testing.T) {
 // with a thin product, so the jc loop runs more than once.
 func TestSgemmWideN(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
+	p1 := prepare(gemmCase{m: 13, n: 2100, k: 9, alpha: 1, beta: 1, padC: 1}, rng)
+	p2 := prepare(gemmCase{transB: true, m: 3, n: 2050, k: 20, alpha: -1, beta: 0}, rng)
 	for _, im := range impls() {
 		if strings.Contains(im.name, "/mc") && !strings.Contains(im.name, "nc2048") {
 			continue
 		}
-		check(t, im.name, im.fn, gemmCase{m: 13, n: 2100, k: 9, alpha: 1, beta: 1, padC: 1}, rng)
-		check(t, im.name, im.fn, gemmCase{transB: true, m: 3, n: 2050, k: 20, alpha: -1, beta: 0}, rng)
+		p1.check(t, im.name, im.fn)
+		p2.check(t, im.name, im.fn)
 	}
 }
 
