@@ -396,6 +396,9 @@ func finish(ds *Dataset, opt Options) (*Dataset, error) {
 	}
 	if ds.Test == nil || ds.Test.Len() == 0 {
 		n := ds.Train.Len() / 10
+		if n == 0 && ds.Train.Len() >= 2 {
+			n = 1
+		}
 		if n == 0 {
 			return nil, badInputf("only %d training images and no test split; add a test/ folder or more images", ds.Train.Len())
 		}
