@@ -123,13 +123,12 @@ func (w *window) showAbout() {
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(96))
 	name := widget.NewLabelWithStyle("Workbench "+w.opts.version(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	about := widget.NewLabel("Train and inspect convolutional networks, offline:\n" +
-		"design, train, and look inside CNNs on your own machine.")
+	about := widget.NewLabel("Design, train and look inside convolutional networks,\n" +
+		"offline, on your own machine.")
 	about.Alignment = fyne.TextAlignCenter
 	details := widget.NewLabel(fmt.Sprintf("Compute device: %s\nBuilt with %s for %s/%s, Fyne %s",
 		w.state.Device, runtime.Version(), runtime.GOOS, runtime.GOARCH, fyneVersion()))
 	details.Alignment = fyne.TextAlignCenter
-	details.Importance = widget.LowImportance
 	w.showDialog(dialog.NewCustom("About Workbench", "Close",
 		container.NewVBox(container.NewCenter(icon), name, about, details), w.win))
 }

@@ -29,7 +29,7 @@ func newArchitecturePane(s *State) fyne.CanvasObject {
 		}
 		e.Steps = []string{"The project's network is ready. Print its per-layer table from a terminal:"}
 		e.Command = "workbench summary --project " + projectArg(s)
-		e.Note = fmt.Sprintf("This project's network has %d layers (%d convolutions, %d fully connected).",
+		e.Note = fmt.Sprintf("This project's network has %d nodes: %d convolutions, %d fully connected layers.",
 			len(s.Project.Graph.Nodes), ops["conv2d"], ops["linear"])
 		return e
 	})

@@ -28,6 +28,9 @@ type Options struct {
 	Version string
 	// AutosaveEvery overrides DefaultAutosaveEvery when positive.
 	AutosaveEvery time.Duration
+	// Interrupt, when it closes, asks the app to quit as File ▸ Quit does
+	// (asking about unsaved changes); the CLI closes it on Ctrl-C.
+	Interrupt <-chan struct{}
 }
 
 func (o Options) version() string {
@@ -59,6 +62,15 @@ func Run(opts Options) error {
 	w.win.Show()
 	w.startAutosave()
 	w.openAtStart(opts.Path)
+	if opts.Interrupt != nil {
+		go func() {
+			select {
+			case <-opts.Interrupt:
+				fyne.Do(w.requestQuit)
+			case <-w.stop:
+			}
+		}()
+	}
 	a.Run()
 	w.stopAutosave()
 	return nil

@@ -25,6 +25,7 @@ type shell struct {
 	root    fyne.CanvasObject
 	project *widget.Label
 	dirty   *widget.Label
+	file    *widget.Label
 	device  *widget.Label
 }
 
@@ -54,10 +55,12 @@ func newShell(s *State) *shell {
 	sh.dirty = widget.NewLabel("")
 	sh.dirty.Importance = widget.WarningImportance
 	sh.device = widget.NewLabel("")
-	status := container.NewHBox(
-		widget.NewIcon(theme.DocumentIcon()), sh.project, sh.dirty,
-		layout.NewSpacer(),
-		widget.NewIcon(theme.ComputerIcon()), sh.device,
+	sh.file = widget.NewLabel("")
+	sh.file.Truncation = fyne.TextTruncateEllipsis
+	status := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewIcon(theme.DocumentIcon()), sh.project),
+		container.NewHBox(sh.dirty, widget.NewIcon(theme.ComputerIcon()), sh.device),
+		sh.file,
 	)
 	statusBar := container.NewStack(
 		widgets.NewBackground(theme.ColorNameHeaderBackground),
@@ -111,6 +114,11 @@ func (sh *shell) show(id string) {
 func (sh *shell) updateStatus() {
 	s := sh.state
 	sh.project.SetText(s.ProjectName())
+	if s.Path == "" {
+		sh.file.SetText("not saved yet")
+	} else {
+		sh.file.SetText(s.Path)
+	}
 	if s.Dirty() {
 		sh.dirty.SetText("● unsaved changes")
 	} else {

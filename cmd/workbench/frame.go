@@ -121,7 +121,7 @@ leading:
 			fmt.Fprintf(stderr, "workbench: %s given without a subcommand; run 'workbench --help' to list commands\n", strings.Join(lead, " "))
 			return exitUsage
 		}
-		return runGUI(stderr, "")
+		return runGUI(ctx, stderr, "")
 	}
 	if args[0] == "help" {
 		if len(args) > 1 {

@@ -372,7 +372,7 @@ func TestProgressDrawsOnATerminalOnly(t *testing.T) {
 func TestNoSubcommandOrOpenLaunchesTheApp(t *testing.T) {
 	var opened []string
 	old := launchGUI
-	launchGUI = func(path string) error { opened = append(opened, path); return nil }
+	launchGUI = func(_ context.Context, path string) error { opened = append(opened, path); return nil }
 	t.Cleanup(func() { launchGUI = old })
 	t.Setenv("DISPLAY", ":99")
 

@@ -72,7 +72,7 @@ last project, or the bundled sample project on first start.`,
 					return usageErrorf("%s is a folder; give the path of a .wbproj project file", path)
 				}
 			}
-			if code := runGUI(c.Stderr, path); code != exitOK {
+			if code := runGUI(c.Context, c.Stderr, path); code != exitOK {
 				return errSilent{code}
 			}
 			return nil
@@ -87,13 +87,15 @@ type errSilent struct{ code int }
 func (e errSilent) Error() string { return "" }
 
 // launchGUI runs the desktop app until its window closes; tests replace it.
-var launchGUI = func(path string) error {
-	return wbapp.Run(wbapp.Options{Path: path, Version: Version()})
+// When ctx ends (Ctrl-C in the terminal) the app quits as from File ▸ Quit,
+// asking about unsaved changes; a second Ctrl-C ends it at once.
+var launchGUI = func(ctx context.Context, path string) error {
+	return wbapp.Run(wbapp.Options{Path: path, Version: Version(), Interrupt: ctx.Done()})
 }
 
 // runGUI opens the desktop app, after checking that there is a display to
 // open it on, and returns the exit code.
-func runGUI(stderr io.Writer, path string) int {
+func runGUI(ctx context.Context, stderr io.Writer, path string) int {
 	if path != "" {
 		if abs, err := filepath.Abs(path); err == nil {
 			path = abs
@@ -105,7 +107,10 @@ func runGUI(stderr io.Writer, path string) int {
 			return exitFailure
 		}
 	}
-	if err := launchGUI(path); err != nil {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := launchGUI(ctx, path); err != nil {
 		fmt.Fprintf(stderr, "workbench: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
