@@ -21,10 +21,10 @@ Draws the main window once per pane (Data, Architecture, Train, ...) for the
 project with Fyne's software painter and writes DIR/<pane>.png. --project
 sample uses the bundled sample project.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&project, "project", "", "project file (.wbproj), or \"sample\" for the bundled sample")
-			fs.StringVar(&out, "out", "", "folder to write the PNG files to (created if missing)")
-			fs.IntVar(&width, "width", 1280, "window width in pixels")
-			fs.IntVar(&height, "height", 800, "window height in pixels")
+			fs.StringVar(&project, "project", "", "project `FILE` (.wbproj), or \"sample\" for the bundled sample")
+			fs.StringVar(&out, "out", "", "`DIR` to write the PNG files to (created if missing)")
+			fs.IntVar(&width, "width", 1280, "window width `W` in pixels")
+			fs.IntVar(&height, "height", 800, "window height `H` in pixels")
 			fs.BoolVar(&dark, "dark", false, "use the dark theme instead of the light one")
 		},
 		Run: func(c *Ctx) error {

@@ -206,9 +206,9 @@ func newFlagSet(cmd *Command, c *Ctx) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.BoolVar(&c.JSON, "json", false, "write JSON Lines events to stdout, one object per line")
-	fs.StringVar(&c.Device, "device", "auto", "compute device: cpu, gl or auto")
-	fs.Int64Var(&c.Seed, "seed", 1, "random seed; same seed, device and inputs give the same results")
-	fs.IntVar(&c.Threads, "threads", runtime.NumCPU(), "CPU threads")
+	fs.StringVar(&c.Device, "device", "auto", "compute device `D`: cpu, gl or auto")
+	fs.Int64Var(&c.Seed, "seed", 1, "random seed `N`; same seed, device and inputs give the same results")
+	fs.IntVar(&c.Threads, "threads", runtime.NumCPU(), "CPU threads `N` (default: all cores)")
 	if cmd.Flags != nil {
 		cmd.Flags(fs)
 	}
@@ -373,16 +373,18 @@ Exit codes: 0 success, 1 failure, 2 bad usage or bad input.
 }
 
 func printCommandHelp(w io.Writer, cmd *Command) {
-	usage := strings.TrimRight(cmd.Usage, "\n")
-	if usage == "" {
-		usage = "workbench " + cmd.Name + " [flags]"
+	if cmd.Summary != "" {
+		fmt.Fprintf(w, "workbench %s: %s\n\n", cmd.Name, cmd.Summary)
 	}
+	usage := strings.Trim(cmd.Usage, "\n")
 	if !strings.HasPrefix(strings.TrimSpace(usage), "workbench") {
-		fmt.Fprintf(w, "Usage: workbench %s [flags]\n\n", cmd.Name)
-	}
-	fmt.Fprintln(w, usage)
-	if cmd.Summary != "" && !strings.Contains(usage, cmd.Summary) {
-		fmt.Fprintf(w, "\n%s\n", cmd.Summary)
+		// Usage is only a description: give the synopsis first.
+		fmt.Fprintf(w, "Usage: workbench %s [flags]\n", cmd.Name)
+		if usage != "" {
+			fmt.Fprintf(w, "\n%s\n", usage)
+		}
+	} else {
+		fmt.Fprintf(w, "Usage: %s\n", strings.TrimSpace(usage))
 	}
 	fs := newFlagSet(cmd, &Ctx{})
 	var own, frame []*flag.Flag
