@@ -8,13 +8,16 @@ import (
 // that suit it. fn adds the product of a packed mr x kc sliver of A (kc
 // groups of mr values, one per row) and a packed kc x nr sliver of B (kc
 // rows of nr values) to the mr x nr block of C starting at c[0], whose
-// rows are ldc elements apart.
+// rows are ldc elements apart. A kernel with edge set writes only the
+// top-left h x w corner of that block; others always write the whole
+// block and get a scratch tile at the edges of C.
 type kernel struct {
 	name   string
 	mr, nr int
 	mc, kc int // rows of A and depth packed per block (mc is a multiple of mr)
 	nc     int // columns of B packed per panel (a multiple of nr)
-	fn     func(kc int, a, b, c []float32, ldc int)
+	edge   bool
+	fn     func(kc int, a, b, c []float32, ldc, h, w int)
 }
 
 // minFlopsPerThread is the work below which another thread costs more
@@ -167,13 +170,13 @@ func (g *gemmJob) macro(buf *buffers, ic, mc, jc, nc, kc int) {
 			w := min(nr, nc-jr)
 			bs := buf.bp[jr*kc : jr*kc+nr*kc]
 			off := (ic+ir)*ldc + jc + jr
-			if h == mr && w == nr {
-				kr.fn(kc, as, bs, c[off:], ldc)
+			if kr.edge || (h == mr && w == nr) {
+				kr.fn(kc, as, bs, c[off:], ldc, h, w)
 				continue
 			}
 			tmp := buf.tmp
 			clear(tmp)
-			kr.fn(kc, as, bs, tmp, nr)
+			kr.fn(kc, as, bs, tmp, nr, mr, nr)
 			for r := 0; r < h; r++ {
 				dst := c[off+r*ldc : off+r*ldc+w]
 				src := tmp[r*nr : r*nr+w]

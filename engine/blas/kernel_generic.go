@@ -4,7 +4,7 @@ package blas
 // local variables, which the compiler keeps in registers.
 var genericKernel = &kernel{name: "generic", mr: 4, nr: 4, mc: 128, kc: 256, nc: 2048, fn: kern4x4}
 
-func kern4x4(kc int, a, b, c []float32, ldc int) {
+func kern4x4(kc int, a, b, c []float32, ldc, _, _ int) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32

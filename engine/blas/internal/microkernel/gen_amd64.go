@@ -23,6 +23,11 @@ type spec struct {
 	bc     []int
 	zero   string // instruction that clears a register: "%s R, R, R"
 	unroll int
+	// masked kernels take rows and two column masks and write only the
+	// rows x cols corner of the tile (AVX-512 opmask stores), so the
+	// caller needs no scratch tile at the edges of C.
+	masked bool
+	tmp    []int // scratch registers for the masked update of C
 }
 
 func main() {
@@ -43,7 +48,8 @@ func main() {
 		acc512 = append(acc512, r)
 	}
 	gen(&out, spec{name: "AVX512", prefix: "Z", vw: 16, mr: 12, nv: 2, acc: acc512,
-		bReg: []int{8, 9}, bc: []int{10, 11}, zero: "VPXORD", unroll: 4})
+		bReg: []int{8, 9}, bc: []int{10, 11}, zero: "VPXORD", unroll: 4,
+		masked: true, tmp: []int{12, 13}})
 
 	// AVX2 + FMA: 6 x 16 in Y0-Y11, B in Y12-Y13, broadcasts in Y14.
 	var acc256 []int
@@ -63,9 +69,15 @@ func gen(w *bytes.Buffer, s spec) {
 	reg := func(i int) string { return fmt.Sprintf("%s%d", s.prefix, i) }
 	nr := s.vw * s.nv
 	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
-	fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int)\n", s.name)
-	fmt.Fprintf(w, "// C[0:%d, 0:%d] += A * B with A packed as kc groups of %d floats and B as\n// kc rows of %d floats; rows of C are ldc floats apart.\n", s.mr, nr, s.mr, nr)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-40\n", s.name)
+	if s.masked {
+		fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc, rows int, mask0, mask1 uint64)\n", s.name)
+		fmt.Fprintf(w, "// C[0:rows, cols] += A * B with A packed as kc groups of %d floats and B as\n// kc rows of %d floats; rows of C are ldc floats apart. The columns written\n// are those set in mask0 (first %d) and mask1 (next %d).\n", s.mr, nr, s.vw, s.vw)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-64\n", s.name)
+	} else {
+		fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int)\n", s.name)
+		fmt.Fprintf(w, "// C[0:%d, 0:%d] += A * B with A packed as kc groups of %d floats and B as\n// kc rows of %d floats; rows of C are ldc floats apart.\n", s.mr, nr, s.mr, nr)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-40\n", s.name)
+	}
 	p("MOVQ kc+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
 	p("MOVQ b+16(FP), DI")
@@ -120,14 +132,39 @@ func gen(w *bytes.Buffer, s spec) {
 	p("DECQ CX")
 	p("JNZ %s_tailloop", s.name)
 	fmt.Fprintf(w, "%s_store:\n", s.name)
-	for r := 0; r < s.mr; r++ {
-		for v := 0; v < s.nv; v++ {
-			a := reg(s.acc[r*s.nv+v])
-			p("VADDPS %d(DX), %s, %s", 4*v*s.vw, a, a)
-			p("VMOVUPS %s, %d(DX)", a, 4*v*s.vw)
+	if s.masked {
+		if s.nv != 2 {
+			panic("masked kernels have two vectors per row")
 		}
-		if r < s.mr-1 {
-			p("ADDQ BX, DX")
+		p("MOVQ rows+40(FP), R10")
+		p("MOVQ mask0+48(FP), AX")
+		p("KMOVW AX, K1")
+		p("MOVQ mask1+56(FP), AX")
+		p("KMOVW AX, K2")
+		for r := 0; r < s.mr; r++ {
+			if r > 0 {
+				p("CMPQ R10, $%d", r)
+				p("JLE %s_done", s.name)
+				p("ADDQ BX, DX")
+			}
+			for v, k := range []string{"K1", "K2"} {
+				a, t := reg(s.acc[r*s.nv+v]), reg(s.tmp[v])
+				p("VMOVUPS.Z %d(DX), %s, %s", 4*v*s.vw, k, t)
+				p("VADDPS %s, %s, %s", t, a, a)
+				p("VMOVUPS %s, %s, %d(DX)", a, k, 4*v*s.vw)
+			}
+		}
+		fmt.Fprintf(w, "%s_done:\n", s.name)
+	} else {
+		for r := 0; r < s.mr; r++ {
+			for v := 0; v < s.nv; v++ {
+				a := reg(s.acc[r*s.nv+v])
+				p("VADDPS %d(DX), %s, %s", 4*v*s.vw, a, a)
+				p("VMOVUPS %s, %d(DX)", a, 4*v*s.vw)
+			}
+			if r < s.mr-1 {
+				p("ADDQ BX, DX")
+			}
 		}
 	}
 	p("VZEROUPPER")
