@@ -375,3 +375,28 @@ func TestFitColourPCA(t *testing.T) {
 		t.Fatalf("eigenvalues %v: only one direction should vary", p.Values)
 	}
 }
+
+// Shift works in place; compare it with a plain out-of-place reference for
+// every direction, including shifts past the border.
+func TestShiftMatchesReference(t *testing.T) {
+	orig := testImage(2, 4, 6)
+	for dy := -5; dy <= 5; dy++ {
+		for dx := -7; dx <= 7; dx++ {
+			im := orig.Clone()
+			Shift(im, dx, dy, -1)
+			for c := range 2 {
+				for y := range 4 {
+					for x := range 6 {
+						want := float32(-1)
+						if sx, sy := x-dx, y-dy; sx >= 0 && sx < 6 && sy >= 0 && sy < 4 {
+							want = at(orig, c, sy, sx)
+						}
+						if got := at(im, c, y, x); got != want {
+							t.Fatalf("shift (%d,%d): pixel (%d,%d,%d) = %v, want %v", dx, dy, c, y, x, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -57,21 +57,38 @@ func VFlip(im Image) {
 // Shift moves im by (dx, dy) pixels (right and down positive), filling
 // uncovered pixels with fill, in place.
 func Shift(im Image, dx, dy int, fill float32) {
-	out := make([]float32, len(im.Pix))
+	w, h := im.W, im.H
 	for c := range im.C {
-		for y := range im.H {
+		plane := im.Pix[c*h*w : (c+1)*h*w]
+		// Walk rows away from the direction of motion so every source row
+		// is read before it is overwritten.
+		for k := range h {
+			y := k
+			if dy > 0 {
+				y = h - 1 - k
+			}
+			dst := plane[y*w : (y+1)*w]
 			sy := y - dy
-			for x := range im.W {
-				sx := x - dx
-				v := fill
-				if sx >= 0 && sx < im.W && sy >= 0 && sy < im.H {
-					v = im.Pix[(c*im.H+sy)*im.W+sx]
+			if sy < 0 || sy >= h || dx >= w || -dx >= w {
+				for x := range dst {
+					dst[x] = fill
 				}
-				out[(c*im.H+y)*im.W+x] = v
+				continue
+			}
+			src := plane[sy*w : (sy+1)*w]
+			if dx >= 0 {
+				copy(dst[dx:], src[:w-dx])
+				for x := range dx {
+					dst[x] = fill
+				}
+			} else {
+				copy(dst[:w+dx], src[-dx:])
+				for x := w + dx; x < w; x++ {
+					dst[x] = fill
+				}
 			}
 		}
 	}
-	copy(im.Pix, out)
 }
 
 type crop struct{ pad int }
