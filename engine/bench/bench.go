@@ -77,6 +77,10 @@ type Workload struct {
 	// Validate, if set, checks the options before anything runs; return
 	// errors wrapping ErrUsage for bad values.
 	Validate func(o Options) error
+	// Merge, if set, combines the results of two rounds of one side (see
+	// Runner.Rounds) into the better one; the default keeps the result
+	// with the better Value.
+	Merge func(a, b Result) Result
 	// Compare, if set, compares the two results (peer is nil with
 	// --against none, and Ratio is then ignored); otherwise the default
 	// compares Values.
@@ -175,6 +179,21 @@ func (w Workload) Device(requested string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%w: workload %s runs on %s, not %q; use --device %s", ErrUsage, w.Name, strings.Join(devs, " or "), requested, devs[0])
+}
+
+// merge applies w.Merge or keeps the better Value; MaxRSS is the larger.
+func (w Workload) merge(a, b Result) Result {
+	var m Result
+	switch {
+	case w.Merge != nil:
+		m = w.Merge(a, b)
+	case (w.HigherIsBetter && b.Value > a.Value) || (!w.HigherIsBetter && b.Value < a.Value):
+		m = b
+	default:
+		m = a
+	}
+	m.MaxRSS = max(a.MaxRSS, b.MaxRSS)
+	return m
 }
 
 // compare applies w.Compare or the default comparison of Values.

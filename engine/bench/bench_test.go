@@ -113,7 +113,7 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 	}
 	var log strings.Builder
 	var sides []string
-	r := Runner{Self: self(t), Log: &log,
+	r := Runner{Self: self(t), Log: &log, Rounds: 2,
 		OnStart:  func(side string) { sides = append(sides, "start "+side) },
 		OnResult: func(side string, _ Result) { sides = append(sides, side) }}
 	rep, err := r.Run(context.Background(), w, "", Options{Threads: 3, Seed: 1})
@@ -135,7 +135,7 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 	if os.Getenv("OPENBLAS_CORETYPE") != "Haswell" {
 		t.Error("the parent's own environment was changed")
 	}
-	if want := []string{"start ours", "ours", "start envpy", "envpy"}; !slices.Equal(sides, want) {
+	if want := []string{"start ours", "ours", "start envpy", "envpy", "start ours", "ours", "start envpy", "envpy"}; !slices.Equal(sides, want) {
 		t.Errorf("OnStart/OnResult calls %v, want %v", sides, want)
 	}
 	if !strings.Contains(log.String(), "ours done") {
@@ -277,6 +277,26 @@ func TestCompareGemmUsesSmallestRatioAt1024And2048(t *testing.T) {
 	small := Result{Fields: map[string]any{"sizes": []any{map[string]any{"n": 64, "gflops": 5.0}}}}
 	if c := compareGemm(small, &Result{Fields: map[string]any{"sizes": []any{map[string]any{"n": 64, "gflops": 10.0}}}}); c.Ratio != 0.5 {
 		t.Errorf("custom sizes: ratio %g, want 0.5", c.Ratio)
+	}
+}
+
+func TestMergeGemmKeepsTheBestOfEachSize(t *testing.T) {
+	row := func(n int, g float64) map[string]any { return map[string]any{"n": n, "gflops": g} }
+	a := Result{Value: 50, MaxRSS: 10, Fields: map[string]any{"impl": "go", "sizes": []any{row(256, 10), row(1024, 50)}}}
+	b := Result{Value: 40, MaxRSS: 20, Fields: map[string]any{"impl": "go", "sizes": []any{row(256, 12), row(1024, 40)}}}
+	w := mustGet(t, "gemm")
+	m := w.merge(a, b)
+	rows := gemmRows(&m)
+	if len(rows) != 2 || rows[0].GFLOPS != 12 || rows[1].GFLOPS != 50 || m.Value != 50 || m.MaxRSS != 20 {
+		t.Fatalf("merged %+v (value %g, rss %d); want 12 and 50 GFLOPS, value 50, rss 20", rows, m.Value, m.MaxRSS)
+	}
+	if gemmRows(&a)[0].GFLOPS != 10 {
+		t.Error("merge changed its input")
+	}
+	// The default merge keeps the better Value in the workload's direction.
+	slow := Workload{Name: "t", HigherIsBetter: false}
+	if got := slow.merge(Result{Value: 3}, Result{Value: 2}); got.Value != 2 {
+		t.Errorf("default merge for times kept %g, want 2", got.Value)
 	}
 }
 

@@ -27,7 +27,8 @@
 //
 // # Fair runs
 //
-// Both sides run as separate processes, one after the other (ours first),
+// Both sides run as separate processes, one after the other (ours first;
+// with Runner.Rounds > 1 they alternate and each side keeps its best),
 // with the same environment: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
 // removed (they slow OpenBLAS down and exist only for reproducible tests),
 // and OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 
@@ -22,6 +23,7 @@ func init() {
 		Validate:       validateGemm,
 		Ours:           runGemm,
 		Peers:          []Peer{{Name: "pytorch", Script: "gemm_torch.py", Modules: []string{"torch"}}},
+		Merge:          mergeGemm,
 		Compare:        compareGemm,
 	})
 }
@@ -129,6 +131,29 @@ func gemmRows(r *Result) []gemmRow {
 		return nil
 	}
 	return rows
+}
+
+// mergeGemm keeps, size by size, the row with the higher GFLOPS.
+func mergeGemm(a, b Result) Result {
+	ra, rb := gemmRows(&a), gemmRows(&b)
+	best := map[int]gemmRow{}
+	for _, r := range rb {
+		best[r.N] = r
+	}
+	rows := make([]gemmRow, len(ra))
+	for i, r := range ra {
+		if o, ok := best[r.N]; ok && o.GFLOPS > r.GFLOPS {
+			r = o
+		}
+		rows[i] = r
+	}
+	m := a
+	m.Fields = maps.Clone(a.Fields)
+	m.Fields["sizes"] = rows
+	if len(rows) > 0 {
+		m.Value = rows[len(rows)-1].GFLOPS
+	}
+	return m
 }
 
 // compareGemm sets the sizes side by side. The headline ratio is the

@@ -57,6 +57,10 @@ type Runner struct {
 	// Log receives both children's stderr (progress lines); nil discards
 	// it. The last lines are kept for error messages either way.
 	Log io.Writer
+	// Rounds is how many times each side runs, alternating ours and the
+	// peer, keeping each side's best (Workload.Merge); 0 means 1. More
+	// rounds make the comparison robust to other load on the machine.
+	Rounds int
 	// OnStart and OnResult, if set, are called before and after each side
 	// runs ("ours" or the peer's name).
 	OnStart  func(side string)
@@ -139,33 +143,45 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 	defer os.RemoveAll(dir)
 
 	rep := &Report{Workload: w, Device: dev, Options: o}
-	if r.OnStart != nil {
-		r.OnStart("ours")
+	var ours, theirs *Result
+	for round := 0; round < max(1, r.Rounds); round++ {
+		if r.OnStart != nil {
+			r.OnStart("ours")
+		}
+		res, err := r.runOurs(ctx, w, o, dir)
+		if err != nil {
+			return nil, err
+		}
+		if r.OnResult != nil {
+			r.OnResult("ours", res)
+		}
+		if ours != nil {
+			res = w.merge(*ours, res)
+		}
+		ours = &res
+		if !hasPeer {
+			continue
+		}
+		if r.OnStart != nil {
+			r.OnStart(p.Name)
+		}
+		pr, err := r.runPeer(ctx, python, p, o, dir)
+		if err != nil {
+			return nil, err
+		}
+		if r.OnResult != nil {
+			r.OnResult(p.Name, pr)
+		}
+		if theirs != nil {
+			pr = w.merge(*theirs, pr)
+		}
+		theirs = &pr
 	}
-	ours, err := r.runOurs(ctx, w, o, dir)
-	if err != nil {
-		return nil, err
+	rep.Ours, rep.PeerRes = *ours, theirs
+	if hasPeer {
+		rep.Peer = p.Name
 	}
-	rep.Ours = ours
-	if r.OnResult != nil {
-		r.OnResult("ours", ours)
-	}
-	if !hasPeer {
-		rep.Compared = w.compare(ours, nil)
-		return rep, nil
-	}
-	if r.OnStart != nil {
-		r.OnStart(p.Name)
-	}
-	pr, err := r.runPeer(ctx, python, p, o, dir)
-	if err != nil {
-		return nil, err
-	}
-	if r.OnResult != nil {
-		r.OnResult(p.Name, pr)
-	}
-	rep.Peer, rep.PeerRes = p.Name, &pr
-	rep.Compared = w.compare(ours, &pr)
+	rep.Compared = w.compare(rep.Ours, rep.PeerRes)
 	return rep, nil
 }
 
