@@ -63,7 +63,7 @@ type LayerStats struct {
 	// HasWeight is set for layers with a weight; then WeightStd is the
 	// weights' standard deviation, WeightGradStd their gradient's, and
 	// UpdateRatio is |Δw| / |w| for this step.
-	HasWeight                           bool
+	HasWeight                             bool
 	WeightStd, WeightGradStd, UpdateRatio float64
 }
 
