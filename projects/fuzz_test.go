@@ -89,7 +89,7 @@ func FuzzOpenParts(f *testing.F) {
 	f.Add([]byte(`{"format_version":1,"runs":[{"id":"a","losses":["NaN",1],"epochs":[{"train_loss":"-Inf"}]}]}`),
 		st(`{"__metadata__":{"a":"b"},"x/y":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}`, make([]byte, 4)))
 	f.Fuzz(func(t *testing.T, manifest, tensors []byte) {
-		b := container(t, string(manifest), tensors)
+		b := buildZip(t, entry{name: ManifestEntry, data: manifest}, entry{name: TensorsEntry, data: tensors})
 		p, err := Decode(bytes.NewReader(b), int64(len(b)))
 		checkDecoded(t, p, err)
 	})

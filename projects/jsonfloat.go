@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Training metrics can be NaN or infinite (a diverging run), which JSON numbers
@@ -149,8 +150,12 @@ func (r *Run) UnmarshalJSON(b []byte) error {
 
 func truncateForMessage(s string) string {
 	const max = 40
-	if len(s) > max {
-		return s[:max] + "..."
+	if len(s) <= max {
+		return s
 	}
-	return s
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
