@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -279,5 +280,32 @@ func TestHugeDeclaredSizesAllocateLittle(t *testing.T) {
 		if d := after.TotalAlloc - before.TotalAlloc; d > 1<<20 {
 			t.Fatalf("file %d: allocated %d bytes before refusing (%v)", i, d, err)
 		}
+	}
+}
+
+// A deflated entry may claim up to the most deflate can expand its real
+// bytes to; what it claims is allocated only as the data arrives.
+func TestDeflatedTensorsThatEndEarlyAllocateLittle(t *testing.T) {
+	const elems = 9 << 20
+	noise := make([]byte, 48<<10)
+	x := uint32(1)
+	for i := range noise {
+		x = x*1664525 + 1013904223
+		noise[i] = byte(x >> 24)
+	}
+	body := st(fmt.Sprintf(`{"w":{"dtype":"F32","shape":[%d],"data_offsets":[0,%d]}}`, elems, 4*elems), noise)
+	hdrLen := len(body) - len(noise)
+	f := buildZip(t, entry{name: ManifestEntry, data: []byte(okManifest)},
+		entry{name: TensorsEntry, data: body, deflate: true, declared: uint64(hdrLen + 4*elems)})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := Decode(bytes.NewReader(f), int64(len(f)))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), `cannot read the data of tensor "w"`) {
+		t.Fatalf("Decode = %v", err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 12<<20 {
+		t.Fatalf("allocated %d bytes for %d bytes of real data", d, len(noise))
 	}
 }

@@ -118,7 +118,7 @@ func decode(r io.ReaderAt, size int64) (*Project, error) {
 	if err != nil {
 		return nil, corruptf(err, "cannot read %s", TensorsEntry)
 	}
-	ts, err := readSafetensors(rc, int64(tensors.UncompressedSize64))
+	ts, err := readSafetensors(rc, int64(tensors.UncompressedSize64), tensors.Method == zip.Store)
 	if err == nil {
 		err = expectEOF(rc, TensorsEntry)
 	}

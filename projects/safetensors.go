@@ -196,10 +196,13 @@ type parsedEntry struct {
 	begin, end int64
 }
 
-// readSafetensors reads a safetensors stream of exactly size bytes (size has
-// been checked against the real file). It allocates nothing larger than what
-// size allows.
-func readSafetensors(r io.Reader, size int64) (map[string]Tensor, error) {
+// growElems is the step in which tensors of a compressed entry grow.
+const growElems = 1 << 20
+
+// readSafetensors reads a safetensors stream of size bytes. size has been
+// checked against the real file: exactly when exact (a stored entry), or
+// against the most compression can expand it.
+func readSafetensors(r io.Reader, size int64, exact bool) (map[string]Tensor, error) {
 	if size < 8 {
 		return nil, corruptf(nil, "tensors.safetensors is %d bytes, shorter than its 8-byte header length", size)
 	}
@@ -227,31 +230,52 @@ func readSafetensors(r io.Reader, size int64) (map[string]Tensor, error) {
 	var buf []byte
 	for _, e := range entries {
 		n := int((e.end - e.begin) / 4)
-		data := make([]float32, n)
-		if n > 0 {
-			if littleEndian {
-				if _, err := io.ReadFull(r, unsafe.Slice((*byte)(unsafe.Pointer(&data[0])), 4*n)); err != nil {
-					return nil, corruptf(err, "cannot read the data of tensor %q", e.name)
-				}
-			} else {
-				if buf == nil {
-					buf = make([]byte, 64<<10)
-				}
-				for i := 0; i < n; {
-					k := min(n-i, len(buf)/4)
-					if _, err := io.ReadFull(r, buf[:4*k]); err != nil {
-						return nil, corruptf(err, "cannot read the data of tensor %q", e.name)
-					}
-					for j := range k {
-						data[i+j] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*j:]))
-					}
-					i += k
-				}
+		var data []float32
+		if exact {
+			data = make([]float32, n)
+			err = readFloats(r, data, &buf)
+		} else {
+			// A compressed entry's size is bounded only by the compression
+			// ratio: grow with the data that actually arrives.
+			data = make([]float32, 0, min(n, growElems))
+			for err == nil && len(data) < n {
+				k := min(n-len(data), growElems)
+				data = slices.Grow(data, k)[:len(data)+k]
+				err = readFloats(r, data[len(data)-k:], &buf)
 			}
+		}
+		if err != nil {
+			return nil, corruptf(err, "cannot read the data of tensor %q", e.name)
 		}
 		tensors[e.name] = Tensor{Shape: e.shape, Data: data}
 	}
 	return tensors, nil
+}
+
+// readFloats fills dst with little-endian float32 values from r.
+func readFloats(r io.Reader, dst []float32, buf *[]byte) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	if littleEndian {
+		_, err := io.ReadFull(r, unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 4*len(dst)))
+		return err
+	}
+	if *buf == nil {
+		*buf = make([]byte, 64<<10)
+	}
+	b := *buf
+	for i := 0; i < len(dst); {
+		k := min(len(dst)-i, len(b)/4)
+		if _, err := io.ReadFull(r, b[:4*k]); err != nil {
+			return err
+		}
+		for j := range k {
+			dst[i+j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+		}
+		i += k
+	}
+	return nil
 }
 
 // parseSafetensorsHeader checks the header against the dataLen bytes of data
