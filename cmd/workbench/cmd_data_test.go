@@ -28,7 +28,7 @@ func TestDataSampleJSON(t *testing.T) {
 	if d["event"] != "done" || d["train"] != 1000.0 || d["val"] != 200.0 || d["test"] != 100.0 {
 		t.Fatalf("done %v", d)
 	}
-	if d["format"] != "idx (embedded)" {
+	if d["format"] != "idx" {
 		t.Errorf("format %v", d["format"])
 	}
 	shape, _ := d["shape"].([]any)

@@ -94,7 +94,7 @@ func read(ctx context.Context, spec string, opt Options, prog *progress) (*Datas
 		if err != nil {
 			return nil, fmt.Errorf("embedded sample: %w", err)
 		}
-		ds.Name, ds.Format = SpecSample, "idx (embedded)"
+		ds.Name = SpecSample
 		return ds, nil
 	case SpecFashionMNIST, "fashion_mnist", "fashionmnist":
 		dir, err := findNamed(SpecFashionMNIST)

@@ -53,8 +53,10 @@ func ParseNorm(s string) (Norm, error) {
 // are plain values (slices of float32), so they can be saved with the
 // model and used unchanged at inference.
 type Stats struct {
-	Norm    Norm `json:"norm"`
-	C, H, W int
+	Norm Norm `json:"norm"`
+	C    int  `json:"c"`
+	H    int  `json:"h"`
+	W    int  `json:"w"`
 	// Mean is the mean image (C*H*W values) for mean-image and pca-whiten,
 	// or one mean per channel for channel-mean and channel-std; in [0,1]
 	// pixel units.
@@ -130,6 +132,10 @@ func FitStats(s *Set, norm Norm, opt StatsOptions) (*Stats, error) {
 	}
 	return st, nil
 }
+
+// MeanImage returns the mean of the set's images (CHW, in [0,1] pixel
+// units), as shown by the Data pane and subtracted by mean-image.
+func MeanImage(s *Set) []float32 { return meanImage(s) }
 
 func meanImage(s *Set) []float32 {
 	d := s.Size()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -167,5 +168,28 @@ func TestLoadCancelled(t *testing.T) {
 	_, err := Load(ctx, SpecCIFAR10, Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+// $WORKBENCH_DATA is searched first for the named datasets.
+func TestNamedLookupInWorkbenchData(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "fashion-mnist")
+	os.MkdirAll(dir, 0o755)
+	s := synthSet(20, 10, 1, 3, 3)
+	img, lab := idxBytes(t, s)
+	os.WriteFile(filepath.Join(dir, "train-images-idx3-ubyte.gz"), gz(img), 0o644)
+	os.WriteFile(filepath.Join(dir, "train-labels-idx1-ubyte.gz"), gz(lab), 0o644)
+	t.Setenv("WORKBENCH_DATA", root)
+	p, err := Locate(SpecFashionMNIST)
+	if err != nil || p != dir {
+		t.Fatalf("Locate = %q, %v; want %q", p, err, dir)
+	}
+	ds, err := Load(context.Background(), SpecFashionMNIST, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Train.H != 3 || ds.Train.Classes[0] != "T-shirt/top" || ds.Name != SpecFashionMNIST {
+		t.Fatalf("loaded %dx%d, classes %v", ds.Train.H, ds.Train.W, ds.Train.Classes[:1])
 	}
 }
