@@ -324,6 +324,13 @@ func readPath(ctx context.Context, p string, opt Options, prog *progress) (*Data
 			return nil, err
 		}
 		ds, err := readImages(ctx, files, "image-folder", imgOpt, prog)
+		if err != nil && errors.Is(err, ErrBadInput) {
+			for _, n := range names {
+				if strings.EqualFold(filepath.Ext(n), ".npz") || strings.EqualFold(filepath.Ext(n), ".zip") {
+					return nil, badInputf("%s: %v (the folder holds %s: pass that file instead)", p, err, n)
+				}
+			}
+		}
 		return ds, inFile(p, err)
 	}
 	head := make([]byte, 8)

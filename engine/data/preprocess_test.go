@@ -84,7 +84,7 @@ func TestMeanImageAndStatsSerialise(t *testing.T) {
 // Whitened training images have (close to) identity covariance along the
 // kept components.
 func TestPCAWhiten(t *testing.T) {
-	ds, err := Load(context.Background(), SpecSample, Options{LimitTrain: 2000})
+	ds, err := Load(context.Background(), SpecSample, Options{LimitTrain: 2000, Size: 14})
 	if err != nil {
 		t.Fatal(err)
 	}
