@@ -75,10 +75,10 @@ func FuzzOpen(f *testing.F) {
 	})
 }
 
-// FuzzOpenParts wraps fuzzed manifest and tensor bytes in a well-formed zip,
+// FuzzManifestAndTensors wraps fuzzed manifest and tensor bytes in a well-formed zip,
 // so that mutations reach the JSON and safetensors parsers instead of
 // failing the zip checksums.
-func FuzzOpenParts(f *testing.F) {
+func FuzzManifestAndTensors(f *testing.F) {
 	p := richProject()
 	full := encoded(f, p)
 	_, manifest := zipEntry(f, full, ManifestEntry)
