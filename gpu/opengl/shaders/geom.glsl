@@ -1,0 +1,16 @@
+// Convolution and pooling geometry, passed as one int array.
+uniform int geo[14];
+#define GN geo[0]
+#define GC geo[1]
+#define GH geo[2]
+#define GW geo[3]
+#define KH geo[4]
+#define KW geo[5]
+#define SH geo[6]
+#define SW geo[7]
+#define PH geo[8]
+#define PW geo[9]
+#define DH geo[10]
+#define DW geo[11]
+#define OH geo[12]
+#define OW geo[13]
