@@ -8,6 +8,9 @@
 // preprocessing statistics computed on the training split (mean image,
 // per-channel mean and std, PCA whitening), and the batch Loader that
 // shuffles, augments (see sub-package augment) and prefetches on goroutines.
+// Load decodes everything into memory; OpenStream opens a folder or zip of
+// images too large for that, decoding each image when the Loader reads it.
+// Sub-package npy reads and writes NumPy arrays.
 //
 // Every problem with the input wraps ErrBadInput, names what is wrong and
 // says how to fix it, so that a command can report it and exit 2.

@@ -11,7 +11,10 @@ import (
 
 // LoaderConfig configures a Loader.
 type LoaderConfig struct {
+	// Set is the images to load; or set Source instead (for example a
+	// LazySet that decodes on demand).
 	Set       *Set
+	Source    Source
 	BatchSize int
 	// Shuffle reorders the set each epoch with a permutation drawn from
 	// (Seed, epoch); without it batches follow the set's order.
@@ -43,20 +46,29 @@ type Batch struct {
 	Soft []float32
 	// Indices are the images' positions in the set.
 	Indices []int
+	// Skipped lists images of a streamed source that could not be read
+	// ("path: reason"); their slots hold black images.
+	Skipped []string
 }
 
 // Loader turns a Set into batches: shuffled per epoch, augmented,
 // normalised, built on worker goroutines ahead of the consumer.
 type Loader struct {
 	cfg LoaderConfig
+	src Source
 }
 
 // NewLoader checks cfg and prepares the augmentation's dataset-dependent
 // parameters (fill colour and colour PCA).
 func NewLoader(cfg LoaderConfig) (*Loader, error) {
-	if cfg.Set == nil || cfg.Set.Len() == 0 {
+	src := cfg.Source
+	if cfg.Set != nil {
+		src = cfg.Set
+	}
+	if src == nil || src.Len() == 0 {
 		return nil, badInputf("the loader has no images; check the dataset and its limits")
 	}
+	sc, sh, sw := src.Shape()
 	if cfg.BatchSize <= 0 {
 		return nil, badInputf("batch size %d must be positive", cfg.BatchSize)
 	}
@@ -64,9 +76,8 @@ func NewLoader(cfg LoaderConfig) (*Loader, error) {
 		if err := cfg.Stats.Validate(); err != nil {
 			return nil, badInputf("%v", err)
 		}
-		s := cfg.Set
-		if cfg.Stats.C != s.C || cfg.Stats.H != s.H || cfg.Stats.W != s.W {
-			return nil, badInputf("preprocessing statistics are for %dx%dx%d images but the set holds %dx%dx%d; compute them on this dataset", cfg.Stats.C, cfg.Stats.H, cfg.Stats.W, s.C, s.H, s.W)
+		if cfg.Stats.C != sc || cfg.Stats.H != sh || cfg.Stats.W != sw {
+			return nil, badInputf("preprocessing statistics are for %dx%dx%d images but the set holds %dx%dx%d; compute them on this dataset", cfg.Stats.C, cfg.Stats.H, cfg.Stats.W, sc, sh, sw)
 		}
 	}
 	if cfg.Workers <= 0 {
@@ -80,11 +91,18 @@ func NewLoader(cfg LoaderConfig) (*Loader, error) {
 		if p.Env.Fill == nil {
 			p.Env.Fill = cfg.Stats.ChannelMean()
 			if p.Env.Fill == nil {
-				p.Env.Fill = channelMean(cfg.Set)
+				sample, err := sampleOf(src, cfg.Seed)
+				if err != nil {
+					return nil, err
+				}
+				p.Env.Fill = channelMean(sample)
 			}
 		}
 		if p.NeedsColourPCA() && p.Env.ColourPCA == nil {
-			s := cfg.Set
+			s, err := sampleOf(src, cfg.Seed)
+			if err != nil {
+				return nil, err
+			}
 			pca, err := augment.FitColourPCA(s.Images, s.Len(), s.C, s.H, s.W, max(1, s.Len()/5000))
 			if err != nil {
 				return nil, err
@@ -93,7 +111,17 @@ func NewLoader(cfg LoaderConfig) (*Loader, error) {
 		}
 		cfg.Augment = &p
 	}
-	return &Loader{cfg: cfg}, nil
+	return &Loader{cfg: cfg, src: src}, nil
+}
+
+// sampleOf returns src itself when it is in memory, else a decoded
+// class-balanced sample of it for statistics.
+func sampleOf(src Source, seed int64) (*Set, error) {
+	if s, ok := src.(*Set); ok {
+		return s, nil
+	}
+	s, _, err := SampleSet(src, 2000, seed)
+	return s, err
 }
 
 // byteToUnit maps a pixel byte to [0, 1] (v/255, correctly rounded).
@@ -129,7 +157,7 @@ func channelMean(s *Set) []float32 {
 
 // NumBatches is the number of batches in an epoch.
 func (l *Loader) NumBatches() int {
-	n, b := l.cfg.Set.Len(), l.cfg.BatchSize
+	n, b := l.src.Len(), l.cfg.BatchSize
 	if l.cfg.DropLast {
 		return n / b
 	}
@@ -138,7 +166,7 @@ func (l *Loader) NumBatches() int {
 
 // Order returns the order of the set's images in epoch.
 func (l *Loader) Order(epoch int) []int {
-	n := l.cfg.Set.Len()
+	n := l.src.Len()
 	if !l.cfg.Shuffle {
 		order := make([]int, n)
 		for i := range order {
@@ -156,26 +184,39 @@ func (l *Loader) Batch(epoch, b int) *Batch {
 }
 
 func (l *Loader) build(order []int, epoch, b int) *Batch {
-	s := l.cfg.Set
+	src := l.src
+	c, h, w := src.Shape()
+	set, inMemory := src.(*Set)
 	lo := b * l.cfg.BatchSize
 	hi := min(lo+l.cfg.BatchSize, len(order))
 	n := hi - lo
-	d := s.Size()
-	bt := &Batch{Index: b, N: n, C: s.C, H: s.H, W: s.W,
+	d := c * h * w
+	bt := &Batch{Index: b, N: n, C: c, H: h, W: w,
 		X: make([]float32, n*d), Labels: make([]int32, n), Indices: append([]int(nil), order[lo:hi]...)}
+	var scratch []uint8
+	if !inMemory {
+		scratch = make([]uint8, d)
+	}
 	for j, i := range bt.Indices {
-		bt.Labels[j] = s.Labels[i]
+		bt.Labels[j] = src.Label(i)
 		x := bt.X[j*d : (j+1)*d]
-		for k, v := range s.Image(i) {
+		pix := scratch
+		if inMemory {
+			pix = set.Image(i)
+		} else if err := src.ReadImage(i, pix); err != nil {
+			bt.Skipped = append(bt.Skipped, err.Error())
+			continue
+		}
+		for k, v := range pix {
 			x[k] = byteToUnit[v]
 		}
 		if l.cfg.Augment != nil {
-			l.cfg.Augment.Apply(augment.Image{C: s.C, H: s.H, W: s.W, Pix: x}, l.cfg.Seed, epoch, i)
+			l.cfg.Augment.Apply(augment.Image{C: c, H: h, W: w, Pix: x}, l.cfg.Seed, epoch, i)
 		}
 	}
 	l.cfg.Stats.Apply(bt.X, n)
 	if l.cfg.Augment != nil && l.cfg.Augment.Mixup > 0 {
-		bt.Soft, _ = augment.Mixup(bt.X, d, bt.Labels, len(s.Classes), l.cfg.Augment.Mixup, augment.BatchRand(l.cfg.Seed, epoch, b))
+		bt.Soft, _ = augment.Mixup(bt.X, d, bt.Labels, len(src.ClassNames()), l.cfg.Augment.Mixup, augment.BatchRand(l.cfg.Seed, epoch, b))
 	}
 	return bt
 }
@@ -276,6 +317,6 @@ func (it *Iter) Close() {
 
 // String describes the loader, for logs.
 func (l *Loader) String() string {
-	return fmt.Sprintf("loader(%d images, batch %d, %d batches, shuffle %v, augment %q, workers %d)",
-		l.cfg.Set.Len(), l.cfg.BatchSize, l.NumBatches(), l.cfg.Shuffle, l.cfg.Augment.String(), l.cfg.Workers)
+	return fmt.Sprintf("loader(%s, batch %d, %d batches, shuffle %v, augment %q, workers %d)",
+		sourceName(l.src), l.cfg.BatchSize, l.NumBatches(), l.cfg.Shuffle, l.cfg.Augment.String(), l.cfg.Workers)
 }

@@ -28,9 +28,11 @@ func splitmix(x uint64) uint64 {
 }
 
 // byClass returns, for each class, the indices of its images in order.
-func byClass(s *Set) [][]int {
-	out := make([][]int, len(s.Classes))
-	for i, l := range s.Labels {
+func byClass(s *Set) [][]int { return labelsByClass(s.Labels, len(s.Classes)) }
+
+func labelsByClass(labels []int32, k int) [][]int {
+	out := make([][]int, k)
+	for i, l := range labels {
 		out[l] = append(out[l], i)
 	}
 	return out
@@ -39,8 +41,12 @@ func byClass(s *Set) [][]int {
 // balancedPick chooses n indices of s, as equal per class as the class
 // sizes allow, at random under (seed, stream). The result is sorted.
 func balancedPick(s *Set, n int, seed int64, stream uint64) []int {
+	return balancedPickLabels(s.Labels, len(s.Classes), n, seed, stream)
+}
+
+func balancedPickLabels(labels []int32, k, n int, seed int64, stream uint64) []int {
 	r := newRand(seed, stream)
-	classes := byClass(s)
+	classes := labelsByClass(labels, k)
 	for _, idx := range classes {
 		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	}
