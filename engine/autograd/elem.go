@@ -238,12 +238,16 @@ func reduceAxis(op backend.ReduceOp, x *Var, axis int) *Var {
 			}
 			b.Binary(backend.Mul, dx.Buf, g.Buf, scale.Buf, backend.Strided{Shape: sh, StrideA: bs.StrideB, StrideB: make([]int, len(sh))})
 		case backend.MaxReduce:
-			// dx = g where x equals the maximum (every tie gets it).
+			// dx = g/count where x equals the maximum: tied maxima share
+			// the gradient (torch.amax), so it still sums to g.
 			mask := tensor.New(b, sh...)
 			b.Binary(backend.GreaterMask, mask.Buf, out.Buf, x.Value.Buf, backend.Strided{Shape: sh, StrideA: bs.StrideB, StrideB: bs.StrideA})
 			b.Unary(backend.MulScalar, mask.Buf, mask.Buf, -1, 0)
 			b.Unary(backend.AddScalar, mask.Buf, mask.Buf, 1, 0)
-			b.Binary(backend.Mul, dx.Buf, mask.Buf, g.Buf, backend.Strided{Shape: sh, StrideA: bs.StrideA, StrideB: bs.StrideB})
+			count, share := tensor.New(b, oshape...), tensor.New(b, oshape...)
+			b.Reduce(backend.Sum, count.Buf, mask.Buf, outer, n, inner)
+			b.Binary(backend.Div, share.Buf, g.Buf, count.Buf, same(oshape))
+			b.Binary(backend.Mul, dx.Buf, mask.Buf, share.Buf, backend.Strided{Shape: sh, StrideA: bs.StrideA, StrideB: bs.StrideB})
 		}
 		accumulate(x, dx, true)
 	}, x)

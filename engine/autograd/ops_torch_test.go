@@ -228,6 +228,18 @@ func opCases() []torchCase {
 		op("sumaxis1", "out = x.sum(1, keepdim=True)", func(v vars) *autograd.Var { return autograd.SumAxis(v["x"], 1) }, in("x", 1, 2, 3, 4)),
 		op("meanaxis-1", "out = x.mean(-1, keepdim=True)", func(v vars) *autograd.Var { return autograd.MeanAxis(v["x"], -1) }, in("x", 1, 2, 3, 5)),
 		op("maxaxis0", "out = x.max(0, keepdim=True)[0]", func(v vars) *autograd.Var { return autograd.MaxAxis(v["x"], 0) }, with(in("x", 1, 3, 2, 4), distinct)),
+		// Ties share the gradient (a subgradient, as torch.amax); giving
+		// each tied element the whole gradient would multiply it.
+		op("maxaxis/ties", "out = x.amax(1, keepdim=True)", func(v vars) *autograd.Var { return autograd.MaxAxis(v["x"], 1) },
+			with(in("x", 1, 2, 4, 3), func(_ *rand.Rand, v []float32) {
+				copy(v, []float32{1, 2, 3, 1, 5, 3, 0, 5, 3, 1, 5, 2, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7})
+			})),
+		op("maxout/ties", "out = x.view(2, 2, 2, 3).amax(2)", func(v vars) *autograd.Var { return autograd.Maxout(v["x"], 2) },
+			with(in("x", 1, 2, 4, 3), func(_ *rand.Rand, v []float32) {
+				for i := range v {
+					v[i] = float32(i % 3) // every pair of channels ties
+				}
+			})),
 		op("sum", "out = x.sum()", func(v vars) *autograd.Var { return autograd.Sum(v["x"]) }, in("x", 1, 3, 5)),
 		op("mean", "out = x.mean()", func(v vars) *autograd.Var { return autograd.Mean(v["x"]) }, in("x", 1, 3, 5)),
 		op("concat", "out = torch.cat([a, b, c], 1)", func(v vars) *autograd.Var { return autograd.Concat(v["a"], v["b"], v["c"]) },
