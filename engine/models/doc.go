@@ -17,8 +17,8 @@
 // max-pool, and MobileNets keep their first stride-2 stages at stride 1.
 // Everywhere, a max-pool that would shrink a 1-pixel map is left out, and the
 // adaptive pools before a classifier pool to at most the map's own size (no
-// upsampling of a 1x1 map to 7x7). Graph returns an error naming the
-// smallest input that works when the input is too small even so.
+// upsampling of a 1x1 map to 7x7). So every model gives a valid graph for
+// any input from 1x1 pixels up.
 //
 // Blocks (residual, bottleneck, Inception, dense layers, inverted residuals)
 // are named in Graph.Blocks and on their nodes, for the editor to collapse.

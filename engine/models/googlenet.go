@@ -128,7 +128,8 @@ func insert(g *graph.Graph, after, prefix string, add func(b *builder) string) (
 	return out, nil
 }
 
-// buildGoogLeNet is torchvision's GoogLeNet with aux_logits=False. Its
+// buildGoogLeNet is torchvision's GoogLeNet with aux_logits=False,
+// including its 3x3 kernels in the branches the paper makes 5x5. Its
 // ceil-mode max-pools (3x3 stride 2) are padding-1 pools here: the same map
 // sizes at 224 (112 -> 56 -> 28 -> 14 -> 7), borders pooled over one more
 // padded row and column. Small inputs: conv1 becomes 3x3 stride 1 and the

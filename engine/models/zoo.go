@@ -40,7 +40,7 @@ var zoo = map[string]entry{
 		input: imagenet, classes: 1000, torchvision: true, build: buildAlexNet},
 	"zfnet": {doc: "ZFNet (Zeiler & Fergus 2013): AlexNet with a 7x7 stride-2 first layer, 384/384/256 filters in conv3-5 and LRN.",
 		input: imagenet, classes: 1000, build: buildZFNet},
-	"googlenet": {doc: "GoogLeNet (Inception v1, Szegedy et al. 2014) as in torchvision: BatchNorm conv blocks, no auxiliary classifiers.",
+	"googlenet": {doc: "GoogLeNet (Inception v1, Szegedy et al. 2014) as in torchvision: BatchNorm conv blocks, 3x3 kernels in the \"5x5\" branches, no auxiliary classifiers.",
 		input: imagenet, classes: 1000, torchvision: true, build: buildGoogLeNet},
 	"densenet121": {doc: "DenseNet-121 (Huang et al. 2017): growth rate 32, blocks of 6, 12, 24 and 16 layers.",
 		input: imagenet, classes: 1000, torchvision: true, build: buildDenseNet121},
@@ -162,16 +162,6 @@ func Graph(name string, input []int, classes int) (graph.Graph, error) {
 	}
 	g, err := build(e, input, classes)
 	if err != nil {
-		if len(input) == 3 {
-			for s := 1; s <= 512; s++ {
-				if _, e2 := build(e, []int{input[0], s, s}, max(classes, 1)); e2 == nil {
-					if s > min(input[1], input[2]) {
-						return graph.Graph{}, fmt.Errorf("%s needs inputs of at least %dx%d pixels, got %dx%d (%v)", name, s, s, input[1], input[2], err)
-					}
-					break
-				}
-			}
-		}
 		return graph.Graph{}, fmt.Errorf("%s at input %v: %v", name, input, err)
 	}
 	Layout(&g)

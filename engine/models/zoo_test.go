@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/workbench-cv/workbench/engine/autograd"
 	"github.com/workbench-cv/workbench/engine/backend/cpu"
@@ -169,7 +170,7 @@ func TestOwnModelsKnownCounts(t *testing.T) {
 // Every model gives a valid graph across the input sizes people use, ending
 // in the classes.
 func TestAdaptsToInputSizes(t *testing.T) {
-	sizes := [][]int{{1, 28, 28}, {3, 32, 32}, {1, 16, 16}, {3, 8, 8}, {3, 48, 64}, {3, 64, 64}, {3, 96, 96},
+	sizes := [][]int{{3, 1, 1}, {1, 2, 3}, {1, 28, 28}, {3, 32, 32}, {1, 16, 16}, {3, 8, 8}, {3, 48, 64}, {3, 64, 64}, {3, 96, 96},
 		{3, 227, 227}, {3, 256, 256}}
 	for _, n := range Names() {
 		for _, in := range sizes {
@@ -293,6 +294,7 @@ func TestForwardSmallInputs(t *testing.T) {
 		if n == "ref-cnn" || n == "lenet5" {
 			in = []int{1, 28, 28}
 		}
+		start := time.Now()
 		g, err := Graph(n, in, 10)
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
@@ -311,6 +313,7 @@ func TestForwardSmallInputs(t *testing.T) {
 			continue
 		}
 		out := y.Value.Data()
+		t.Logf("%-16s %v", n, time.Since(start).Round(time.Millisecond))
 		spread := 0.0
 		for i, v := range out {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
