@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-func zipEntry(t *testing.T, b []byte, name string) (*zip.File, []byte) {
+func zipEntry(t testing.TB, b []byte, name string) (*zip.File, []byte) {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
