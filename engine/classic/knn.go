@@ -38,7 +38,7 @@ func Distances(train, test *Matrix, metric Metric) ([]float32, error) {
 			for i := lo; i < hi; i++ {
 				row := out[i*nTr : (i+1)*nTr]
 				for j := range row {
-					row[j] = float32(math.Sqrt(math.Max(float64(row[j]+teN[i]+trN[j]), 0)))
+					row[j] = float32(math.Sqrt(float64(max(row[j]+teN[i]+trN[j], 0))))
 				}
 			}
 		})
@@ -83,13 +83,23 @@ func abs32(x float32) float32 {
 
 func rowNorms(m *Matrix) []float32 {
 	n := make([]float32, m.Rows)
-	for i := range n {
-		var s float64
-		for _, v := range m.Row(i) {
-			s += float64(v) * float64(v)
+	parallel.For(m.Rows, m.Cols, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var s0, s1, s2, s3 float32
+			r := m.Row(i)
+			j := 0
+			for ; j+4 <= len(r); j += 4 {
+				s0 += r[j] * r[j]
+				s1 += r[j+1] * r[j+1]
+				s2 += r[j+2] * r[j+2]
+				s3 += r[j+3] * r[j+3]
+			}
+			for ; j < len(r); j++ {
+				s0 += r[j] * r[j]
+			}
+			n[i] = (s0 + s1) + (s2 + s3)
 		}
-		n[i] = float32(s)
-	}
+	})
 	return n
 }
 
