@@ -37,7 +37,8 @@ const busyGroups = 256
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // gemmPlan picks the tiling and the number of k splits for a product.
-func gemmPlan(m, n, k int) (t gemmTile, splits, kChunk int) {
+func gemmPlan(m, n, k int) plan {
+	var t gemmTile
 	tiles := func(t gemmTile) int { return ceilDiv(m, t.BM) * ceilDiv(n, t.BN) }
 	switch {
 	case m <= 32:
@@ -47,13 +48,17 @@ func gemmPlan(m, n, k int) (t gemmTile, splits, kChunk int) {
 	default:
 		t = tileMedium
 	}
-	splits = 1
+	splits := 1
 	if g := tiles(t); g < busyGroups && k >= 1024 {
 		splits = min(ceilDiv(busyGroups, g), k/512, 32)
 	}
-	kChunk = ceilDiv(ceilDiv(k, max(splits, 1)), t.BK) * t.BK
-	splits = ceilDiv(k, kChunk)
-	return t, splits, kChunk
+	return splitK(t, k, splits)
+}
+
+// splitK divides k into about splits chunks of whole BK slices.
+func splitK(t gemmTile, k, splits int) plan {
+	kChunk := ceilDiv(ceilDiv(k, max(splits, 1)), t.BK) * t.BK
+	return plan{t: t, splits: ceilDiv(k, kChunk), kChunk: kChunk}
 }
 
 func checkMatrix(name string, rows, cols, off, ld, have int) {
@@ -103,7 +108,19 @@ func (g *GL) Gemm(transA, transB bool, m, n, k int, alpha float32,
 		g.w.post(func() { g.gemmReduce(nil, 0, m, n, offC, ldc, alpha, beta, hc.id) })
 		return
 	}
-	t, splits, kChunk := gemmPlan(m, n, k)
+	g.gemm(gemmPlan(m, n, k), transA, transB, m, n, k, alpha, ha, offA, lda, hb, offB, ldb, beta, hc, offC, ldc)
+}
+
+// plan is a tiling and a split of k.
+type plan struct {
+	t              gemmTile
+	splits, kChunk int
+}
+
+// gemm runs a checked product with the given plan (tests force each one).
+func (g *GL) gemm(pl plan, transA, transB bool, m, n, k int, alpha float32,
+	ha *handle, offA, lda int, hb *handle, offB, ldb int, beta float32, hc *handle, offC, ldc int) {
+	t, splits, kChunk := pl.t, pl.splits, pl.kChunk
 	vecA := offA%4 == 0 && lda%4 == 0
 	vecB := offB%4 == 0 && ldb%4 == 0
 	g.w.post(func() {

@@ -20,14 +20,12 @@ type pool struct {
 func newPool() pool { return pool{free: map[int][]uint32{}, limit: 512 << 20} }
 
 // sizeClass rounds n values up to a buffer size in bytes: powers of two and
-// the three-quarter points between them, so at most a third is wasted.
+// the quarter points between them, so at most a quarter is wasted.
 func sizeClass(n int) int {
 	b := max(n*4, 256)
 	p := 1 << bits.Len(uint(b-1)) // next power of two >= b
-	if q := p / 4 * 3; b <= q {
-		return q
-	}
-	return p
+	step := p / 8                 // classes p/2 + {1,2,3,4}*p/8
+	return (b + step - 1) / step * step
 }
 
 // acquire returns a buffer of the size class, reused or new (GL thread).
