@@ -8,7 +8,7 @@ pkgs=(
   libgl1-mesa-dev xorg-dev libxkbcommon-dev  # Fyne (GLFW, X11)
   libegl1-mesa-dev libegl-mesa0 libgl1-mesa-dri mesa-utils  # OpenGL compute via EGL (llvmpipe when no GPU)
   libopenblas-dev                         # fast CPU matrix products
-  xvfb xauth imagemagick                  # headless window tests and screenshots
+  xvfb xauth x11-utils xdotool imagemagick  # headless window tests and screenshots
   python3 python3-numpy python3-torch python3-torchvision python3-sklearn  # reference implementations for tests and benchmarks
   dataset-fashion-mnist                   # real Fashion-MNIST for tests and benchmarks
 )
