@@ -25,6 +25,10 @@ type Options struct {
 	// MinTime is the least time, in seconds, spent in timed calls per
 	// measurement (0: 1 s); tests shorten it.
 	MinTime float64 `json:"min_time,omitempty"`
+	// Dir is a scratch folder shared by both sides of one run (for
+	// example, data our side writes for the peer to read). The Runner
+	// creates it and removes it afterwards.
+	Dir string `json:"dir,omitempty"`
 	// Params holds other workload-specific settings.
 	Params map[string]string `json:"params,omitempty"`
 

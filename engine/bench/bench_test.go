@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,7 +35,8 @@ var envPeer = Peer{Name: "envpy", Script: "envpy.py", Source: []byte(`
 import os, benchlib
 opts = benchlib.options()
 names = ` + pyList(envVars) + `
-benchlib.report(opts["threads"], **{n: os.environ.get(n, "<unset>") for n in names})
+shared = open(os.path.join(opts["dir"], "from-ours")).read()
+benchlib.report(opts["threads"], shared=shared, **{n: os.environ.get(n, "<unset>") for n in names})
 `)}
 
 func pyList(names []string) string {
@@ -55,6 +57,9 @@ func init() {
 				f[n] = v
 			}
 			o.Logf("ours done")
+			if err := os.WriteFile(filepath.Join(o.Dir, "from-ours"), []byte("hello"), 0o644); err != nil {
+				return Result{}, err
+			}
 			return Result{Value: float64(o.Threads), Fields: f}, nil
 		},
 		Peers: []Peer{envPeer},
@@ -131,6 +136,12 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 		if res.MaxRSS <= 0 || res.Seconds <= 0 {
 			t.Errorf("%s side: MaxRSS=%d Seconds=%g, want both measured", side, res.MaxRSS, res.Seconds)
 		}
+	}
+	if rep.PeerRes.Fields["shared"] != "hello" {
+		t.Errorf("the peer read %v from the shared folder, want what our side wrote", rep.PeerRes.Fields["shared"])
+	}
+	if _, err := os.Stat(rep.Options.Dir); !os.IsNotExist(err) {
+		t.Errorf("shared folder %s left behind (%v)", rep.Options.Dir, err)
 	}
 	if os.Getenv("OPENBLAS_CORETYPE") != "Haswell" {
 		t.Error("the parent's own environment was changed")

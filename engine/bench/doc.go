@@ -39,8 +39,9 @@
 // environment plus WORKBENCH_BENCH_CHILD, which holds the workload name
 // and [Options] as JSON. That program must call [RunChild] when
 // [IsChild] is true; RunChild runs Ours and writes the Result to the file
-// the parent named. The harness measures each process's peak resident
-// memory (Result.MaxRSS) and wall time (Result.Seconds) itself.
+// the parent named. Options.Dir is a scratch folder both sides share for
+// the run (removed afterwards). The harness measures each process's peak
+// resident memory (Result.MaxRSS) and wall time (Result.Seconds) itself.
 //
 // Timing protocol, identical on both sides ([Options.Measure] and
 // benchlib.measure): warm-up calls until at least 2 calls and 0.2 s, then

@@ -141,6 +141,10 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	o.Dir = filepath.Join(dir, "shared")
+	if err := os.Mkdir(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
 
 	rep := &Report{Workload: w, Device: dev, Options: o}
 	var ours, theirs *Result

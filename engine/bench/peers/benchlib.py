@@ -20,7 +20,8 @@ _min_time = MIN_TIME
 
 
 def options():
-    """The bench options: threads, seed, device, sizes, params, min_time."""
+    """The bench options: threads, seed, device, sizes, params, min_time, and
+    dir, a scratch folder shared with our side for this run."""
     global _min_time
     opts = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     _min_time = opts.get("min_time") or MIN_TIME
