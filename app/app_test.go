@@ -304,6 +304,24 @@ func TestSaveWritesTheFileAndClearsDirtyAndAutosave(t *testing.T) {
 	}
 }
 
+func TestAnAutosaveThatEndsAfterASaveLeavesNoStaleSideFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.wbproj")
+	saveFile(t, sample(t), path)
+	tw := newTestWindow(t, sample(t), path)
+	for i := 0; i < 5; i++ {
+		tw.state.MarkDirty()
+		done := make(chan error, 1)
+		tw.autosaveNow(func(err error) { done <- err })
+		tw.save(nil) // whichever finishes first, no side file may remain
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(projects.AutosavePath(path)); !os.IsNotExist(err) {
+			t.Fatalf("round %d: a stale autosave is left after the save (%v)", i, err)
+		}
+	}
+}
+
 func TestUntitledProjectAutosavesAndIsOfferedAtStart(t *testing.T) {
 	tw := newTestWindow(t, sample(t), "")
 	tw.state.Project.Name = "Unsaved work"
@@ -347,6 +365,10 @@ func TestOpenOffersANewerAutosave(t *testing.T) {
 		}
 		if tw.state.Project.Name != wantName || tw.state.Path != path || tw.state.Dirty() != wantDirty {
 			t.Errorf("%s: name %q path %q dirty %v", choice, tw.state.Project.Name, tw.state.Path, tw.state.Dirty())
+		}
+		_, offered := projects.NewerAutosave(path)
+		if offered != (choice == "Recover") {
+			t.Errorf("%s: autosave still there: %v (kept only until a recovered project is saved)", choice, offered)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -28,6 +29,10 @@ type window struct {
 	menu       *fyne.MainMenu
 	recentMenu *fyne.Menu
 	stop       chan struct{}
+	// saves counts successful saves, so that an autosave that finishes
+	// after a save can remove its now stale side file. (Atomic because the
+	// test driver runs fyne.Do on the calling goroutine.)
+	saves atomic.Int64
 
 	// showDialog displays a dialog; tests replace it to answer dialogs.
 	showDialog func(d dialog.Dialog)
@@ -170,16 +175,17 @@ func (w *window) offerAutosave(path, auto string) {
 			w.load(auto, target)
 			return
 		}
+		// Declined: the autosave would be offered again and again.
+		projects.RemoveAutosave(path)
 		if path == w.untitledPath() {
-			// Nothing to fall back to: keep the current project.
-			return
+			return // nothing to fall back to: keep the current project
 		}
 		w.load(path, path)
 	}, w.win)
 	d.SetConfirmText("Recover")
 	d.SetDismissText("Open the saved file")
 	if path == w.untitledPath() {
-		d.SetDismissText("Not now")
+		d.SetDismissText("Discard it")
 	}
 	w.showDialog(d)
 }
@@ -200,7 +206,9 @@ func (w *window) saveTo(path string, after func()) {
 		w.showError("Could not save "+filepath.Base(path), err)
 		return
 	}
+	w.saves.Add(1)
 	w.discardAutosave(old)
+	w.discardAutosave(path)
 	w.state.markSaved(path)
 	w.addRecent(path)
 	if after != nil {
@@ -369,6 +377,7 @@ func (w *window) autosaveNow(done func(error)) {
 	// Clone on the UI goroutine, where the project is changed, and write
 	// the copy elsewhere so that a big project does not freeze the window.
 	p := w.state.Project.Clone()
+	saves := w.saves.Load()
 	go func() {
 		err := os.MkdirAll(filepath.Dir(target), 0o755)
 		if err == nil {
@@ -377,6 +386,11 @@ func (w *window) autosaveNow(done func(error)) {
 		if err != nil {
 			fyne.LogError("autosave to "+target, err)
 		}
+		fyne.DoAndWait(func() {
+			if w.saves.Load() != saves {
+				projects.RemoveAutosave(target) // saved meanwhile: the side file is stale
+			}
+		})
 		if done != nil {
 			done(err)
 		}
