@@ -151,7 +151,7 @@ func open(forceShaderFail bool) (*GL, error) {
 			return fmt.Errorf("%s gives OpenGL %s; compute shaders need 4.3", g.info.Renderer, g.info.Version)
 		}
 		if forceShaderFail {
-			broken := kernelSpec{file: "unary", defines: []string{"U_NEG this_is_not_glsl("}}
+			broken := kernelSpec{file: "unary", extra: "\nfloat broken = this_function_does_not_exist(1.0);\n"}
 			if _, err := compileProgram(broken); err != nil {
 				return fmt.Errorf("%s (forced by %s=shader)", err, ForceFailEnv)
 			}

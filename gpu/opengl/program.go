@@ -26,9 +26,10 @@ type program struct {
 type kernelSpec struct {
 	file    string   // shaders/<file>.comp
 	defines []string // "NAME VALUE"
+	extra   string   // appended GLSL (the forced-failure test's broken line)
 }
 
-func (k kernelSpec) key() string { return k.file + "|" + strings.Join(k.defines, ";") }
+func (k kernelSpec) key() string { return k.file + "|" + strings.Join(k.defines, ";") + "|" + k.extra }
 
 // opDefines makes the U_*/B_* op codes of the shaders from the backend's
 // constants, so the two cannot drift apart.
@@ -77,6 +78,7 @@ func (k kernelSpec) source() (string, error) {
 	s.Write(common)
 	s.WriteString("\n")
 	s.WriteString(expanded)
+	s.WriteString(k.extra)
 	return s.String(), nil
 }
 

@@ -1,0 +1,56 @@
+//go:build linux || windows
+
+package opengl
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/workbench-cv/workbench/engine/backend"
+	_ "github.com/workbench-cv/workbench/engine/backend/cpu"
+)
+
+// With the context forced to fail, "auto" falls back to the CPU with a
+// notice that says why, and an explicit "gl" is an error, not a crash.
+func TestAutoFallsBackWhenNoContext(t *testing.T) {
+	t.Setenv(ForceFailEnv, "1")
+	b, notice, err := backend.Choose("auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name() != "cpu" {
+		t.Fatalf("auto chose %q with the GL context disabled", b.Name())
+	}
+	if !strings.Contains(notice, "OpenGL compute unavailable") || !strings.Contains(notice, ForceFailEnv) {
+		t.Fatalf("notice %q does not say what happened", notice)
+	}
+	if _, _, err := backend.Choose("gl"); err == nil || !strings.Contains(err.Error(), ForceFailEnv) {
+		t.Fatalf("Choose(gl) with the context disabled: err = %v", err)
+	}
+}
+
+// A kernel the driver rejects makes Open fail with the driver's own
+// compiler message, and "auto" fall back to the CPU quoting it.
+func TestAutoFallsBackQuotingTheShaderCompiler(t *testing.T) {
+	openOrSkip(t) // needs a driver to reject the kernel
+	t.Setenv(ForceFailEnv, "shader")
+	b, notice, err := backend.Choose("auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name() != "cpu" {
+		t.Fatalf("auto chose %q after a shader failure", b.Name())
+	}
+	if !strings.Contains(notice, "the driver rejected kernel unary") || !strings.Contains(strings.ToLower(notice), "error") {
+		t.Fatalf("notice %q does not quote the driver's compile error", notice)
+	}
+	t.Logf("notice: %s", notice)
+}
+
+func TestAutoPrefersGL(t *testing.T) {
+	g := openOrSkip(t)
+	b, notice, err := backend.Choose("auto")
+	if err != nil || b != backend.Backend(g) || notice != "" {
+		t.Fatalf("Choose(auto) = %v, %q, %v; want the GL backend, no notice", b, notice, err)
+	}
+}
