@@ -2,7 +2,6 @@ package data
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -256,5 +255,3 @@ func digitsPrefix(s string) string {
 	}
 	return s[:i]
 }
-
-var errNotFound = errors.New("not found")
