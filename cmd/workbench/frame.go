@@ -136,6 +136,12 @@ leading:
 		return exitOK
 	}
 	cmd, ok := commands[args[0]]
+	if !ok && len(args) == 1 && len(lead) == 0 && strings.HasSuffix(strings.ToLower(args[0]), ".wbproj") {
+		// `workbench FILE.wbproj`, as a file manager launches it: open it.
+		if st, err := os.Stat(args[0]); err == nil && st.Mode().IsRegular() {
+			return runGUI(ctx, stderr, args[0])
+		}
+	}
 	if !ok {
 		msg := fmt.Sprintf("workbench: unknown command %q; run 'workbench --help' to list commands", args[0])
 		if s := suggest(args[0]); s != "" {

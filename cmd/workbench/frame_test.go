@@ -386,7 +386,10 @@ func TestNoSubcommandOrOpenLaunchesTheApp(t *testing.T) {
 	if code, _, errs := call(t, "open", file); code != 0 {
 		t.Fatalf("open: exit %d %s", code, errs)
 	}
-	if len(opened) != 2 || opened[0] != "" || opened[1] != file {
+	if code, _, errs := call(t, file); code != 0 { // as a file manager starts it
+		t.Fatalf("workbench FILE: exit %d %s", code, errs)
+	}
+	if len(opened) != 3 || opened[0] != "" || opened[1] != file || opened[2] != file {
 		t.Fatalf("launched with %q", opened)
 	}
 	code, _, errs := call(t, "open", filepath.Join(t.TempDir(), "missing.wbproj"))
@@ -402,7 +405,7 @@ func TestNoSubcommandOrOpenLaunchesTheApp(t *testing.T) {
 		t.Fatalf("no display: exit %d", code)
 	}
 	oneErrorLine(t, errs, "no display", "workbench --help")
-	if len(opened) != 2 {
+	if len(opened) != 3 {
 		t.Fatalf("launched without a display")
 	}
 }
