@@ -272,6 +272,18 @@ func opCases() []torchCase {
 		op("maxpool/k3-s2-p1", "out = F.max_pool2d(x, 3, 2, 1)", pool(true, 3, 2, 1), with(in("x", 1, 2, 3, 7, 9), distinct)),
 		op("maxpool/2x2-odd", "out = F.max_pool2d(x, 2)", pool(true, 2, 2, 0), with(in("x", 1, 2, 3, 7, 9), distinct)),
 		op("maxpool/k3-s1", "out = F.max_pool2d(x, 3, 1)", pool(true, 3, 1, 0), with(in("x", 1, 1, 2, 5, 6), distinct)),
+		// Plateaus: the first maximum in row-major order takes the gradient,
+		// as in PyTorch.
+		op("maxpool/ties", "out = F.max_pool2d(x, 3, 2, 1)", pool(true, 3, 2, 1), with(in("x", 1, 1, 2, 6, 7), func(_ *rand.Rand, v []float32) {
+			for i := range v {
+				v[i] = float32((i / 3) % 2)
+			}
+		})),
+		op("maxpool/ties-2x2", "out = F.max_pool2d(x, 2)", pool(true, 2, 2, 0), with(in("x", 1, 1, 2, 6, 7), func(_ *rand.Rand, v []float32) {
+			for i := range v {
+				v[i] = float32(i % 2)
+			}
+		})),
 		op("avgpool/k3-s2-p1", "out = F.avg_pool2d(x, 3, 2, 1)", pool(false, 3, 2, 1), in("x", 1, 2, 3, 7, 9)),
 		op("avgpool/2x2-odd", "out = F.avg_pool2d(x, 2)", pool(false, 2, 2, 0), in("x", 1, 2, 3, 7, 9)),
 		op("adaptiveavgpool/7x9-to-3x4", "out = F.adaptive_avg_pool2d(x, (3, 4))",
