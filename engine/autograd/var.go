@@ -58,7 +58,8 @@ func (v *Var) OnGrad(h func(g *tensor.Tensor) *tensor.Tensor) {
 }
 
 // RetainGrad keeps an intermediate Var's gradient in Grad after Backward
-// (leaves always keep theirs).
+// (leaves always keep theirs). It holds the gradient of the latest pass;
+// leaves accumulate over passes until ZeroGrad.
 func (v *Var) RetainGrad() { v.retain = true }
 
 // ZeroGrad drops the gradient.
@@ -120,6 +121,14 @@ func (v *Var) BackwardWith(g *tensor.Tensor) {
 		return
 	}
 	order := topo(v)
+	// A gradient retained from an earlier pass over this graph (RetainGrad,
+	// OnGrad) must not flow back again: intermediates start from zero.
+	// Leaves accumulate across passes, as in PyTorch.
+	for _, n := range order {
+		if n.backward != nil {
+			n.Grad = nil
+		}
+	}
 	accumulate(v, g, false)
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
