@@ -165,7 +165,9 @@ func compare(t *testing.T, what string, got, oracle []float32, ref, mag []float6
 	check(t, what+" vs reference", got, ref, mag, tl)
 }
 
-var sizes = []int{1, 7, 3001}
+// sizes include one above the CPU backend's threshold for splitting work
+// over goroutines even for the cheapest kernels.
+var sizes = []int{1, 7, 3001, 40001}
 
 func testMemory(t *testing.T, s *suite) {
 	r := rng(t)
@@ -378,6 +380,8 @@ var bcastPairs = [][2][]int{
 	{{1}, {3, 2}},
 	{{64, 50}, {50}},
 	{{3, 600}, {3, 600}},
+	{{300, 120}, {300, 1}},
+	{{2, 150, 120}, {150, 1}},
 }
 
 func testBinary(t *testing.T, s *suite) {
@@ -498,7 +502,7 @@ func testSumTo(t *testing.T, s *suite) {
 
 func testReduce(t *testing.T, s *suite) {
 	r := rng(t)
-	geoms := [][3]int{{1, 1, 1}, {3, 5, 7}, {1, 100, 1}, {7, 9, 1}, {2, 1, 5}, {16, 301, 1}, {5, 64, 33}, {1, 3, 1000}}
+	geoms := [][3]int{{1, 1, 1}, {3, 5, 7}, {1, 100, 1}, {7, 9, 1}, {2, 1, 5}, {16, 301, 1}, {5, 64, 33}, {1, 3, 1000}, {64, 600, 1}, {40, 30, 40}}
 	for _, op := range []backend.ReduceOp{backend.Sum, backend.Mean, backend.MaxReduce} {
 		t.Run(fmt.Sprint([]string{"sum", "mean", "max"}[op]), func(t *testing.T) {
 			for _, g := range geoms {
@@ -881,7 +885,7 @@ func testSoftmaxXent(t *testing.T, s *suite) {
 
 func testChannelStats(t *testing.T, s *suite) {
 	r := rng(t)
-	for _, g := range [][3]int{{4, 3, 5}, {1, 1, 2}, {2, 5, 1}, {16, 8, 49}, {64, 3, 1}} {
+	for _, g := range [][3]int{{4, 3, 5}, {1, 1, 2}, {2, 5, 1}, {16, 8, 49}, {64, 3, 1}, {32, 16, 49}} {
 		outer, c, inner := g[0], g[1], g[2]
 		for _, shift := range []float64{0, 100} {
 			x := normal(r, outer*c*inner, 1)
@@ -916,7 +920,7 @@ func testChannelStats(t *testing.T, s *suite) {
 
 func testChannelAffine(t *testing.T, s *suite) {
 	r := rng(t)
-	for _, g := range [][3]int{{4, 3, 5}, {1, 1, 2}, {2, 5, 1}, {16, 8, 49}} {
+	for _, g := range [][3]int{{4, 3, 5}, {1, 1, 2}, {2, 5, 1}, {16, 8, 49}, {32, 16, 49}} {
 		outer, c, inner := g[0], g[1], g[2]
 		n := outer * c * inner
 		x, scale, shift := normal(r, n, 1), normal(r, c, 1), normal(r, c, 1)
@@ -967,7 +971,7 @@ func testDropoutMask(t *testing.T, s *suite) {
 
 func testSGDStep(t *testing.T, s *suite) {
 	r := rng(t)
-	n := 3001
+	n := 10007
 	for _, c := range []struct {
 		momentum, wd float32
 		nesterov     bool
@@ -1011,7 +1015,7 @@ func testSGDStep(t *testing.T, s *suite) {
 
 func testAdamStep(t *testing.T, s *suite) {
 	r := rng(t)
-	n := 3001
+	n := 10007
 	for _, c := range []struct {
 		wd        float32
 		decoupled bool
