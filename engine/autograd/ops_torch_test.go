@@ -162,6 +162,22 @@ func bnCase(name string, shape []int, affine, training bool) torchCase {
 		}}
 }
 
+// dropoutCode is backend.Uniform (SplitMix64's finaliser of seed +
+// (i+1)·golden) written again in numpy: element i is kept when its draw is
+// at least p, and scaled by 1/(1-p).
+func dropoutCode(p float32, seed uint64) string {
+	return fmt.Sprintf(`p = float(np.float32(%g))
+i = np.arange(x.numel(), dtype=np.uint64)
+with np.errstate(over='ignore'):
+    z = np.uint64(%d) + (i + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+u = (z >> np.uint64(40)).astype(np.float64) / 2.0**24
+keep = torch.from_numpy(u >= p).reshape(x.shape)
+out = x * keep / (1 - p)`, p, seed)
+}
+
 func opCases() []torchCase {
 	seed = 0
 	away := awayFrom(0, 0.01)
@@ -327,6 +343,11 @@ func opCases() []torchCase {
 			with(in("x", 1, 2, 3, 4), away), in("a", 0.3, 1)),
 		op("maxout/3-pieces", "out = x.view(2, 2, 3, 2, 3).max(2)[0]", func(v vars) *autograd.Var { return autograd.Maxout(v["x"], 3) },
 			with(in("x", 1, 2, 6, 2, 3), distinct)),
+
+		// Inverted dropout, with the mask recomputed in Python from the
+		// documented counter-based hash (backend.Uniform).
+		op("dropout/p0.3", dropoutCode(0.3, 12345), func(v vars) *autograd.Var { return autograd.Dropout(v["x"], 0.3, 12345) }, in("x", 1, 4, 3, 5)),
+		op("dropout/p0.8", dropoutCode(0.8, 1<<40), func(v vars) *autograd.Var { return autograd.Dropout(v["x"], 0.8, 1<<40) }, in("x", 1, 50)),
 
 		// Losses.
 		op("crossentropy/soft-targets", "out = F.cross_entropy(x, t)", func(v vars) *autograd.Var { return autograd.CrossEntropy(v["x"], v["t"].Value) },
