@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 )
@@ -280,17 +281,24 @@ func Open(name string) (Backend, error) {
 	return open()
 }
 
-// Choose resolves a --device value: "cpu", "gl", or "auto" (gl when it opens,
-// else cpu). The notice explains a fallback and is empty otherwise.
+// Choose resolves a --device value: "cpu", "gl", or "auto" (gl when it opens
+// on a GPU, else cpu). The notice explains a fallback and is empty otherwise.
 func Choose(device string) (b Backend, notice string, err error) {
 	switch device {
 	case "", "auto":
 		if hasBackend("gl") {
 			b, err := Open("gl")
-			if err == nil {
+			switch sw := softwareRenderer(b); {
+			case err != nil:
+				notice = fmt.Sprintf("OpenGL compute unavailable (%v); using the CPU", err)
+			case sw != "" && os.Getenv("WORKBENCH_GL_SOFTWARE") != "1":
+				// A software rasteriser (Mesa's llvmpipe on a machine with no
+				// GPU) is far slower than the CPU backend; --device gl, or
+				// WORKBENCH_GL_SOFTWARE=1 for auto, still selects it.
+				notice = fmt.Sprintf("OpenGL renders in software here (%s); using the CPU", sw)
+			default:
 				return b, "", nil
 			}
-			notice = fmt.Sprintf("OpenGL compute unavailable (%v); using the CPU", err)
 		}
 		b, err := Open("cpu")
 		return b, notice, err
@@ -300,6 +308,15 @@ func Choose(device string) (b Backend, notice string, err error) {
 	default:
 		return nil, "", fmt.Errorf("unknown device %q: use cpu, gl or auto", device)
 	}
+}
+
+// softwareRenderer is the renderer's name when b draws in software (a
+// backend says so with a Software method), else "".
+func softwareRenderer(b Backend) string {
+	if s, ok := b.(interface{ Software() string }); ok {
+		return s.Software()
+	}
+	return ""
 }
 
 func hasBackend(name string) bool {

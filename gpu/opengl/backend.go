@@ -10,13 +10,20 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 	"github.com/workbench-cv/workbench/engine/backend"
 )
 
 func init() {
-	backend.Register("gl", func() (backend.Backend, error) { return Open() })
+	backend.Register("gl", func() (backend.Backend, error) {
+		g, err := Open()
+		if err != nil {
+			return nil, err // not a typed nil *GL
+		}
+		return g, nil
+	})
 }
 
 // ForceFailEnv names the environment variable that makes Open fail, to test
@@ -66,7 +73,8 @@ type Info struct {
 	MaxSharedMemory                 int   // bytes per workgroup
 	MaxSSBOSize                     int64 // bytes per shader storage block
 	MaxSSBOBindings                 int
-	MemoryKB                        int // total GPU memory when the driver says (NVX/ATI extensions), else 0
+	MemoryKB                        int  // total GPU memory when the driver says (NVX/ATI extensions), else 0
+	Software                        bool // a software rasteriser (llvmpipe, softpipe, SwiftShader, WARP)
 }
 
 // String is a one-paragraph summary for logs and the status bar's tooltip.
@@ -94,6 +102,7 @@ type GL struct {
 	dummy   uint32 // bound where a kernel's optional input is absent
 	curProg uint32
 	bound   [8]uint32
+	profile map[string]*kernelTime // per-kernel time when profiling (tests, benchmarks)
 
 	// Buffers not yet released, in bytes; a GC is forced every gcStep so
 	// that buffers dropped without Free come back (their Go handles are
@@ -231,7 +240,32 @@ func queryInfo(platform string) Info {
 		}
 	}
 	gl.GetError() // an unknown enum above must not linger
+	in.Software = isSoftware(in.Renderer)
 	return in
+}
+
+// softwareNames are substrings of the renderer strings of software
+// rasterisers.
+var softwareNames = []string{"llvmpipe", "softpipe", "swrast", "swiftshader", "microsoft basic render"}
+
+func isSoftware(renderer string) bool {
+	r := strings.ToLower(renderer)
+	for _, s := range softwareNames {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Software returns the renderer's name when it is a software rasteriser
+// (Mesa's llvmpipe on a machine without a GPU), else "". backend.Choose
+// ("auto") then prefers the CPU backend, which is faster.
+func (g *GL) Software() string {
+	if g.info.Software {
+		return g.Describe()
+	}
+	return ""
 }
 
 // Info returns the renderer, version and compute limits of the context.
@@ -243,12 +277,17 @@ func (g *GL) Name() string { return "gl" }
 // Describe implements backend.Backend: the renderer's name.
 func (g *GL) Describe() string { return strings.TrimSpace(g.info.Renderer) }
 
-// prog returns a compiled program (GL thread); every kernel is compiled when
-// the backend opens, so a miss is a programming error.
+// prog returns a compiled program (GL thread). Every kernel the backend
+// uses is compiled when it opens; a variant first asked for later is
+// compiled then and cached.
 func (g *GL) prog(k kernelSpec) *program {
 	p, ok := g.progs[k.key()]
 	if !ok {
-		panic("opengl: kernel " + k.key() + " was not compiled at open")
+		var err error
+		if p, err = compileProgram(k); err != nil {
+			panic(fmt.Sprintf("opengl: %s: %v", g.info.Renderer, err))
+		}
+		g.progs[k.key()] = p
 	}
 	return p
 }
@@ -267,8 +306,45 @@ func (g *GL) dispatch(p *program, x, y, z int, bufs ...uint32) {
 			g.bound[i] = b
 		}
 	}
+	var start time.Time
+	if g.profile != nil {
+		gl.Finish()
+		start = time.Now()
+	}
 	gl.DispatchCompute(uint32(x), uint32(y), uint32(z))
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)
+	if g.profile != nil {
+		gl.Finish()
+		kt := g.profile[p.name]
+		if kt == nil {
+			kt = &kernelTime{}
+			g.profile[p.name] = kt
+		}
+		kt.calls++
+		kt.total += time.Since(start)
+	}
+}
+
+// kernelTime is one kernel's share of a profile.
+type kernelTime struct {
+	calls int
+	total time.Duration
+}
+
+// setProfiling turns per-kernel timing on (each dispatch then waits for the
+// GPU, so it slows everything down) or off, and returns what was recorded.
+func (g *GL) setProfiling(on bool) map[string]kernelTime {
+	out := map[string]kernelTime{}
+	g.w.call(func() {
+		for k, v := range g.profile {
+			out[k] = *v
+		}
+		g.profile = nil
+		if on {
+			g.profile = map[string]*kernelTime{}
+		}
+	})
+	return out
 }
 
 // groups is the workgroup count of a grid-stride kernel over n items.

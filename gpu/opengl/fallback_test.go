@@ -47,10 +47,26 @@ func TestAutoFallsBackQuotingTheShaderCompiler(t *testing.T) {
 	t.Logf("notice: %s", notice)
 }
 
-func TestAutoPrefersGL(t *testing.T) {
+// "auto" takes a GPU's context, but not a software rasteriser's (slower
+// than the CPU backend) unless WORKBENCH_GL_SOFTWARE=1 asks for it.
+func TestAutoPrefersAGPU(t *testing.T) {
 	g := openOrSkip(t)
 	b, notice, err := backend.Choose("auto")
-	if err != nil || b != backend.Backend(g) || notice != "" {
-		t.Fatalf("Choose(auto) = %v, %q, %v; want the GL backend, no notice", b, notice, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Info().Software {
+		if b.Name() != "cpu" || !strings.Contains(notice, "software") {
+			t.Fatalf("auto on %s chose %s with notice %q; want the CPU and a notice", g.Describe(), b.Name(), notice)
+		}
+		t.Setenv("WORKBENCH_GL_SOFTWARE", "1")
+		if b, _, _ := backend.Choose("auto"); b != backend.Backend(g) {
+			t.Fatalf("auto with WORKBENCH_GL_SOFTWARE=1 chose %s", b.Name())
+		}
+	} else if b != backend.Backend(g) || notice != "" {
+		t.Fatalf("auto on %s chose %s with notice %q; want GL", g.Describe(), b.Name(), notice)
+	}
+	if b, _, err := backend.Choose("gl"); err != nil || b != backend.Backend(g) {
+		t.Fatalf("Choose(gl) = %v, %v", b, err)
 	}
 }
