@@ -77,6 +77,14 @@ func distinct(rng *rand.Rand, v []float32) {
 	}
 }
 
+func shift(k float32) func(*rand.Rand, []float32) {
+	return func(_ *rand.Rand, v []float32) {
+		for i := range v {
+			v[i] += k
+		}
+	}
+}
+
 func positive(rng *rand.Rand, v []float32) {
 	for i := range v {
 		v[i] = 0.3 + 2*rng.Float32()
@@ -326,6 +334,15 @@ func opCases() []torchCase {
 			in("x", 2, 3, 2, 2, 3), in("g", 1, 2, 2, 3), in("b", 1, 2, 2, 3)),
 		op("layernorm/last", "out = F.layer_norm(x, (5,), g, b, 1e-5)", func(v vars) *autograd.Var { return autograd.LayerNorm(v["x"], 5, v["g"], v["b"], 1e-5) },
 			in("x", 2, 3, 4, 5), in("g", 1, 5), in("b", 1, 5)),
+		// Statistics far from zero: a float32 running sum loses the mean
+		// (regression: the CPU Reduce now sums in float64).
+		op("layernorm/far-from-zero", "out = F.layer_norm(x, x.shape[1:], g, b, 1e-5)",
+			func(v vars) *autograd.Var { return autograd.LayerNorm(v["x"], 64*32*32, v["g"], v["b"], 1e-5) },
+			with(in("x", 1, 2, 64, 32, 32), shift(100)), in("g", 1, 64, 32, 32), in("b", 1, 64, 32, 32)),
+		op("groupnorm/far-from-zero", "out = F.group_norm(x, 2, g, b, 1e-5)", func(v vars) *autograd.Var { return autograd.GroupNorm(v["x"], 2, v["g"], v["b"], 1e-5) },
+			with(in("x", 1, 4, 6, 8, 8), shift(100)), in("g", 1, 6), in("b", 1, 6)),
+		op("instancenorm/pixels", "out = F.instance_norm(x, eps=1e-5)", func(v vars) *autograd.Var { return autograd.InstanceNorm(v["x"], nil, nil, 1e-5) },
+			with(in("x", 30, 2, 3, 16, 16), shift(128))),
 		op("instancenorm", "out = F.instance_norm(x, eps=1e-5)", func(v vars) *autograd.Var { return autograd.InstanceNorm(v["x"], nil, nil, 1e-5) }, in("x", 2, 2, 3, 3, 3)),
 		op("instancenorm/affine", "out = F.instance_norm(x, weight=g, bias=b, eps=1e-5)", func(v vars) *autograd.Var { return autograd.InstanceNorm(v["x"], v["g"], v["b"], 1e-5) },
 			in("x", 2, 2, 3, 3, 3), in("g", 1, 3), in("b", 1, 3)),

@@ -502,23 +502,32 @@ func testSumTo(t *testing.T, s *suite) {
 
 func testReduce(t *testing.T, s *suite) {
 	r := rng(t)
-	geoms := [][3]int{{1, 1, 1}, {3, 5, 7}, {1, 100, 1}, {7, 9, 1}, {2, 1, 5}, {16, 301, 1}, {5, 64, 33}, {1, 3, 1000}, {64, 600, 1}, {40, 30, 40}}
+	geoms := [][3]int{{1, 1, 1}, {3, 5, 7}, {1, 100, 1}, {7, 9, 1}, {2, 1, 5}, {16, 301, 1}, {5, 64, 33}, {1, 3, 1000}, {64, 600, 1}, {40, 30, 40}, {1, 65536, 1}, {1, 1 << 18, 1}, {2, 20000, 3}}
 	for _, op := range []backend.ReduceOp{backend.Sum, backend.Mean, backend.MaxReduce} {
 		t.Run(fmt.Sprint([]string{"sum", "mean", "max"}[op]), func(t *testing.T) {
 			for _, g := range geoms {
-				outer, n, inner := g[0], g[1], g[2]
-				x := normal(r, outer*n*inner, 1)
-				got, orc := s.both(func(k backend.Backend, who int) []float32 {
-					dst := k.Alloc(outer * inner)
-					k.Reduce(op, dst, up(k, x), outer, n, inner)
-					return down(k, dst, outer*inner)
-				})
-				ref, mag := refReduce(op, x, outer, n, inner)
-				tl := tol{rel: float64(2 * n)}
-				if op == backend.MaxReduce {
-					tl = exact
+				for _, shift := range []float32{0, 100} {
+					outer, n, inner := g[0], g[1], g[2]
+					x := normal(r, outer*n*inner, 1)
+					for i := range x {
+						x[i] += shift
+					}
+					got, orc := s.both(func(k backend.Backend, who int) []float32 {
+						dst := k.Alloc(outer * inner)
+						k.Reduce(op, dst, up(k, x), outer, n, inner)
+						return down(k, dst, outer*inner)
+					})
+					ref, mag := refReduce(op, x, outer, n, inner)
+					// A sum must be as good as a pairwise (tree) sum,
+					// O(log n) ulps: a float32 running sum of 65536 values
+					// near 100 is off by hundreds, enough to spoil a layer
+					// norm's mean.
+					tl := tol{rel: math.Ceil(math.Log2(float64(n))) + 4}
+					if op == backend.MaxReduce {
+						tl = exact
+					}
+					compare(t, fmt.Sprintf("[%d,%d,%d] shifted by %g", outer, n, inner, shift), got, orc, ref, mag, tl)
 				}
-				compare(t, fmt.Sprintf("[%d,%d,%d]", outer, n, inner), got, orc, ref, mag, tl)
 			}
 		})
 	}

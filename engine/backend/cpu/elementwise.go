@@ -321,48 +321,61 @@ func (*CPU) Reduce(op backend.ReduceOp, dst, x backend.Buffer, outer, n, inner i
 					z[o] = m
 					continue
 				}
-				var s0, s1, s2, s3 float32
+				// float64 accumulators: a float32 sum of n values loses
+				// about sqrt(n) ulps of the total, which wrecks a mean
+				// far from zero (layer norm over a whole feature map);
+				// the conversion costs next to nothing here.
+				var s0, s1, s2, s3 float64
 				i := 0
 				for ; i+4 <= n; i += 4 {
-					s0 += row[i]
-					s1 += row[i+1]
-					s2 += row[i+2]
-					s3 += row[i+3]
+					s0 += float64(row[i])
+					s1 += float64(row[i+1])
+					s2 += float64(row[i+2])
+					s3 += float64(row[i+3])
 				}
 				for ; i < n; i++ {
-					s0 += row[i]
+					s0 += float64(row[i])
 				}
 				s := (s0 + s1) + (s2 + s3)
 				if op == backend.Mean {
-					s /= float32(n)
+					s /= float64(n)
 				}
-				z[o] = s
+				z[o] = float32(s)
 			}
 		})
 		return
 	}
 	parallel.For(outer, n*inner, func(lo, hi int) {
+		var acc []float64 // float64 sums, as above
+		if op != backend.MaxReduce {
+			acc = make([]float64, inner)
+		}
 		for o := lo; o < hi; o++ {
 			out := z[o*inner : (o+1)*inner]
 			base := xs[o*n*inner : (o+1)*n*inner]
-			copy(out, base[:inner])
-			for j := 1; j < n; j++ {
-				row := base[j*inner : (j+1)*inner]
-				if op == backend.MaxReduce {
+			if op == backend.MaxReduce {
+				copy(out, base[:inner])
+				for j := 1; j < n; j++ {
+					row := base[j*inner : (j+1)*inner]
 					for i := range out {
 						out[i] = max(out[i], row[i])
 					}
-				} else {
-					for i := range out {
-						out[i] += row[i]
-					}
+				}
+				continue
+			}
+			clear(acc)
+			for j := 0; j < n; j++ {
+				row := base[j*inner : (j+1)*inner]
+				for i, v := range row {
+					acc[i] += float64(v)
 				}
 			}
+			scale := 1.0
 			if op == backend.Mean {
-				s := 1 / float32(n)
-				for i := range out {
-					out[i] *= s
-				}
+				scale = 1 / float64(n)
+			}
+			for i := range out {
+				out[i] = float32(acc[i] * scale)
 			}
 		}
 	})
