@@ -30,7 +30,7 @@ time over ours); above 1 means we are faster. For gemm it is the smallest
 of the ratios at 1024 and 2048, and "sizes" lists every size.
 
 Examples:
-  workbench bench --workload gemm --against pytorch --threads 2 --rounds 3
+  workbench bench --workload gemm --against pytorch --threads 2
   workbench bench --workload gemm --impl go --sizes 512,1024 --json`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("workload", "", "workload to run: "+strings.Join(bench.Names(), ", "))
@@ -38,7 +38,7 @@ Examples:
 			fs.String("impl", "native", "gemm: our SGEMM, native (the build's BLAS: "+blas.Impl()+") or go (pure Go)")
 			fs.String("sizes", "", "gemm: comma-separated square sizes (default 256,1024,2048)")
 			fs.Float64("min-time", 1, "seconds of timed calls per measurement, on each side")
-			fs.Int("rounds", 1, "run each side this many times, alternating, and keep each side's best (steadier on a busy machine)")
+			fs.Int("rounds", 0, "run each side this many times, alternating, and keep each side's best (default: the workload's, 3 for gemm)")
 		},
 		Run: runBench,
 	})
@@ -80,7 +80,7 @@ func runBench(c *Ctx) error {
 		opts.MinTime = v
 	}
 	rounds, _ := strconv.Atoi(flagString(c, "rounds"))
-	if rounds < 1 || rounds > 100 {
+	if rounds < 0 || rounds > 100 {
 		return usageErrorf("--rounds must be between 1 and 100, got %s", flagString(c, "rounds"))
 	}
 	exe, err := os.Executable()

@@ -23,7 +23,7 @@ func TestBenchBadUsageExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"bench", "--workload", "gemm", "--sizes", "0"}, "out of range"},
 		{[]string{"bench", "--workload", "gemm", "--min-time", "-1"}, "--min-time"},
 		{[]string{"bench", "gemm"}, "--workload"},
-		{[]string{"bench", "--workload", "gemm", "--rounds", "0"}, "--rounds"},
+		{[]string{"bench", "--workload", "gemm", "--rounds", "-1"}, "--rounds"},
 	} {
 		code, _, stderr := call(t, tc.args...)
 		if code != exitUsage {

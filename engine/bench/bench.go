@@ -81,6 +81,10 @@ type Workload struct {
 	// Validate, if set, checks the options before anything runs; return
 	// errors wrapping ErrUsage for bad values.
 	Validate func(o Options) error
+	// Rounds is the default for Runner.Rounds when that is 0 (0: 1). Short
+	// workloads use several, which steadies the comparison on a busy
+	// machine.
+	Rounds int
 	// Merge, if set, combines the results of two rounds of one side (see
 	// Runner.Rounds) into the better one; the default keeps the result
 	// with the better Value.

@@ -156,6 +156,9 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 		t.Errorf("ratio %g, want 1 (both report 3 threads)", rep.Compared.Ratio)
 	}
 	f := rep.DoneFields()
+	if f["rounds"] != 2 {
+		t.Errorf("done rounds %v, want 2", f["rounds"])
+	}
 	for _, k := range []string{"workload", "ours", "peer", "ratio", "unit"} {
 		if _, ok := f[k]; !ok {
 			t.Errorf("done fields lack %q: %v", k, f)
@@ -317,13 +320,13 @@ func TestGemmAgainstPyTorch(t *testing.T) {
 	if _, err := exec.LookPath(DefaultPython); err != nil {
 		t.Skip(err)
 	}
-	rep, err := Runner{Self: self(t)}.Run(context.Background(), mustGet(t, "gemm"), "pytorch",
+	rep, err := Runner{Self: self(t), Rounds: 1}.Run(context.Background(), mustGet(t, "gemm"), "pytorch",
 		Options{Threads: 1, Seed: 1, Sizes: []int{64, 128}, MinTime: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := rep.DoneFields()
-	if f["against"] != "pytorch" || f["unit"] != "GFLOPS" || f["device"] != "cpu" {
+	if f["against"] != "pytorch" || f["unit"] != "GFLOPS" || f["device"] != "cpu" || f["rounds"] != 1 {
 		t.Errorf("done fields %v", f)
 	}
 	if r, ok := f["ratio"].(float64); !ok || !(r > 0) {

@@ -58,8 +58,9 @@ type Runner struct {
 	// it. The last lines are kept for error messages either way.
 	Log io.Writer
 	// Rounds is how many times each side runs, alternating ours and the
-	// peer, keeping each side's best (Workload.Merge); 0 means 1. More
-	// rounds make the comparison robust to other load on the machine.
+	// peer, keeping each side's best (Workload.Merge); 0 means the
+	// workload's default. More rounds make the comparison robust to other
+	// load on the machine.
 	Rounds int
 	// OnStart and OnResult, if set, are called before and after each side
 	// runs ("ours" or the peer's name).
@@ -76,6 +77,7 @@ type Report struct {
 	Ours     Result
 	PeerRes  *Result    // nil with --against none
 	Compared Comparison // Ratio NaN with --against none
+	Rounds   int        // rounds run
 }
 
 // DoneFields returns the CLI's done fields: workload, ours, peer, ratio,
@@ -93,6 +95,7 @@ func (r *Report) DoneFields() map[string]any {
 		"ratio":    nil,
 		"against":  None,
 		"rss_ours": r.Ours.MaxRSS,
+		"rounds":   r.Rounds,
 	}
 	if r.PeerRes != nil {
 		f["peer"] = r.Compared.Peer
@@ -147,8 +150,12 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 	}
 
 	rep := &Report{Workload: w, Device: dev, Options: o}
+	rounds := r.Rounds
+	if rounds == 0 {
+		rounds = w.Rounds
+	}
 	var ours, theirs *Result
-	for round := 0; round < max(1, r.Rounds); round++ {
+	for round := 0; round < max(1, rounds); round++ {
 		if r.OnStart != nil {
 			r.OnStart("ours")
 		}
@@ -181,7 +188,7 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 		}
 		theirs = &pr
 	}
-	rep.Ours, rep.PeerRes = *ours, theirs
+	rep.Ours, rep.PeerRes, rep.Rounds = *ours, theirs, max(1, rounds)
 	if hasPeer {
 		rep.Peer = p.Name
 	}
