@@ -12,17 +12,18 @@ void main() {
 	int t = int(gl_LocalInvocationIndex);
 	int count = outer * inner;
 	for (int ch = int(gl_WorkGroupID.x); ch < C; ch += int(gl_NumWorkGroups.x)) {
-		float s = 0.0;
+		float s = 0.0, c = 0.0;
 		for (int e = t; e < count; e += WG) {
 			int o = e / inner;
-			s += x[(o * C + ch) * inner + (e - o * inner)];
+			kadd(s, c, x[(o * C + ch) * inner + (e - o * inner)]);
 		}
 		float mu = groupSum(s) / float(count);
 		float q = 0.0;
+		c = 0.0;
 		for (int e = t; e < count; e += WG) {
 			int o = e / inner;
 			float d = x[(o * C + ch) * inner + (e - o * inner)] - mu;
-			q += d * d;
+			kadd(q, c, d * d);
 		}
 		q = groupSum(q);
 		if (t == 0) {

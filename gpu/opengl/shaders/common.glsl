@@ -9,6 +9,17 @@ const float INF_ = uintBitsToFloat(0x7f800000u);
 // gl_WorkGroupSize exists only after the kernel's layout declaration).
 #define gridStride() int(gl_NumWorkGroups.x * gl_WorkGroupSize.x)
 
+// kadd adds v to the compensated sum (s, c) (Kahan): a long float32 sum
+// then loses about one ulp instead of growing with its length. precise
+// keeps the compiler from reassociating it away.
+void kadd(inout float s, inout float c, float v) {
+	precise float y = v - c;
+	precise float t = s + y;
+	precise float e = (t - s) - y;
+	c = e;
+	s = t;
+}
+
 // expm1_ keeps full relative precision near zero (ELU, SELU).
 float expm1_(float x) {
 	if (abs(x) < 0.1) {

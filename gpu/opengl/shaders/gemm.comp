@@ -5,7 +5,8 @@
 // groups of 4 rows/columns strided so that the shared-memory reads of a
 // warp are contiguous vec4s. Global loads are vec4 when the operand's
 // offset and leading dimension are multiples of 4 (vecA, vecB), with a
-// bounds-checked scalar path at the edges.
+// bounds-checked scalar path at the edges. The next slice is fetched into
+// registers while the current one is multiplied.
 //
 // Split-K: workgroup z covers k in [z*kChunk, min(K, (z+1)*kChunk)); with
 // partial set it writes its raw sums to a scratch [splits, M, N] that
@@ -45,82 +46,113 @@ uniform float beta;
 shared vec4 As[BK][BM / 4];
 shared vec4 Bs[BK][BN / 4];
 
-void loadA(int i0, int p0, int pEnd, int tid) {
-	if (!transA) { // A[i, p] at i*lda + p: vec4 along k, stored transposed
-		for (int l = tid; l < BM * BK / 4; l += NT) {
-			int row = l / (BK / 4);
-			int pc = (l - row * (BK / 4)) * 4;
-			int gi = i0 + row, gp = p0 + pc;
-			vec4 v = vec4(0.0);
-			if (gi < M) {
-				int at = offA + gi * lda + gp;
-				if (vecA && gp + 3 < pEnd) {
-					v = a4[at >> 2];
-				} else {
-					for (int q = 0; q < 4; q++) {
-						if (gp + q < pEnd) v[q] = a1[at + q];
+// The next slice's global values wait in registers (pa, pb) while the
+// current slice is multiplied from shared memory, hiding the loads'
+// latency: each invocation fetches LA vec4s of A and LB of B per slice.
+#define LA ((BM * BK / 4 + NT - 1) / NT)
+#define LB ((BN * BK / 4 + NT - 1) / NT)
+vec4 pa[LA];
+vec4 pb[LB];
+
+void fetchA(int i0, int p0, int pEnd, int tid) {
+	for (int s = 0; s < LA; s++) {
+		int l = tid + s * NT;
+		vec4 v = vec4(0.0);
+		if (l < BM * BK / 4) {
+			if (!transA) { // A[i, p] at i*lda + p: vec4 along k
+				int row = l / (BK / 4);
+				int gi = i0 + row, gp = p0 + (l - row * (BK / 4)) * 4;
+				if (gi < M) {
+					int at = offA + gi * lda + gp;
+					if (vecA && gp + 3 < pEnd) {
+						v = a4[at >> 2];
+					} else {
+						for (int q = 0; q < 4; q++) {
+							if (gp + q < pEnd) v[q] = a1[at + q];
+						}
+					}
+				}
+			} else { // A[i, p] at p*lda + i: vec4 along m
+				int pr = l / (BM / 4);
+				int gi = i0 + (l - pr * (BM / 4)) * 4, gp = p0 + pr;
+				if (gp < pEnd) {
+					int at = offA + gp * lda + gi;
+					if (vecA && gi + 3 < M) {
+						v = a4[at >> 2];
+					} else {
+						for (int q = 0; q < 4; q++) {
+							if (gi + q < M) v[q] = a1[at + q];
+						}
 					}
 				}
 			}
-			for (int q = 0; q < 4; q++) As[pc + q][row >> 2][row & 3] = v[q];
 		}
-	} else { // A[i, p] at p*lda + i: vec4 along m
-		for (int l = tid; l < BM * BK / 4; l += NT) {
-			int pr = l / (BM / 4);
-			int ic = (l - pr * (BM / 4)) * 4;
-			int gi = i0 + ic, gp = p0 + pr;
-			vec4 v = vec4(0.0);
-			if (gp < pEnd) {
-				int at = offA + gp * lda + gi;
-				if (vecA && gi + 3 < M) {
-					v = a4[at >> 2];
-				} else {
-					for (int q = 0; q < 4; q++) {
-						if (gi + q < M) v[q] = a1[at + q];
-					}
-				}
-			}
-			As[pr][ic >> 2] = v;
-		}
+		pa[s] = v;
 	}
 }
 
-void loadB(int j0, int p0, int pEnd, int tid) {
-	if (!transB) { // B[p, j] at p*ldb + j: vec4 along n
-		for (int l = tid; l < BN * BK / 4; l += NT) {
-			int pr = l / (BN / 4);
-			int jc = (l - pr * (BN / 4)) * 4;
-			int gj = j0 + jc, gp = p0 + pr;
-			vec4 v = vec4(0.0);
-			if (gp < pEnd) {
-				int at = offB + gp * ldb + gj;
-				if (vecB && gj + 3 < N) {
-					v = b4[at >> 2];
-				} else {
-					for (int q = 0; q < 4; q++) {
-						if (gj + q < N) v[q] = b1[at + q];
+void fetchB(int j0, int p0, int pEnd, int tid) {
+	for (int s = 0; s < LB; s++) {
+		int l = tid + s * NT;
+		vec4 v = vec4(0.0);
+		if (l < BN * BK / 4) {
+			if (!transB) { // B[p, j] at p*ldb + j: vec4 along n
+				int pr = l / (BN / 4);
+				int gj = j0 + (l - pr * (BN / 4)) * 4, gp = p0 + pr;
+				if (gp < pEnd) {
+					int at = offB + gp * ldb + gj;
+					if (vecB && gj + 3 < N) {
+						v = b4[at >> 2];
+					} else {
+						for (int q = 0; q < 4; q++) {
+							if (gj + q < N) v[q] = b1[at + q];
+						}
+					}
+				}
+			} else { // B[p, j] at j*ldb + p: vec4 along k
+				int col = l / (BK / 4);
+				int gj = j0 + col, gp = p0 + (l - col * (BK / 4)) * 4;
+				if (gj < N) {
+					int at = offB + gj * ldb + gp;
+					if (vecB && gp + 3 < pEnd) {
+						v = b4[at >> 2];
+					} else {
+						for (int q = 0; q < 4; q++) {
+							if (gp + q < pEnd) v[q] = b1[at + q];
+						}
 					}
 				}
 			}
-			Bs[pr][jc >> 2] = v;
 		}
-	} else { // B[p, j] at j*ldb + p: vec4 along k, stored transposed
-		for (int l = tid; l < BN * BK / 4; l += NT) {
+		pb[s] = v;
+	}
+}
+
+// stash writes the fetched slice to shared memory, k-major: As[k][m/4],
+// Bs[k][n/4] (operands read along k are transposed on the way).
+void stash(int tid) {
+	for (int s = 0; s < LA; s++) {
+		int l = tid + s * NT;
+		if (l >= BM * BK / 4) break;
+		if (!transA) {
+			int row = l / (BK / 4);
+			int pc = (l - row * (BK / 4)) * 4;
+			for (int q = 0; q < 4; q++) As[pc + q][row >> 2][row & 3] = pa[s][q];
+		} else {
+			int pr = l / (BM / 4);
+			As[pr][l - pr * (BM / 4)] = pa[s];
+		}
+	}
+	for (int s = 0; s < LB; s++) {
+		int l = tid + s * NT;
+		if (l >= BN * BK / 4) break;
+		if (!transB) {
+			int pr = l / (BN / 4);
+			Bs[pr][l - pr * (BN / 4)] = pb[s];
+		} else {
 			int col = l / (BK / 4);
 			int pc = (l - col * (BK / 4)) * 4;
-			int gj = j0 + col, gp = p0 + pc;
-			vec4 v = vec4(0.0);
-			if (gj < N) {
-				int at = offB + gj * ldb + gp;
-				if (vecB && gp + 3 < pEnd) {
-					v = b4[at >> 2];
-				} else {
-					for (int q = 0; q < 4; q++) {
-						if (gp + q < pEnd) v[q] = b1[at + q];
-					}
-				}
-			}
-			for (int q = 0; q < 4; q++) Bs[pc + q][col >> 2][col & 3] = v[q];
+			for (int q = 0; q < 4; q++) Bs[pc + q][col >> 2][col & 3] = pb[s][q];
 		}
 	}
 }
@@ -139,11 +171,16 @@ void main() {
 	for (int r = 0; r < TM; r++) {
 		for (int g = 0; g < GN; g++) acc[r][g] = vec4(0.0);
 	}
+	fetchA(i0, kBegin, kEnd, tid);
+	fetchB(j0, kBegin, kEnd, tid);
 	for (int p0 = kBegin; p0 < kEnd; p0 += BK) {
-		loadA(i0, p0, kEnd, tid);
-		loadB(j0, p0, kEnd, tid);
+		stash(tid);
 		memoryBarrierShared();
 		barrier();
+		if (p0 + BK < kEnd) {
+			fetchA(i0, p0 + BK, kEnd, tid);
+			fetchB(j0, p0 + BK, kEnd, tid);
+		}
 		for (int kk = 0; kk < BK; kk++) {
 			vec4 ra[GM];
 			vec4 rb[GN];

@@ -1,5 +1,5 @@
-// dst[o, i] = reduce over j of x[o, j, i], one invocation per output, in the
-// CPU backend's order (mean multiplies by 1/n, as it does).
+// dst[o, i] = reduce over j of x[o, j, i], one invocation per output, with
+// a compensated sum.
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) writeonly buffer D { float dst[]; };
@@ -14,16 +14,16 @@ void main() {
 		int o = k / inner;
 		int i = k - o * inner;
 		int b = o * n * inner + i;
-		float s = x[b];
+		float s = x[b], c = 0.0;
 		for (int j = 1; j < n; j++) {
 			float v = x[b + j * inner];
 			if (op == 2) {
 				s = (isnan(v) || isnan(s)) ? NAN_ : max(s, v);
 			} else {
-				s += v;
+				kadd(s, c, v);
 			}
 		}
-		if (op == 1) s *= 1.0 / float(n);
+		if (op == 1) s /= float(n);
 		dst[k] = s;
 	}
 }

@@ -11,13 +11,13 @@ void main() {
 	int t = int(gl_LocalInvocationIndex);
 	for (int r = int(gl_WorkGroupID.x); r < rows; r += int(gl_NumWorkGroups.x)) {
 		int b = r * n;
-		float s = op == 2 ? -INF_ : 0.0;
+		float s = op == 2 ? -INF_ : 0.0, c = 0.0;
 		for (int j = t; j < n; j += 256) {
 			float v = x[b + j];
 			if (op == 2) {
 				s = (isnan(v) || isnan(s)) ? NAN_ : max(s, v);
 			} else {
-				s += v;
+				kadd(s, c, v);
 			}
 		}
 		part[t] = s;

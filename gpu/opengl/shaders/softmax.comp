@@ -13,8 +13,8 @@ void main() {
 		float m = -INF_;
 		for (int j = t; j < cols; j += WG) m = rowMax(m, x[b + j]);
 		m = groupMax(m);
-		float s = 0.0;
-		for (int j = t; j < cols; j += WG) s += exp(x[b + j] - m);
+		float s = 0.0, c = 0.0;
+		for (int j = t; j < cols; j += WG) kadd(s, c, exp(x[b + j] - m));
 		float lse = log(groupSum(s));
 		for (int j = t; j < cols; j += WG) {
 			float l = (x[b + j] - m) - lse;

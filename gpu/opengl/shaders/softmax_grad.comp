@@ -11,8 +11,8 @@ void main() {
 	int t = int(gl_LocalInvocationIndex);
 	for (int r = int(gl_WorkGroupID.x); r < rows; r += int(gl_NumWorkGroups.x)) {
 		int b = r * cols;
-		float s = 0.0;
-		for (int j = t; j < cols; j += WG) s += logMode ? dy[b + j] : dy[b + j] * y[b + j];
+		float s = 0.0, c = 0.0;
+		for (int j = t; j < cols; j += WG) kadd(s, c, logMode ? dy[b + j] : dy[b + j] * y[b + j]);
 		s = groupSum(s);
 		for (int j = t; j < cols; j += WG) {
 			dx[b + j] = logMode ? dy[b + j] - exp(y[b + j]) * s : y[b + j] * (dy[b + j] - s);

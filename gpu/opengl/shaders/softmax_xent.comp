@@ -15,8 +15,8 @@ void main() {
 		float m = -INF_;
 		for (int j = t; j < cols; j += WG) m = rowMax(m, x[b + j]);
 		m = groupMax(m);
-		float s = 0.0;
-		for (int j = t; j < cols; j += WG) s += exp(x[b + j] - m);
+		float s = 0.0, c = 0.0;
+		for (int j = t; j < cols; j += WG) kadd(s, c, exp(x[b + j] - m));
 		float lse = log(groupSum(s));
 		float l = 0.0, ts = 0.0;
 		for (int j = t; j < cols; j += WG) {

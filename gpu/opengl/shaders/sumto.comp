@@ -1,8 +1,8 @@
 // dst[o] = sum of x over the summed dimensions, for each output o (the
 // gradient of a broadcast). The kept dimensions come sorted by their dst
 // stride, largest first; an output no x element maps to is 0. With
-// PER_GROUP a workgroup reduces one output; otherwise one invocation sums
-// in the same order as the CPU backend.
+// PER_GROUP a workgroup reduces one output; otherwise one invocation does.
+// Sums are compensated.
 #ifdef PER_GROUP
 layout(local_size_x = 256) in;
 shared float part[256];
@@ -48,9 +48,9 @@ void main() {
 	int t = int(gl_LocalInvocationIndex);
 	for (int o = int(gl_WorkGroupID.x); o < nOut; o += int(gl_NumWorkGroups.x)) {
 		int b = base(o);
-		float s = 0.0;
+		float s = 0.0, c = 0.0;
 		if (b >= 0) {
-			for (int r = t; r < total; r += 256) s += x[b + summedOffset(r)];
+			for (int r = t; r < total; r += 256) kadd(s, c, x[b + summedOffset(r)]);
 		}
 		part[t] = s;
 		memoryBarrierShared();
@@ -67,14 +67,13 @@ void main() {
 #else
 	for (int o = int(gl_GlobalInvocationID.x); o < nOut; o += gridStride()) {
 		int b = base(o);
-		float s = 0.0;
+		float s = 0.0, c = 0.0;
 		if (b >= 0) {
-			// An odometer over the summed dimensions, last fastest, as the
-			// CPU walks x.
+			// An odometer over the summed dimensions, last fastest.
 			int idx[6] = int[6](0, 0, 0, 0, 0, 0);
 			int off = b;
 			for (int r = 0; r < total; r++) {
-				s += x[off];
+				kadd(s, c, x[off]);
 				for (int d = ns - 1; d >= 0; d--) {
 					idx[d]++;
 					off += sX[d];
