@@ -314,6 +314,8 @@ func opCases() []torchCase {
 			func(v vars) *autograd.Var { return autograd.AdaptiveAvgPool2d(v["x"], 3, 4) }, in("x", 1, 2, 3, 7, 9)),
 		op("adaptiveavgpool/5x7-to-4x5", "out = F.adaptive_avg_pool2d(x, (4, 5))",
 			func(v vars) *autograd.Var { return autograd.AdaptiveAvgPool2d(v["x"], 4, 5) }, in("x", 1, 2, 2, 5, 7)),
+		op("adaptiveavgpool/3x4-up-to-5x6", "out = F.adaptive_avg_pool2d(x, (5, 6))",
+			func(v vars) *autograd.Var { return autograd.AdaptiveAvgPool2d(v["x"], 5, 6) }, in("x", 1, 1, 2, 3, 4)),
 		op("globalavgpool", "out = x.mean((2, 3), keepdim=True)", func(v vars) *autograd.Var { return autograd.GlobalAvgPool(v["x"]) }, in("x", 1, 2, 3, 5, 4)),
 
 		// Softmax.
