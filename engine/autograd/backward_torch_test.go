@@ -11,12 +11,12 @@ import (
 // Backpropagating one graph several times (a saliency map per class, with
 // guided-backprop hooks that retain intermediate gradients) must give each
 // pass its own gradients, as PyTorch's backward(retain_graph=True) does.
-func TestTorchParityRepeatedBackwardWithRetainedGradients(t *testing.T) {
+func repeatedBackwardCase() torchCase {
 	x0 := torchref.Normal(41, 6, 1)
 	w0 := torchref.Normal(42, 12, 1)
-	res := torchref.Run(t, []torchref.Case{{Name: "two passes", Inputs: []torchref.Input{
+	return torchCase{name: "backward/repeated-with-retained-gradients", inputs: []torchref.Input{
 		{Name: "x", Shape: []int{2, 3}, Data: x0}, {Name: "w", Shape: []int{4, 3}, Data: w0}},
-		Code: `x = x.clone().requires_grad_(True)
+		torch: `x = x.clone().requires_grad_(True)
 y = torch.tanh(x)
 y.retain_grad()
 z = F.linear(y, w)
@@ -24,11 +24,11 @@ z[:, 1].sum().backward(retain_graph=True)
 extra['first'] = x.grad.clone()
 x.grad = None
 z[:, 3].sum().backward()
-out = x.grad`}})
-	r := res["two passes"]
-	if r == nil {
-		t.Fatal("no reference result")
-	}
+out = x.grad`,
+		check: func(t *testing.T, r *torchref.Result) { checkRepeatedBackward(t, r, x0, w0) }}
+}
+
+func checkRepeatedBackward(t *testing.T, r *torchref.Result, x0, w0 []float32) {
 	x := autograd.Param(tensor.FromData(be, x0, 2, 3), "x")
 	y := autograd.Tanh(x)
 	var seen [][]float32

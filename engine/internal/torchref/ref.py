@@ -8,9 +8,13 @@ import math
 import sys
 import traceback
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+except ImportError as e:  # reported to Go as "torch is missing"
+    print("TORCHREF-UNAVAILABLE:", e)
+    sys.exit(3)
 
 
 def main():

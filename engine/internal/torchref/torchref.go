@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -75,7 +76,7 @@ var (
 )
 
 // Available reports whether Python with torch can be run, and torch's
-// version.
+// version. It starts a Python process of its own; Run does not need it.
 func Available() (string, error) {
 	probeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -86,7 +87,7 @@ func Available() (string, error) {
 			if l := lastLine(string(out)); l != "" {
 				why = l
 			}
-			probeErr = fmt.Errorf("%s cannot import torch and numpy (%s); install python3-torch or set WORKBENCH_PYTHON", Python(), why)
+			probeErr = errUnavailable{why}
 			return
 		}
 		version = strings.TrimSpace(string(out))
@@ -95,24 +96,43 @@ func Available() (string, error) {
 }
 
 // Require skips the test when torch is missing, or fails it when CI=true.
+// Run does the same without a separate probe.
 func Require(t testing.TB) {
 	t.Helper()
 	if _, err := Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-torch is required in CI: %v", err)
-		}
-		t.Skipf("PyTorch parity skipped: %v", err)
+		missing(t, err)
 	}
 }
 
-// Run computes every case in one Python process and returns the results by
-// case name. It skips or fails the test as Require does when torch is
-// missing, and fails it when the process fails. A case whose code raised is
-// missing from the map and its traceback is reported with t.Errorf.
+func missing(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("python3-torch is required in CI: %v", err)
+	}
+	t.Skipf("PyTorch parity skipped: %v", err)
+}
+
+// errUnavailable marks a run that could not start Python or import torch.
+type errUnavailable struct{ why string }
+
+func (e errUnavailable) Error() string {
+	return fmt.Sprintf("%s cannot import torch and numpy (%s); install python3-torch or set WORKBENCH_PYTHON", Python(), e.why)
+}
+
+// Run computes every case in one Python process (the only one: torch's
+// import is the slow part, so a package should make one call) and returns
+// the results by case name. It skips the test when torch is missing, or
+// fails it when CI=true, and fails it when the process fails. A case
+// whose code raised is missing from the map and its traceback is reported
+// with t.Errorf.
 func Run(t testing.TB, cases []Case) map[string]*Result {
 	t.Helper()
-	Require(t)
 	res, errs, err := run(cases)
+	var u errUnavailable
+	if errors.As(err, &u) {
+		missing(t, err)
+		return nil // reached only with a testing.TB whose Skip returns
+	}
 	if err != nil {
 		t.Fatalf("torchref: %v", err)
 	}
@@ -199,6 +219,13 @@ func run(cases []Case) (map[string]*Result, map[string]string, error) {
 	// One thread: the reference cases are tiny and the machine is shared.
 	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit) && exit.ExitCode() == 3 && strings.Contains(string(out), "TORCHREF-UNAVAILABLE"):
+			return nil, nil, errUnavailable{strings.TrimPrefix(lastLine(string(out)), "TORCHREF-UNAVAILABLE: ")}
+		case !errors.As(err, &exit):
+			return nil, nil, errUnavailable{err.Error()} // no interpreter
+		}
 		return nil, nil, fmt.Errorf("%s ref.py failed: %v\n%s", Python(), err, out)
 	}
 

@@ -1,14 +1,17 @@
 package torchref
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestRunReturnsOutputsGradientsAndExtras(t *testing.T) {
-	Require(t)
 	x := []float32{1, -2, 3, 0.5, 4, -1}
 	cases := []Case{
 		{Name: "square", Code: "out = x * x\nextra['total'] = out.sum()",
@@ -19,6 +22,9 @@ func TestRunReturnsOutputsGradientsAndExtras(t *testing.T) {
 			Inputs: []Input{{Name: "x", Shape: []int{1}, Data: []float32{1}}}},
 	}
 	res, errs, err := run(cases)
+	if u := (errUnavailable{}); errors.As(err, &u) {
+		missing(t, err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,12 +63,56 @@ func TestRunRejectsMismatchedInputs(t *testing.T) {
 
 type recorder struct {
 	testing.TB
-	msgs []string
+	msgs           []string
+	skipped, fatal bool
 }
 
 func (r *recorder) Helper() {}
 func (r *recorder) Errorf(format string, args ...any) {
 	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Skipf(format string, args ...any) {
+	r.skipped = true
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.fatal = true
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+
+// A missing torch skips, except in CI where it fails; both for a missing
+// interpreter and for one whose `import torch` fails.
+func TestMissingTorchSkipsOrFailsInCI(t *testing.T) {
+	python := Python()
+	fake := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fake, "torch.py"), []byte("raise ImportError('no torch in this test')\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []Case{{Name: "c", Code: "out = x", Inputs: []Input{{Name: "x", Shape: []int{1}, Data: []float32{1}}}}}
+	for _, env := range []struct{ name, python, pythonpath, want string }{
+		{"no interpreter", filepath.Join(fake, "no-such-python"), "", "no-such-python"},
+		{"no torch module", python, fake, "no torch in this test"},
+	} {
+		t.Run(env.name, func(t *testing.T) {
+			if env.pythonpath != "" {
+				if _, err := exec.LookPath(python); err != nil {
+					t.Skipf("no %s to run", python)
+				}
+			}
+			t.Setenv("WORKBENCH_PYTHON", env.python)
+			t.Setenv("PYTHONPATH", env.pythonpath)
+			for _, ci := range []string{"", "true"} {
+				t.Setenv("CI", ci)
+				rec := &recorder{TB: t}
+				Run(rec, cases)
+				msg := strings.Join(rec.msgs, "; ")
+				if ci == "true" && (!rec.fatal || !strings.Contains(msg, "required in CI")) ||
+					ci == "" && (!rec.skipped || rec.fatal) || !strings.Contains(msg, env.want) {
+					t.Errorf("CI=%q: skipped %v, fatal %v, messages %q", ci, rec.skipped, rec.fatal, msg)
+				}
+			}
+		})
+	}
 }
 
 func TestCompareReportsTheWorstElement(t *testing.T) {
