@@ -72,6 +72,7 @@ func renderPanes(ctx context.Context, p *projects.Project, path, dir string, opt
 	a.Settings().SetTheme(fixedVariant{Theme: theme.DefaultTheme(), variant: variant})
 
 	s := NewState(p, path)
+	s.Device = DeviceName()
 	w := test.NewWindow(nil)
 	defer w.Close()
 	w.SetPadded(false)

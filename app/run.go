@@ -61,6 +61,10 @@ func Run(opts Options) error {
 	w.win.SetMaster()
 	w.win.Show()
 	w.startAutosave()
+	go func() {
+		name := DeviceName()
+		fyne.Do(func() { w.state.SetDevice(name) })
+	}()
 	w.openAtStart(opts.Path)
 	if opts.Interrupt != nil {
 		go func() {

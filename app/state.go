@@ -10,9 +10,10 @@ import (
 	"github.com/workbench-cv/workbench/projects"
 )
 
-// DeviceName returns the name of the compute device shown in the status bar.
-// The GPU backend replaces it when it registers (e.g. with the OpenGL
-// renderer's name); the default is the CPU.
+// DeviceName returns the name of the compute device shown in the status bar
+// (e.g. the OpenGL renderer's name). The command sets it to ask the engine's
+// backends; it may be slow (it may make a GL context), so the window calls it
+// once, off the UI goroutine, and shows "CPU" until it answers.
 var DeviceName = func() string { return "CPU" }
 
 // Change says what changed in a State; listeners registered with OnChange
@@ -57,7 +58,7 @@ type State struct {
 
 // NewState returns the state for a project opened from path ("" if unsaved).
 func NewState(p *projects.Project, path string) *State {
-	return &State{Project: p, Path: path, Device: DeviceName(), listeners: map[int]func(Change){}}
+	return &State{Project: p, Path: path, Device: "CPU", listeners: map[int]func(Change){}}
 }
 
 // Dirty reports whether the project has changes that are not saved.

@@ -16,6 +16,9 @@ import (
 
 	wbapp "github.com/workbench-cv/workbench/app"
 	"github.com/workbench-cv/workbench/cmd/workbench/internal/initlog"
+	"github.com/workbench-cv/workbench/engine/backend"
+	_ "github.com/workbench-cv/workbench/engine/backend/cpu" // the CPU backend
+	_ "github.com/workbench-cv/workbench/gpu/opengl"         // the OpenGL compute backend
 )
 
 // version is set at build time with
@@ -50,6 +53,7 @@ func main() {
 }
 
 func init() {
+	wbapp.DeviceName = describeDevice
 	register(Command{
 		Name:    "open",
 		Summary: "open a project file in the desktop app",
@@ -78,6 +82,16 @@ last project, or the bundled sample project on first start.`,
 			return nil
 		},
 	})
+}
+
+// describeDevice names the device --device auto picks, for the app's status
+// bar: the OpenGL renderer, or the CPU with its BLAS and threads.
+func describeDevice() string {
+	b, _, err := backend.Choose("auto")
+	if err != nil || b == nil {
+		return "CPU"
+	}
+	return b.Describe()
 }
 
 // errSilent carries an exit code for a failure that has already been
