@@ -161,8 +161,8 @@ func (w *window) offerAutosave(path, auto string) {
 		when = " from " + st.ModTime().Format("Mon 2 Jan 15:04")
 	}
 	name := filepath.Base(path)
-	msg := fmt.Sprintf("Workbench found unsaved work on %s%s, newer than the file itself\n"+
-		"(Workbench may have stopped before it was saved).\n\nRecover it?", name, when)
+	msg := fmt.Sprintf("Workbench found unsaved work on %s%s, newer than the file itself: "+
+		"Workbench may have stopped before saving it.\n\nRecover it?", name, when)
 	if path == w.untitledPath() {
 		msg = fmt.Sprintf("Workbench found unsaved work on an untitled project%s.\n\nRecover it?", when)
 	}
