@@ -249,7 +249,9 @@ func TestTorchParityLayers(t *testing.T) {
 		}
 		refs[i] = torchref.Case{Name: c.name, Inputs: inputs, Code: c.torch}
 	}
-	res := torchref.Run(t, refs)
+	initCases, checkInit := initScaleCases(t)
+	res := torchref.Run(t, append(refs, initCases...))
+	t.Run("init-scales", func(t *testing.T) { checkInit(t, res) })
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := res[c.name]

@@ -103,7 +103,9 @@ func initValues(ps ParamSpec, init Init, rng *rand.Rand) ([]float32, error) {
 				out[i] = float32(rng.NormFloat64() * std)
 			}
 		case init == "xavier":
-			fanOut := float64(ps.Shape[0]) * fan / float64(tensor.Numel(ps.Shape[1:]))
+			// fan_out = out_channels·kh·kw, as torch.nn.init (the kernel
+			// area counts on both sides, not only in fan_in).
+			fanOut := float64(ps.Shape[0] * tensor.Numel(ps.Shape[2:]))
 			std := math.Sqrt(2 / (fan + fanOut))
 			for i := range out {
 				out[i] = float32(rng.NormFloat64() * std)
