@@ -1,7 +1,3 @@
-// Command workbench is the Workbench desktop app and its command-line
-// interface. With no subcommand, or with `open FILE`, it opens the app; every
-// other subcommand (see `workbench --help` and docs in CLI.md) works with no
-// display.
 package main
 
 import (
