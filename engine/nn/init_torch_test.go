@@ -26,6 +26,8 @@ func initScaleCases(t *testing.T) (cases []torchref.Case, check func(t *testing.
 	inits := map[Init]string{
 		"he":     "math.sqrt(2.0 / fan_in)",
 		"xavier": "math.sqrt(2.0 / (fan_in + fan_out))",
+		// kaiming_uniform_(a=√5): uniform ±1/√fan_in, std 1/√(3·fan_in).
+		"default": "1 / math.sqrt(3.0 * fan_in)",
 	}
 	models := map[string]*Model{}
 	for init, std := range inits {
