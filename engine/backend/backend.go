@@ -152,8 +152,10 @@ type AdamParams struct {
 }
 
 // Backend is the kernel interface. All buffers passed to one call belong to
-// the same backend. Unless stated, output buffers are overwritten, and
-// outputs must not alias inputs.
+// the same backend. Unless stated, output buffers are overwritten. The
+// elementwise kernels (Unary, Binary with a contiguous operand of the output's
+// shape, Axpy, ChannelAffine) may work in place (dst the same buffer as an
+// input); other outputs must not alias inputs.
 type Backend interface {
 	// Name is the short name used by --device ("cpu", "gl").
 	Name() string
