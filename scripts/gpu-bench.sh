@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# One command for a machine with an NVIDIA GPU (or any GPU with OpenGL 4.3):
+# runs the GL backend's conformance suite, then the benchmarks, and writes
+# the figures to a file (default gpu-bench-results.txt):
+#   - SGEMM 1024/2048/4096: our GL kernel vs cuBLAS FP32 (TF32 off) through
+#     PyTorch (scripts/gpu_bench_cublas.py);
+#   - ref-cnn training step (batch 64, Adam): GL vs our CPU backend, images/s.
+#
+#   scripts/gpu-bench.sh [OUTPUT]
+#
+# Needs Go (or WORKBENCH_GL_TEST_BIN: a test binary built elsewhere with
+# `go test -c -o opengl.test ./gpu/opengl`), the GPU's OpenGL/EGL driver, and
+# for the cuBLAS peer /usr/bin/python3 with a CUDA build of torch
+# (WORKBENCH_PYTHON overrides the interpreter). WORKBENCH_GEMM_SIZES and
+# WORKBENCH_BENCH_STEPS change the sizes and the number of training steps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-gpu-bench-results.txt}
+py=${WORKBENCH_PYTHON:-/usr/bin/python3}
+sizes=${WORKBENCH_GEMM_SIZES:-1024,2048,4096}
+steps=${WORKBENCH_BENCH_STEPS:-30}
+export PATH="$PATH:/usr/local/go/bin"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+bin=${WORKBENCH_GL_TEST_BIN:-}
+if [ -z "$bin" ]; then
+  echo "== building the GL backend's tests" >&2
+  go test -c -o "$tmp/opengl.test" ./gpu/opengl
+  bin=$tmp/opengl.test
+fi
+
+{
+  echo "# Workbench GL backend figures, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# command: scripts/gpu-bench.sh $*"
+  if command -v nvidia-smi >/dev/null 2>&1; then
+    echo "# gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)"
+  fi
+  echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) threads"
+} >"$out"
+
+echo "== conformance suite and every GL backend test (CI=true: no context is a failure)" >&2
+start=$(date +%s)
+if CI=true "$bin" -test.count=1 -test.v -test.run . >"$tmp/tests.txt" 2>&1; then
+  verdict=PASS
+else
+  verdict=FAIL
+fi
+grep -m1 'opened in' "$tmp/tests.txt" | sed 's/^.*opened in [^:]*: /renderer: /' >>"$out" || true
+echo "conformance: $verdict ($(( $(date +%s) - start )) s)" >>"$out"
+if [ "$verdict" = FAIL ]; then
+  grep -E -- '--- FAIL|FAIL' "$tmp/tests.txt" | head -40 >>"$out"
+  cat "$tmp/tests.txt" >&2
+  echo "the conformance suite failed; figures not taken (see $out)" >&2
+  exit 1
+fi
+
+echo "== SGEMM on GL: $sizes" >&2
+WORKBENCH_GEMM_SIZES=$sizes "$bin" -test.run X -test.bench 'BenchmarkSgemm' -test.benchtime 10x >"$tmp/sgemm.txt" 2>&1
+awk '/^BenchmarkSgemm\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); for (i = 1; i <= NF; i++) if ($(i+1) == "GFLOPS") print "sgemm_gl " a[2] " " $i }' "$tmp/sgemm.txt" >"$tmp/gl.txt"
+cat "$tmp/gl.txt" >>"$out"
+
+echo "== SGEMM with cuBLAS FP32 (TF32 off)" >&2
+if "$py" scripts/gpu_bench_cublas.py ${sizes//,/ } >"$tmp/cublas.txt" 2>"$tmp/cublas.err"; then
+  grep '^# device' "$tmp/cublas.txt" >>"$out" || true
+  grep '^cublas_fp32' "$tmp/cublas.txt" >>"$out"
+  awk 'NR == FNR { gl[$2] = $3; next } /^cublas_fp32/ && ($2 in gl) { printf "sgemm_ratio_gl_over_cublas %s %.3f\n", $2, gl[$2] / $3 }' \
+    "$tmp/gl.txt" "$tmp/cublas.txt" >>"$out"
+else
+  echo "cublas: not measured ($(tr '\n' ' ' <"$tmp/cublas.err"))" >>"$out"
+fi
+
+echo "== ref-cnn training step, GL and CPU" >&2
+"$bin" -test.run X -test.bench 'BenchmarkRefCNNStep' -test.benchtime "${steps}x" >"$tmp/refcnn.txt" 2>&1
+awk '/^BenchmarkRefCNNStep\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print "refcnn_images_per_sec " a[2] " " $i }' \
+  "$tmp/refcnn.txt" | tee "$tmp/ref.txt" >>"$out"
+awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "refcnn_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"] }' "$tmp/ref.txt" >>"$out"
+
+echo "== figures written to $out" >&2
+cat "$out"
