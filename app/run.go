@@ -61,10 +61,15 @@ func Run(opts Options) error {
 	w.win.SetMaster()
 	w.win.Show()
 	w.startAutosave()
-	go func() {
-		name := DeviceName()
-		fyne.Do(func() { w.state.SetDevice(name) })
-	}()
+	a.Lifecycle().SetOnStarted(func() {
+		// Probe once the driver has initialised GLFW: making the engine's
+		// own GL context while GLFW loads the same GL library can make
+		// GLFW's initialisation fail (seen under Xvfb with Mesa).
+		go func() {
+			name := DeviceName()
+			fyne.Do(func() { w.state.SetDevice(name) })
+		}()
+	})
 	w.openAtStart(opts.Path)
 	if opts.Interrupt != nil {
 		go func() {

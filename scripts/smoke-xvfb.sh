@@ -101,5 +101,9 @@ sd=$(convert "$out" -colorspace Gray -format '%[fx:standard_deviation]' info: 2>
 if awk "BEGIN { exit !($sd < 0.02) }"; then
 	fail "the screenshot is blank (grey standard deviation $sd)"
 fi
+kill -0 "$app_pid" 2>/dev/null || fail "workbench exited while the screen was captured"
+if grep -q -e 'internal error' -e '^panic:' -e 'failed to initialise' "$work/app.log"; then
+	fail "workbench reported an internal error"
+fi
 say "screenshot: $out (grey standard deviation $sd)"
 echo "$out"
