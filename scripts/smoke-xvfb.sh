@@ -102,7 +102,7 @@ if awk "BEGIN { exit !($sd < 0.02) }"; then
 	fail "the screenshot is blank (grey standard deviation $sd)"
 fi
 kill -0 "$app_pid" 2>/dev/null || fail "workbench exited while the screen was captured"
-if grep -q -e 'internal error' -e '^panic:' -e 'failed to initialise' "$work/app.log"; then
+if grep -q -i -e 'internal error' -e '^panic:' -e 'failed to initiali[sz]e' "$work/app.log"; then
 	fail "workbench reported an internal error"
 fi
 say "screenshot: $out (grey standard deviation $sd)"
