@@ -42,14 +42,15 @@ func gemmGo(kr *kernel, nt int, transA, transB bool, m, n, k int, alpha float32,
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
 	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
 	g := gemmJob{kr: kr, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
-	if w := m * n * k / minFlopsPerThread; w < nt {
-		nt = max(1, w)
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	// int64: m*n*k overflows int on 32-bit systems.
+	if w := int64(m) * int64(n) * int64(k) / minFlopsPerThread; w < int64(nt) {
+		nt = max(1, int(w))
 	}
 	tm, tn := splitGrid(nt, m, n, kr.mr, kr.nr)
 	if tm*tn == 1 {
@@ -113,6 +114,7 @@ type gemmJob struct {
 	lda            int
 	b              []float32
 	ldb            int
+	beta           float32
 	c              []float32
 	ldc            int
 }
@@ -129,7 +131,8 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// run adds alpha*op(A)*op(B) to rows [i0,i1) and columns [j0,j1) of C.
+// run computes rows [i0,i1) and columns [j0,j1) of C. Each block of C is
+// scaled by beta just before its first update, while it is in cache.
 func (g *gemmJob) run(i0, i1, j0, j1 int) {
 	kr := g.kr
 	mr, nr := kr.mr, kr.nr
@@ -149,6 +152,9 @@ func (g *gemmJob) run(i0, i1, j0, j1 int) {
 			g.packB(buf.bp, pc, kc, jc, nc)
 			for ic := i0; ic < i1; ic += kr.mc {
 				mc := min(kr.mc, i1-ic)
+				if pc == 0 {
+					scaleC(mc, nc, g.beta, g.c[ic*g.ldc+jc:], g.ldc)
+				}
 				g.packA(buf.ap, ic, mc, pc, kc)
 				g.macro(buf, ic, mc, jc, nc, kc)
 			}
