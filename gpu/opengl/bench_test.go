@@ -67,7 +67,8 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-func printProfile(b *testing.B, prof map[string]kernelTime) {
+// printProfile logs each kernel's time per training step, largest first.
+func printProfile(b *testing.B, prof map[string]kernelTime, steps int) {
 	var names []string
 	var total time.Duration
 	for k, v := range prof {
@@ -77,7 +78,8 @@ func printProfile(b *testing.B, prof map[string]kernelTime) {
 	sort.Slice(names, func(i, j int) bool { return prof[names[i]].total > prof[names[j]].total })
 	for _, k := range names {
 		v := prof[k]
-		b.Logf("%5.1f%% %6d calls %12v  %s", 100*v.total.Seconds()/total.Seconds(), v.calls, v.total, k)
+		b.Logf("%5.1f%% %4d calls/step %10v/step  %s", 100*v.total.Seconds()/total.Seconds(),
+			v.calls/steps, v.total/time.Duration(steps), k)
 	}
 }
 
@@ -156,7 +158,7 @@ func BenchmarkRefCNNStep(b *testing.B) {
 			}
 			b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
 			if profile {
-				printProfile(b, be.(*GL).setProfiling(false))
+				printProfile(b, be.(*GL).setProfiling(false), b.N)
 			}
 			if l != l {
 				b.Fatal(fmt.Sprintf("NaN loss on %s", name))
