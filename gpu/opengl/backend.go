@@ -104,14 +104,20 @@ type GL struct {
 	bound   [8]uint32
 	profile map[string]*kernelTime // per-kernel time when profiling (tests, benchmarks)
 
-	// Buffers not yet released, in bytes; a GC is forced every gcStep so
-	// that buffers dropped without Free come back (their Go handles are
-	// small, so the heap alone would rarely trigger one).
+	// Buffers not yet released, in bytes. A GC is started every gcStep
+	// bytes so that buffers dropped without Free come back: their Go
+	// handles are small, so the heap alone would rarely trigger one.
 	outstanding atomic.Int64
 	nextGC      atomic.Int64
+	gcStep      int64
+	gcRunning   atomic.Bool
 }
 
-const gcStep = 256 << 20
+// gcStepFor is the allocation between forced collections: an eighth of the
+// GPU's memory where the driver reports it, between 256 MiB and 4 GiB.
+func gcStepFor(memoryKB int) int64 {
+	return min(max(int64(memoryKB)<<10/8, 256<<20), 4<<30)
+}
 
 // kernels lists every program compiled when the backend opens, so that a
 // driver that cannot build one fails Open (and the engine falls back to
@@ -186,7 +192,8 @@ func open(forceShaderFail bool) (*GL, error) {
 		return nil, err
 	}
 	g.w = w
-	g.nextGC.Store(gcStep)
+	g.gcStep = gcStepFor(g.info.MemoryKB)
+	g.nextGC.Store(g.gcStep)
 	return g, nil
 }
 
@@ -424,9 +431,14 @@ func (g *GL) Alloc(n int) backend.Buffer {
 	h := &handle{bytes: sizeClass(n)}
 	b := &buf{n: n, h: h, g: g}
 	b.cleanup = runtime.AddCleanup(b, func(h *handle) { g.release(h) }, h)
-	if g.outstanding.Add(int64(h.bytes)) > g.nextGC.Load() {
-		g.nextGC.Store(g.outstanding.Load() + gcStep)
-		runtime.GC()
+	if g.outstanding.Add(int64(h.bytes)) > g.nextGC.Load() && g.gcRunning.CompareAndSwap(false, true) {
+		// In the background: a full collection of a large heap takes tens
+		// of milliseconds, longer than a training step on a GPU.
+		g.nextGC.Store(g.outstanding.Load() + g.gcStep)
+		go func() {
+			runtime.GC()
+			g.gcRunning.Store(false)
+		}()
 	}
 	g.w.post(func() {
 		h.id = g.acquire(h.bytes)

@@ -117,6 +117,17 @@ func TestDroppedBuffersAreReclaimed(t *testing.T) {
 	g.Sync() // the releases themselves ran without error
 }
 
+func TestGCStepFollowsGPUMemory(t *testing.T) {
+	for _, c := range []struct {
+		kb   int
+		want int64
+	}{{0, 256 << 20}, {1 << 20, 256 << 20}, {8 << 20, 1 << 30}, {80 << 20, 4 << 30}} {
+		if got := gcStepFor(c.kb); got != c.want {
+			t.Errorf("gcStepFor(%d KiB) = %d, want %d", c.kb, got, c.want)
+		}
+	}
+}
+
 // Kernels may be called from several goroutines at once; each sees its own
 // results.
 func TestConcurrentUse(t *testing.T) {
