@@ -3,10 +3,11 @@
 // from BK-deep slices of A and B staged in shared memory; each invocation
 // keeps a TM×TN block of results in registers (2-D register blocking), in
 // groups of 4 rows/columns strided so that the shared-memory reads of a
-// warp are contiguous vec4s. Global loads are vec4 when the operand's
-// offset and leading dimension are multiples of 4 (vecA, vecB), with a
-// bounds-checked scalar path at the edges. The next slice is fetched into
-// registers while the current one is multiplied.
+// warp are contiguous vec4s. Global loads of an operand stored along m (or
+// n) are vec4 when its offset and leading dimension are multiples of 4
+// (vecA, vecB), with a bounds-checked scalar path at the edges; an operand
+// stored along k is read as four scalars per vec4. The next slice is
+// fetched into registers while the current one is multiplied.
 //
 // Split-K: workgroup z covers k in [z*kChunk, min(K, (z+1)*kChunk)); with
 // partial set it writes its raw sums to a scratch [splits, M, N] that
@@ -49,6 +50,9 @@ shared vec4 Bs[BK][BN / 4];
 // The next slice's global values wait in registers (pa, pb) while the
 // current slice is multiplied from shared memory, hiding the loads'
 // latency: each invocation fetches LA vec4s of A and LB of B per slice.
+// Every vec4 is four consecutive m (or n) values at one k, so it is stored
+// whole: no invocation writes single components of a shared vec4, which
+// drivers could implement as a racy read-modify-write.
 #define LA ((BM * BK / 4 + NT - 1) / NT)
 #define LB ((BN * BK / 4 + NT - 1) / NT)
 vec4 pa[LA];
@@ -59,17 +63,12 @@ void fetchA(int i0, int p0, int pEnd, int tid) {
 		int l = tid + s * NT;
 		vec4 v = vec4(0.0);
 		if (l < BM * BK / 4) {
-			if (!transA) { // A[i, p] at i*lda + p: vec4 along k
-				int row = l / (BK / 4);
-				int gi = i0 + row, gp = p0 + (l - row * (BK / 4)) * 4;
-				if (gi < M) {
-					int at = offA + gi * lda + gp;
-					if (vecA && gp + 3 < pEnd) {
-						v = a4[at >> 2];
-					} else {
-						for (int q = 0; q < 4; q++) {
-							if (gp + q < pEnd) v[q] = a1[at + q];
-						}
+			if (!transA) { // A[i, p] at i*lda + p: four rows at one k
+				int iq = l / BK;
+				int gp = p0 + (l - iq * BK), gi = i0 + iq * 4;
+				if (gp < pEnd) {
+					for (int q = 0; q < 4; q++) {
+						if (gi + q < M) v[q] = a1[offA + (gi + q) * lda + gp];
 					}
 				}
 			} else { // A[i, p] at p*lda + i: vec4 along m
@@ -109,17 +108,12 @@ void fetchB(int j0, int p0, int pEnd, int tid) {
 						}
 					}
 				}
-			} else { // B[p, j] at j*ldb + p: vec4 along k
-				int col = l / (BK / 4);
-				int gj = j0 + col, gp = p0 + (l - col * (BK / 4)) * 4;
-				if (gj < N) {
-					int at = offB + gj * ldb + gp;
-					if (vecB && gp + 3 < pEnd) {
-						v = b4[at >> 2];
-					} else {
-						for (int q = 0; q < 4; q++) {
-							if (gp + q < pEnd) v[q] = b1[at + q];
-						}
+			} else { // B[p, j] at j*ldb + p: four columns at one k
+				int jq = l / BK;
+				int gp = p0 + (l - jq * BK), gj = j0 + jq * 4;
+				if (gp < pEnd) {
+					for (int q = 0; q < 4; q++) {
+						if (gj + q < N) v[q] = b1[offB + (gj + q) * ldb + gp];
 					}
 				}
 			}
@@ -129,15 +123,14 @@ void fetchB(int j0, int p0, int pEnd, int tid) {
 }
 
 // stash writes the fetched slice to shared memory, k-major: As[k][m/4],
-// Bs[k][n/4] (operands read along k are transposed on the way).
+// Bs[k][n/4].
 void stash(int tid) {
 	for (int s = 0; s < LA; s++) {
 		int l = tid + s * NT;
 		if (l >= BM * BK / 4) break;
 		if (!transA) {
-			int row = l / (BK / 4);
-			int pc = (l - row * (BK / 4)) * 4;
-			for (int q = 0; q < 4; q++) As[pc + q][row >> 2][row & 3] = pa[s][q];
+			int iq = l / BK;
+			As[l - iq * BK][iq] = pa[s];
 		} else {
 			int pr = l / (BM / 4);
 			As[pr][l - pr * (BM / 4)] = pa[s];
@@ -150,9 +143,8 @@ void stash(int tid) {
 			int pr = l / (BN / 4);
 			Bs[pr][l - pr * (BN / 4)] = pb[s];
 		} else {
-			int col = l / (BK / 4);
-			int pc = (l - col * (BK / 4)) * 4;
-			for (int q = 0; q < 4; q++) Bs[pc + q][col >> 2][col & 3] = pb[s][q];
+			int jq = l / BK;
+			Bs[l - jq * BK][jq] = pb[s];
 		}
 	}
 }
