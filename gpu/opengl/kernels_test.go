@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/workbench-cv/workbench/engine/backend"
@@ -565,4 +566,30 @@ func TestOptimizerStepsMatchCPU(t *testing.T) {
 		w.same(fmt.Sprintf("adam m decoupled=%v", dec), m, 1e-6, 1e-5)
 		w.same(fmt.Sprintf("adam v decoupled=%v", dec), v, 1e-7, 1e-5)
 	}
+}
+
+// Misuse panics with the problem named, on the caller's goroutine, as the
+// CPU backend's slice bounds would; the backend stays usable.
+func TestMisusePanicsWithAMessage(t *testing.T) {
+	g := openOrSkip(t)
+	expect := func(what, want string, f func()) {
+		t.Helper()
+		defer func() {
+			r := recover()
+			if r == nil || !strings.Contains(fmt.Sprint(r), want) {
+				t.Errorf("%s: recovered %v, want a panic mentioning %q", what, r, want)
+			}
+		}()
+		f()
+	}
+	small, big := g.Alloc(3), g.Alloc(10)
+	expect("foreign buffer", "another backend", func() { g.Unary(backend.ReLU, big, cpu.New().Alloc(10), 0, 0) })
+	expect("short input", "holds 3 values", func() { g.Unary(backend.ReLU, big, small, 0, 0) })
+	expect("bad ld", "ldb=2", func() { g.Gemm(false, false, 2, 3, 2, 1, big, 0, 2, big, 0, 2, 0, big, 0, 3) })
+	freed := g.Alloc(10)
+	g.Free(freed)
+	expect("freed buffer", "freed", func() { g.Fill(freed, 1) })
+	expect("bad permutation", "not a permutation", func() { g.Permute(big, big, []int{2, 5}, []int{0, 0}) })
+	got := make([]float32, 3)
+	g.Read(small, 0, got) // still working
 }
