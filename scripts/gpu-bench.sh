@@ -48,6 +48,12 @@ else
 fi
 grep -m1 'opened in' "$tmp/tests.txt" | sed 's/^.*opened in [^:]*: /renderer: /' >>"$out" || true
 echo "conformance: $verdict ($(( $(date +%s) - start )) s)" >>"$out"
+if command -v nvidia-smi >/dev/null 2>&1 && grep -qiE '^renderer: (llvmpipe|softpipe)' "$out"; then
+  msg="an NVIDIA GPU is present but EGL gave Mesa's software renderer: install the driver's EGL library (libEGL_nvidia, with glvnd's /usr/share/glvnd/egl_vendor.d/10_nvidia.json); in a container set NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics"
+  echo "error: $msg" >>"$out"
+  echo "error: $msg" >&2
+  exit 1
+fi
 if [ "$verdict" = FAIL ]; then
   grep -E -- '--- FAIL|FAIL' "$tmp/tests.txt" | head -40 >>"$out"
   cat "$tmp/tests.txt" >&2
