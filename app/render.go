@@ -87,6 +87,9 @@ func renderPanes(ctx context.Context, p *projects.Project, path, dir string, opt
 			return files, err
 		}
 		sh.show(pane.ID)
+		if rp, ok := sh.built[pane.ID].(renderPreparer); ok {
+			rp.PrepareRender(ctx)
+		}
 		img := w.Canvas().Capture()
 		name := filepath.Join(dir, pane.ID+".png")
 		if err := writePNG(name, img); err != nil {
@@ -95,6 +98,15 @@ func renderPanes(ctx context.Context, p *projects.Project, path, dir string, opt
 		files = append(files, name)
 	}
 	return files, nil
+}
+
+// renderPreparer is pane content with work to finish before its picture is
+// taken: a pane that loads a dataset or runs a computation when asked does
+// it here, on the rendering goroutine, so that the picture shows results
+// rather than an empty state or a progress bar. Problems are shown in the
+// pane, not returned.
+type renderPreparer interface {
+	PrepareRender(ctx context.Context)
 }
 
 func writePNG(name string, img image.Image) error {

@@ -183,8 +183,9 @@ type gridContent struct {
 
 	cells       []*gridCell // pool; cells[:used] are shown
 	used        int
-	first, last int // images shown
-	created     int // cells ever created (tests check virtualisation)
+	first, last int     // images shown
+	created     int     // cells ever created (tests check virtualisation)
+	x0          float32 // left margin that centres the columns
 	root        *fyne.Container
 }
 
@@ -216,9 +217,13 @@ func (c *gridContent) Tapped(ev *fyne.PointEvent) {
 	g := c.g
 	cell := g.cellSize()
 	cols := g.columns(c.Size().Width)
-	col := int(ev.Position.X / (cell.Width + gridGap))
+	x := ev.Position.X - c.x0
+	if x < 0 {
+		return
+	}
+	col := int(x / (cell.Width + gridGap))
 	row := int(ev.Position.Y / (cell.Height + gridGap))
-	if col >= cols || ev.Position.X-float32(col)*(cell.Width+gridGap) > cell.Width {
+	if col >= cols || x-float32(col)*(cell.Width+gridGap) > cell.Width {
 		return
 	}
 	i := row*cols + col
@@ -253,6 +258,9 @@ func (c *gridContent) update(force bool) {
 		last = min(max(r1, 0)*cols, n)
 	}
 	changedRange := first != c.first || last != c.last
+	// Centre the columns in the width.
+	x0 := max(0, (view.Width-(float32(cols)*(cell.Width+gridGap)-gridGap))/2)
+	c.x0 = x0
 	count := last - first
 	for len(c.cells) < count {
 		c.cells = append(c.cells, newGridCell())
@@ -280,7 +288,7 @@ func (c *gridContent) update(force bool) {
 			cl.show(g, i)
 		}
 		col, row := i%cols, i/cols
-		cl.root.Move(fyne.NewPos(float32(col)*(cell.Width+gridGap), float32(row)*rowH))
+		cl.root.Move(fyne.NewPos(x0+float32(col)*(cell.Width+gridGap), float32(row)*rowH))
 		cl.root.Resize(cell)
 		cl.layout(cell)
 		shown = append(shown, cl)

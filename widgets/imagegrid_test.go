@@ -101,7 +101,7 @@ func TestImageGridTapSelectsAndScalesWithNearestNeighbour(t *testing.T) {
 	g.OnSelected = func(i int) { picked = i }
 	cell := g.cellSize()
 	// The second cell of the second row.
-	pos := fyne.NewPos(cell.Width+gridGap+cell.Width/2, cell.Height+gridGap+cell.Height/2)
+	pos := fyne.NewPos(g.content.x0+cell.Width+gridGap+cell.Width/2, cell.Height+gridGap+cell.Height/2)
 	test.TapAt(g.content, pos)
 	cols := g.columns(g.scroll.Size().Width)
 	if picked != cols+1 || g.Selected() != cols+1 {
@@ -128,7 +128,7 @@ func TestImageGridTapSelectsAndScalesWithNearestNeighbour(t *testing.T) {
 	grey, seen := 0, map[uint32]bool{}
 	for y := 4.0; y < side; y += 0.5 {
 		for x := 4.0; x < side; x += 0.5 {
-			r, _, _, _ := img.At(int(x*sx), int(y*sx)).RGBA()
+			r, _, _, _ := img.At(int((float64(g.content.x0)+x)*sx), int(y*sx)).RGBA()
 			seen[r>>8] = true
 			if r>>8 > 10 && r>>8 < 245 {
 				grey++

@@ -3,6 +3,7 @@ package widgets
 import (
 	"image"
 	"image/color"
+	xdraw "image/draw"
 	"sync"
 	"time"
 
@@ -25,9 +26,10 @@ import (
 // canvas shows the previous picture, stretched, until the new one is ready,
 // so resizing a window never waits on the plot.
 //
-// The view gives the plot a transparent background and the theme's
+// The view draws the plot on the theme's background colour with the theme's
 // foreground colour for its title, axes and legend, so plots follow the
-// light and dark themes; set KeepColors to draw the plot exactly as given.
+// light and dark themes; set KeepColors to draw the plot exactly as given
+// (on white).
 type PlotView struct {
 	widget.BaseWidget
 
@@ -96,8 +98,10 @@ func (v *PlotView) render(p *plot.Plot, w, h int, scale float32) image.Image {
 	}
 	v.drawMu.Lock()
 	defer v.drawMu.Unlock()
+	var bg color.Color = color.White
 	if !v.KeepColors {
 		themePlot(p, theme.ColorForWidget(theme.ColorNameForeground, v))
+		bg = theme.ColorForWidget(theme.ColorNameBackground, v)
 	}
 	dpi := v.DPI
 	if dpi <= 0 {
@@ -107,7 +111,9 @@ func (v *PlotView) render(p *plot.Plot, w, h int, scale float32) image.Image {
 		scale = 1
 	}
 	dpi *= float64(scale)
-	c := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, w, h))), vgimg.UseDPI(int(dpi+0.5)))
+	base := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.Draw(base, base.Bounds(), image.NewUniform(bg), image.Point{}, xdraw.Src)
+	c := vgimg.NewWith(vgimg.UseImage(base), vgimg.UseDPI(int(dpi+0.5)))
 	p.Draw(draw.New(c))
 	img := c.Image()
 	v.mu.Lock()

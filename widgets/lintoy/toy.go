@@ -114,7 +114,7 @@ func (t *Toy) build() {
 
 	hint := widget.NewLabel("Drag a point, the ring on a line (moves the boundary: the bias) or an arrow's tip (turns and scales the class's weights).")
 	hint.Wrapping = fyne.TextWrapWord
-	hint.Importance = widget.LowImportance
+	hint.SizeName = theme.SizeNameCaptionText
 
 	heading := func(s string) *widget.Label {
 		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
