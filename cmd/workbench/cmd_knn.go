@@ -99,11 +99,12 @@ func runKNN(c *Ctx) error {
 	for _, k := range ks {
 		maxK = max(maxK, k)
 	}
-	dist, err := classic.Distances(xtr, xte, metric)
+	pt := c.Progress("classifying the test set", xte.Rows)
+	nb, err := classic.NearestNeighbors(c.Context, xtr, xte, metric, maxK, func(done, total int) { pt.Set(done) })
+	pt.Finish()
 	if err != nil {
 		return err
 	}
-	nb := classic.Neighbors(dist, xtr.Rows, maxK)
 	acc, _ := classic.KNNAccuracy(nb, ds.Train.Labels, ds.Test.Labels, best.K, classes)
 	perK := map[string]any{}
 	for _, k := range ks {

@@ -199,3 +199,47 @@ func TestHueHistogram(t *testing.T) {
 		}
 	}
 }
+
+func TestTopKMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	row := make([]float32, 500)
+	for i := range row {
+		row[i] = float32(rng.IntN(50)) // many ties
+	}
+	got := topK(row, 37)
+	for i := 1; i < len(got); i++ {
+		a, b := got[i-1], got[i]
+		if row[a] > row[b] || (row[a] == row[b] && a > b) {
+			t.Fatalf("not sorted by (value, index) at %d: %v", i, got)
+		}
+	}
+	// Every excluded element is at least the k-th value.
+	in := map[int]bool{}
+	for _, j := range got {
+		in[j] = true
+	}
+	kth := row[got[len(got)-1]]
+	for j, v := range row {
+		if !in[j] && v < kth {
+			t.Fatalf("element %d (%v) below the k-th value %v was left out", j, v, kth)
+		}
+	}
+}
+
+func TestNearestNeighborsBlocksMatchFullMatrix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	tr, te := randMatrix(rng, 300, 8), randMatrix(rng, 1100, 8)
+	d, _ := Distances(tr, te, L2)
+	full := Neighbors(d, tr.Rows, 5)
+	blocked, err := NearestNeighbors(context.Background(), tr, te, L2, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range full {
+		for j := range full[i] {
+			if full[i][j] != blocked[i][j] {
+				t.Fatalf("row %d: %v vs %v", i, full[i], blocked[i])
+			}
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/workbench-cv/workbench/engine/blas"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
@@ -128,20 +127,61 @@ func DistancesTwoLoops(train, test *Matrix) []float32 {
 // index).
 func Neighbors(dists []float32, nTrain, k int) [][]int {
 	nTest := len(dists) / nTrain
-	k = min(k, nTrain)
 	out := make([][]int, nTest)
-	parallel.For(nTest, nTrain*4, func(lo, hi int) {
-		idx := make([]int, nTrain)
+	parallel.For(nTest, nTrain*2, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			row := dists[i*nTrain : (i+1)*nTrain]
-			for j := range idx {
-				idx[j] = j
-			}
-			sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] < row[idx[b]] })
-			out[i] = append([]int(nil), idx[:k]...)
+			out[i] = topK(dists[i*nTrain:(i+1)*nTrain], k)
 		}
 	})
 	return out
+}
+
+// topK selects the indices of the k smallest values, smallest first, ties
+// by lower index. It keeps a sorted window of k candidates, so most values
+// cost one comparison.
+func topK(row []float32, k int) []int {
+	k = min(k, len(row))
+	idx := make([]int, 0, k)
+	for j, v := range row {
+		if len(idx) == k && v >= row[idx[k-1]] {
+			continue
+		}
+		// Insert j keeping idx sorted by (value, index).
+		pos := len(idx)
+		for pos > 0 && row[idx[pos-1]] > v {
+			pos--
+		}
+		if len(idx) < k {
+			idx = append(idx, 0)
+		}
+		copy(idx[pos+1:], idx[pos:len(idx)-1])
+		idx[pos] = j
+	}
+	return idx
+}
+
+// NearestNeighbors returns the k nearest training rows of every test row,
+// computing the distances in blocks of test rows so that memory stays
+// bounded (the full matrix for Fashion-MNIST would take 2.4 GB).
+func NearestNeighbors(ctx context.Context, train, test *Matrix, metric Metric, k int, progress func(done, total int)) ([][]int, error) {
+	const block = 512
+	out := make([][]int, 0, test.Rows)
+	for lo := 0; lo < test.Rows; lo += block {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+block, test.Rows)
+		sub := &Matrix{Rows: hi - lo, Cols: test.Cols, Data: test.Data[lo*test.Cols : hi*test.Cols]}
+		d, err := Distances(train, sub, metric)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Neighbors(d, train.Rows, k)...)
+		if progress != nil {
+			progress(hi, test.Rows)
+		}
+	}
+	return out, nil
 }
 
 // Vote is the majority label among the first k neighbours. Ties go to the
@@ -210,11 +250,10 @@ func CrossValidateKNN(ctx context.Context, x *Matrix, labels []int32, classes in
 		}
 		tr, trL := take(x, labels, trIdx)
 		va, vaL := take(x, labels, folds[f])
-		d, err := Distances(tr, va, metric)
+		nb, err := NearestNeighbors(ctx, tr, va, metric, maxK, nil)
 		if err != nil {
 			return nil, err
 		}
-		nb := Neighbors(d, tr.Rows, maxK)
 		for i, k := range ks {
 			acc, _ := KNNAccuracy(nb, trL, vaL, k, classes)
 			res[i].Folds = append(res[i].Folds, acc)
