@@ -305,3 +305,38 @@ func GridAssign(layout []float64, cols, rows int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// ThumbnailGrid draws the image-grid view: cell c of a cols×rows grid of
+// tile×tile pixel cells shows image(assign[c]) scaled to fit (nearest
+// neighbour), empty cells the background. assign comes from GridAssign.
+func ThumbnailGrid(assign []int, cols, rows, tile int, img func(i int) image.Image) (*image.NRGBA, error) {
+	if cols < 1 || rows < 1 || len(assign) != cols*rows {
+		return nil, fmt.Errorf("%d cells do not make a %dx%d grid", len(assign), cols, rows)
+	}
+	if tile < 1 || tile > 1024 || cols*tile > 16384 || rows*tile > 16384 {
+		return nil, fmt.Errorf("tile %d pixels in a %dx%d grid: keep tiles 1-1024 pixels and the picture under 16384", tile, cols, rows)
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, cols*tile, rows*tile))
+	for i := 0; i < len(out.Pix); i += 4 {
+		out.Pix[i], out.Pix[i+1], out.Pix[i+2], out.Pix[i+3] = Background.R, Background.G, Background.B, 255
+	}
+	for c, i := range assign {
+		if i < 0 {
+			continue
+		}
+		src := img(i)
+		if src == nil {
+			continue
+		}
+		b := src.Bounds()
+		x0, y0 := (c%cols)*tile, (c/cols)*tile
+		for y := range tile {
+			for x := range tile {
+				sx := b.Min.X + x*b.Dx()/tile
+				sy := b.Min.Y + y*b.Dy()/tile
+				out.SetNRGBA(x0+x, y0+y, color.NRGBAModel.Convert(src.At(sx, sy)).(color.NRGBA))
+			}
+		}
+	}
+	return out, nil
+}

@@ -2,6 +2,8 @@ package inspect
 
 import (
 	"bytes"
+	"image"
+	"image/color"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -115,5 +117,32 @@ func TestLayoutCSVAndPictures(t *testing.T) {
 	}
 	if sel := SelectRegion(y, 2, 2, -1, -3); len(sel) != 2 || sel[0] != 0 || sel[1] != 1 {
 		t.Errorf("selection %v, want [0 1]", sel)
+	}
+}
+
+func TestThumbnailGrid(t *testing.T) {
+	white := image.NewGray(image.Rect(0, 0, 4, 4))
+	for i := range white.Pix {
+		white.Pix[i] = 255
+	}
+	img, err := ThumbnailGrid([]int{0, -1, 1, 0}, 2, 2, 8, func(i int) image.Image {
+		if i == 1 {
+			return image.NewGray(image.Rect(0, 0, 2, 2)) // black
+		}
+		return white
+	})
+	if err != nil || img.Bounds().Dx() != 16 || img.Bounds().Dy() != 16 {
+		t.Fatalf("grid %v (%v)", img.Bounds(), err)
+	}
+	for _, c := range []struct {
+		x, y int
+		want color.NRGBA
+	}{{3, 3, color.NRGBA{255, 255, 255, 255}}, {12, 3, Background}, {3, 12, color.NRGBA{0, 0, 0, 255}}, {15, 15, color.NRGBA{255, 255, 255, 255}}} {
+		if got := img.NRGBAAt(c.x, c.y); got != c.want {
+			t.Errorf("pixel (%d,%d) = %v, want %v", c.x, c.y, got, c.want)
+		}
+	}
+	if _, err := ThumbnailGrid([]int{0}, 2, 2, 8, nil); err == nil {
+		t.Error("1 cell for a 2x2 grid: no error")
 	}
 }
