@@ -82,10 +82,6 @@ func runEval(c *Ctx) error {
 		return usageErrorf("--batch %d: use 1 or more", batch)
 	}
 	train.SetThreads(c.Threads)
-	b, err := chooseBackend(c)
-	if err != nil {
-		return err
-	}
 	paths := append([]string{path}, splitList(flagStr(c, "ensemble"))...)
 	var projs []*projects.Project
 	for i, pp := range paths {
@@ -130,6 +126,10 @@ func runEval(c *Ctx) error {
 		return usageErrorf("dataset %s has no test images to evaluate on", df.Spec())
 	}
 	in := []int{ds.Test.C, ds.Test.H, ds.Test.W}
+	b, err := chooseBackend(c)
+	if err != nil {
+		return err
+	}
 	var ms []*nn.Model
 	for i, q := range projs {
 		m, err := buildModel(q.Graph, in, b, 1, "default")

@@ -34,7 +34,9 @@ training and validation loss and accuracy, images per second and seconds
 test_loss, train_images_per_sec, epochs, device, params).
 
 The model is a zoo model (--model, default ref-cnn) adapted to the dataset's
-image size and classes, or the architecture of a project (--project). The
+image size and classes, or the architecture of a project (--project). Pixels
+are scaled to [0,1] and, by default, standardised per channel with the
+training split's mean and standard deviation (--preprocess). The
 validation split (--val N) drives the best-validation checkpoint and
 --patience.
 
@@ -77,7 +79,7 @@ Examples:
 			fs.Int("step-every", 0, "step schedule: epochs between steps (default: a third of the run)")
 			fs.Float64("min-lr", 0, "cosine schedule: final learning rate")
 			fs.String("augment", "", "training augmentation, comma-separated (see above); none by default")
-			fs.String("preprocess", "none", "input normalisation fitted on the training split: none, mean-image, channel-mean, channel-std, pca-whiten")
+			fs.String("preprocess", "channel-std", "input normalisation fitted on the training split: none, mean-image, channel-mean, channel-std, pca-whiten (a project keeps its own)")
 			fs.String("init", "default", "weight initialisation: default (PyTorch's), he, xavier, gaussian:<std>")
 			fs.String("loss", "softmax", "loss: softmax (cross-entropy) or svm (multiclass hinge)")
 			fs.Float64("label-smoothing", 0, "label smoothing epsilon for the softmax loss")
@@ -379,10 +381,6 @@ func runTrain(c *Ctx) error {
 	}
 	set := flagsSet(c)
 	train.SetThreads(c.Threads)
-	b, err := chooseBackend(c)
-	if err != nil {
-		return err
-	}
 	df := dataFlagsOf(c)
 	savePath := flagStr(c, "save")
 	resumePath := flagStr(c, "resume")
@@ -390,6 +388,7 @@ func runTrain(c *Ctx) error {
 
 	var (
 		proj   *projects.Project
+		err    error
 		run    *projects.Run
 		resume *train.Checkpoint
 		g      graph.Graph
@@ -440,7 +439,7 @@ func runTrain(c *Ctx) error {
 			s = loadSettings(proj, h)
 			g = proj.Graph
 		} else {
-			s = trainSettings{hyper: h, preprocess: string(data.NormNone), init: "default", loss: train.LossSoftmax, gamma: 0.1}
+			s = trainSettings{hyper: h, preprocess: string(data.NormChannelStd), init: "default", loss: train.LossSoftmax, gamma: 0.1}
 		}
 		if err := s.fromFlags(c, set); err != nil {
 			return err
@@ -484,6 +483,10 @@ func runTrain(c *Ctx) error {
 		if g, err = models.Graph(modelName, in, classes); err != nil {
 			return usageErrorf("--model: %v", err)
 		}
+	}
+	b, err := chooseBackend(c)
+	if err != nil {
+		return err
 	}
 	m, err := buildModel(g, in, b, c.Seed, s.init)
 	if err != nil {
