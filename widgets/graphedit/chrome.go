@@ -114,9 +114,11 @@ func (e *Editor) minimapImage(w, h int) image.Image {
 		if r.Dy() < 1 {
 			r.Max.Y = r.Min.Y + 1
 		}
-		fill := it.style.Accent
+		fill := mix(it.style.Accent, col.card, 0.35)
 		if it.hasErr(e) {
 			fill = col.errc
+		} else if e.itemSelected(k) {
+			fill = col.primary
 		}
 		draw.Draw(img, r, &image.Uniform{fill}, image.Point{}, draw.Src)
 	}

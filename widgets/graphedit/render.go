@@ -233,7 +233,7 @@ func (r *renderer) Refresh() {
 
 	sc := e.sc
 	visible := func(x0, y0, x1, y1 float32) bool { return x1 >= vx0 && x0 <= vx1 && y1 >= vy0 && y0 <= vy1 }
-	showText := 12*z >= 5.5
+	showText := levelOf(z) >= lodTitle
 
 	// Frames of expanded blocks.
 	nf := 0
@@ -260,8 +260,10 @@ func (r *renderer) Refresh() {
 		objs = append(objs, fv.box)
 		if showText {
 			w := frameLabelWidth(f.name) * z
-			setText(fv.label, f.name, 11*z, stroke)
-			place(fv.label, p.X-w-4*z, p.Y, w, 14*z)
+			fs := max(9, 11*z)
+			w = max(w, frameLabelWidth(f.name)*fs/11)
+			setText(fv.label, f.name, fs, stroke)
+			place(fv.label, p.X-w-4*z, p.Y, w, fs*1.3)
 			objs = append(objs, fv.label)
 		}
 	}
@@ -269,6 +271,12 @@ func (r *renderer) Refresh() {
 	// Edges.
 	nl := 0
 	line := func(pool *[]*canvas.Line, n *int, a, b fyne.Position, c color.Color, w float32) {
+		// Clip to the view: the software painter mis-draws lines that
+		// start outside the widget's clip.
+		var ok bool
+		if a, b, ok = clipSegment(a, b, size.Width, size.Height); !ok {
+			return
+		}
 		if *n == len(*pool) {
 			*pool = append(*pool, canvas.NewLine(nil))
 		}
@@ -318,7 +326,7 @@ func (r *renderer) Refresh() {
 		}
 		cv := r.cards[nc]
 		nc++
-		objs = r.drawCard(objs, cv, k, col, showText)
+		objs = r.drawCard(objs, cv, k, col)
 		if it.hasErr(e) {
 			calls = append(calls, k)
 		}
@@ -432,7 +440,7 @@ func (e *Editor) cardText(k int) (title, sub, shape, detail, errMsg, fix string)
 	return it.id, sub, a.Shape, a.Detail, a.Error, a.Fix
 }
 
-func (r *renderer) drawCard(objs []fyne.CanvasObject, cv *card, k int, col colours, showText bool) []fyne.CanvasObject {
+func (r *renderer) drawCard(objs []fyne.CanvasObject, cv *card, k int, col colours) []fyne.CanvasObject {
 	e := r.e
 	it := &e.sc.items[k]
 	z := e.zoom
@@ -469,7 +477,8 @@ func (r *renderer) drawCard(objs []fyne.CanvasObject, cv *card, k int, col colou
 	place(cv.stripe, p.X+4*z, p.Y+6*z, 4*z, h-12*z)
 	objs = append(objs, cv.box, cv.stripe)
 
-	if showText {
+	switch lod := levelOf(z); lod {
+	case lodFull:
 		pad := 14 * z
 		tw := w - pad - 10*z
 		if errMsg != "" {
@@ -492,6 +501,28 @@ func (r *renderer) drawCard(objs []fyne.CanvasObject, cv *card, k int, col colou
 			setText(cv.detail, detail, 10.5*z, col.muted)
 			place(cv.detail, p.X+w-dw-10*z, p.Y+36*z, dw, 14*z)
 			objs = append(objs, cv.detail)
+		}
+	case lodCompact, lodTitle:
+		// Zoomed out: fewer lines at a size that stays legible.
+		fs := min(11, max(9, 12*z))
+		lh := fs * 1.3
+		pad := max(9, 14*z)
+		tw := w - pad - 4
+		lines := float32(2)
+		if lod == lodTitle {
+			lines = 1
+		}
+		top := p.Y + (h-lines*lh)/2
+		setText(cv.title, r.texts.fit(title, fs, fyne.TextStyle{Bold: true}, tw), fs, col.fg)
+		place(cv.title, p.X+pad, top, tw, lh)
+		objs = append(objs, cv.title)
+		if lod == lodCompact {
+			if shape == "" {
+				shape = "?"
+			}
+			setText(cv.shape, r.texts.fit(shape, fs, fyne.TextStyle{Bold: true}, tw), fs, col.muted)
+			place(cv.shape, p.X+pad, top+lh, tw, lh)
+			objs = append(objs, cv.shape)
 		}
 	}
 	if z >= 0.3 {
@@ -519,12 +550,12 @@ func (r *renderer) drawCard(objs []fyne.CanvasObject, cv *card, k int, col colou
 		}
 	}
 	if errMsg != "" {
-		br := 7.5 * z
+		br := max(5, 7.5*z)
 		cv.badge.FillColor, cv.badge.StrokeColor, cv.badge.StrokeWidth = col.errc, col.card, max(1, 1.5*z)
 		place(cv.badge, p.X+w-br-1.5*z, p.Y-br+3*z, 2*br, 2*br)
 		objs = append(objs, cv.badge)
-		if showText {
-			setText(cv.badgeText, "!", 11*z, color.White)
+		if levelOf(z) != lodNone {
+			setText(cv.badgeText, "!", max(8, 11*z), color.White)
 			place(cv.badgeText, p.X+w-br-1.5*z, p.Y-br+3*z+0.5*z, 2*br, 2*br-2*z)
 			objs = append(objs, cv.badgeText)
 		}
@@ -542,8 +573,9 @@ func (r *renderer) drawCallout(objs []fyne.CanvasObject, c *callout, k int, col 
 	_, _, _, _, msg, fix := e.cardText(k)
 	x0, y0, x1, _ := it.rect()
 	_ = x0
-	size := 10.5 * z
-	inner := (calloutWidth - 16) * z
+	size := max(9, 10.5*z)
+	width := max(calloutWidth*z, 190)
+	inner := width - 16*size/10.5
 	var lines []string
 	var bold []bool
 	for i, l := range r.texts.wrap(msg, size, fyne.TextStyle{}, inner) {
@@ -564,11 +596,11 @@ func (r *renderer) drawCallout(objs []fyne.CanvasObject, c *callout, k int, col 
 			bold = append(bold, true)
 		}
 	}
-	lh := 14 * z
+	lh := size * 1.33
 	p := e.toScreen(fyne.NewPos(x1+12, y0))
-	hgt := float32(len(lines))*lh + 10*z
-	setFill(c.box, col.errBg, col.errc, max(1, z), 5*z)
-	place(c.box, p.X, p.Y, calloutWidth*z, hgt)
+	hgt := float32(len(lines))*lh + 10*size/10.5
+	setFill(c.box, col.errBg, col.errc, max(1, z), max(3, 5*z))
+	place(c.box, p.X, p.Y, width, hgt)
 	objs = append(objs, c.box)
 	for len(c.lines) < len(lines) {
 		c.lines = append(c.lines, canvas.NewText("", nil))
@@ -584,7 +616,7 @@ func (r *renderer) drawCallout(objs []fyne.CanvasObject, c *callout, k int, col 
 			cl = col.errc
 		}
 		setText(t, l, size, cl)
-		place(t, p.X+8*z, p.Y+5*z+float32(i)*lh, inner, lh)
+		place(t, p.X+8*size/10.5, p.Y+5*size/10.5+float32(i)*lh, inner, lh)
 		objs = append(objs, t)
 	}
 	return objs
@@ -628,4 +660,53 @@ func (r *renderer) drawChrome(objs []fyne.CanvasObject, col colours) []fyne.Canv
 		objs = append(objs, r.hbar)
 	}
 	return objs
+}
+
+// Levels of detail of a card by zoom: everything, title and shape, the
+// title alone, or a bare box.
+const (
+	lodNone = iota
+	lodTitle
+	lodCompact
+	lodFull
+)
+
+func levelOf(z float32) int {
+	switch {
+	case z >= 0.8:
+		return lodFull
+	case z >= 0.42:
+		return lodCompact
+	case z >= 0.3:
+		return lodTitle
+	}
+	return lodNone
+}
+
+// clipSegment clips the segment a-b to the rectangle (0,0)-(w,h) grown by a
+// few pixels (Liang-Barsky); ok is false when nothing of it is inside.
+func clipSegment(a, b fyne.Position, w, h float32) (fyne.Position, fyne.Position, bool) {
+	const m = 4
+	x0, y0, x1, y1 := float32(-m), float32(-m), w+m, h+m
+	dx, dy := b.X-a.X, b.Y-a.Y
+	t0, t1 := float32(0), float32(1)
+	for _, pq := range [4][2]float32{{-dx, a.X - x0}, {dx, x1 - a.X}, {-dy, a.Y - y0}, {dy, y1 - a.Y}} {
+		p, q := pq[0], pq[1]
+		if p == 0 {
+			if q < 0 {
+				return a, b, false
+			}
+			continue
+		}
+		r := q / p
+		if p < 0 {
+			t0 = max(t0, r)
+		} else {
+			t1 = min(t1, r)
+		}
+		if t0 > t1 {
+			return a, b, false
+		}
+	}
+	return fyne.NewPos(a.X+t0*dx, a.Y+t0*dy), fyne.NewPos(a.X+t1*dx, a.Y+t1*dy), true
 }

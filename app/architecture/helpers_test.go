@@ -1,0 +1,120 @@
+package architecture
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/models"
+	"github.com/workbench-cv/workbench/widgets/graphedit"
+)
+
+// fakeProject is a project in memory that counts the edits stored.
+type fakeProject struct {
+	g       graph.Graph
+	input   []int
+	classes int
+	batch   int
+	win     fyne.Window
+	sets    int
+}
+
+func (f *fakeProject) Graph() graph.Graph     { return f.g }
+func (f *fakeProject) SetGraph(g graph.Graph) { f.g = g; f.sets++ }
+func (f *fakeProject) InputShape() []int      { return f.input }
+func (f *fakeProject) Classes() int           { return f.classes }
+func (f *fakeProject) Batch() int             { return f.batch }
+func (f *fakeProject) Window() fyne.Window    { return f.win }
+
+// refCNN is the sample project's network (1x28x28, 10 classes).
+func refCNN(t *testing.T) graph.Graph {
+	t.Helper()
+	g, err := models.Graph("ref-cnn", []int{1, 28, 28}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// newTestPane shows the pane for a project with graph g in a light-themed
+// test window.
+func newTestPane(t *testing.T, g graph.Graph, w, h float32) (*Pane, *fakeProject, fyne.Window) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.LightTheme())
+	proj := &fakeProject{g: g, input: []int{1, 28, 28}, classes: 10, batch: 64}
+	win := test.NewTempWindow(t, nil)
+	proj.win = win
+	p := New(proj)
+	win.SetContent(p.Content())
+	win.SetPadded(false)
+	win.Resize(fyne.NewSize(w, h))
+	return p, proj, win
+}
+
+// find returns the laid-out objects under o of type T that satisfy keep.
+func find[T fyne.CanvasObject](o fyne.CanvasObject, keep func(T) bool) []T {
+	var out []T
+	for _, obj := range test.LaidOutObjects(o) {
+		if v, ok := obj.(T); ok && (keep == nil || keep(v)) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// texts is every text shown under o, one per line.
+func texts(o fyne.CanvasObject) string {
+	var b strings.Builder
+	for _, obj := range test.LaidOutObjects(o) {
+		switch v := obj.(type) {
+		case *canvas.Text:
+			b.WriteString(v.Text + "\n")
+		case *widget.Label:
+			b.WriteString(v.Text + "\n")
+		}
+	}
+	return b.String()
+}
+
+// paletteItemNamed returns the palette row for an op, model or block.
+func paletteItemNamed(t *testing.T, p *Pane, kind, name string) *paletteItem {
+	t.Helper()
+	for _, it := range find[*paletteItem](p.pal.root, nil) {
+		if it.e.kind == kind && it.e.name == name {
+			return it
+		}
+	}
+	// Collapsed sections are not laid out: search for it.
+	p.pal.search.SetText(name)
+	for _, it := range find[*paletteItem](p.pal.root, nil) {
+		if it.e.kind == kind && it.e.name == name {
+			return it
+		}
+	}
+	t.Fatalf("no palette item %s %s", kind, name)
+	return nil
+}
+
+func node(t *testing.T, p *Pane, id string) graphedit.Node {
+	t.Helper()
+	n, ok := p.ed.Node(id)
+	if !ok {
+		t.Fatalf("no node %s; nodes %v", id, ids(p))
+	}
+	return n
+}
+
+func ids(p *Pane) []string {
+	var out []string
+	for _, n := range p.ed.Graph().Nodes {
+		out = append(out, n.ID)
+	}
+	return out
+}
