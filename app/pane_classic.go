@@ -181,7 +181,7 @@ func (p *classicPane) showOverview() {
 	var tpl fyne.CanvasObject
 	if r := p.linear.result; r != nil && r.templates != nil {
 		tpl = cardWith("Linear classifier: class templates", nil, container.NewBorder(nil, wrapLabel(r.summary()), nil, nil,
-			container.NewCenter(templateGrid(r.templates, r.classes, 5, 84))))
+			container.NewCenter(templateGrid(r.templates, r.classes, 5, 96))))
 	} else {
 		msg := "Train a linear classifier on raw pixels in the Linear classifiers tab: each class's weights, drawn as an image, are the template it matches."
 		if r := p.linear.result; r != nil {
@@ -321,10 +321,16 @@ func (p *classicPane) PrepareRender(ctx context.Context) {
 	p.knn.job.sync = true
 	p.knn.run()
 	p.knn.job.sync = false
+	// A narrowed search around the course's setting (lr 1e-7, reg 2.5e4),
+	// which learns recognisable templates in a few hundred iterations.
 	p.linear.nTrain.SetText("2000")
 	p.linear.nVal.SetText("500")
-	p.linear.search.SetText("6")
+	p.linear.search.SetText("4")
 	p.linear.iters.SetText("500")
+	p.linear.lrLo.SetText("1e-7")
+	p.linear.lrHi.SetText("3e-7")
+	p.linear.regLo.SetText("2e4")
+	p.linear.regHi.SetText("5e4")
 	p.linear.job.sync = true
 	p.linear.run()
 	p.linear.job.sync = false
@@ -343,9 +349,7 @@ type intField struct {
 func newIntField(name string, def, lo, hi int) *intField {
 	e := widget.NewEntry()
 	e.SetText(strconv.Itoa(def))
-	f := &intField{Entry: e, name: name, lo: lo, hi: hi}
-	e.Validator = func(s string) error { _, err := f.value(); return err }
-	return f
+	return &intField{Entry: e, name: name, lo: lo, hi: hi}
 }
 
 func (f *intField) value() (int, error) {
@@ -369,9 +373,7 @@ type floatField struct {
 func newFloatField(name string, def, lo, hi float64) *floatField {
 	e := widget.NewEntry()
 	e.SetText(strconv.FormatFloat(def, 'g', -1, 64))
-	f := &floatField{Entry: e, name: name, lo: lo, hi: hi}
-	e.Validator = func(s string) error { _, err := f.value(); return err }
-	return f
+	return &floatField{Entry: e, name: name, lo: lo, hi: hi}
 }
 
 func (f *floatField) value() (float64, error) {

@@ -72,7 +72,6 @@ func newKNNTab(p *classicPane) *knnTab {
 	t.folds = newIntField("Folds", 5, 2, 20)
 	t.ks = widget.NewEntry()
 	t.ks.SetText("1,3,5,8,10,12,15,20,50,100")
-	t.ks.Validator = func(s string) error { _, err := parseKs(s); return err }
 	t.metric = widget.NewRadioGroup([]string{"L1", "L2"}, nil)
 	t.metric.Horizontal = true
 	t.metric.Required = true
@@ -159,7 +158,7 @@ func (t *knnTab) run() {
 	}
 	nTrain, nTest = min(nTrain, ds.Train.Len()), min(nTest, ds.Test.Len())
 	if perFold := nTrain - (nTrain+folds-1)/folds; ks[len(ks)-1] > perFold {
-		showRunError(t.msg, fmt.Errorf("k = %d is more than the %d training images of a fold; use smaller k or more training images", ks[len(ks)-1], perFold))
+		showRunError(t.msg, fmt.Errorf("the largest k, %d, is more than the %d training images of a fold; use smaller k or more training images", ks[len(ks)-1], perFold))
 		return
 	}
 	metric := classic.L2

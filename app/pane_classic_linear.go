@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"sort"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -30,6 +31,7 @@ type linearTab struct {
 	loss                        *widget.RadioGroup
 	features                    *widget.Select
 	nTrain, nVal, search, iters *intField
+	lrLo, lrHi, regLo, regHi    *floatField
 	runBtn                      *widget.Button
 	job                         *jobBar
 	msg                         *widget.Label
@@ -75,7 +77,22 @@ func newLinearTab(p *classicPane) *linearTab {
 	t.loss.Horizontal = true
 	t.loss.Required = true
 	t.loss.SetSelected("SVM")
-	t.features = widget.NewSelect(classic.FeatureKinds, nil)
+	t.lrLo = newFloatField("Lowest learning rate", 1e-8, 1e-12, 10)
+	t.lrHi = newFloatField("Highest learning rate", 1e-6, 1e-12, 10)
+	t.regLo = newFloatField("Lowest regularisation", 1e3, 0, 1e9)
+	t.regHi = newFloatField("Highest regularisation", 1e5, 0, 1e9)
+	t.features = widget.NewSelect(classic.FeatureKinds, func(f string) {
+		// Raw pixels are in 0-255 units (the course's ranges); standardised
+		// features are of order 1.
+		lr, reg := pixelLR, pixelReg
+		if f != "pixels" {
+			lr, reg = featureLR, featureReg
+		}
+		t.lrLo.SetText(fmt.Sprint(lr[0]))
+		t.lrHi.SetText(fmt.Sprint(lr[1]))
+		t.regLo.SetText(fmt.Sprint(reg[0]))
+		t.regHi.SetText(fmt.Sprint(reg[1]))
+	})
 	t.features.SetSelected("pixels")
 	t.nTrain = newIntField("Training images", 10000, 20, 1_000_000)
 	t.nVal = newIntField("Validation images", 1000, 10, 100_000)
@@ -88,6 +105,8 @@ func newLinearTab(p *classicPane) *linearTab {
 		widget.NewFormItem("Training", t.nTrain.Entry),
 		widget.NewFormItem("Validation", t.nVal.Entry),
 		widget.NewFormItem("Settings", t.search.Entry),
+		widget.NewFormItem("Learning rate", rangeRow(t.lrLo, t.lrHi)),
+		widget.NewFormItem("Regularisation", rangeRow(t.regLo, t.regHi)),
 		widget.NewFormItem("Iterations", t.iters.Entry),
 	)
 	t.msg.SetText("Mini-batch SGD (batch 200) with L2 regularisation; learning rate and regularisation are drawn " +
@@ -132,14 +151,65 @@ func newLinearTab(p *classicPane) *linearTab {
 	for c := range linearColumns {
 		t.table.SetColumnWidth(c, 140)
 	}
+	table := container.New(&fillColumns{table: t.table, n: len(linearColumns)}, t.table)
 	t.templates = container.NewStack()
 	left := formPanel("Linear classifiers", form, t.runBtn, t.job, t.msg)
-	right := container.NewVSplit(card("Search: every setting tried (tap a header to sort)", t.table), card("Class templates", t.templates))
+	right := container.NewVSplit(card("Search: every setting tried (tap a header to sort)", table), card("Class templates", t.templates))
 	right.Offset = 0.45
 	t.form = container.NewBorder(nil, nil, left, nil, container.New(layout.NewCustomPaddedLayout(4, 4, 4, 4), right))
 	t.root = container.NewStack()
 	return t
 }
+
+// The default search ranges: raw pixels are in 0-255 units (the course's
+// ranges), standardised features of order 1.
+var (
+	pixelLR, pixelReg     = [2]float64{1e-8, 1e-6}, [2]float64{1e3, 1e5}
+	featureLR, featureReg = [2]float64{1e-3, 1e-1}, [2]float64{1e-5, 1e-2}
+)
+
+// rangeRow shows two fields as "lo to hi".
+func rangeRow(lo, hi *floatField) fyne.CanvasObject {
+	return container.NewBorder(nil, nil, nil, nil, container.NewGridWithColumns(2, lo.Entry, hi.Entry))
+}
+
+// rangeOf reads a range from two fields.
+func rangeOf(lo, hi *floatField) ([2]float64, error) {
+	a, err := lo.value()
+	if err != nil {
+		return [2]float64{}, err
+	}
+	b, err := hi.value()
+	if err != nil {
+		return [2]float64{}, err
+	}
+	if a > b || a <= 0 {
+		return [2]float64{}, fmt.Errorf("%s must be positive and at most the %s (%g)", strings.ToLower(lo.name), strings.ToLower(hi.name), b)
+	}
+	return [2]float64{a, b}, nil
+}
+
+// fillColumns shares a table's width among its columns.
+type fillColumns struct {
+	table *widget.Table
+	n     int
+	last  float32
+}
+
+func (l *fillColumns) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	if w := (s.Width - theme.ScrollBarSize() - 2) / float32(l.n); w != l.last && w > 60 {
+		l.last = w
+		for c := 0; c < l.n; c++ {
+			l.table.SetColumnWidth(c, w)
+		}
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(s)
+	}
+}
+
+func (l *fillColumns) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
 
 func accOrErr(a float64, err string) string {
 	if err != "" {
@@ -230,15 +300,8 @@ func prepareLinear(ctx context.Context, ds *data.Dataset, feat string, nTrain, n
 	for i := range mats {
 		mats[i] = classic.WithBias(st.Apply(mats[i]))
 	}
-	pr := &prepared{xtr: mats[0], xval: mats[1], xte: mats[2], ytr: tr.Labels, yval: val.Labels, yte: ds.Test.Labels,
-		tr: tr, val: val, te: ds.Test, classes: len(tr.Classes)}
-	// Raw pixels are in 0-255 units (the course's ranges); standardised
-	// features are of order 1.
-	pr.lrRange, pr.regRange = [2]float64{1e-8, 1e-6}, [2]float64{1e3, 1e5}
-	if feat != "pixels" {
-		pr.lrRange, pr.regRange = [2]float64{1e-3, 1e-1}, [2]float64{1e-5, 1e-2}
-	}
-	return pr, nil
+	return &prepared{xtr: mats[0], xval: mats[1], xte: mats[2], ytr: tr.Labels, yval: val.Labels, yte: ds.Test.Labels,
+		tr: tr, val: val, te: ds.Test, classes: len(tr.Classes)}, nil
 }
 
 func (t *linearTab) run() {
@@ -250,7 +313,9 @@ func (t *linearTab) run() {
 	nVal, err2 := t.nVal.value()
 	n, err3 := t.search.value()
 	iters, err4 := t.iters.value()
-	for _, err := range []error{err1, err2, err3, err4} {
+	lrR, err5 := rangeOf(t.lrLo, t.lrHi)
+	regR, err6 := rangeOf(t.regLo, t.regHi)
+	for _, err := range []error{err1, err2, err3, err4, err5, err6} {
 		if err != nil {
 			showRunError(t.msg, err)
 			return
@@ -267,7 +332,7 @@ func (t *linearTab) run() {
 	t.msg.Importance = widget.MediumImportance
 	t.msg.SetText("")
 	err := t.job.start("Training linear classifiers…", func(ctx context.Context, progress report) error {
-		r, err := runLinear(ctx, ds, loss, feat, nTrain, nVal, n, iters, seed, progress)
+		r, err := runLinear(ctx, ds, loss, feat, nTrain, nVal, n, iters, lrR, regR, seed, progress)
 		res = r
 		return err
 	}, func(err error) {
@@ -285,12 +350,12 @@ func (t *linearTab) run() {
 }
 
 // runLinear is the computation, off the UI goroutine.
-func runLinear(ctx context.Context, ds *data.Dataset, loss classic.Loss, feat string, nTrain, nVal, n, iters int, seed int64, progress report) (*linearResult, error) {
+func runLinear(ctx context.Context, ds *data.Dataset, loss classic.Loss, feat string, nTrain, nVal, n, iters int, lrR, regR [2]float64, seed int64, progress report) (*linearResult, error) {
 	pr, err := prepareLinear(ctx, ds, feat, nTrain, nVal, seed, progress)
 	if err != nil {
 		return nil, err
 	}
-	trials, err := classic.RandomSearch(ctx, loss, pr.xtr, pr.ytr, pr.xval, pr.yval, pr.classes, pr.lrRange, pr.regRange, n, iters, uint64(seed),
+	trials, err := classic.RandomSearch(ctx, loss, pr.xtr, pr.ytr, pr.xval, pr.yval, pr.classes, lrR, regR, n, iters, uint64(seed),
 		func(done, total int) {
 			progress(3*total+done, 4*total, fmt.Sprintf("Training setting %d of %d…", min(done+1, total), total))
 		})

@@ -30,7 +30,8 @@ type jobBar struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   chan struct{} // the running job's; nil when idle
+	latest chan struct{} // the last job's, closed after its finish ran
 	last   time.Time
 }
 
@@ -63,7 +64,7 @@ func (j *jobBar) start(what string, work func(ctx context.Context, progress repo
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	j.cancel, j.done = cancel, done
+	j.cancel, j.done, j.latest = cancel, done, done
 	j.mu.Unlock()
 
 	j.what.SetText(what)
@@ -144,11 +145,12 @@ func (j *jobBar) running() bool {
 	return j.done != nil
 }
 
-// wait blocks until no job runs (tests; never on the UI goroutine of a
-// running app, where the job's finish needs that goroutine).
+// wait blocks until the last job started has finished, its finish
+// included (tests; never on the UI goroutine of a running app, where the
+// job's finish needs that goroutine).
 func (j *jobBar) wait() {
 	j.mu.Lock()
-	done := j.done
+	done := j.latest
 	j.mu.Unlock()
 	if done != nil {
 		<-done

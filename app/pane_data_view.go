@@ -173,9 +173,13 @@ func (v *dataView) filter() {
 	}
 	k := v.class.SelectedIndex() - 1 // -1: all classes
 	v.idx = v.idx[:0]
-	for i, l := range v.set.Labels {
-		if k < 0 || int(l) == k {
-			v.idx = append(v.idx, i)
+	if k < 0 {
+		v.idx = roundRobin(v.set)
+	} else {
+		for i, l := range v.set.Labels {
+			if int(l) == k {
+				v.idx = append(v.idx, i)
+			}
 		}
 	}
 	v.grid.Select(-1)
@@ -184,6 +188,32 @@ func (v *dataView) filter() {
 	first, last := v.grid.VisibleRange()
 	v.showRange(first, last)
 	v.preview()
+}
+
+// roundRobin orders a set's images class by class in turn (the first image
+// of each class, then the second of each...), so that the grid shows every
+// class at once even when the files are sorted by class.
+func roundRobin(s *data.Set) []int {
+	byClass := make([][]int, len(s.Classes))
+	for i, l := range s.Labels {
+		if int(l) >= 0 && int(l) < len(byClass) {
+			byClass[l] = append(byClass[l], i)
+		}
+	}
+	out := make([]int, 0, s.Len())
+	for r := 0; len(out) < s.Len(); r++ {
+		added := false
+		for _, idx := range byClass {
+			if r < len(idx) {
+				out = append(out, idx[r])
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	return out
 }
 
 func (v *dataView) showRange(first, last int) {
