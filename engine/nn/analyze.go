@@ -202,7 +202,9 @@ func Analyze(g graph.Graph, input []int) *Analysis {
 				info.Jump = p.Jump
 			}
 		}
-		if bad {
+		// A node with too few or too many inputs has its error already;
+		// its shape rules would index inputs it does not have.
+		if bad || len(n.Inputs) < op.MinIn || (op.MaxIn >= 0 && len(n.Inputs) > op.MaxIn) {
 			continue
 		}
 		var s []int
