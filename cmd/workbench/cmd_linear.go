@@ -34,6 +34,8 @@ Example (the course's setting):
 			fs.Float64("lr", 0, "learning rate (0: a default for the features)")
 			fs.Float64("reg", -1, "L2 regularisation strength (negative: a default for the features)")
 			fs.Int("iters", 1500, "SGD iterations")
+			fs.Int("hidden", 0, "train the course's two-layer net (affine-ReLU-affine, through the engine) with this many hidden units instead of a linear classifier")
+			fs.Int("epochs", 10, "two-layer net: epochs")
 		},
 		Run: runLinear,
 	})
@@ -77,6 +79,9 @@ func runLinear(c *Ctx) error {
 		mats[i] = classic.WithBias(st.Apply(mats[i]))
 	}
 	classes := len(ds.Train.Classes)
+	if h, _ := strconv.Atoi(c.Flags.Lookup("hidden").Value.String()); h > 0 {
+		return runTwoLayer(c, mats, ds, classes, h, feat, lr, reg)
+	}
 	// Defaults that work for each input scale: raw pixels are in 0-255
 	// units (the course's 1e-7 and 2.5e4); standardised features are O(1).
 	lrR, regR := [2]float64{1e-8, 1e-6}, [2]float64{1e3, 1e5}
@@ -131,4 +136,42 @@ func round6(x float64) float64 {
 	}
 	p := math.Pow(10, 5-math.Floor(math.Log10(math.Abs(x))))
 	return math.Round(x*p) / p
+}
+
+// runTwoLayer trains the two-layer net on the prepared matrices. Inputs are
+// standardised (pixels too, unlike the linear classifier's mean-only
+// centring), so one default learning rate suits pixels and features.
+func runTwoLayer(c *Ctx, mats []*classic.Matrix, ds *data.Dataset, classes, hidden int, feat string, lr, reg float64) error {
+	epochs, _ := strconv.Atoi(c.Flags.Lookup("epochs").Value.String())
+	if epochs < 1 {
+		return usageErrorf("--epochs must be positive")
+	}
+	if lr == 0 {
+		lr = 1e-2
+	}
+	if reg < 0 {
+		reg = 1e-4
+	}
+	if feat == "pixels" {
+		// Per-pixel standardisation on top of the mean subtraction.
+		st := classic.FitStandardizer(mats[0], true)
+		for i := range mats {
+			mats[i] = st.Apply(mats[i])
+		}
+	}
+	p := c.Progress("training two-layer net", epochs)
+	net, err := classic.TrainTwoLayer(c.Context, mats[0], ds.Train.Labels, mats[1], ds.Val.Labels, classes,
+		classic.TwoLayerConfig{Hidden: hidden, LR: float32(lr), Reg: float32(reg), Epochs: epochs, Batch: 200, Seed: uint64(c.Seed)},
+		func(ep int, acc float64) {
+			p.Set(ep)
+			c.Emit("epoch", map[string]any{"epoch": ep, "val_acc": acc})
+		})
+	p.Finish()
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	c.Done(map[string]any{"val_acc": net.Accuracy(mats[1], ds.Val.Labels), "test_acc": net.Accuracy(mats[2], ds.Test.Labels),
+		"train_acc": net.Accuracy(mats[0], ds.Train.Labels), "lr": lr, "reg": reg, "hidden": hidden,
+		"epochs": epochs, "model": "two-layer", "features": feat})
+	return nil
 }

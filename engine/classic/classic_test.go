@@ -243,3 +243,30 @@ func TestNearestNeighborsBlocksMatchFullMatrix(t *testing.T) {
 		}
 	}
 }
+
+// The two-layer net solves XOR-like data that no linear classifier can.
+func TestTwoLayerLearnsNonlinear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	x := randMatrix(rng, 800, 2)
+	y := make([]int32, 800)
+	for i := range y {
+		r := x.Row(i)
+		if (r[0] > 0) != (r[1] > 0) {
+			y[i] = 1
+		}
+	}
+	net, err := TrainTwoLayer(context.Background(), x, y, x, y, 2,
+		TwoLayerConfig{Hidden: 32, LR: 0.05, Epochs: 30, Batch: 40, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := net.Accuracy(x, y); acc < 0.95 {
+		t.Fatalf("two-layer accuracy %.3f on XOR", acc)
+	}
+	lin := NewLinear(3, 2, Softmax, 1)
+	xb := WithBias(x)
+	lin.Train(context.Background(), xb, y, SGDConfig{LR: 0.1, Iters: 500, Batch: 40, Seed: 1}, nil)
+	if acc := lin.Accuracy(xb, y); acc > 0.75 {
+		t.Fatalf("a linear classifier should not solve XOR, got %.3f", acc)
+	}
+}
