@@ -45,8 +45,18 @@ func (r *result) problemsOf(id string) []problem {
 
 // analyze runs shape inference and the summary on g, and checks its input
 // against the dataset's shape (C,H,W; nil when unknown).
-func analyze(g graph.Graph, dataset []int) *result {
-	r := &result{g: g, dataset: dataset, ann: map[string]graphedit.Annotation{}}
+func analyze(g graph.Graph, dataset []int) (r *result) {
+	r = &result{g: g, dataset: dataset, ann: map[string]graphedit.Annotation{}}
+	defer func() {
+		// A bug in a shape rule must not take the editor down with it: the
+		// graph is shown as not trainable, with the reason.
+		if e := recover(); e != nil {
+			r = &result{g: g, dataset: dataset, ann: map[string]graphedit.Annotation{},
+				an: &nn.Analysis{Nodes: map[string]*nn.NodeInfo{}}, sum: &models.Summary{},
+				problems: []problem{{msg: fmt.Sprintf("Shape inference failed on this graph (%v).", e),
+					fix: "Undo the last edit and report the problem."}}}
+		}
+	}()
 	r.sum, _ = models.Summarize(g, nil)
 	r.an = nn.Analyze(g, nil)
 	for _, e := range r.an.Errors {

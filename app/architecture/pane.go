@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -60,10 +59,10 @@ type Pane struct {
 	empty   *widgets.EmptyState
 	root    fyne.CanvasObject
 
-	res     *result
-	gen     int
-	writing bool
-	msgGen  int
+	res      *result
+	gen      int
+	writing  bool
+	msgShown bool // a message appeared during the current action
 }
 
 // New builds the pane for a project and shows its graph.
@@ -73,7 +72,10 @@ func New(proj Project) *Pane {
 	p.ed.Style = style
 	p.ed.Layout = layoutGraph
 	p.ed.OnChanged = p.changed
-	p.ed.OnSelectionChanged = func() { p.insp.update() }
+	p.ed.OnSelectionChanged = func() {
+		p.clearMessage()
+		p.insp.update()
+	}
 	p.ed.OnViewChanged = p.viewChanged
 	p.ed.OnMessage = p.message
 	p.ed.OnActivated = func(string) {}
@@ -150,6 +152,7 @@ func (p *Pane) ProjectChanged() {
 
 // changed follows every edit, undo and redo of the canvas.
 func (p *Pane) changed() {
+	p.clearMessage()
 	g := fromEditor(p.ed.Graph())
 	p.writing = true
 	p.proj.SetGraph(g)
@@ -173,13 +176,19 @@ func (p *Pane) analyze() {
 		return
 	}
 	p.status.SetText("Analysing " + thousands(int64(len(g.Nodes))) + " layers…")
+	var r *result
+	background(func() { r = analyze(g, in) }, func() {
+		if gen == p.gen {
+			p.apply(r)
+		}
+	})
+}
+
+// background runs work off the UI goroutine, then then on it.
+var background = func(work, then func()) {
 	go func() {
-		r := analyze(g, in)
-		fyne.Do(func() {
-			if gen == p.gen {
-				p.apply(r)
-			}
-		})
+		work()
+		fyne.Do(then)
 	}()
 }
 
@@ -238,19 +247,19 @@ func (p *Pane) updateStatus() {
 	p.status.Refresh()
 }
 
-// message shows a short note (a refused action, a copy) for a while.
+// message shows a short note (a refused action, a copy) until the next
+// edit or selection.
 func (p *Pane) message(m string) {
-	p.msgGen++
-	gen := p.msgGen
 	p.msg.SetText(m)
-	go func() {
-		time.Sleep(6 * time.Second)
-		fyne.Do(func() {
-			if gen == p.msgGen {
-				p.msg.SetText("")
-			}
-		})
-	}()
+	p.msgShown = true
+}
+
+func (p *Pane) clearMessage() {
+	if p.msgShown {
+		p.msgShown = false
+		return
+	}
+	p.msg.SetText("")
 }
 
 func (p *Pane) viewChanged() {
@@ -458,16 +467,20 @@ func (p *Pane) InsertModel(name string) {
 		p.ed.Replace("Insert "+zooName(name), toEditor(g))
 		p.message(fmt.Sprintf("%s for %s images and %d classes", zooName(name), shapeText(input), classes))
 	}
-	if !strings.HasPrefix(name, "resnet1") && !strings.HasPrefix(name, "densenet") && name != "resnet50" {
+	if !bigModels[name] {
 		done(build())
 		return
 	}
 	p.status.SetText("Building " + zooName(name) + "…")
-	go func() {
-		g, err := build()
-		fyne.Do(func() { done(g, err) })
-	}()
+	var g graph.Graph
+	var err error
+	background(func() { g, err = build() }, func() { done(g, err) })
 }
+
+// bigModels are the zoo's models with hundreds of layers, built off the
+// UI goroutine.
+var bigModels = map[string]bool{"resnet50": true, "resnet101": true, "resnet152": true, "wide_resnet50_2": true,
+	"resnext50_32x4d": true, "densenet121": true}
 
 // --- blocks, dialogs ---
 
