@@ -578,4 +578,3 @@ func opsOf(p *Pane, op string) []string {
 	}
 	return out
 }
-
