@@ -32,6 +32,26 @@ func buildRefCNN(b *builder, classes int) {
 	b.linear("fc2", x, classes)
 }
 
+// buildBNCNN is a two-convolution network with batch normalisation after
+// every layer but the classifier; biases before BatchNorm are dropped (the
+// normalisation's shift replaces them).
+func buildBNCNN(b *builder, classes int) {
+	x := b.conv("conv1", "input", 32, 5, 1, 2, 1, false)
+	x = b.bn("bn1", x, 1e-5)
+	x = b.relu("relu1", x)
+	x = b.pool("pool1", "maxpool2d", x, 2, 2, 0)
+	x = b.conv("conv2", x, 64, 5, 1, 2, 1, false)
+	x = b.bn("bn2", x, 1e-5)
+	x = b.relu("relu2", x)
+	x = b.pool("pool2", "maxpool2d", x, 2, 2, 0)
+	x = b.add("flatten", "flatten", nil, x)
+	x = b.linear("fc1", x, 256)
+	x = b.add("bn3", "batchnorm1d", nil, x)
+	x = b.relu("relu3", x)
+	x = b.dropout("drop", x, 0.3)
+	b.linear("fc2", x, classes)
+}
+
 // buildLeNet5: tanh and average pooling as in the paper; C3 connects to
 // all of S2's maps (not the paper's partial table) and the output is a
 // linear layer (not RBF units). Inputs under 32x32 are zero-padded by C1 to

@@ -34,6 +34,8 @@ var zoo = map[string]entry{
 		input: []int{3, 32, 32}, classes: 10, flat: true, build: buildMLP2},
 	"ref-cnn": {doc: "The benchmark CNN: conv3x3 32, ReLU, pool, conv3x3 64, ReLU, pool, fc 128, ReLU, fc.",
 		input: []int{1, 28, 28}, classes: 10, build: buildRefCNN},
+	"bn-cnn": {doc: "Two conv + pooling + BatchNorm (the Fashion-MNIST benchmark's 93% family): conv5x5 32, BN, ReLU, pool, conv5x5 64, BN, ReLU, pool, fc 256, BN, ReLU, dropout 0.3, fc.",
+		input: []int{1, 28, 28}, classes: 10, build: buildBNCNN},
 	"lenet5": {doc: "LeNet-5 (LeCun et al. 1998): conv5x5 6, tanh, avg-pool, conv5x5 16, tanh, avg-pool, conv5x5 120, tanh, fc 84, tanh, fc.",
 		input: []int{1, 32, 32}, classes: 10, build: buildLeNet5},
 	"alexnet": {doc: "AlexNet (Krizhevsky et al. 2012), torchvision's single-tower version.",
