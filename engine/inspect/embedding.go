@@ -340,3 +340,53 @@ func ThumbnailGrid(assign []int, cols, rows, tile int, img func(i int) image.Ima
 	}
 	return out, nil
 }
+
+// Locator answers "which point is under the cursor?" for a 2-D layout
+// (hover in a scatter pane): build it once per layout, query often.
+type Locator struct{ g *grid2 }
+
+// NewLocator indexes a layout (N×2 values).
+func NewLocator(layout []float64) *Locator {
+	return &Locator{g: newGrid2(layout, len(layout)/2)}
+}
+
+// Nearest returns the point nearest to (x, y) in layout coordinates and
+// its distance; -1 for an empty layout.
+func (l *Locator) Nearest(x, y float64) (int, float64) {
+	g := l.g
+	if len(g.pts) == 0 {
+		return -1, math.Inf(1)
+	}
+	cx := min(max(int((x-g.x0)/g.cs), 0), g.nx-1)
+	cy := min(max(int((y-g.y0)/g.cs), 0), g.ny-1)
+	best, bd := -1, math.Inf(1)
+	for r := 0; ; r++ {
+		for yy := cy - r; yy <= cy+r; yy++ {
+			if yy < 0 || yy >= g.ny {
+				continue
+			}
+			for xx := cx - r; xx <= cx+r; xx++ {
+				if xx < 0 || xx >= g.nx || (yy != cy-r && yy != cy+r && xx != cx-r && xx != cx+r) {
+					continue
+				}
+				c := yy*g.nx + xx
+				for _, j := range g.pts[g.start[c]:g.start[c+1]] {
+					dx, dy := x-g.y[2*j], y-g.y[2*j+1]
+					if d := dx*dx + dy*dy; d < bd || (d == bd && int(j) < best) {
+						best, bd = int(j), d
+					}
+				}
+			}
+		}
+		// A query outside the grid is farther from unvisited cells than
+		// the ring suggests, never nearer, so the test stays safe.
+		reach := float64(r) * g.cs
+		if best >= 0 && bd <= reach*reach {
+			break
+		}
+		if cx-r <= 0 && cy-r <= 0 && cx+r >= g.nx-1 && cy+r >= g.ny-1 {
+			break
+		}
+	}
+	return best, math.Sqrt(bd)
+}

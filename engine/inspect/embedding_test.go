@@ -146,3 +146,30 @@ func TestThumbnailGrid(t *testing.T) {
 		t.Error("1 cell for a 2x2 grid: no error")
 	}
 }
+
+func TestLocatorFindsTheNearestPoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	n := 2000
+	y := make([]float64, 2*n)
+	for i := range y {
+		y[i] = rng.NormFloat64() * 10
+	}
+	l := NewLocator(y)
+	for range 500 {
+		qx, qy := rng.NormFloat64()*15, rng.NormFloat64()*15
+		got, d := l.Nearest(qx, qy)
+		best, bd := -1, 1e300
+		for i := range n {
+			dx, dy := qx-y[2*i], qy-y[2*i+1]
+			if dd := dx*dx + dy*dy; dd < bd {
+				best, bd = i, dd
+			}
+		}
+		if got != best || d*d-bd > 1e-9 {
+			t.Fatalf("query (%v,%v): locator %d at %v, scan %d at %v", qx, qy, got, d, best, bd)
+		}
+	}
+	if i, _ := NewLocator(nil).Nearest(0, 0); i != -1 {
+		t.Errorf("empty layout: %d", i)
+	}
+}
