@@ -96,7 +96,8 @@ func (p *classicPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSi
 func (p *classicPane) refresh() {
 	ds := p.s.Dataset
 	if ds != p.shownDS {
-		p.shownDS = ds
+		// Results belong to the data they were computed on.
+		p.shownDS, p.results = ds, nil
 		p.knn.setDataset(ds)
 		p.linear.setDataset(ds)
 		p.net.setDataset(ds)

@@ -337,11 +337,13 @@ func (t *linearTab) run() {
 		return err
 	}, func(err error) {
 		t.runBtn.Enable()
-		if err != nil {
+		switch {
+		case t.ds != ds: // the dataset changed meanwhile: the run is stale
+		case err != nil:
 			showRunError(t.msg, err)
-			return
+		default:
+			t.show(res)
 		}
-		t.show(res)
 	})
 	if err != nil {
 		t.runBtn.Enable()

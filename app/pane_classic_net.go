@@ -195,6 +195,9 @@ func (t *netTab) run() {
 		}
 		tr.Callbacks.Epoch = func(e train.EpochMetrics) {
 			fyne.Do(func() {
+				if t.ds != ds {
+					return
+				}
 				t.history = append(t.history, e)
 				t.plot.SetPlot(epochPlot(t.history, epochs))
 			})
@@ -215,6 +218,12 @@ func (t *netTab) run() {
 		return nil
 	}, func(err error) {
 		t.runBtn.Enable()
+		switch {
+		case t.ds != ds:
+			return // the dataset changed meanwhile: the run is stale
+		case err == nil && len(t.history) == 0:
+			err = errors.New("the run ended before its first epoch")
+		}
 		if err != nil {
 			showRunError(t.msg, err)
 			return

@@ -3,7 +3,6 @@ package widgets
 import (
 	"image"
 	"image/color"
-	xdraw "image/draw"
 	"sync"
 	"time"
 
@@ -111,9 +110,9 @@ func (v *PlotView) render(p *plot.Plot, w, h int, scale float32) image.Image {
 		scale = 1
 	}
 	dpi *= float64(scale)
-	base := image.NewRGBA(image.Rect(0, 0, w, h))
-	xdraw.Draw(base, base.Bounds(), image.NewUniform(bg), image.Point{}, xdraw.Src)
-	c := vgimg.NewWith(vgimg.UseImage(base), vgimg.UseDPI(int(dpi+0.5)))
+	idpi := int(dpi + 0.5)
+	size := func(px int) vg.Length { return vg.Length(px) * vg.Inch / vg.Length(idpi) }
+	c := vgimg.NewWith(vgimg.UseWH(size(w), size(h)), vgimg.UseDPI(idpi), vgimg.UseBackgroundColor(bg))
 	p.Draw(draw.New(c))
 	img := c.Image()
 	v.mu.Lock()

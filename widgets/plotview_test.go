@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 )
@@ -113,3 +114,34 @@ func TestPlotViewDrawsSlowPlotsOffTheCallingGoroutine(t *testing.T) {
 		t.Fatalf("after the background drawing the picture is %v", img.Bounds())
 	}
 }
+
+func TestPlotViewFollowsTheDarkTheme(t *testing.T) {
+	test.NewTempApp(t)
+	v := NewPlotView(linePlot(t))
+	w := test.NewTempWindow(t, v)
+	w.Resize(fyne.NewSize(300, 200))
+	for _, variant := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
+		test.ApplyTheme(t, variantTheme{variant})
+		v.Refresh()
+		img := v.Render(300, 200, 1)
+		if img.Bounds().Dx() != 300 || img.Bounds().Dy() != 200 {
+			t.Fatalf("rendered %v, want 300x200", img.Bounds())
+		}
+		want := theme.DefaultTheme().Color(theme.ColorNameBackground, variant)
+		r1, g1, b1, _ := img.At(1, 1).RGBA()
+		r2, g2, b2, _ := want.RGBA()
+		if r1>>8 != r2>>8 || g1>>8 != g2>>8 || b1>>8 != b2>>8 {
+			t.Fatalf("variant %d: background %v, want the theme's %v", variant, img.At(1, 1), want)
+		}
+	}
+}
+
+// variantTheme is the default theme fixed to one variant.
+type variantTheme struct{ v fyne.ThemeVariant }
+
+func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return theme.DefaultTheme().Color(n, t.v)
+}
+func (variantTheme) Font(s fyne.TextStyle) fyne.Resource     { return theme.DefaultTheme().Font(s) }
+func (variantTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
+func (variantTheme) Size(n fyne.ThemeSizeName) float32       { return theme.DefaultTheme().Size(n) }
