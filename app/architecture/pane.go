@@ -351,7 +351,7 @@ func (p *Pane) paletteTap(e entry) {
 // newNode is a fresh node of op with its default attributes (an input
 // takes the dataset's shape).
 func (p *Pane) newNode(op string) graphedit.Node {
-	n := graphedit.Node{Op: op}
+	n := graphedit.Node{Op: op, ID: p.nextID(op)}
 	if op == "input" {
 		c, h, w := 3.0, 32.0, 32.0
 		if d := p.proj.InputShape(); len(d) == 3 {
@@ -365,6 +365,33 @@ func (p *Pane) newNode(op string) graphedit.Node {
 		}
 	}
 	return n
+}
+
+// idPrefixes name new layers as the zoo does ("conv3", "fc2", "bn1").
+var idPrefixes = map[string]string{
+	"conv2d": "conv", "linear": "fc", "maxpool2d": "pool", "avgpool2d": "avgpool", "globalavgpool": "gap",
+	"adaptiveavgpool2d": "avgpool", "batchnorm2d": "bn", "batchnorm1d": "bn", "layernorm": "ln", "groupnorm": "gn",
+	"instancenorm": "in", "leakyrelu": "lrelu", "logsoftmax": "logsoftmax",
+}
+
+// nextID is the first free "<prefix><n>" for an op (just "input" for the
+// first input).
+func (p *Pane) nextID(op string) string {
+	prefix := idPrefixes[op]
+	if prefix == "" {
+		prefix = op
+	}
+	if op == "input" {
+		if _, taken := p.ed.Node("input"); !taken {
+			return "input"
+		}
+	}
+	for i := 1; ; i++ {
+		id := fmt.Sprintf("%s%d", prefix, i)
+		if _, taken := p.ed.Node(id); !taken {
+			return id
+		}
+	}
 }
 
 // addOp adds a layer after the anchor (or, for an input or an empty graph,

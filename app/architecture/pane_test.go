@@ -108,7 +108,11 @@ func TestBuildLeNet5FromThePaletteByClicking(t *testing.T) {
 		t.Fatalf("status %q", p.status.Text)
 	}
 	// Every card shows its output shape.
-	if a := p.ed.Annotation("conv2d1"); a.Shape != "16×10×10" || a.Detail != "2.4k params" {
+	if got := ids(p); !slices.Equal(got, []string{"input", "conv1", "tanh1", "avgpool1", "conv2", "tanh2", "avgpool2",
+		"flatten1", "fc1", "tanh3", "fc2", "tanh4", "fc3"}) {
+		t.Fatalf("layer names %v", got)
+	}
+	if a := p.ed.Annotation("conv2"); a.Shape != "16×10×10" || a.Detail != "2.4k params" {
 		t.Fatalf("second conv's card: %+v (nodes %v)", a, ids(p))
 	}
 }

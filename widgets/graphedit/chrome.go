@@ -48,8 +48,12 @@ func (e *Editor) minimapRect() (mini, bool) {
 		return mini{}, false
 	}
 	bw, bh := s.x1-s.x0+40, s.y1-s.y0+40
-	maxW := min(180, e.size.Width*0.25)
-	maxH := min(e.size.Height*0.55, 300)
+	// A small graph needs no overview: the scroll bars do.
+	if len(s.items) < 24 && bw < 2.5*(vx1-vx0) && bh < 2.5*(vy1-vy0) {
+		return mini{}, false
+	}
+	maxW := min(160, e.size.Width*0.22)
+	maxH := min(e.size.Height*0.5, 260)
 	scale := min(maxW/bw, maxH/bh)
 	w, h := max(bw*scale, 56), max(bh*scale, 40)
 	m := mini{scale: scale}

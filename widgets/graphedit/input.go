@@ -487,7 +487,7 @@ func (e *Editor) Scrolled(ev *fyne.ScrollEvent) {
 			e.Pan(-ev.Scrolled.DX, 0)
 		}
 		if ev.Scrolled.DY != 0 {
-			e.zoomAt(e.zoom*float32(math.Exp(float64(ev.Scrolled.DY)*0.012)), ev.Position)
+			e.zoomAt(e.zoom*float32(math.Exp(float64(ev.Scrolled.DY)*0.0056)), ev.Position)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package graphedit
 import (
 	"image/color"
 	"math"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -413,7 +414,13 @@ func (e *Editor) cardText(k int) (title, sub, shape, detail, errMsg, fix string)
 	if !it.block {
 		n := &e.g.Nodes[it.node]
 		a := e.ann[n.ID]
-		return n.Title(), it.style.Subtitle, a.Shape, a.Detail, a.Error, a.Fix
+		title = n.Title()
+		// Inside a block's frame the block's name is its label: "layer1.0"
+		// around "conv1" reads better than "layer1.0.conv1" on every card.
+		if n.Name == "" && n.Block != "" && strings.HasPrefix(n.ID, n.Block+".") && len(n.ID) > len(n.Block)+1 {
+			title = n.ID[len(n.Block)+1:]
+		}
+		return title, it.style.Subtitle, a.Shape, a.Detail, a.Error, a.Fix
 	}
 	a, ok := e.ann[it.id]
 	errs := 0
