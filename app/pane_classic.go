@@ -182,7 +182,7 @@ func (p *classicPane) showOverview() {
 	var tpl fyne.CanvasObject
 	if r := p.linear.result; r != nil && r.templates != nil {
 		tpl = cardWith("Linear classifier: class templates", nil, container.NewBorder(nil, wrapLabel(r.summary()), nil, nil,
-			container.NewCenter(templateGrid(r.templates, r.classes, 5, 96))))
+			templateGrid(r.templates, r.classes, 5, 96)))
 	} else {
 		msg := "Train a linear classifier on raw pixels in the Linear classifiers tab: each class's weights, drawn as an image, are the template it matches."
 		if r := p.linear.result; r != nil {
@@ -211,9 +211,16 @@ func (p *classicPane) resultsTable() fyne.CanvasObject {
 			val = pct(r.val)
 		}
 		cells = append(cells, cellText(r.method, false, false), cellText(r.input, false, false), cellText(thousands(r.train), false, true),
-			cellText(val, false, true), cellText(pct(r.test), false, true), padLeft(cellText(r.detail, false, false)))
+			cellText(val, false, true), cellText(pct(r.test), false, true), padLeft(truncLabel(r.detail)))
 	}
 	return card("Results", container.New(&columnsLayout{weights: []float32{1.2, 1, 1, 0.8, 0.8, 2.2}}, cells...))
+}
+
+// truncLabel is a table cell that shortens its text to fit.
+func truncLabel(s string) fyne.CanvasObject {
+	l := widget.NewLabel(s)
+	l.Truncation = fyne.TextTruncateEllipsis
+	return container.New(layout.NewCustomPaddedLayout(-4, -4, -4, 0), l)
 }
 
 func padLeft(o fyne.CanvasObject) fyne.CanvasObject {
@@ -239,15 +246,14 @@ func hintBox(text, button string, tapped func()) fyne.CanvasObject {
 	return container.NewCenter(container.New(&minWidth{w: 320}, container.NewVBox(l, container.NewCenter(b))))
 }
 
-// templateGrid shows images (CHW uint8) with their class names, cols per
-// row, each side units wide.
+// templateGrid shows images with their class names, cols per row, as
+// large as the space allows up to side units.
 func templateGrid(imgs []image.Image, names []string, cols int, side float32) fyne.CanvasObject {
-	g := container.NewGridWithColumns(cols)
+	var cells []fyne.CanvasObject
 	for i, im := range imgs {
 		ci := canvas.NewImageFromImage(im)
 		ci.ScaleMode = canvas.ImageScalePixels
-		ci.FillMode = canvas.ImageFillContain
-		ci.SetMinSize(fyne.NewSquareSize(side))
+		ci.FillMode = canvas.ImageFillStretch
 		name := ""
 		if i < len(names) {
 			name = names[i]
@@ -255,9 +261,51 @@ func templateGrid(imgs []image.Image, names []string, cols int, side float32) fy
 		t := canvas.NewText(name, theme.Color(theme.ColorNameForeground))
 		t.Alignment = fyne.TextAlignCenter
 		t.TextSize = theme.CaptionTextSize()
-		g.Add(container.NewVBox(ci, t))
+		cells = append(cells, ci, t)
 	}
-	return g
+	return container.New(&thumbLayout{cols: cols, max: side}, cells...)
+}
+
+// thumbLayout places (image, caption) pairs in a centred grid of cols
+// columns, the images square and as large as fits, up to max.
+type thumbLayout struct {
+	cols int
+	max  float32
+}
+
+const thumbGap = 6
+
+func (l *thumbLayout) caption() float32 {
+	return fyne.MeasureText("Ag", theme.CaptionTextSize(), fyne.TextStyle{}).Height + 2
+}
+
+func (l *thumbLayout) rows(n int) int { return (n/2 + l.cols - 1) / l.cols }
+
+func (l *thumbLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	n := len(objs) / 2
+	cols := min(l.cols, max(n, 1))
+	rows := l.rows(len(objs))
+	capH := l.caption()
+	side := min(l.max, (s.Width-float32(cols-1)*thumbGap)/float32(cols),
+		(s.Height-float32(rows)*(capH+thumbGap))/float32(max(rows, 1)))
+	side = max(side, 8)
+	w := float32(cols)*side + float32(cols-1)*thumbGap
+	h := float32(rows)*(side+capH) + float32(rows-1)*thumbGap
+	x0, y0 := (s.Width-w)/2, (s.Height-h)/2
+	for i := 0; i < n; i++ {
+		c, r := i%l.cols, i/l.cols
+		x := x0 + float32(c)*(side+thumbGap)
+		y := y0 + float32(r)*(side+capH+thumbGap)
+		objs[2*i].Move(fyne.NewPos(x, y))
+		objs[2*i].Resize(fyne.NewSquareSize(side))
+		objs[2*i+1].Move(fyne.NewPos(x-thumbGap/2, y+side+1))
+		objs[2*i+1].Resize(fyne.NewSize(side+thumbGap, capH))
+	}
+}
+
+func (l *thumbLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	rows := l.rows(len(objs))
+	return fyne.NewSize(float32(l.cols)*(32+thumbGap), float32(rows)*(32+l.caption()+thumbGap))
 }
 
 // columnsLayout lays cells out in rows of len(weights) columns, each column

@@ -389,7 +389,7 @@ func (t *linearTab) show(r *linearResult) {
 	if r.templates != nil {
 		note := wrapLabel("Each class's weights (bias left out) scaled to 0–255: the image the classifier matches against.")
 		t.templates.Objects = []fyne.CanvasObject{container.NewBorder(nil, note, nil, nil,
-			container.NewCenter(templateGrid(r.templates, r.classes, 5, 72)))}
+			templateGrid(r.templates, r.classes, 5, 96))}
 	} else {
 		t.templates.Objects = []fyne.CanvasObject{container.NewCenter(wrapLabel("Templates are images of pixel weights; these weights are for " +
 			r.features + " features. Train on raw pixels to see them."))}

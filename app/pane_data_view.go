@@ -149,8 +149,7 @@ func (v *dataView) samples() fyne.CanvasObject {
 	_ = c
 	v.grid.ThumbSize = float32(max(56, min(2*max(h, w), 72)))
 	head := widget.NewLabelWithStyle("Samples", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	filters := container.NewHBox(head, container.New(&minWidth{w: 170}, v.split), container.New(&minWidth{w: 150}, v.class))
-	top := container.NewBorder(nil, nil, filters, nil, container.NewHBox(layout.NewSpacer(), v.showing))
+	top := container.NewVBox(container.NewBorder(nil, nil, head, v.showing), container.NewGridWithColumns(2, v.split, v.class))
 	return container.New(layout.NewCustomPaddedLayout(0, 4, 4, 8), container.NewBorder(top, nil, nil, nil, v.grid))
 }
 
@@ -262,7 +261,7 @@ func (v *dataView) side() fyne.CanvasObject {
 	stats := card("Splits and mean image", splitsAndMean)
 
 	col := container.NewVBox(classes, stats, v.augmentCard(), v.problemsCard())
-	return container.New(&minWidth{w: 430}, container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 4, 0, 6), col)))
+	return container.New(&minWidth{w: 410}, container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 4, 0, 6), col)))
 }
 
 // card is a titled group with a light background.
