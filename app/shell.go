@@ -27,6 +27,7 @@ type shell struct {
 	dirty   *widget.Label
 	file    *widget.Label
 	device  *widget.Label
+	status  *fyne.Container
 }
 
 // navWidth is the width of the navigation list.
@@ -62,6 +63,7 @@ func newShell(s *State) *shell {
 		container.NewHBox(sh.dirty, widget.NewIcon(theme.ComputerIcon()), sh.device),
 		sh.file,
 	)
+	sh.status = status
 	statusBar := container.NewStack(
 		widgets.NewBackground(theme.ColorNameHeaderBackground),
 		container.NewBorder(widget.NewSeparator(), nil, nil, nil,
@@ -125,6 +127,11 @@ func (sh *shell) updateStatus() {
 		sh.dirty.SetText("")
 	}
 	sh.device.SetText("Device: " + s.Device)
+	// The labels' widths changed: lay the bar out again so that the
+	// unsaved mark and the device do not overlap.
+	if sh.status != nil {
+		sh.status.Refresh()
+	}
 }
 
 // fixedWidth lays its children out at a fixed width and full height.

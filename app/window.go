@@ -281,6 +281,10 @@ func (w *window) dropped(uris []fyne.URI) {
 			return
 		}
 	}
+	// Datasets (folders, zips, IDX/CIFAR/NumPy files) go to the Data pane.
+	if w.state.DropDataset(uris) {
+		return
+	}
 	if len(uris) > 0 {
 		w.showError("Cannot open "+uris[0].Name(), fmt.Errorf(
 			"workbench opens project files (%s); %s is not one. Use File ▸ Open to choose a project", projects.Extension, uris[0].Name()))
