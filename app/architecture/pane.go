@@ -57,6 +57,7 @@ type Pane struct {
 	undoBtn *widget.Button
 	redoBtn *widget.Button
 	empty   *widgets.EmptyState
+	emptyBg *widgets.Background
 	root    fyne.CanvasObject
 
 	res      *result
@@ -107,11 +108,14 @@ func New(proj Project) *Pane {
 	p.empty.ActionLabel = "Start with an input layer"
 	p.empty.OnAction = func() { p.addOp("input") }
 
-	canvasArea := container.NewStack(p.ed, p.empty)
+	p.emptyBg = widgets.NewBackground(theme.ColorNameBackground)
+	canvasArea := container.NewStack(p.ed, p.emptyBg, p.empty)
 	center := container.NewBorder(nil, container.NewBorder(nil, nil, nil, p.msg, p.status), nil, nil, canvasArea)
-	right := container.NewHSplit(center, p.insp.root)
+	// Fixed minimum widths keep the dividers still while the palette is
+	// filtered or the inspector shows another layer.
+	right := container.NewHSplit(center, container.New(&minWidth{w: 250}, p.insp.root))
 	right.Offset = 0.72
-	top := container.NewHSplit(p.pal.root, right)
+	top := container.NewHSplit(container.New(&minWidth{w: 230}, p.pal.root), right)
 	top.Offset = 0.2
 	body := container.NewVSplit(top, p.sum.root)
 	body.Offset = 0.7
@@ -169,8 +173,13 @@ func (p *Pane) analyze() {
 	in := p.proj.InputShape()
 	p.gen++
 	gen := p.gen
-	p.empty.Hidden = len(g.Nodes) > 0
-	p.empty.Refresh()
+	if len(g.Nodes) > 0 {
+		p.empty.Hide()
+		p.emptyBg.Hide()
+	} else {
+		p.empty.Show()
+		p.emptyBg.Show()
+	}
 	if len(g.Nodes) < asyncNodes {
 		p.apply(analyze(g, in))
 		return

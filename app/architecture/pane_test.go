@@ -68,7 +68,7 @@ func setField(t *testing.T, p *Pane, name, value string) {
 
 func TestBuildLeNet5FromThePaletteByClicking(t *testing.T) {
 	p, proj, _ := newTestPane(t, graph.Graph{}, 1280, 800)
-	if p.empty.Hidden {
+	if !p.empty.Visible() {
 		t.Fatalf("an empty network shows no empty state")
 	}
 	tap := func(op string) { test.Tap(paletteItemNamed(t, p, "op", op)) }

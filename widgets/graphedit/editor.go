@@ -208,6 +208,8 @@ func (e *Editor) edit(label, key string, fn func(g *Graph) error) error {
 	d.label, d.key = label, key
 	e.hist.push(d)
 	e.g = next
+	// Once the person edits, the view stays where they look.
+	e.autoFit = false
 	e.changed()
 	return nil
 }
