@@ -2,6 +2,7 @@ package graphedit
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"slices"
 	"strings"
@@ -486,5 +487,30 @@ func TestUniqueIDs(t *testing.T) {
 		if got := g.UniqueID(c.base); got != c.want {
 			t.Errorf("UniqueID(%q) = %q, want %q", c.base, got, c.want)
 		}
+	}
+}
+
+// TestOverviewOfCollapsedBlocks guards the overview's drawing of a
+// collapsed block's card (it once had no colour and crashed the painter).
+func TestOverviewOfCollapsedBlocks(t *testing.T) {
+	g := bigChain(300)
+	for i := range g.Nodes[10:100] {
+		g.Nodes[10+i].Block = fmt.Sprintf("b%d", i/10)
+	}
+	for i := 0; i < 9; i++ {
+		g.Blocks = append(g.Blocks, Block{Name: fmt.Sprintf("b%d", i), Collapsed: i%2 == 0})
+	}
+	e, w := newTestEditor(t, g, 800, 600)
+	mm, ok := e.minimapRect()
+	if !ok {
+		t.Fatalf("no overview")
+	}
+	img := e.minimapImage(int(mm.w), int(mm.h))
+	if img.Bounds().Dx() != int(mm.w) {
+		t.Fatalf("overview image %v", img.Bounds())
+	}
+	w.Canvas().Capture()
+	if n := len(e.sc.items); n != 300-50+5 {
+		t.Fatalf("%d cards with 9 blocks of 10 (5 collapsed)", n)
 	}
 }

@@ -54,6 +54,12 @@ func luminance(c color.Color) float64 {
 
 // mix blends a towards b by t (0..1), opaque.
 func mix(a, b color.Color, t float64) color.Color {
+	if a == nil {
+		a = color.Transparent
+	}
+	if b == nil {
+		b = color.Transparent
+	}
 	ar, ag, ab, _ := a.RGBA()
 	br, bg, bb, _ := b.RGBA()
 	f := func(x, y uint32) uint8 { return uint8((float64(x)*(1-t) + float64(y)*t) / 257) }

@@ -1,6 +1,7 @@
 package graphedit
 
 import (
+	"image/color"
 	"math"
 	"sort"
 
@@ -13,6 +14,9 @@ const (
 	NodeWidth  = 160
 	NodeHeight = 56
 )
+
+// blockAccent colours a collapsed block's card.
+var blockAccent = color.NRGBA{0x5c, 0x6b, 0xc0, 0xff}
 
 // framePadX and framePadY pad an expanded block's frame around its cards.
 const (
@@ -127,7 +131,7 @@ func buildScene(g *Graph, style func(*Node) Style) *scene {
 			}
 		}
 		it.x, it.y = sx/float32(len(it.members)), sy/float32(len(it.members))
-		it.style = Style{Subtitle: "block", MinInputs: 0, MaxInputs: -1}
+		it.style = Style{Subtitle: "block", Accent: blockAccent, MinInputs: 0, MaxInputs: -1}
 	}
 	for k := range s.items {
 		s.byID[s.items[k].id] = k
