@@ -198,7 +198,11 @@ func (it *paletteItem) abs(p fyne.Position) fyne.Position {
 
 func (it *paletteItem) MouseIn(*desktop.MouseEvent) {
 	it.hovered = true
-	it.p.hint.SetText(it.e.label + ": " + it.e.doc)
+	text := it.e.doc
+	if !strings.HasPrefix(text, it.e.label) {
+		text = it.e.label + ": " + text
+	}
+	it.p.hint.SetText(text)
 	it.Refresh()
 }
 

@@ -52,7 +52,6 @@ type Pane struct {
 	insp    *inspector
 	sum     *summaryView
 	status  *widget.Label
-	msg     *widget.Label
 	zoomLbl *widget.Label
 	undoBtn *widget.Button
 	redoBtn *widget.Button
@@ -63,7 +62,7 @@ type Pane struct {
 	res      *result
 	gen      int
 	writing  bool
-	msgShown bool // a message appeared during the current action
+	msg      string // the message shown instead of the status, if any
 }
 
 // New builds the pane for a project and shows its graph.
@@ -95,9 +94,6 @@ func New(proj Project) *Pane {
 
 	p.status = widget.NewLabel("")
 	p.status.Truncation = fyne.TextTruncateEllipsis
-	p.msg = widget.NewLabel("")
-	p.msg.Importance = widget.LowImportance
-	p.msg.Truncation = fyne.TextTruncateEllipsis
 	p.zoomLbl = widget.NewLabel("100%")
 
 	p.empty = widgets.NewEmptyState(theme.GridIcon(), "Design a network",
@@ -110,7 +106,7 @@ func New(proj Project) *Pane {
 
 	p.emptyBg = widgets.NewBackground(theme.ColorNameBackground)
 	canvasArea := container.NewStack(p.ed, p.emptyBg, p.empty)
-	center := container.NewBorder(nil, container.NewBorder(nil, nil, nil, p.msg, p.status), nil, nil, canvasArea)
+	center := container.NewBorder(nil, p.status, nil, nil, canvasArea)
 	// Fixed minimum widths keep the dividers still while the palette is
 	// filtered or the inspector shows another layer.
 	right := container.NewHSplit(center, container.New(&minWidth{w: 250}, p.insp.root))
@@ -256,19 +252,21 @@ func (p *Pane) updateStatus() {
 	p.status.Refresh()
 }
 
-// message shows a short note (a refused action, a copy) until the next
-// edit or selection.
+// message shows a short note (a refused action, a copy) in the status line
+// until the next edit or selection.
 func (p *Pane) message(m string) {
-	p.msg.SetText(m)
-	p.msgShown = true
+	p.msg = m
+	p.status.SetText("ℹ " + m)
+	p.status.Importance = widget.MediumImportance
+	p.status.Refresh()
 }
 
+// clearMessage brings the status back after a message.
 func (p *Pane) clearMessage() {
-	if p.msgShown {
-		p.msgShown = false
-		return
+	if p.msg != "" {
+		p.msg = ""
+		p.updateStatus()
 	}
-	p.msg.SetText("")
 }
 
 func (p *Pane) viewChanged() {
