@@ -59,10 +59,10 @@ type Pane struct {
 	emptyBg *widgets.Background
 	root    fyne.CanvasObject
 
-	res      *result
-	gen      int
-	writing  bool
-	msg      string // the message shown instead of the status, if any
+	res     *result
+	gen     int
+	writing bool
+	msg     string // the message shown instead of the status, if any
 }
 
 // New builds the pane for a project and shows its graph.
