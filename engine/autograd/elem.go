@@ -10,10 +10,10 @@ import (
 // unaryOp applies f elementwise.
 func unaryOp(op backend.UnaryOp, x *Var, alpha, beta float32) *Var {
 	b := x.B()
-	out := tensor.New(b, x.Shape()...)
+	out := empty(b, x.Shape()...)
 	b.Unary(op, out.Buf, x.Value.Buf, alpha, beta)
 	return newOp(out, func(g *tensor.Tensor) {
-		dx := tensor.New(b, x.Shape()...)
+		dx := empty(b, x.Shape()...)
 		b.UnaryGrad(op, dx.Buf, x.Value.Buf, out.Buf, g.Buf, alpha, beta)
 		accumulate(x, dx, true)
 	}, x)
@@ -77,7 +77,7 @@ func binaryOp(op backend.BinaryOp, a, c *Var) *Var {
 		panic(err)
 	}
 	b := a.B()
-	out := tensor.New(b, s.Shape...)
+	out := empty(b, s.Shape...)
 	b.Binary(op, out.Buf, a.Value.Buf, c.Value.Buf, s)
 	return newOp(out, func(g *tensor.Tensor) {
 		switch op {
@@ -87,7 +87,7 @@ func binaryOp(op backend.BinaryOp, a, c *Var) *Var {
 		case backend.Sub:
 			reduceInto(a, g, s.StrideA, s.Shape, false)
 			if c.requiresGrad {
-				ng := tensor.New(b, g.Shape...)
+				ng := empty(b, g.Shape...)
 				b.Unary(backend.Neg, ng.Buf, g.Buf, 0, 0)
 				reduceInto(c, ng, s.StrideB, s.Shape, true)
 			}
@@ -105,9 +105,9 @@ func binaryOp(op backend.BinaryOp, a, c *Var) *Var {
 				reduceInto(a, mulB(g, inv, s, true), s.StrideA, s.Shape, true)
 			}
 			if c.requiresGrad { // d/dc a/c = -out/c
-				q := tensor.New(b, s.Shape...)
+				q := empty(b, s.Shape...)
 				b.Binary(backend.Div, q.Buf, out.Buf, c.Value.Buf, backend.Strided{Shape: s.Shape, StrideA: tensor.Strides(s.Shape), StrideB: s.StrideB})
-				gq := tensor.New(b, s.Shape...)
+				gq := empty(b, s.Shape...)
 				b.Binary(backend.Mul, gq.Buf, g.Buf, q.Buf, same(s.Shape))
 				b.Unary(backend.Neg, gq.Buf, gq.Buf, 0, 0)
 				reduceInto(c, gq, s.StrideB, s.Shape, true)
@@ -162,7 +162,7 @@ func mulB(g, t *tensor.Tensor, s backend.Strided, tIsB bool) *tensor.Tensor {
 	if tIsB {
 		st = s.StrideB
 	}
-	out := tensor.New(g.B, s.Shape...)
+	out := empty(g.B, s.Shape...)
 	g.B.Binary(backend.Mul, out.Buf, g.Buf, t.Buf, backend.Strided{Shape: s.Shape, StrideA: tensor.Strides(s.Shape), StrideB: st})
 	return out
 }
@@ -177,7 +177,7 @@ func reduceInto(v *Var, g *tensor.Tensor, st, shape []int, owned bool) {
 		accumulate(v, g, owned)
 		return
 	}
-	r := tensor.New(g.B, v.Shape()...)
+	r := empty(g.B, v.Shape()...)
 	g.B.SumTo(r.Buf, g.Buf, backend.Strided{Shape: shape, StrideA: st})
 	accumulate(v, r, true)
 }
@@ -222,14 +222,14 @@ func reduceAxis(op backend.ReduceOp, x *Var, axis int) *Var {
 	oshape := append([]int(nil), sh...)
 	oshape[axis] = 1
 	b := x.B()
-	out := tensor.New(b, oshape...)
+	out := empty(b, oshape...)
 	b.Reduce(op, out.Buf, x.Value.Buf, outer, n, inner)
 	return newOp(out, func(g *tensor.Tensor) {
 		bs, err := tensor.Broadcast(sh, oshape)
 		if err != nil {
 			panic(err)
 		}
-		dx := tensor.New(b, sh...)
+		dx := empty(b, sh...)
 		switch op {
 		case backend.Sum, backend.Mean:
 			scale := tensor.Full(b, 1, 1)

@@ -32,15 +32,18 @@ func CrossEntropy(logits *Var, target *tensor.Tensor) *Var {
 	}
 	n, k := s[0], s[1]
 	b := logits.B()
-	rowLoss, grad := tensor.New(b, n), tensor.New(b, n, k)
+	rowLoss, grad := empty(b, n), empty(b, n, k)
 	b.SoftmaxXent(rowLoss.Buf, grad.Buf, logits.Value.Buf, target.Buf, n, k, 1/float32(n))
-	out := tensor.New(b, 1)
+	out := empty(b, 1)
 	b.Reduce(backend.Mean, out.Buf, rowLoss.Buf, 1, n, 1)
-	return newOp(out, func(g *tensor.Tensor) {
-		dx := tensor.New(b, n, k)
+	b.Free(rowLoss.Buf)
+	v := newOp(out, func(g *tensor.Tensor) {
+		dx := empty(b, n, k)
 		b.Binary(backend.Mul, dx.Buf, grad.Buf, g.Buf, backend.Strided{Shape: []int{n, k}, StrideA: []int{k, 1}, StrideB: []int{0, 0}})
 		accumulate(logits, dx, true)
 	}, logits)
+	v.save(grad)
+	return v
 }
 
 // Hinge is the multiclass SVM loss, the mean over rows of

@@ -15,16 +15,16 @@ func MatMul(a, c *Var) *Var {
 	}
 	m, k, n := as[0], as[1], cs[1]
 	b := a.B()
-	out := tensor.New(b, m, n)
+	out := empty(b, m, n)
 	b.Gemm(false, false, m, n, k, 1, a.Value.Buf, 0, k, c.Value.Buf, 0, n, 0, out.Buf, 0, n)
 	return newOp(out, func(g *tensor.Tensor) {
 		if a.requiresGrad {
-			da := tensor.New(b, m, k)
+			da := empty(b, m, k)
 			b.Gemm(false, true, m, k, n, 1, g.Buf, 0, n, c.Value.Buf, 0, n, 0, da.Buf, 0, k)
 			accumulate(a, da, true)
 		}
 		if c.requiresGrad {
-			dc := tensor.New(b, k, n)
+			dc := empty(b, k, n)
 			b.Gemm(true, false, k, n, m, 1, a.Value.Buf, 0, k, g.Buf, 0, n, 0, dc.Buf, 0, n)
 			accumulate(c, dc, true)
 		}
@@ -40,24 +40,24 @@ func Linear(x, w, bias *Var) *Var {
 	}
 	n, in, outF := xs[0], xs[1], ws[0]
 	b := x.B()
-	out := tensor.New(b, n, outF)
+	out := empty(b, n, outF)
 	b.Gemm(false, true, n, outF, in, 1, x.Value.Buf, 0, in, w.Value.Buf, 0, in, 0, out.Buf, 0, outF)
 	if bias != nil {
 		b.Binary(backend.Add, out.Buf, out.Buf, bias.Value.Buf, backend.Strided{Shape: []int{n, outF}, StrideA: []int{outF, 1}, StrideB: []int{0, 1}})
 	}
 	return newOp(out, func(g *tensor.Tensor) {
 		if x.requiresGrad {
-			dx := tensor.New(b, n, in)
+			dx := empty(b, n, in)
 			b.Gemm(false, false, n, in, outF, 1, g.Buf, 0, outF, w.Value.Buf, 0, in, 0, dx.Buf, 0, in)
 			accumulate(x, dx, true)
 		}
 		if w.requiresGrad {
-			dw := tensor.New(b, outF, in)
+			dw := empty(b, outF, in)
 			b.Gemm(true, false, outF, in, n, 1, g.Buf, 0, outF, x.Value.Buf, 0, in, 0, dw.Buf, 0, in)
 			accumulate(w, dw, true)
 		}
 		if bias != nil && bias.requiresGrad {
-			db := tensor.New(b, outF)
+			db := empty(b, outF)
 			b.Reduce(backend.Sum, db.Buf, g.Buf, 1, n, outF)
 			accumulate(bias, db, true)
 		}
@@ -91,16 +91,21 @@ func Conv2d(x, w, bias *Var, o ConvOpts) *Var {
 	}
 	oc, grp := ws[0], o.Groups
 	ocg, ckk := oc/grp, ws[1]*g.KH*g.KW
-	cols := g.ColCols()
 	b := x.B()
-	col := tensor.New(b, g.ColRows(), cols)
+	// Depthwise-like convolutions (few output channels per group) keep the
+	// whole-batch path: image by image they would be many tiny products.
+	if dc, ok := b.(backend.DirectConv); ok && (grp == 1 || ocg >= 16) {
+		return directConv(dc, x, w, bias, g, backend.ConvGroups{OC: oc, Groups: grp})
+	}
+	cols := g.ColCols()
+	col := empty(b, g.ColRows(), cols)
 	b.Im2Col(col.Buf, x.Value.Buf, g)
-	outT := tensor.New(b, oc, g.N, g.OH*g.OW) // [OC, N, P]
+	outT := empty(b, oc, g.N, g.OH*g.OW) // [OC, N, P]
 	for gi := range grp {
 		b.Gemm(false, false, ocg, cols, ckk, 1, w.Value.Buf, gi*ocg*ckk, ckk,
 			col.Buf, gi*ckk*cols, cols, 0, outT.Buf, gi*ocg*cols, cols)
 	}
-	out := tensor.New(b, g.N, oc, g.OH, g.OW)
+	out := empty(b, g.N, oc, g.OH, g.OW)
 	b.Permute(out.Buf, outT.Buf, []int{oc, g.N, g.OH * g.OW}, []int{1, 0, 2})
 	b.Free(outT.Buf)
 	if bias != nil {
@@ -108,12 +113,12 @@ func Conv2d(x, w, bias *Var, o ConvOpts) *Var {
 		b.Binary(backend.Add, out.Buf, out.Buf, bias.Value.Buf,
 			backend.Strided{Shape: []int{g.N, oc, p}, StrideA: []int{oc * p, p, 1}, StrideB: []int{0, 1, 0}})
 	}
-	return newOp(out, func(gr *tensor.Tensor) {
+	v := newOp(out, func(gr *tensor.Tensor) {
 		p := g.OH * g.OW
-		gT := tensor.New(b, oc, g.N, p)
+		gT := empty(b, oc, g.N, p)
 		b.Permute(gT.Buf, gr.Buf, []int{g.N, oc, p}, []int{1, 0, 2})
 		if w.requiresGrad {
-			dw := tensor.New(b, ws...)
+			dw := empty(b, ws...)
 			for gi := range grp {
 				b.Gemm(false, true, ocg, ckk, cols, 1, gT.Buf, gi*ocg*cols, cols,
 					col.Buf, gi*ckk*cols, cols, 0, dw.Buf, gi*ocg*ckk, ckk)
@@ -121,22 +126,62 @@ func Conv2d(x, w, bias *Var, o ConvOpts) *Var {
 			accumulate(w, dw, true)
 		}
 		if bias != nil && bias.requiresGrad {
-			db := tensor.New(b, oc)
+			db := empty(b, oc)
 			b.Reduce(backend.Sum, db.Buf, gT.Buf, oc, cols, 1)
 			accumulate(bias, db, true)
 		}
 		if x.requiresGrad {
-			dcol := tensor.New(b, g.ColRows(), cols)
+			dcol := empty(b, g.ColRows(), cols)
 			for gi := range grp {
 				b.Gemm(true, false, ckk, cols, ocg, 1, w.Value.Buf, gi*ocg*ckk, ckk,
 					gT.Buf, gi*ocg*cols, cols, 0, dcol.Buf, gi*ckk*cols, cols)
 			}
-			dx := tensor.New(b, xs...)
+			dx := empty(b, xs...)
 			b.Col2Im(dx.Buf, dcol.Buf, g)
 			b.Free(dcol.Buf)
 			accumulate(x, dx, true)
 		}
 		b.Free(gT.Buf)
+	}, x, w, bias)
+	v.save(col)
+	return v
+}
+
+// directConv is Conv2d on a backend with its own convolution kernels. They
+// read x and w again in the backward pass and keep nothing else.
+func directConv(dc backend.DirectConv, x, w, bias *Var, g backend.ConvGeom, o backend.ConvGroups) *Var {
+	b := x.B()
+	out := empty(b, g.N, o.OC, g.OH, g.OW)
+	var bb backend.Buffer
+	if bias != nil {
+		bb = bias.Value.Buf
+	}
+	dc.ConvForward(out.Buf, x.Value.Buf, w.Value.Buf, bb, g, o)
+	return newOp(out, func(gr *tensor.Tensor) {
+		var dx, dw, db *tensor.Tensor
+		var dxb, dwb, dbb backend.Buffer
+		if x.requiresGrad {
+			dx = empty(b, x.Shape()...)
+			dxb = dx.Buf
+		}
+		if w.requiresGrad {
+			dw = empty(b, w.Shape()...)
+			dwb = dw.Buf
+		}
+		if bias != nil && bias.requiresGrad {
+			db = empty(b, o.OC)
+			dbb = db.Buf
+		}
+		dc.ConvBackward(dxb, dwb, dbb, gr.Buf, x.Value.Buf, w.Value.Buf, g, o)
+		if dw != nil {
+			accumulate(w, dw, true)
+		}
+		if db != nil {
+			accumulate(bias, db, true)
+		}
+		if dx != nil {
+			accumulate(x, dx, true)
+		}
 	}, x, w, bias)
 }
 
@@ -166,24 +211,26 @@ func poolGeom(xs []int, o PoolOpts) backend.PoolGeom {
 func MaxPool2d(x *Var, o PoolOpts) *Var {
 	g := poolGeom(x.Shape(), o)
 	b := x.B()
-	out := tensor.New(b, g.N, g.C, g.OH, g.OW)
-	idx := tensor.New(b, g.N, g.C, g.OH, g.OW)
+	out := empty(b, g.N, g.C, g.OH, g.OW)
+	idx := empty(b, g.N, g.C, g.OH, g.OW)
 	b.MaxPool(out.Buf, idx.Buf, x.Value.Buf, g)
-	return newOp(out, func(gr *tensor.Tensor) {
-		dx := tensor.New(b, x.Shape()...)
+	v := newOp(out, func(gr *tensor.Tensor) {
+		dx := empty(b, x.Shape()...)
 		b.MaxPoolGrad(dx.Buf, gr.Buf, idx.Buf, g)
 		accumulate(x, dx, true)
 	}, x)
+	v.save(idx)
+	return v
 }
 
 // AvgPool2d averages over windows, counting padding (PyTorch's default).
 func AvgPool2d(x *Var, o PoolOpts) *Var {
 	g := poolGeom(x.Shape(), o)
 	b := x.B()
-	out := tensor.New(b, g.N, g.C, g.OH, g.OW)
+	out := empty(b, g.N, g.C, g.OH, g.OW)
 	b.AvgPool(out.Buf, x.Value.Buf, g)
 	return newOp(out, func(gr *tensor.Tensor) {
-		dx := tensor.New(b, x.Shape()...)
+		dx := empty(b, x.Shape()...)
 		b.AvgPoolGrad(dx.Buf, gr.Buf, g)
 		accumulate(x, dx, true)
 	}, x)
@@ -235,7 +282,7 @@ func Concat(xs ...*Var) *Var {
 	}
 	shape := append([]int{n, total}, xs[0].Shape()[2:]...)
 	b := xs[0].B()
-	out := tensor.New(b, shape...)
+	out := empty(b, shape...) // the copies below cover it
 	off := 0
 	for _, x := range xs {
 		c := x.Shape()[1]
@@ -249,7 +296,7 @@ func Concat(xs ...*Var) *Var {
 		for _, x := range xs {
 			c := x.Shape()[1]
 			if x.requiresGrad {
-				dx := tensor.New(b, x.Shape()...)
+				dx := empty(b, x.Shape()...)
 				for i := range n {
 					b.Copy(dx.Buf, i*c*inner, g.Buf, (i*total+off)*inner, c*inner)
 				}
@@ -267,7 +314,7 @@ func Dropout(x *Var, p float32, seed uint64) *Var {
 		return x
 	}
 	b := x.B()
-	mask := tensor.New(b, x.Shape()...)
+	mask := empty(b, x.Shape()...)
 	b.DropoutMask(mask.Buf, p, seed)
 	return Mul(x, Const(mask))
 }
@@ -283,10 +330,10 @@ func softmax(x *Var, log bool) *Var {
 	cols := s[len(s)-1]
 	rows := x.Value.Len() / cols
 	b := x.B()
-	out := tensor.New(b, s...)
+	out := empty(b, s...)
 	b.Softmax(out.Buf, x.Value.Buf, rows, cols, log)
 	return newOp(out, func(g *tensor.Tensor) {
-		dx := tensor.New(b, s...)
+		dx := empty(b, s...)
 		b.SoftmaxGrad(dx.Buf, out.Buf, g.Buf, rows, cols, log)
 		accumulate(x, dx, true)
 	}, x)

@@ -66,19 +66,19 @@ func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
 	if beta != nil {
 		b.Axpy(shift.Buf, 1, beta.Value.Buf)
 	}
-	out := tensor.New(b, s...)
+	out := empty(b, s...)
 	b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
 	return newOp(out, func(g *tensor.Tensor) {
 		// xhat = (x-mean)*invstd, recomputed rather than stored.
 		negMI := tensor.New(b, c)
 		vecOp(b, backend.Mul, negMI.Buf, mean.Buf, invstd.Buf, c)
 		b.Unary(backend.Neg, negMI.Buf, negMI.Buf, 0, 0)
-		xhat := tensor.New(b, s...)
+		xhat := empty(b, s...)
 		b.ChannelAffine(xhat.Buf, x.Value.Buf, invstd.Buf, negMI.Buf, n, c, inner)
 		// Per-channel means of g and g*xhat.
 		m1, m2, scratch := tensor.New(b, c), tensor.New(b, c), tensor.New(b, c)
 		b.ChannelStats(m1.Buf, scratch.Buf, g.Buf, n, c, inner)
-		gx := tensor.New(b, s...)
+		gx := empty(b, s...)
 		b.Binary(backend.Mul, gx.Buf, g.Buf, xhat.Buf, same(s))
 		b.ChannelStats(m2.Buf, scratch.Buf, gx.Buf, n, c, inner)
 		b.Free(gx.Buf)
@@ -93,7 +93,7 @@ func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
 			accumulate(beta, db, true)
 		}
 		if x.requiresGrad {
-			dx := tensor.New(b, s...)
+			dx := empty(b, s...)
 			zero := tensor.New(b, c)
 			if training {
 				// dx = k*(g - m1 - xhat*m2)
@@ -104,7 +104,7 @@ func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
 				vecOp(b, backend.Mul, sh.Buf, k.Buf, m1.Buf, c)
 				b.Unary(backend.Neg, sh.Buf, sh.Buf, 0, 0)
 				b.ChannelAffine(dx.Buf, xhat.Buf, a.Buf, sh.Buf, n, c, inner)
-				t := tensor.New(b, s...)
+				t := empty(b, s...)
 				b.ChannelAffine(t.Buf, g.Buf, k.Buf, zero.Buf, n, c, inner)
 				b.Axpy(dx.Buf, 1, t.Buf)
 				b.Free(t.Buf)

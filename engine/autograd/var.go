@@ -21,6 +21,9 @@ type Var struct {
 	backward     func(g *tensor.Tensor)
 	hooks        []func(g *tensor.Tensor) *tensor.Tensor
 	retain       bool
+	// saved are tensors the op keeps for its backward pass (a column
+	// matrix, pooling indices) that Release frees with the value.
+	saved []*tensor.Tensor
 }
 
 // Param wraps a tensor as a leaf that requires a gradient (a weight, or an
@@ -80,6 +83,24 @@ func newOp(out *tensor.Tensor, backward func(g *tensor.Tensor), inputs ...*Var) 
 		v.backward = backward
 	}
 	return v
+}
+
+// save records tensors that v's backward pass keeps, for Release.
+func (v *Var) save(ts ...*tensor.Tensor) {
+	if v.requiresGrad {
+		v.saved = append(v.saved, ts...)
+	}
+}
+
+// empty returns a tensor whose contents are unspecified, for an output that
+// a kernel overwrites completely (backend.AllocUninit).
+func empty(b backend.Backend, shape ...int) *tensor.Tensor {
+	for _, s := range shape {
+		if s < 0 {
+			panic(fmt.Sprintf("autograd: negative dimension in %v", shape))
+		}
+	}
+	return &tensor.Tensor{Shape: append([]int(nil), shape...), Buf: backend.AllocUninit(b, tensor.Numel(shape)), B: b}
 }
 
 // accumulate adds g to v's gradient. When owned, g is not used elsewhere and
@@ -143,9 +164,61 @@ func (v *Var) BackwardWith(g *tensor.Tensor) {
 		if n.backward != nil {
 			n.backward(n.Grad)
 			if !n.retain {
+				// The gradient of an intermediate is used once: every op
+				// copies or reduces what it passes on, so its storage can
+				// serve the next op (unless a hook supplied it).
+				if len(n.hooks) == 0 {
+					n.Grad.B.Free(n.Grad.Buf)
+				}
 				n.Grad = nil
 			}
 		}
+	}
+}
+
+// Release frees the storage of the graph behind root once it is no longer
+// needed (a training step calls it after the optimizer step): the values
+// of the intermediate Vars, the tensors their ops saved for the backward
+// pass and retained intermediate gradients. Leaves (parameters, inputs,
+// constants) and their gradients are kept, and so is any storage a leaf
+// shares with an intermediate (a reshaped parameter). The intermediate
+// Vars must not be read afterwards, nor any Detach of them; reading one
+// fails instead of returning stale values. On the CPU this returns the
+// buffers to the backend's pool, so the next step reuses them instead of
+// allocating and clearing new memory.
+func Release(root *Var) {
+	if root == nil || !root.requiresGrad {
+		return
+	}
+	order := topo(root)
+	keep := map[backend.Buffer]bool{}
+	for _, n := range order {
+		if n.backward != nil {
+			continue
+		}
+		keep[n.Value.Buf] = true
+		if n.Grad != nil {
+			keep[n.Grad.Buf] = true
+		}
+	}
+	free := func(t *tensor.Tensor) {
+		if t != nil && t.Buf != nil && !keep[t.Buf] {
+			keep[t.Buf] = true // a view shares its buffer: free it once
+			t.B.Free(t.Buf)
+		}
+	}
+	for _, n := range order {
+		if n.backward == nil {
+			continue
+		}
+		free(n.Value)
+		for _, t := range n.saved {
+			free(t)
+		}
+		if len(n.hooks) == 0 {
+			free(n.Grad)
+		}
+		n.Grad, n.saved, n.inputs, n.backward = nil, nil, nil, nil
 	}
 }
 

@@ -247,6 +247,45 @@ type Backend interface {
 	AdamStep(w, g, m, v Buffer, p AdamParams)
 }
 
+// UninitAllocator is implemented by backends that can hand out a buffer
+// without clearing it. AllocUninit uses it.
+type UninitAllocator interface {
+	// AllocUninit returns a buffer of n values whose contents are
+	// unspecified (possibly an earlier tensor's values).
+	AllocUninit(n int) Buffer
+}
+
+// AllocUninit returns a buffer of n values for an output that a kernel
+// will overwrite completely (every kernel output except those that
+// accumulate): from the backend's AllocUninit when it has one, else from
+// Alloc. Clearing memory that is about to be overwritten is a large part
+// of a CPU training step.
+func AllocUninit(b Backend, n int) Buffer {
+	if u, ok := b.(UninitAllocator); ok {
+		return u.AllocUninit(n)
+	}
+	return b.Alloc(n)
+}
+
+// ConvGroups names a convolution's output channels and groups beside its
+// ConvGeom: the weights are [OC, C/Groups, KH, KW].
+type ConvGroups struct{ OC, Groups int }
+
+// DirectConv is implemented by backends that convolve without the
+// whole-batch column matrix of Im2Col (the CPU backend works image by
+// image in cache-sized pieces). Autograd uses it when present and falls
+// back to Im2Col, Gemm and Col2Im otherwise; both give the same values up
+// to the summation order.
+type DirectConv interface {
+	// ConvForward writes y [N, OC, OH, OW] = x ⋆ w + bias for x [N, C, H,
+	// W] and w [OC, C/Groups, KH, KW]; bias [OC] may be nil.
+	ConvForward(y, x, w, bias Buffer, g ConvGeom, o ConvGroups)
+	// ConvBackward overwrites, from dy [N, OC, OH, OW], the input gradient
+	// dx, the weight gradient dw and the bias gradient db; any of them may
+	// be nil when not wanted.
+	ConvBackward(dx, dw, db, dy, x, w Buffer, g ConvGeom, o ConvGroups)
+}
+
 var (
 	mu       sync.Mutex
 	registry = map[string]func() (Backend, error){}

@@ -22,7 +22,7 @@ func SetThreads(n int) {
 		n = runtime.NumCPU()
 	}
 	threads.Store(int64(n))
-	setNativeThreads(n)
+	syncNativeThreads(n)
 }
 
 // Threads reports the number of threads matrix products may use.

@@ -9,7 +9,7 @@ func initNative() {}
 func setNativeThreads(int) {}
 
 func nativeSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmGo(bestKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmGo(bestKernel, gemmThreads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // nativeThreads reports Threads(), which SgemmGo uses.

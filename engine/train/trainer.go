@@ -413,6 +413,10 @@ func (t *Trainer) Run(ctx context.Context, resume *Checkpoint) (*Result, error) 
 			if probe != nil {
 				t.Callbacks.LayerStats(st.iter, probe.finish())
 			}
+			// The step's graph is done with: its activations, saved tensors
+			// and the batch go back to the backend for the next step.
+			autograd.Release(loss)
+			m.B.Free(x.Value.Buf)
 			if t.Callbacks.Iteration != nil {
 				ips := float64(epochImages) / math.Max(epochTrain.Seconds(), 1e-9)
 				left := float64(total-st.iter) * float64(cfg.Batch) / ips

@@ -30,6 +30,7 @@ func Run(t *testing.T, b backend.Backend) {
 		{"Gemm", testGemm},
 		{"Im2Col", testIm2Col},
 		{"Col2Im", testCol2Im},
+		{"DirectConv", testDirectConv},
 		{"MaxPool", testMaxPool},
 		{"MaxPoolGrad", testMaxPoolGrad},
 		{"AvgPool", testAvgPool},
@@ -206,7 +207,26 @@ func testMemory(t *testing.T, s *suite) {
 				t.Fatalf("Fill 0: element %d is %v", i, x)
 			}
 		}
+		b.Fill(buf, 7)
 		b.Free(buf)
+		// A buffer allocated after a dirty one was freed (a pool may hand
+		// back the same storage) still reads as zeros.
+		again := b.Alloc(n)
+		for i, x := range down(b, again, n) {
+			if x != 0 {
+				t.Fatalf("Alloc(%d) after Free of a dirty buffer: element %d is %v", n, i, x)
+			}
+		}
+		b.Free(again)
+		b.Free(again) // a second Free does nothing
+		// AllocUninit: any contents, but the right length and usable.
+		u := backend.AllocUninit(b, n)
+		if u.Len() != n {
+			t.Fatalf("AllocUninit(%d).Len() = %d", n, u.Len())
+		}
+		b.Write(u, 0, v)
+		check(t, fmt.Sprintf("AllocUninit Write/Read %d", n), down(b, u, n), f64(v), nil, exact)
+		b.Free(u)
 	}
 	// Copy between buffers and within one buffer (disjoint ranges).
 	v := normal(r, 100, 1)
@@ -659,6 +679,88 @@ func testCol2Im(t *testing.T, s *suite) {
 		})
 		ref, mag := refCol2Im(col, g)
 		compare(t, geom(g).String(), got, orc, ref, mag, tol{rel: float64(2 * g.KH * g.KW)})
+	}
+}
+
+// testDirectConv checks backends that implement backend.DirectConv
+// against the definition of a grouped convolution, for every geometry of
+// convGeoms with and without groups and bias, and each gradient alone.
+func testDirectConv(t *testing.T, s *suite) {
+	if _, ok := s.b.(backend.DirectConv); !ok {
+		t.Skip("the backend has no direct convolution; autograd uses Im2Col and Gemm")
+	}
+	r := rng(t)
+	for gi, g := range convGeoms() {
+		g = g.Out()
+		for _, o := range []backend.ConvGroups{{OC: 5, Groups: 1}, {OC: 2 * g.C, Groups: g.C}, {OC: 16, Groups: 1}} {
+			if g.C%o.Groups != 0 || o.OC%o.Groups != 0 {
+				continue
+			}
+			kk := g.C / o.Groups * g.KH * g.KW
+			x := normal(r, g.N*g.C*g.H*g.W, 1)
+			w := normal(r, o.OC*kk, 1)
+			ny := g.N * o.OC * g.OH * g.OW
+			dy := normal(r, ny, 1)
+			var bias []float32
+			if gi%2 == 0 {
+				bias = normal(r, o.OC, 1)
+			}
+			ref := refConv(x, w, bias, dy, g, o)
+			what := fmt.Sprintf("%v %+v", geom(g), o)
+			tl := tol{rel: float64(2*kk + 4)}
+			got, orc := s.both(func(k backend.Backend, who int) []float32 {
+				y := up(k, normal(r, ny, 1)) // overwritten
+				var bb backend.Buffer
+				if bias != nil {
+					bb = up(k, bias)
+				}
+				k.(backend.DirectConv).ConvForward(y, up(k, x), up(k, w), bb, g, o)
+				return down(k, y, ny)
+			})
+			compare(t, "forward "+what, got, orc, ref.y, ref.ymag, tl)
+			// All three gradients at once, then each alone (the others nil).
+			for _, want := range []string{"all", "dx", "dw", "db"} {
+				grads := map[string][]float32{}
+				var orcs map[string][]float32
+				for who, k := range []backend.Backend{s.b, s.o} {
+					out := map[string][]float32{}
+					var dx, dw, db backend.Buffer
+					if want == "all" || want == "dx" {
+						dx = up(k, normal(r, len(x), 1))
+					}
+					if want == "all" || want == "dw" {
+						dw = up(k, normal(r, len(w), 1))
+					}
+					if want == "all" || want == "db" {
+						db = up(k, normal(r, o.OC, 1))
+					}
+					k.(backend.DirectConv).ConvBackward(dx, dw, db, up(k, dy), up(k, x), up(k, w), g, o)
+					if dx != nil {
+						out["dx"] = down(k, dx, len(x))
+					}
+					if dw != nil {
+						out["dw"] = down(k, dw, len(w))
+					}
+					if db != nil {
+						out["db"] = down(k, db, o.OC)
+					}
+					if who == 0 {
+						grads = out
+					} else {
+						orcs = out
+					}
+				}
+				if v, ok := grads["dx"]; ok {
+					compare(t, "dx ("+want+") "+what, v, orcs["dx"], ref.dx, ref.dxmag, tol{rel: float64(2*o.OC/o.Groups*g.KH*g.KW + 4)})
+				}
+				if v, ok := grads["dw"]; ok {
+					compare(t, "dw ("+want+") "+what, v, orcs["dw"], ref.dw, ref.dwmag, tol{rel: float64(2*g.N*g.OH*g.OW + 4)})
+				}
+				if v, ok := grads["db"]; ok {
+					compare(t, "db ("+want+") "+what, v, orcs["db"], ref.db, ref.dbmag, tol{rel: float64(2*g.N*g.OH*g.OW + 4)})
+				}
+			}
+		}
 	}
 }
 

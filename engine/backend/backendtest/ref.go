@@ -528,3 +528,59 @@ func refAdam(w, m, v []float64, g []float32, p backend.AdamParams) {
 		w[i] -= lr / bc1 * m[i] / (math.Sqrt(v[i])/math.Sqrt(bc2) + eps)
 	}
 }
+
+// refConv is the direct definition of a grouped convolution: y [N, OC, OH,
+// OW] from x and w [OC, C/groups, KH, KW] plus bias (nil: none), and the
+// gradients dx, dw, db that dy [N, OC, OH, OW] sends back, each with the
+// magnitude of the terms summed.
+type refConvOut struct {
+	y, ymag, dx, dxmag, dw, dwmag, db, dbmag []float64
+}
+
+func refConv(x, w, bias, dy []float32, g backend.ConvGeom, o backend.ConvGroups) refConvOut {
+	cg, ocg := g.C/o.Groups, o.OC/o.Groups
+	var r refConvOut
+	ny := g.N * o.OC * g.OH * g.OW
+	r.y, r.ymag = make([]float64, ny), make([]float64, ny)
+	r.dx, r.dxmag = make([]float64, len(x)), make([]float64, len(x))
+	r.dw, r.dwmag = make([]float64, len(w)), make([]float64, len(w))
+	r.db, r.dbmag = make([]float64, o.OC), make([]float64, o.OC)
+	for n := 0; n < g.N; n++ {
+		for oc := 0; oc < o.OC; oc++ {
+			gi := oc / ocg
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					yi := ((n*o.OC+oc)*g.OH+oh)*g.OW + ow
+					var s, m float64
+					if bias != nil {
+						s, m = float64(bias[oc]), math.Abs(float64(bias[oc]))
+					}
+					gy := float64(dy[yi])
+					r.db[oc] += gy
+					r.dbmag[oc] += math.Abs(gy)
+					for c := 0; c < cg; c++ {
+						for kh := 0; kh < g.KH; kh++ {
+							for kw := 0; kw < g.KW; kw++ {
+								ih, iw := oh*g.SH-g.PH+kh*g.DH, ow*g.SW-g.PW+kw*g.DW
+								if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+									continue
+								}
+								xi := ((n*g.C+gi*cg+c)*g.H+ih)*g.W + iw
+								wi := ((oc*cg+c)*g.KH+kh)*g.KW + kw
+								xv, wv := float64(x[xi]), float64(w[wi])
+								s += xv * wv
+								m += math.Abs(xv * wv)
+								r.dx[xi] += gy * wv
+								r.dxmag[xi] += math.Abs(gy * wv)
+								r.dw[wi] += gy * xv
+								r.dwmag[wi] += math.Abs(gy * xv)
+							}
+						}
+					}
+					r.y[yi], r.ymag[yi] = s, m
+				}
+			}
+		}
+	}
+	return r
+}

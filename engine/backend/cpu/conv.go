@@ -22,29 +22,7 @@ func (*CPU) Im2Col(col, x backend.Buffer, g backend.ConvGeom) {
 			dst := cs[r*cols : (r+1)*cols]
 			for n := 0; n < g.N; n++ {
 				src := xs[(n*g.C+c)*g.H*g.W : (n*g.C+c+1)*g.H*g.W]
-				out := dst[n*plane : (n+1)*plane]
-				for oh := 0; oh < g.OH; oh++ {
-					ih := oh*g.SH - g.PH + kh*g.DH
-					row := out[oh*g.OW : (oh+1)*g.OW]
-					if ih < 0 || ih >= g.H {
-						clear(row)
-						continue
-					}
-					srow := src[ih*g.W : (ih+1)*g.W]
-					iw0 := -g.PW + kw*g.DW
-					if g.SW == 1 && iw0 >= 0 && iw0+g.OW <= g.W {
-						copy(row, srow[iw0:iw0+g.OW])
-						continue
-					}
-					for ow := range row {
-						iw := ow*g.SW + iw0
-						if iw >= 0 && iw < g.W {
-							row[ow] = srow[iw]
-						} else {
-							row[ow] = 0
-						}
-					}
-				}
+				im2colRow(dst[n*plane:(n+1)*plane], src, g, kh, kw)
 			}
 		}
 	})
@@ -67,29 +45,7 @@ func (*CPU) Col2Im(dx, col backend.Buffer, g backend.ConvGeom) {
 				src := cs[(c*kk+k)*cols : (c*kk+k+1)*cols]
 				for n := 0; n < g.N; n++ {
 					dst := xs[(n*g.C+c)*g.H*g.W : (n*g.C+c+1)*g.H*g.W]
-					in := src[n*plane : (n+1)*plane]
-					for oh := 0; oh < g.OH; oh++ {
-						ih := oh*g.SH - g.PH + kh*g.DH
-						if ih < 0 || ih >= g.H {
-							continue
-						}
-						drow := dst[ih*g.W : (ih+1)*g.W]
-						row := in[oh*g.OW : (oh+1)*g.OW]
-						iw0 := -g.PW + kw*g.DW
-						if g.SW == 1 && iw0 >= 0 && iw0+g.OW <= g.W {
-							dd := drow[iw0 : iw0+g.OW]
-							for i, v := range row {
-								dd[i] += v
-							}
-							continue
-						}
-						for ow, v := range row {
-							iw := ow*g.SW + iw0
-							if iw >= 0 && iw < g.W {
-								drow[iw] += v
-							}
-						}
-					}
+					col2imRow(dst, src[n*plane:(n+1)*plane], g, kh, kw)
 				}
 			}
 		}

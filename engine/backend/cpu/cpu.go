@@ -13,8 +13,12 @@ func init() {
 	backend.Register("cpu", func() (backend.Backend, error) { return New(), nil })
 }
 
-// Buf is a CPU buffer: a plain slice.
-type Buf struct{ D []float32 }
+// Buf is a CPU buffer: a plain slice. Buffers made by Alloc come from a
+// pool of recycled storage (see pool.go).
+type Buf struct {
+	D      []float32
+	pooled bool // D belongs to the pool and returns to it on Free
+}
 
 // Len is the number of values.
 func (b *Buf) Len() int { return len(b.D) }
@@ -42,16 +46,6 @@ func (*CPU) Name() string { return "cpu" }
 // Describe implements backend.Backend.
 func (*CPU) Describe() string {
 	return fmt.Sprintf("CPU (%s, %d threads)", blas.Impl(), parallel.Threads())
-}
-
-// Alloc implements backend.Backend.
-func (*CPU) Alloc(n int) backend.Buffer { return &Buf{D: make([]float32, n)} }
-
-// Free implements backend.Backend; the garbage collector does the work.
-func (*CPU) Free(b backend.Buffer) {
-	if x, ok := b.(*Buf); ok {
-		x.D = nil
-	}
 }
 
 // Write implements backend.Backend.
@@ -86,13 +80,6 @@ func (*CPU) Axpy(dst backend.Buffer, alpha float32, x backend.Buffer) {
 			yy[i] += alpha * xx[i]
 		}
 	})
-}
-
-// Gemm implements backend.Backend.
-func (*CPU) Gemm(transA, transB bool, m, n, k int, alpha float32,
-	a backend.Buffer, offA, lda int, b backend.Buffer, offB, ldb int,
-	beta float32, c backend.Buffer, offC, ldc int) {
-	blas.Sgemm(transA, transB, m, n, k, alpha, d(a)[offA:], lda, d(b)[offB:], ldb, beta, d(c)[offC:], ldc)
 }
 
 // DropoutMask implements backend.Backend with the shared counter-based hash.

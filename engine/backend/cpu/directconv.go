@@ -1,0 +1,296 @@
+package cpu
+
+import (
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/blas"
+	"github.com/workbench-cv/workbench/engine/internal/parallel"
+)
+
+// Convolution image by image (backend.DirectConv). The whole-batch im2col
+// of the generic path builds a column matrix of C·KH·KW x N·OH·OW values
+// (14 MB for ref-cnn's second layer at batch 64), writes it, reads it back
+// in a GEMM whose output has N·OH·OW columns, and then needs a Permute from
+// [OC, N, P] to NCHW. Here each image's column matrix (a few hundred KB)
+// stays in the core's L2 cache, the GEMM writes the image's output directly
+// in NCHW, and goroutines take whole images with single-threaded BLAS
+// calls, so nothing waits on a shared thread pool. The column matrix is
+// rebuilt in the backward pass instead of being kept.
+
+// convPartsMax bounds the partial weight gradients of ConvBackward, in
+// values; convPartsCap bounds their number.
+const (
+	convPartsMax = 1 << 23
+	convPartsCap = 16
+)
+
+// pointwise reports a convolution whose column matrix is the image itself
+// (1x1 kernel, stride 1, no padding).
+func pointwise(g backend.ConvGeom) bool {
+	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0
+}
+
+// ConvForward implements backend.DirectConv.
+func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o backend.ConvGroups) {
+	ys, xs, ws, bs := d(y), d(x), d(w), d(bias)
+	p := g.OH * g.OW
+	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
+	inImg, outImg := g.C*g.H*g.W, o.OC*p
+	direct := pointwise(g)
+	blas.Serial(func() {
+		parallel.For(g.N, 2*o.OC*ckk*p, func(lo, hi int) {
+			var col []float32
+			if !direct {
+				cb := alloc(g.ColRows()*p, false)
+				defer freeBuf(cb)
+				col = cb.D
+			}
+			for n := lo; n < hi; n++ {
+				src := xs[n*inImg : (n+1)*inImg]
+				if !direct {
+					im2colImage(col, src, g)
+					src = col
+				}
+				yn := ys[n*outImg : (n+1)*outImg]
+				for gi := range o.Groups {
+					blas.Sgemm(false, false, ocg, p, ckk, 1, ws[gi*ocg*ckk:], ckk, src[gi*ckk*p:], p, 0, yn[gi*ocg*p:], p)
+				}
+				if bs != nil {
+					for oc, bv := range bs[:o.OC] {
+						row := yn[oc*p : (oc+1)*p]
+						for i := range row {
+							row[i] += bv
+						}
+					}
+				}
+			}
+		})
+	})
+}
+
+// ConvBackward implements backend.DirectConv. The weight and bias
+// gradients are sums over images: the batch is cut into a fixed number of
+// chunks (it depends on the sizes, never on the thread count), each chunk
+// sums its images in order into its own partial, and the partials are
+// added in chunk order, so the result is the same on any number of
+// threads.
+func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom, o backend.ConvGroups) {
+	dxs, dws, dbs, dys, xs, ws := d(dx), d(dw), d(db), d(dy), d(x), d(w)
+	p := g.OH * g.OW
+	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
+	inImg, outImg := g.C*g.H*g.W, o.OC*p
+	direct := pointwise(g)
+	lw := o.OC * ckk
+	chunks := min(g.N, convPartsCap)
+	if dws != nil {
+		chunks = max(1, min(chunks, convPartsMax/lw))
+	}
+	var dwParts []float32
+	var dwPartsBuf *Buf
+	if dws != nil {
+		dwPartsBuf = alloc(chunks*lw, false)
+		dwParts = dwPartsBuf.D
+	}
+	var dbParts []float64
+	if dbs != nil {
+		dbParts = make([]float64, chunks*o.OC)
+	}
+	blas.Serial(func() {
+		parallel.For(chunks, g.N/chunks*4*o.OC*ckk*p, func(lo, hi int) {
+			var col, dcol []float32
+			if !direct {
+				if dws != nil {
+					cb := alloc(g.ColRows()*p, false)
+					defer freeBuf(cb)
+					col = cb.D
+				}
+				if dxs != nil {
+					cb := alloc(g.ColRows()*p, false)
+					defer freeBuf(cb)
+					dcol = cb.D
+				}
+			}
+			for ch := lo; ch < hi; ch++ {
+				n0, n1 := ch*g.N/chunks, (ch+1)*g.N/chunks
+				for n := n0; n < n1; n++ {
+					dyn := dys[n*outImg : (n+1)*outImg]
+					if dws != nil {
+						src := xs[n*inImg : (n+1)*inImg]
+						if !direct {
+							im2colImage(col, src, g)
+							src = col
+						}
+						part := dwParts[ch*lw : (ch+1)*lw]
+						beta := float32(1)
+						if n == n0 {
+							beta = 0
+						}
+						for gi := range o.Groups {
+							blas.Sgemm(false, true, ocg, ckk, p, 1, dyn[gi*ocg*p:], p, src[gi*ckk*p:], p, beta, part[gi*ocg*ckk:], ckk)
+						}
+					}
+					if dbs != nil {
+						part := dbParts[ch*o.OC : (ch+1)*o.OC]
+						for oc := range part {
+							part[oc] += sum64(dyn[oc*p : (oc+1)*p])
+						}
+					}
+					if dxs != nil {
+						dxn := dxs[n*inImg : (n+1)*inImg]
+						if direct {
+							for gi := range o.Groups {
+								blas.Sgemm(true, false, ckk, p, ocg, 1, ws[gi*ocg*ckk:], ckk, dyn[gi*ocg*p:], p, 0, dxn[gi*ckk*p:], p)
+							}
+						} else {
+							for gi := range o.Groups {
+								blas.Sgemm(true, false, ckk, p, ocg, 1, ws[gi*ocg*ckk:], ckk, dyn[gi*ocg*p:], p, 0, dcol[gi*ckk*p:], p)
+							}
+							col2imImage(dxn, dcol, g)
+						}
+					}
+				}
+			}
+		})
+	})
+	if dws != nil {
+		copy(dws, dwParts[:lw])
+		for ch := 1; ch < chunks; ch++ {
+			addTo(dws, dwParts[ch*lw:(ch+1)*lw])
+		}
+		freeBuf(dwPartsBuf)
+	}
+	if dbs != nil {
+		for oc := range dbs[:o.OC] {
+			var s float64
+			for ch := range chunks {
+				s += dbParts[ch*o.OC+oc]
+			}
+			dbs[oc] = float32(s)
+		}
+	}
+}
+
+// sum64 adds v in float64 (four accumulators).
+func sum64(v []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		s0 += float64(v[i])
+		s1 += float64(v[i+1])
+		s2 += float64(v[i+2])
+		s3 += float64(v[i+3])
+	}
+	for ; i < len(v); i++ {
+		s0 += float64(v[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// addTo adds x to dst elementwise.
+func addTo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] += x[i]
+	}
+}
+
+// im2colImage writes the [C·KH·KW, OH·OW] column matrix of one image
+// (x holds its C planes).
+func im2colImage(col, x []float32, g backend.ConvGeom) {
+	p := g.OH * g.OW
+	plane := g.H * g.W
+	r := 0
+	for c := 0; c < g.C; c++ {
+		src := x[c*plane : (c+1)*plane]
+		for kh := 0; kh < g.KH; kh++ {
+			for kw := 0; kw < g.KW; kw++ {
+				im2colRow(col[r*p:(r+1)*p], src, g, kh, kw)
+				r++
+			}
+		}
+	}
+}
+
+// im2colRow fills one row of a column matrix (one kernel tap (kh, kw) of one
+// channel plane src) over one image's output positions.
+func im2colRow(out, src []float32, g backend.ConvGeom, kh, kw int) {
+	iw0 := -g.PW + kw*g.DW
+	for oh := 0; oh < g.OH; oh++ {
+		ih := oh*g.SH - g.PH + kh*g.DH
+		row := out[oh*g.OW : (oh+1)*g.OW]
+		if ih < 0 || ih >= g.H {
+			clear(row)
+			continue
+		}
+		srow := src[ih*g.W : (ih+1)*g.W]
+		if g.SW == 1 {
+			// The valid range of ow is a contiguous copy; the rest is
+			// padding.
+			lo := max(0, -iw0)
+			hi := min(g.OW, g.W-iw0)
+			if lo >= hi {
+				clear(row)
+				continue
+			}
+			clear(row[:lo])
+			copy(row[lo:hi], srow[iw0+lo:iw0+hi])
+			clear(row[hi:])
+			continue
+		}
+		for ow := range row {
+			iw := ow*g.SW + iw0
+			if iw >= 0 && iw < g.W {
+				row[ow] = srow[iw]
+			} else {
+				row[ow] = 0
+			}
+		}
+	}
+}
+
+// col2imImage overwrites one image's planes dx with the sum of its column
+// matrix entries (the adjoint of im2colImage).
+func col2imImage(dx, col []float32, g backend.ConvGeom) {
+	p := g.OH * g.OW
+	plane := g.H * g.W
+	r := 0
+	for c := 0; c < g.C; c++ {
+		dst := dx[c*plane : (c+1)*plane]
+		clear(dst)
+		for kh := 0; kh < g.KH; kh++ {
+			for kw := 0; kw < g.KW; kw++ {
+				col2imRow(dst, col[r*p:(r+1)*p], g, kh, kw)
+				r++
+			}
+		}
+	}
+}
+
+// col2imRow adds one row of a column matrix back into its channel plane.
+func col2imRow(dst, in []float32, g backend.ConvGeom, kh, kw int) {
+	iw0 := -g.PW + kw*g.DW
+	for oh := 0; oh < g.OH; oh++ {
+		ih := oh*g.SH - g.PH + kh*g.DH
+		if ih < 0 || ih >= g.H {
+			continue
+		}
+		drow := dst[ih*g.W : (ih+1)*g.W]
+		row := in[oh*g.OW : (oh+1)*g.OW]
+		if g.SW == 1 {
+			lo := max(0, -iw0)
+			hi := min(g.OW, g.W-iw0)
+			if lo < hi {
+				dd := drow[iw0+lo : iw0+hi]
+				for i, v := range row[lo:hi] {
+					dd[i] += v
+				}
+			}
+			continue
+		}
+		for ow, v := range row {
+			iw := ow*g.SW + iw0
+			if iw >= 0 && iw < g.W {
+				drow[iw] += v
+			}
+		}
+	}
+}
