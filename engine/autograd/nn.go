@@ -223,6 +223,32 @@ func MaxPool2d(x *Var, o PoolOpts) *Var {
 	return v
 }
 
+// MaxPool2dReLU is MaxPool2d(ReLU(x)), computed as ReLU(MaxPool2d(x)): the
+// same values and gradients (ReLU is monotonic, so it commutes with taking
+// the maximum, and a window whose maximum is not positive passes no
+// gradient either way), with the ReLU and its gradient on the pooled map,
+// a quarter of the activation for 2x2 pooling. nn fuses a ReLU followed
+// only by a max-pool into it.
+func MaxPool2dReLU(x *Var, o PoolOpts) *Var {
+	g := poolGeom(x.Shape(), o)
+	b := x.B()
+	out := empty(b, g.N, g.C, g.OH, g.OW)
+	idx := empty(b, g.N, g.C, g.OH, g.OW)
+	b.MaxPool(out.Buf, idx.Buf, x.Value.Buf, g)
+	b.Unary(backend.ReLU, out.Buf, out.Buf, 0, 0)
+	v := newOp(out, func(gr *tensor.Tensor) {
+		// out > 0 exactly where the window's maximum is positive.
+		gm := empty(b, out.Shape...)
+		b.UnaryGrad(backend.ReLU, gm.Buf, out.Buf, out.Buf, gr.Buf, 0, 0)
+		dx := empty(b, x.Shape()...)
+		b.MaxPoolGrad(dx.Buf, gm.Buf, idx.Buf, g)
+		b.Free(gm.Buf)
+		accumulate(x, dx, true)
+	}, x)
+	v.save(idx)
+	return v
+}
+
 // AvgPool2d averages over windows, counting padding (PyTorch's default).
 func AvgPool2d(x *Var, o PoolOpts) *Var {
 	g := poolGeom(x.Shape(), o)

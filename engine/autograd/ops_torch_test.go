@@ -310,6 +310,18 @@ func opCases() []torchCase {
 				v[i] = float32(i % 2)
 			}
 		})),
+		// The fused ReLU + max-pool against torch's unfused pair, with
+		// negative windows, zeros and ties among them.
+		op("maxpool-relu/2x2", "out = F.max_pool2d(F.relu(x), 2)", func(v vars) *autograd.Var {
+			return autograd.MaxPool2dReLU(v["x"], autograd.PoolOpts{Kernel: [2]int{2, 2}})
+		}, with(in("x", 1, 2, 3, 7, 9), distinct)),
+		op("maxpool-relu/k3-s2-p1-ties", "out = F.max_pool2d(F.relu(x), 3, 2, 1)", func(v vars) *autograd.Var {
+			return autograd.MaxPool2dReLU(v["x"], autograd.PoolOpts{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Pad: [2]int{1, 1}})
+		}, with(in("x", 1, 2, 2, 6, 7), func(_ *rand.Rand, v []float32) {
+			for i := range v {
+				v[i] = float32((i/3)%3) - 1 // -1, 0, 1 plateaus
+			}
+		})),
 		op("avgpool/k3-s2-p1", "out = F.avg_pool2d(x, 3, 2, 1)", pool(false, 3, 2, 1), in("x", 1, 2, 3, 7, 9)),
 		op("avgpool/2x2-odd", "out = F.avg_pool2d(x, 2)", pool(false, 2, 2, 0), in("x", 1, 2, 3, 7, 9)),
 		op("adaptiveavgpool/7x9-to-3x4", "out = F.adaptive_avg_pool2d(x, (3, 4))",

@@ -209,6 +209,15 @@ func opCases() []opCase {
 		{"maxpool/2x2", []in{{shape: []int{2, 3, 7, 9}, gen: distinct}}, func(v []*autograd.Var) *autograd.Var {
 			return autograd.MaxPool2d(v[0], autograd.PoolOpts{Kernel: [2]int{2, 2}})
 		}},
+		{"maxpool-relu/2x2", []in{{shape: []int{2, 3, 7, 9}, gen: func(rng *rand.Rand, n int) []float32 {
+			v := distinct(rng, n)
+			for i := range v {
+				v[i] += 0.05 // no zero: ReLU's kink
+			}
+			return v
+		}}}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.MaxPool2dReLU(v[0], autograd.PoolOpts{Kernel: [2]int{2, 2}})
+		}},
 		{"avgpool/k3s2p1", []in{s(2, 3, 7, 9)}, func(v []*autograd.Var) *autograd.Var {
 			return autograd.AvgPool2d(v[0], autograd.PoolOpts{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Pad: [2]int{1, 1}})
 		}},

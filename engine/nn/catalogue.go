@@ -51,6 +51,16 @@ func activation(name, doc string, f func(x *autograd.Var, n *graph.Node) *autogr
 		}})
 }
 
+// poolOpts reads a pooling node's kernel, stride (0: the kernel) and
+// padding.
+func poolOpts(n *graph.Node) autograd.PoolOpts {
+	k, s, pd := iattr(n, "kernel"), iattr(n, "stride"), iattr(n, "pad")
+	if s == 0 {
+		s = k
+	}
+	return autograd.PoolOpts{Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [2]int{pd, pd}}
+}
+
 func init() {
 	register(&Op{Name: "input", Group: "input", Doc: "The image (or feature vector) fed to the network.",
 		Attrs: []Attr{{Name: "channels", Default: 3, Min: 1, Max: 4096, Int: true},
@@ -165,11 +175,7 @@ func init() {
 				return numel(out) * int64(k*k)
 			},
 			Forward: func(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
-				k, s, pd := iattr(n, "kernel"), iattr(n, "stride"), iattr(n, "pad")
-				if s == 0 {
-					s = k
-				}
-				return f(in[0], autograd.PoolOpts{Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [2]int{pd, pd}})
+				return f(in[0], poolOpts(n))
 			}})
 	}
 	pool("maxpool2d", "Max pooling.", autograd.MaxPool2d)

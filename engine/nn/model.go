@@ -33,6 +33,9 @@ type Model struct {
 	nodes  map[string]*graph.Node
 	params map[string]map[string]*autograd.Var
 	bn     map[string]*autograd.BatchNormState
+	// poolReLU maps a max-pool to the ReLU that feeds it and nothing
+	// else; Forward runs the pair as autograd.MaxPool2dReLU.
+	poolReLU map[string]string
 }
 
 // Init chooses how weights start: "default" (PyTorch's uniform
@@ -52,6 +55,7 @@ func Build(g graph.Graph, input []int, b backend.Backend, seed uint64, init Init
 	for i := range g.Nodes {
 		m.nodes[g.Nodes[i].ID] = &g.Nodes[i]
 	}
+	m.poolReLU = fusedReLUs(g, a.Output)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	for _, id := range a.Order {
 		n := m.nodes[id]
@@ -161,14 +165,56 @@ func (c *Ctx) seed(n *graph.Node, k uint64) uint64 {
 	return c.Seed*0x9E3779B97F4A7C15 ^ c.Step*0xBF58476D1CE4E5B9 ^ h.Sum64() ^ k
 }
 
-// Forward runs the model on a batch x ([N, C, H, W] or [N, F]).
+// fusedReLUs finds the ReLUs whose only consumer is a max-pool (ReLU,
+// then pool: every classic CNN), keyed by the pool.
+func fusedReLUs(g graph.Graph, output string) map[string]string {
+	uses := map[string]int{}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			uses[in]++
+		}
+	}
+	byID := map[string]*graph.Node{}
+	for i := range g.Nodes {
+		byID[g.Nodes[i].ID] = &g.Nodes[i]
+	}
+	fused := map[string]string{}
+	for _, n := range g.Nodes {
+		if n.Op != "maxpool2d" || len(n.Inputs) != 1 {
+			continue
+		}
+		r := byID[n.Inputs[0]]
+		if r != nil && r.Op == "relu" && len(r.Inputs) == 1 && uses[r.ID] == 1 && r.ID != output {
+			fused[n.ID] = r.ID
+		}
+	}
+	return fused
+}
+
+// Forward runs the model on a batch x ([N, C, H, W] or [N, F]). Without a
+// Hook, a ReLU followed only by a max-pool runs fused with it (same values
+// and gradients; the ReLU node's own output is not computed unless Stop
+// names it).
 func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 	c.model = m
 	vals := map[string]*autograd.Var{}
+	skip := map[string]bool{}
+	if c.Hook == nil {
+		for _, relu := range m.poolReLU {
+			if relu != c.Stop {
+				skip[relu] = true
+			}
+		}
+	}
 	for _, id := range m.Analysis.Order {
 		n := m.nodes[id]
 		var out *autograd.Var
-		if n.Op == "input" {
+		if skip[id] {
+			continue
+		}
+		if relu, ok := m.poolReLU[id]; ok && skip[relu] {
+			out = autograd.MaxPool2dReLU(vals[m.nodes[relu].Inputs[0]], poolOpts(n))
+		} else if n.Op == "input" {
 			out = x
 		} else {
 			in := make([]*autograd.Var, len(n.Inputs))
