@@ -95,11 +95,19 @@ func (e *Editor) Paste() {
 	anchor := ""
 	if sel := e.Selected(); len(sel) == 1 {
 		anchor = sel[0]
+	} else if b := e.SelectedBlock(); b != "" {
+		anchor = blockExit(&e.g, b)
 	}
+	collapsed := slices.ContainsFunc(d.Blocks, func(b Block) bool { return b.Collapsed })
 	var pasted []string
 	err := e.Edit("Paste "+plural(len(d.Nodes), "node"), func(g *Graph) error {
 		var err error
 		pasted, err = pasteInto(g, e.style, d, anchor)
+		if err == nil && anchor != "" && collapsed {
+			// A collapsed block is one card: lay the graph out again so
+			// that it sits right under the card it follows.
+			e.layout(g)
+		}
 		return err
 	})
 	if err != nil {
@@ -216,4 +224,25 @@ func pasteInto(g *Graph, style func(*Node) Style, d clipData, anchor string) ([]
 		ids = append(ids, n.ID)
 	}
 	return ids, nil
+}
+
+// blockExit is the member of block b whose output leaves it (read by a node
+// outside), or its last member.
+func blockExit(g *Graph, b string) string {
+	exit, last := "", ""
+	for _, n := range g.Nodes {
+		if n.Block != b {
+			continue
+		}
+		last = n.ID
+		for _, m := range g.Nodes {
+			if m.Block != b && slices.Contains(m.Inputs, n.ID) {
+				exit = n.ID
+			}
+		}
+	}
+	if exit == "" {
+		return last
+	}
+	return exit
 }

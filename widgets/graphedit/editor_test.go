@@ -514,3 +514,44 @@ func TestOverviewOfCollapsedBlocks(t *testing.T) {
 		t.Fatalf("%d cards with 9 blocks of 10 (5 collapsed)", n)
 	}
 }
+
+// TestPasteACollapsedBlockAfterAnotherBlock reuses a residual block the way
+// people do on a collapsed network: copy one block's card, select the
+// next, paste. The copy follows the selected block (its shortcut included)
+// and the rest of the network follows the copy.
+func TestPasteACollapsedBlockAfterAnotherBlock(t *testing.T) {
+	g := residual()
+	g.Blocks[0].Collapsed = true
+	e, _ := newTestEditor(t, g, 600, 700)
+	e.Layout = func(g *Graph) {
+		for i := range g.Nodes {
+			g.Nodes[i].X, g.Nodes[i].Y = 0, float32(i)*RowSpacing
+		}
+	}
+	k := e.sc.byID["res"]
+	click(e, screen(e, e.sc.items[k].x, e.sc.items[k].y), 0)
+	if e.SelectedBlock() != "res" {
+		t.Fatalf("clicking the block selected %v", e.Selected())
+	}
+	e.Copy()
+	e.Paste()
+	got := e.Graph()
+	add1 := got.Find("add1")
+	if add1 == nil || !slices.Equal(add1.Inputs, []string{"conv4", "add"}) {
+		t.Fatalf("pasted add: %+v", add1)
+	}
+	if c := got.Find("conv3"); c == nil || !slices.Equal(c.Inputs, []string{"add"}) {
+		t.Fatalf("pasted entry: %+v", c)
+	}
+	if fc := got.Find("fc"); !slices.Equal(fc.Inputs, []string{"add1"}) {
+		t.Fatalf("fc reads %v", fc.Inputs)
+	}
+	// Laid out again: three cards in a column, the copy in the middle.
+	if len(e.sc.items) != 4 {
+		t.Fatalf("%d cards after pasting a collapsed block", len(e.sc.items))
+	}
+	res1 := e.sc.items[e.sc.byID["res1"]]
+	if res1.y <= e.sc.items[e.sc.byID["res"]].y || res1.y >= e.sc.items[e.sc.byID["fc"]].y {
+		t.Fatalf("pasted block card at y=%v", res1.y)
+	}
+}
