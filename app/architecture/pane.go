@@ -328,6 +328,8 @@ func (p *Pane) toolbar() fyne.CanvasObject {
 func (p *Pane) anchor() string {
 	if sel := p.ed.Selected(); len(sel) == 1 {
 		return sel[0]
+	} else if b := p.ed.SelectedBlock(); b != "" {
+		return p.ed.BlockExit(b)
 	} else if len(sel) > 1 {
 		return ""
 	}

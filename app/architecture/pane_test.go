@@ -449,6 +449,13 @@ func TestBlocksInsertAfterTheSelectedLayerAndCollapse(t *testing.T) {
 	if a := p.ed.Annotation("se1"); a.Shape == "" || !strings.Contains(a.Detail, "params") {
 		t.Fatalf("collapsed block card: %+v", a)
 	}
+	// A layer added with the block selected follows the block's output.
+	p.ed.Select(members...)
+	p.pal.search.SetText("")
+	test.Tap(paletteItemNamed(t, p, "op", "dropout"))
+	if d := node(t, p, "dropout1"); !slices.Equal(d.Inputs, []string{"se1.scale"}) {
+		t.Fatalf("dropout after the SE block reads %v", d.Inputs)
+	}
 	// Without a selection, inserting a block asks for one.
 	p.ed.Select()
 	p.ed.Select(members[0], relu)

@@ -345,6 +345,10 @@ func (e *Editor) BlockOf(id string) (string, bool) {
 	return n.Block, b != nil && b.Collapsed
 }
 
+// BlockExit returns the member of a block whose output leaves it (what a
+// layer added after the block reads).
+func (e *Editor) BlockExit(name string) string { return blockExit(&e.g, name) }
+
 // Blocks returns a copy of the blocks.
 func (e *Editor) Blocks() []Block { return slices.Clone(e.g.Blocks) }
 
