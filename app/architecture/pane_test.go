@@ -558,6 +558,9 @@ func TestSummaryTableRowsAndTotals(t *testing.T) {
 			t.Errorf("totals %q lack %q", s.totals.Text, want)
 		}
 	}
+	if got := totalsText(s.sum, 0); !strings.Contains(got, "batch 64 (default)") {
+		t.Errorf("totals without a batch size: %q", got)
+	}
 	// Selecting a row selects the layer on the canvas.
 	s.table.Select(widget.TableCellID{Row: 3, Col: 1})
 	if sel := p.ed.Selected(); len(sel) != 1 || sel[0] != s.sum.Layers[3].ID {

@@ -135,14 +135,15 @@ func totalsText(s *models.Summary, batch int) string {
 	if s == nil || len(s.Layers) == 0 {
 		return "No layers."
 	}
-	b := batch
+	b, which := batch, ""
 	if b < 1 {
-		b = 1
+		// Training's default batch size.
+		b, which = 64, " (default)"
 	}
 	parts := []string{
 		fmt.Sprintf("Parameters %s (%s)", thousands(s.Params), bytesText(s.ParamBytes)),
 		fmt.Sprintf("forward memory %s per image", bytesText(s.ForwardBytes)),
-		fmt.Sprintf("forward + backward at batch %d ≈ %s", b, bytesText(s.TrainBytes(b))),
+		fmt.Sprintf("forward + backward at batch %d%s ≈ %s", b, which, bytesText(s.TrainBytes(b))),
 		fmt.Sprintf("%s multiply-adds", compact(s.MACs)),
 	}
 	return strings.Join(parts, " · ")
