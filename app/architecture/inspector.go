@@ -387,26 +387,33 @@ func (in *inspector) showGraph() {
 		ok.Importance = widget.SuccessImportance
 		objs = append(objs, ok)
 	} else {
-		objs = append(objs, sectionTitle(fmt.Sprintf("%d problems", len(r.problems))))
+		n := len(r.problems)
+		title := fmt.Sprintf("%d problems", n)
+		if n == 1 {
+			title = "1 problem"
+		}
+		objs = append(objs, sectionTitle(title))
 		for i, pr := range r.problems {
 			if i == 8 {
-				objs = append(objs, caption(fmt.Sprintf("… and %d more", len(r.problems)-8)))
+				objs = append(objs, caption(fmt.Sprintf("… and %d more", n-8)))
 				break
 			}
-			pr := pr
-			label := pr.msg
-			if pr.id != "" {
-				label = pr.id + ": " + pr.msg
-				b := widget.NewButtonWithIcon(truncate(label, 60), theme.ErrorIcon(), func() {
-					p.ed.Select(pr.id)
-					p.ed.Reveal(pr.id)
-				})
-				b.Alignment = widget.ButtonAlignLeading
-				b.Importance = widget.LowImportance
-				objs = append(objs, b)
+			if pr.id == "" {
+				objs = append(objs, problemCard(p, r, pr))
 				continue
 			}
-			objs = append(objs, problemCard(p, r, pr))
+			// A wrapped line per problem (it must not widen the column)
+			// and a button that shows the layer.
+			l := widget.NewLabel(pr.id + ": " + pr.msg)
+			l.Wrapping = fyne.TextWrapWord
+			l.Importance = widget.DangerImportance
+			id := pr.id
+			show := widget.NewButtonWithIcon("", theme.VisibilityIcon(), func() {
+				p.ed.Select(id)
+				p.ed.Reveal(id)
+			})
+			show.Importance = widget.LowImportance
+			objs = append(objs, container.NewBorder(nil, nil, nil, show, l))
 		}
 	}
 	objs = append(objs, sectionTitle("How to edit"), caption(
