@@ -424,13 +424,6 @@ func (in *inspector) showGraph() {
 	in.set(objs...)
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
 
 // rangeText describes an attribute's valid values.
 func rangeText(a nn.Attr) string {
