@@ -424,7 +424,6 @@ func (in *inspector) showGraph() {
 	in.set(objs...)
 }
 
-
 // rangeText describes an attribute's valid values.
 func rangeText(a nn.Attr) string {
 	kind := "number"
