@@ -3,6 +3,7 @@ package graphedit
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -696,8 +697,8 @@ func (e *Editor) contextMenu() *fyne.Menu {
 		}
 	}
 	items = append(items, fyne.NewMenuItemSeparator(),
-		item("Undo "+e.UndoLabel(), func() { e.Undo() }, e.CanUndo()),
-		item("Redo "+e.RedoLabel(), func() { e.Redo() }, e.CanRedo()),
+		item(strings.TrimSpace("Undo "+e.UndoLabel()), func() { e.Undo() }, e.CanUndo()),
+		item(strings.TrimSpace("Redo "+e.RedoLabel()), func() { e.Redo() }, e.CanRedo()),
 		item("Automatic layout", e.AutoLayout, e.Layout != nil),
 		item("Fit to view", e.FitAll, true),
 	)
