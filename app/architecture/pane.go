@@ -287,15 +287,23 @@ func (p *Pane) updateButtons() {
 }
 
 func (p *Pane) toolbar() fyne.CanvasObject {
-	btn := func(label string, icon fyne.Resource, fn func()) *widget.Button {
+	// Buttons that act on the graph give the keyboard back to the canvas;
+	// those that open a dialog or a menu keep it there.
+	plain := func(label string, icon fyne.Resource, fn func()) *widget.Button {
 		b := widget.NewButtonWithIcon(label, icon, fn)
 		b.Importance = widget.LowImportance
 		return b
 	}
+	btn := func(label string, icon fyne.Resource, fn func()) *widget.Button {
+		return plain(label, icon, func() {
+			fn()
+			p.focusCanvas()
+		})
+	}
 	p.undoBtn = btn("Undo", theme.ContentUndoIcon(), func() { p.ed.Undo() })
 	p.redoBtn = btn("Redo", theme.ContentRedoIcon(), func() { p.ed.Redo() })
 	var export *widget.Button
-	export = btn("Export", theme.DownloadIcon(), func() {
+	export = plain("Export", theme.DownloadIcon(), func() {
 		c := fyne.CurrentApp().Driver().CanvasForObject(export)
 		if c == nil {
 			return
@@ -311,7 +319,7 @@ func (p *Pane) toolbar() fyne.CanvasObject {
 		btn("", theme.ContentCopyIcon(), p.ed.Copy),
 		btn("", theme.ContentPasteIcon(), p.ed.Paste), sep(),
 		btn("Layout", theme.ViewRefreshIcon(), p.ed.AutoLayout),
-		btn("Group", theme.ContentAddIcon(), p.groupDialog),
+		plain("Group", theme.ContentAddIcon(), p.groupDialog),
 		btn("Collapse all", theme.ViewRestoreIcon(), func() { p.ed.SetAllCollapsed(true) }),
 		btn("Expand all", theme.ViewFullScreenIcon(), func() { p.ed.SetAllCollapsed(false) }),
 	)
@@ -343,7 +351,16 @@ func (p *Pane) anchor() string {
 	return ""
 }
 
+// focusCanvas gives the keyboard to the canvas, so that Delete, Ctrl+Z and
+// the arrows act on the graph after a click elsewhere in the pane.
+func (p *Pane) focusCanvas() {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(p.ed); c != nil {
+		c.Focus(p.ed)
+	}
+}
+
 func (p *Pane) paletteTap(e entry) {
+	defer p.focusCanvas()
 	switch e.kind {
 	case "op":
 		p.addOp(e.name)
