@@ -2,7 +2,9 @@ package graphedit
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"image/png"
 	"slices"
 	"strings"
@@ -424,6 +426,17 @@ func TestExportSVGAndPNGShowTheWholeGraph(t *testing.T) {
 		`class="error" data-node="add"`, "inputs &lt;differ&gt;", "Fix: add a projection", `>res</text>`, "</svg>"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	// Well-formed XML.
+	dec := xml.NewDecoder(strings.NewReader(s))
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed XML: %v", err)
 		}
 	}
 	if n := strings.Count(s, `class="node"`); n != 6 {
