@@ -1,42 +1,48 @@
 package app
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 
-	"github.com/workbench-cv/workbench/widgets"
+	"github.com/workbench-cv/workbench/app/trainui"
+	"github.com/workbench-cv/workbench/engine/data"
+	"github.com/workbench-cv/workbench/projects"
 )
 
 var _ = builtin(Pane{ID: PaneTrain, Title: "Train", Icon: theme.MediaPlayIcon(), Order: 30, New: newTrainPane})
 
+// newTrainPane is the Train pane (package trainui) on the open project; it
+// follows the state's changes.
 func newTrainPane(s *State) fyne.CanvasObject {
-	return emptyPane(s, func(s *State) *widgets.EmptyState {
-		e := widgets.NewEmptyState(theme.MediaPlayIcon(), "Train",
-			"Train the network on the dataset: pick the optimizer, learning rate, schedule, batch size "+
-				"and augmentation, watch the loss and accuracy curves live, and stop at any time. Every run "+
-				"is kept in the project's history with its metrics, so runs can be compared side by side.")
-		if !s.HasArchitecture() {
-			e.Steps = []string{"Define a network first in the Architecture pane."}
-			goTo(s, e, PaneArchitecture)
-			return e
+	p := trainui.New(trainHost{s})
+	s.OnChange(func(c Change) {
+		switch c {
+		case ProjectReplaced:
+			p.ProjectReplaced()
+		case ProjectEdited:
+			p.ProjectEdited()
+		case DatasetChanged:
+			p.DatasetChanged()
 		}
-		h := s.Project.Hyper
-		e.Steps = []string{"The network and dataset are set. Train it with the project's settings from a terminal:"}
-		e.Command = "workbench train --project " + projectArg(s) + " --save " + projectArg(s)
-		if h.Optimizer != "" {
-			e.Note = fmt.Sprintf("Settings: %s, learning rate %g, batch %d, %d epochs.", h.Optimizer, h.LR, h.Batch, h.Epochs)
-		}
-		if n := len(s.Project.Runs); n > 0 {
-			best := 0.0
-			for _, r := range s.Project.Runs {
-				for _, ep := range r.Epochs {
-					best = max(best, ep.ValAcc)
-				}
-			}
-			e.Note = fmt.Sprintf("%d runs in the history; best validation accuracy %.1f%%.", n, 100*best)
-		}
-		return e
 	})
+	return p.Content()
 }
+
+// trainHost shows the state to the Train pane.
+type trainHost struct{ s *State }
+
+func (h trainHost) Project() *projects.Project           { return h.s.Project }
+func (h trainHost) Dataset() *data.Dataset               { return h.s.Dataset }
+func (h trainHost) MarkDirty()                           { h.s.MarkDirty() }
+func (h trainHost) ArchitectureProblems() []string       { return h.s.ArchitectureProblems() }
+func (h trainHost) DatasetShape() []int                  { return h.s.datasetShape() }
+func (h trainHost) DatasetSpec() string                  { return datasetSpec(h.s) }
+func (h trainHost) DatasetTitle(spec string) string      { return datasetTitle(spec) }
+func (h trainHost) LoadOptions(spec string) data.Options { return loadOptions(h.s, spec, 0) }
+func (h trainHost) UseDataset(spec string, ds *data.Dataset) {
+	setProjectDataset(h.s, spec, ds, 0)
+}
+func (h trainHost) ShowArchitecture()   { h.s.ShowPane(PaneArchitecture) }
+func (h trainHost) ShowData()           { h.s.ShowPane(PaneData) }
+func (h trainHost) Window() fyne.Window { return h.s.Window }
+func (h trainHost) ProjectPath() string { return h.s.Path }

@@ -1,0 +1,674 @@
+package trainui
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/engine/data"
+	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/nn"
+	"github.com/workbench-cv/workbench/engine/train"
+	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/widgets"
+)
+
+// Host is what the Train pane needs from the application: the open
+// project and its dataset, and ways to change them and to show other
+// panes. Its methods are called on the UI goroutine only.
+type Host interface {
+	// Project is the open project (never nil).
+	Project() *projects.Project
+	// Dataset is the project's loaded dataset, nil until loaded.
+	Dataset() *data.Dataset
+	// MarkDirty records an edit of the project; the host then calls
+	// Pane.ProjectEdited.
+	MarkDirty()
+	// ArchitectureProblems lists what stops the network from being
+	// trained, empty when it can be.
+	ArchitectureProblems() []string
+	// DatasetShape is the image shape (C,H,W), nil when unknown.
+	DatasetShape() []int
+	// DatasetSpec is the project's dataset ("sample" when it has none)
+	// and DatasetTitle its name in words.
+	DatasetSpec() string
+	DatasetTitle(spec string) string
+	// LoadOptions are the project's cut of the dataset spec.
+	LoadOptions(spec string) data.Options
+	// UseDataset makes a loaded dataset the project's, for every pane;
+	// the host then calls Pane.DatasetChanged.
+	UseDataset(spec string, ds *data.Dataset)
+	// ShowArchitecture and ShowData bring those panes to the front.
+	ShowArchitecture()
+	ShowData()
+	// Window is the parent of dialogs (nil: none are shown).
+	Window() fyne.Window
+	// ProjectPath is the project's file, "" when never saved.
+	ProjectPath() string
+}
+
+// Pane is the Train pane. Build it with New; the host tells it about
+// changes with ProjectReplaced, ProjectEdited and DatasetChanged.
+type Pane struct{ p *trainPane }
+
+// New builds the Train pane for the host's project.
+func New(h Host) *Pane {
+	return &Pane{p: newTrainPane(h)}
+}
+
+// Content is the pane's widget.
+func (pn *Pane) Content() fyne.CanvasObject { return pn.p }
+
+// ProjectReplaced follows a different project: work on the old one stops.
+func (pn *Pane) ProjectReplaced() { pn.p.stateChanged(changeReplaced) }
+
+// ProjectEdited follows an edit of the project (made here or elsewhere).
+func (pn *Pane) ProjectEdited() { pn.p.stateChanged(changeEdited) }
+
+// DatasetChanged follows a newly loaded dataset.
+func (pn *Pane) DatasetChanged() { pn.p.stateChanged(changeEdited) }
+
+// PrepareRender readies the pane for a picture (render-panes): it loads
+// the dataset and evaluates the newest run when it can.
+func (pn *Pane) PrepareRender(ctx context.Context) { pn.p.PrepareRender(ctx) }
+
+type change int
+
+const (
+	changeReplaced change = iota
+	changeEdited
+)
+
+// trainPane is the Train pane: the run's settings with the learning-rate
+// schedule drawn as they change; Start, Pause and Stop; live loss and
+// accuracy curves and per-layer statistics; the babysitting workflow as
+// guided steps; hyper-parameter searches with the "command centre" plots;
+// and the project's run history with an evaluation of each run.
+//
+// Training runs on a goroutine. Its callbacks only append to a liveFeed;
+// the UI copies the feed at most ten times a second (throttle), so the UI
+// goroutine never waits on the engine and a fast run cannot flood it.
+type trainPane struct {
+	widget.BaseWidget
+	h Host
+
+	form      *settingsForm
+	problem   string // the first invalid setting, "" when all are valid
+	schedView *widgets.PlotView
+	schedNote *widget.Label
+	start     *widget.Button
+	pause     *widget.Button
+	reason    *widget.Label
+	reasonBtn *widget.Button
+	notice    *widget.Label
+	job       *jobBar
+
+	tabs     *container.AppTabs
+	controls *fyne.Container
+	curves   *curvesView
+	layers   *layersView
+	baby     *babysitView
+	search   *searchView
+	history  *runsView
+	root     fyne.CanvasObject
+
+	live     *liveRun
+	evals    map[string]*runEval // test evaluations of this project's runs, by run ID
+	runsSig  string              // what the run history looked like when last drawn
+	lastLive feedSnapshot        // the last run's final feed (layer statistics)
+}
+
+func newTrainPane(h Host) *trainPane {
+	p := &trainPane{h: h, job: newJobBar(), evals: map[string]*runEval{}}
+	p.ExtendBaseWidget(p)
+	p.job.minGap = uiUpdateEvery
+	p.job.stop.OnTapped = p.stopTraining
+	p.form = newSettingsForm(p.settingsChanged)
+	p.schedView = widgets.NewPlotView(nil)
+	p.schedView.Min = fyne.NewSize(280, 150)
+	p.schedNote = wrapLabel("")
+	p.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), p.startTraining)
+	p.start.Importance = widget.HighImportance
+	p.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), p.togglePause)
+	p.pause.Disable()
+	p.reason = wrapLabel("")
+	p.reason.Importance = widget.DangerImportance
+	p.reasonBtn = widget.NewButton("", nil)
+	p.reasonBtn.Hide()
+	p.notice = wrapLabel("")
+	p.notice.Importance = widget.WarningImportance
+	p.notice.Hide()
+
+	p.curves = newCurvesView(p)
+	p.layers = newLayersView()
+	p.baby = newBabysitView(p)
+	p.search = newSearchView(p)
+	p.history = newRunsView(p)
+
+	settings := cardWith("Settings", nil, p.form.root)
+	sched := cardWith("Learning rate over the run", nil, container.NewBorder(nil, p.schedNote, nil, nil, p.schedView))
+	settingsCol := container.New(layout.NewCustomPaddedLayout(6, 6, 6, 0),
+		container.New(&minWidth{w: 330}, container.NewVScroll(container.NewVBox(settings, sched))))
+	p.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Curves", theme.MediaPlayIcon(), container.NewBorder(nil, nil, settingsCol, nil, p.curves.root)),
+		container.NewTabItemWithIcon("Layers", theme.ListIcon(), p.layers.root),
+		container.NewTabItemWithIcon("Babysitting", theme.ConfirmIcon(), p.baby.root),
+		container.NewTabItemWithIcon("Search", theme.SearchIcon(), p.search.root),
+		container.NewTabItemWithIcon("Runs", theme.HistoryIcon(), p.history.root),
+	)
+	// The controls stay in view on every tab: Start and Pause, the running
+	// job's progress with Stop, and why a run cannot start.
+	buttons := container.NewGridWithColumns(2, p.start, p.pause)
+	status := container.NewVBox(p.job.root, p.notice, container.NewBorder(nil, nil, nil, p.reasonBtn, p.reason))
+	p.controls = container.NewBorder(nil, nil, container.New(&minWidth{w: 330}, buttons), nil,
+		container.New(layout.NewCustomPaddedLayout(0, 0, 8, 0), status))
+	bar := container.NewStack(widgets.NewBackground(theme.ColorNameHeaderBackground),
+		container.New(layout.NewCustomPaddedLayout(6, 6, 6, 6), p.controls))
+	p.root = container.NewBorder(nil, bar, nil, nil, p.tabs)
+
+	p.form.set(loadRunSettings(h.Project()))
+	p.refresh(true)
+	return p
+}
+
+// CreateRenderer implements fyne.Widget.
+func (p *trainPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
+
+// stateChanged follows the application state.
+func (p *trainPane) stateChanged(c change) {
+	switch c {
+	case changeReplaced:
+		// Work on the old project stops; its results would land nowhere.
+		p.job.Cancel()
+		p.live = nil
+		p.lastLive = feedSnapshot{}
+		p.evals = map[string]*runEval{}
+		p.baby.reset()
+		p.search.reset()
+		p.form.set(loadRunSettings(p.h.Project()))
+		p.problem = ""
+		p.refresh(true)
+	case changeEdited:
+		p.refresh(false)
+	}
+}
+
+// settingsChanged stores valid settings in the project.
+func (p *trainPane) settingsChanged(rs runSettings, problem string) {
+	p.problem = problem
+	if problem == "" && p.h.Project() != nil && rs.store(p.h.Project()) {
+		p.h.MarkDirty() // refreshes the pane through stateChanged
+		return
+	}
+	p.refreshControls()
+	p.showSchedule()
+}
+
+// refresh redraws what depends on the project and dataset; the curves and
+// the history only when the runs changed (or all is set).
+func (p *trainPane) refresh(all bool) {
+	p.refreshControls()
+	p.showSchedule()
+	sig := runsSignature(p.h.Project())
+	if all || sig != p.runsSig {
+		p.runsSig = sig
+		if p.live == nil {
+			p.curves.showLatest()
+		}
+		p.history.refresh()
+	}
+	p.baby.refresh()
+	p.search.refreshControls()
+}
+
+// runsSignature summarises the run history, to tell when it changed.
+func runsSignature(pr *projects.Project) string {
+	if pr == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range pr.Runs {
+		fmt.Fprintf(&b, "%s/%s/%d/%d/%v/%s;", r.ID, r.Status, len(r.Epochs), r.Iterations, r.Tested, r.Name)
+	}
+	return b.String()
+}
+
+// blocker says why training cannot start and what would fix it.
+type blocker struct {
+	msg    string
+	action string
+	do     func()
+}
+
+// blocker returns what stops a run from starting, nil when one can.
+func (p *trainPane) blocker() *blocker {
+	h := p.h
+	pr := h.Project()
+	goArch := h.ShowArchitecture
+	if pr == nil || len(pr.Graph.Nodes) == 0 {
+		return &blocker{"The project has no network yet: design one in the Architecture pane (or start from a zoo model there).", "Go to Architecture", goArch}
+	}
+	if probs := h.ArchitectureProblems(); len(probs) > 0 {
+		msg := "The network cannot be trained: " + strings.TrimSuffix(probs[0], ".") + "."
+		if len(probs) > 1 {
+			msg += fmt.Sprintf(" (%d more problems.)", len(probs)-1)
+		}
+		return &blocker{msg, "Go to Architecture", goArch}
+	}
+	if k, out := p.classesAndOutputs(); k > 0 && out > 0 && k != out {
+		return &blocker{fmt.Sprintf("The network outputs %d scores per image but the dataset has %d classes: set the last layer's outputs to %d.", out, k, k),
+			"Go to Architecture", goArch}
+	}
+	if ds := h.Dataset(); ds == nil || ds.Train.Len() == 0 {
+		title := h.DatasetTitle(h.DatasetSpec())
+		return &blocker{fmt.Sprintf("The dataset (%s) is not loaded yet.", title), "Load " + title, p.loadDataset}
+	}
+	if p.problem != "" {
+		return &blocker{p.problem, "", nil}
+	}
+	return nil
+}
+
+// classesAndOutputs returns the dataset's class count and the network's
+// output size (0 when unknown).
+func (p *trainPane) classesAndOutputs() (classes, outputs int) {
+	pr := p.h.Project()
+	if ds := p.h.Dataset(); ds != nil && ds.Train != nil {
+		classes = len(ds.Train.Classes)
+	} else {
+		classes = len(pr.Dataset.Classes)
+	}
+	a := nn.Analyze(pr.Graph, p.h.DatasetShape())
+	if a.Err() != nil {
+		return classes, 0
+	}
+	id := a.Output
+	for _, n := range pr.Graph.Nodes {
+		if n.ID == id && (n.Op == "softmax" || n.Op == "logsoftmax") && len(n.Inputs) == 1 {
+			id = n.Inputs[0]
+		}
+	}
+	if info := a.Nodes[id]; info != nil && len(info.Out) == 1 {
+		outputs = info.Out[0]
+	}
+	return classes, outputs
+}
+
+// refreshControls enables Start when a run can start, and says why not
+// otherwise.
+func (p *trainPane) refreshControls() {
+	busy := p.job.running()
+	b := p.blocker()
+	p.reasonBtn.Hide()
+	switch {
+	case busy:
+		p.start.Disable()
+		p.reason.SetText("")
+		p.reason.Hide()
+	case b != nil:
+		p.start.Disable()
+		p.reason.SetText(b.msg)
+		p.reason.Show()
+		if b.action != "" && b.do != nil {
+			p.reasonBtn.SetText(b.action)
+			p.reasonBtn.OnTapped = b.do
+			p.reasonBtn.Show()
+		}
+	default:
+		p.start.Enable()
+		p.reason.SetText("")
+		p.reason.Hide()
+	}
+	if p.live == nil || !busy {
+		p.pause.Disable()
+		p.pause.SetText("Pause")
+		p.pause.SetIcon(theme.MediaPauseIcon())
+	}
+	p.form.setEnabled(!busy)
+	p.baby.refreshControls()
+	p.search.refreshControls()
+	p.history.refreshControls()
+	p.relayoutControls()
+}
+
+// relayoutControls lays the control bar out again after parts of it were
+// shown or hidden.
+func (p *trainPane) relayoutControls() {
+	if p.controls != nil {
+		p.controls.Refresh()
+	}
+}
+
+// batchesPerEpoch estimates the mini-batches of one epoch for the schedule
+// plot: the loaded training split less the held-out validation images, or
+// the project's cut of its dataset.
+func (p *trainPane) batchesPerEpoch(batch int) int {
+	n := 0
+	if ds := p.h.Dataset(); ds != nil && ds.Train != nil {
+		n = ds.Train.Len()
+		if ds.Val.Len() == 0 && n >= 20 {
+			n -= min(max(n/10, 1), 5000)
+		}
+	} else if p.h.Project() != nil && p.h.Project().Dataset.LimitTrain > 0 {
+		n = p.h.Project().Dataset.LimitTrain
+	}
+	if n <= 0 {
+		return 100
+	}
+	return (n + max(batch, 1) - 1) / max(batch, 1)
+}
+
+// showSchedule draws the learning rate over the run of the settings shown.
+func (p *trainPane) showSchedule() {
+	rs := p.form.rs
+	nb := p.batchesPerEpoch(rs.Hyper.Batch)
+	xs, ys, err := rs.scheduleCurve(nb)
+	if err != nil {
+		p.schedNote.SetText(firstUpper(err.Error()) + ".")
+		p.schedView.SetPlot(schedulePlot(nil, nil, rs.Hyper.Epochs))
+		return
+	}
+	p.schedView.SetPlot(schedulePlot(xs, ys, rs.Hyper.Epochs))
+	h := rs.Hyper
+	desc := fmt.Sprintf("%s from %s", h.Schedule, shortNum(h.LR))
+	switch h.Schedule {
+	case "step":
+		desc += fmt.Sprintf(", ×%g each step", rs.Gamma)
+	case "cosine":
+		desc += " to " + shortNum(rs.MinLR)
+	case "linear":
+		desc += " to 0"
+	}
+	if h.Warmup > 0 {
+		desc = fmt.Sprintf("%d warm-up epochs, then %s", h.Warmup, desc)
+	}
+	p.schedNote.SetText(fmt.Sprintf("%s; %d epochs of %s batches (%s steps).", firstUpper(desc), h.Epochs, thousands(nb), thousands(nb*h.Epochs)))
+}
+
+// loadDataset loads the project's dataset for every pane.
+func (p *trainPane) loadDataset() {
+	spec := p.h.DatasetSpec()
+	opt := p.h.LoadOptions(spec)
+	proj := p.h.Project()
+	var ds *data.Dataset
+	err := p.job.start("Loading "+p.h.DatasetTitle(spec)+"…", func(ctx context.Context, progress report) error {
+		opt.Progress = func(done, total int) { progress(done, total, "") }
+		var err error
+		ds, err = data.Load(ctx, spec, opt)
+		return err
+	}, func(err error) {
+		switch {
+		case p.h.Project() != proj || cancelled(err):
+		case err != nil:
+			p.reason.SetText("The dataset could not be loaded: " + err.Error() + ". Look at it in the Data pane.")
+			p.reason.Show()
+			p.reasonBtn.SetText("Go to Data")
+			p.reasonBtn.OnTapped = p.h.ShowData
+			p.reasonBtn.Show()
+			p.relayoutControls()
+			return
+		default:
+			p.h.UseDataset(spec, ds)
+		}
+		p.refreshControls()
+	})
+	if err == nil {
+		p.refreshControls()
+	}
+}
+
+// cloneGraph copies a graph so that a run keeps the network it started
+// with while the Architecture pane edits the project's.
+func cloneGraph(g graph.Graph) graph.Graph {
+	out := graph.Graph{Blocks: slices.Clone(g.Blocks)}
+	for _, n := range g.Nodes {
+		n.Inputs = slices.Clone(n.Inputs)
+		n.Attrs = maps.Clone(n.Attrs)
+		out.Nodes = append(out.Nodes, n)
+	}
+	return out
+}
+
+// layerStatsEvery is how often a run gathers per-layer statistics: about
+// 200 times over the run, at most every 5 iterations.
+func layerStatsEvery(epochs, batches int) int {
+	return max(5, epochs*batches/200)
+}
+
+// startTraining starts a run with the settings shown, recording it in the
+// project's history as it goes.
+func (p *trainPane) startTraining() {
+	if p.blocker() != nil || p.job.running() {
+		p.refreshControls()
+		return
+	}
+	rs := p.form.rs
+	proj, ds := p.h.Project(), p.h.Dataset()
+	g := cloneGraph(proj.Graph)
+	id := nextRunID(proj)
+	proj.Runs = append(proj.Runs, projects.Run{ID: id, Started: time.Now().UTC().Round(time.Second), Status: projects.RunRunning,
+		Hyper: rs.Hyper, LossEvery: 1})
+	lr := &liveRun{proj: proj, id: id, feed: newLiveFeed(), planned: rs.Hyper.Epochs}
+	p.live = lr
+	p.lastLive = feedSnapshot{}
+	p.notice.Hide()
+	var (
+		res *train.Result
+		ev  *train.EvalResult
+	)
+	err := p.job.start("Preparing the run…", func(ctx context.Context, progress report) error {
+		pr, err := prepareRun(g, ds, rs)
+		if err != nil {
+			return err
+		}
+		tr, err := train.New(pr.model, pr.sp.train, pr.sp.val, pr.cfg)
+		if err != nil {
+			return err
+		}
+		nb := (pr.sp.train.Len() + pr.cfg.Batch - 1) / pr.cfg.Batch
+		tr.Config.LayerStatsEvery = layerStatsEvery(pr.cfg.Epochs, nb)
+		fyne.DoAndWait(func() {
+			lr.trainer, lr.notice, lr.device, lr.heldOut = tr, pr.notice, pr.device, pr.sp.heldOut
+			if r := lr.run(); r != nil {
+				r.Device = pr.device
+				storeStats(proj, pr.stats)
+			}
+			if p.live == lr {
+				p.showNotice(lr)
+				p.pause.Enable()
+			}
+		})
+		feed := lr.feed
+		tr.Callbacks.Iteration = feed.iteration
+		tr.Callbacks.Epoch = feed.epoch
+		tr.Callbacks.LayerStats = feed.layerStats
+		tr.Callbacks.Checkpoint = func(ck *train.Checkpoint) error {
+			// The project belongs to the UI goroutine; the checkpoint's
+			// tensors are host copies, safe to hand over.
+			fyne.DoAndWait(func() {
+				if r := lr.run(); r != nil {
+					recordCheckpoint(proj, r, ck)
+				}
+			})
+			return nil
+		}
+		stop := make(chan struct{})
+		go throttle(stop, feed.pending, func() { p.showLive(lr) })
+		res, err = tr.Run(ctx, nil)
+		close(stop)
+		if err != nil || pr.sp.test.Len() == 0 {
+			return err
+		}
+		progress(1, 1, "Evaluating on the test split…")
+		ev, err = train.Evaluate(ctx, pr.model, pr.sp.test, train.EvalOptions{Stats: pr.stats, Loss: pr.cfg.Loss, Misclassified: 64, TopK: 3})
+		return err
+	}, func(err error) {
+		p.finishRun(lr, res, ev, err)
+	})
+	if err != nil {
+		proj.DeleteRun(id)
+		p.live = nil
+		p.reason.SetText(firstUpper(err.Error()) + ".")
+		p.reason.Show()
+		return
+	}
+	p.job.stop.SetText("Stop")
+	p.job.stop.SetIcon(theme.MediaStopIcon())
+	p.h.MarkDirty()
+	p.tabs.SelectIndex(0)
+	p.curves.showLive(lr)
+	p.refreshControls()
+}
+
+// pending reports whether the feed has news for the UI.
+func (f *liveFeed) pending() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dirty
+}
+
+// showNotice says when the device is not the one asked for, and where the
+// validation images come from.
+func (p *trainPane) showNotice(lr *liveRun) {
+	var parts []string
+	if lr.notice != "" {
+		parts = append(parts, firstUpper(lr.notice)+".")
+	}
+	if lr.heldOut > 0 {
+		parts = append(parts, fmt.Sprintf("The dataset has no validation split: %s training images are held out to validate.", thousands(lr.heldOut)))
+	}
+	if len(parts) == 0 {
+		p.notice.Hide()
+	} else {
+		p.notice.SetText(strings.Join(parts, " "))
+		p.notice.Show()
+	}
+	p.relayoutControls()
+}
+
+// showLive takes the feed and shows it: curves, layer statistics, progress.
+func (p *trainPane) showLive(lr *liveRun) {
+	snap, _ := lr.feed.take()
+	lr.last = snap
+	if r := lr.run(); r != nil {
+		for ; lr.recorded < len(snap.losses); lr.recorded++ {
+			r.AddLoss(float32(snap.losses[lr.recorded]))
+		}
+	}
+	if p.live != lr {
+		return
+	}
+	p.curves.showLive(lr)
+	p.layers.show(snap)
+	it := snap.it
+	if it.Total > 0 && p.job.running() {
+		text := fmt.Sprintf("Epoch %d/%d · batch %d/%d · loss %.3f", it.Epoch, lr.planned, it.Batch, it.Batches, it.Loss)
+		if lr.trainer != nil && lr.trainer.Paused() {
+			text = "Paused at " + strings.ToLower(text[:1]) + text[1:]
+		}
+		p.job.showNow(it.Iteration, it.Total, text)
+	}
+}
+
+// togglePause pauses or resumes the run.
+func (p *trainPane) togglePause() {
+	lr := p.live
+	if lr == nil || lr.trainer == nil {
+		return
+	}
+	if lr.trainer.Paused() {
+		lr.trainer.Resume()
+		p.pause.SetText("Pause")
+		p.pause.SetIcon(theme.MediaPauseIcon())
+	} else {
+		lr.trainer.Pause()
+		p.pause.SetText("Resume")
+		p.pause.SetIcon(theme.MediaPlayIcon())
+		p.job.what.SetText("Paused; Resume continues exactly where the run stopped.")
+	}
+	p.curves.showLive(lr)
+}
+
+// stopTraining stops the run in progress (its last checkpoint is kept).
+func (p *trainPane) stopTraining() {
+	if lr := p.live; lr != nil && lr.trainer != nil && lr.trainer.Paused() {
+		lr.trainer.Resume() // a paused run must wake up to see the stop
+	}
+	p.job.Cancel()
+}
+
+// finishRun records how the run ended in the project and shows it.
+func (p *trainPane) finishRun(lr *liveRun, res *train.Result, ev *train.EvalResult, err error) {
+	p.job.stop.SetText("Cancel")
+	p.job.stop.SetIcon(theme.CancelIcon())
+	p.showLive(lr) // the last iterations and epochs
+	r := lr.run()
+	if r == nil {
+		return // deleted meanwhile, or the project was closed
+	}
+	if lr.trainer == nil {
+		// The run never started (the model did not build, no device...):
+		// it is no run at all.
+		lr.proj.DeleteRun(lr.id)
+	} else {
+		status, note := runOutcome(err, res)
+		r.Status, r.Notes = status, note
+		r.Finished = time.Now().UTC().Round(time.Second)
+		if res != nil {
+			r.Epochs = toProjectEpochs(res.History)
+		}
+		if ev != nil {
+			r.Tested, r.TestAcc, r.TestLoss = true, ev.Acc, ev.Loss
+			if p.h.Project() == lr.proj {
+				p.evals[r.ID] = newRunEval(r.ID, "final weights", ev, p.h.Dataset())
+			}
+		}
+	}
+	if p.h.Project() != lr.proj {
+		return
+	}
+	if p.live == lr {
+		p.lastLive = lr.last
+		p.live = nil
+	}
+	p.runsSig = "" // redraw the history and the curves
+	p.h.MarkDirty()
+	if err != nil && !cancelled(err) {
+		p.reason.SetText(firstUpper(err.Error()) + ".")
+		p.reason.Show()
+		p.relayoutControls()
+	}
+	p.baby.runFinished()
+}
+
+// PrepareRender makes render-panes show the newest run with its
+// evaluation: when the dataset is (or can be) loaded and the run has
+// weights, it evaluates the run on the test split.
+func (p *trainPane) PrepareRender(ctx context.Context) {
+	if len(p.h.Project().Runs) == 0 {
+		return
+	}
+	if p.h.Dataset() == nil && p.h.Project().Dataset.Spec != "" {
+		p.job.sync = true
+		p.loadDataset()
+		p.job.sync = false
+	}
+	last := &p.h.Project().Runs[len(p.h.Project().Runs)-1]
+	if p.h.Dataset() != nil && ctx.Err() == nil {
+		p.history.sel = last.ID
+		p.job.sync = true
+		p.history.evaluate(last.ID)
+		p.job.sync = false
+	}
+	p.tabs.SelectIndex(0)
+	p.curves.showLatest()
+}

@@ -1,0 +1,508 @@
+package trainui
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/engine/data"
+	"github.com/workbench-cv/workbench/engine/data/augment"
+	"github.com/workbench-cv/workbench/engine/optim"
+	"github.com/workbench-cv/workbench/engine/train"
+	"github.com/workbench-cv/workbench/projects"
+)
+
+// runSettings are everything a training run is configured with: the
+// project's Hyper, its preprocessing mode, and the settings the project has
+// no field for, kept (as `workbench train` keeps them) under "train.*" in
+// the project's Inspect maps, so that the pane and the command agree.
+type runSettings struct {
+	Hyper      projects.Hyper
+	Device     string // auto, cpu or gl
+	Preprocess data.Norm
+	Init, Loss string
+	Gamma      float64 // step schedule factor
+	StepEvery  int     // step schedule period in epochs (0: a third of the run)
+	MinLR      float64 // cosine schedule floor
+	Patience   int
+	// LabelSmoothing, ClipNorm and Freeze are kept as the command line set
+	// them; the pane shows them in the run's summary.
+	LabelSmoothing, ClipNorm float64
+	Freeze                   []string
+}
+
+// Keys of the settings kept in Project.Inspect; the ones without a prefix
+// constant are shared with cmd/workbench's train command.
+const (
+	trainKey       = "train."
+	trainKeyDevice = trainKey + "device"
+)
+
+// defaultLR is the optimizer's default learning rate.
+func defaultLR(name string) float64 {
+	o, err := optim.New(name, optim.Config{})
+	if err != nil {
+		return 1e-3
+	}
+	return float64(o.LR())
+}
+
+// loadRunSettings reads the settings of project p.
+func loadRunSettings(p *projects.Project) runSettings {
+	h := p.Hyper
+	h.Augment = slices.Clone(h.Augment)
+	if h.Optimizer == "" {
+		h.Optimizer = "adam"
+	}
+	if h.Schedule == "" {
+		h.Schedule = "constant"
+	}
+	if h.LR <= 0 {
+		h.LR = defaultLR(h.Optimizer)
+	}
+	if h.Batch <= 0 {
+		h.Batch = 64
+	}
+	if h.Epochs <= 0 {
+		h.Epochs = 10
+	}
+	rs := runSettings{Hyper: h, Device: "auto", Init: "default", Loss: train.LossSoftmax, Gamma: 0.1}
+	rs.Preprocess = normOfProject(p.Preprocess.Mode)
+	str := func(k string, dst *string) {
+		if v := p.Inspect.Strings[trainKey+k]; v != "" {
+			*dst = v
+		}
+	}
+	num := func(k string, dst *float64) {
+		if v, ok := p.Inspect.Numbers[trainKey+k]; ok && !math.IsNaN(v) {
+			*dst = v
+		}
+	}
+	str("device", &rs.Device)
+	str("init", &rs.Init)
+	str("loss", &rs.Loss)
+	var freeze string
+	str("freeze", &freeze)
+	for _, f := range strings.Split(freeze, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			rs.Freeze = append(rs.Freeze, f)
+		}
+	}
+	num("gamma", &rs.Gamma)
+	num("min_lr", &rs.MinLR)
+	num("label_smoothing", &rs.LabelSmoothing)
+	num("clip_norm", &rs.ClipNorm)
+	var every, patience float64
+	num("step_every", &every)
+	num("patience", &patience)
+	rs.StepEvery, rs.Patience = int(every), int(patience)
+	return rs
+}
+
+// store writes the settings into p and reports whether anything changed.
+func (rs runSettings) store(p *projects.Project) bool {
+	changed := false
+	if !hyperEqual(p.Hyper, rs.Hyper) {
+		p.Hyper = rs.Hyper
+		p.Hyper.Augment = slices.Clone(rs.Hyper.Augment)
+		changed = true
+	}
+	if mode := normToProjectMode(rs.Preprocess); normOfProject(p.Preprocess.Mode) != rs.Preprocess {
+		// Statistics of another mode no longer apply; the next run fits
+		// new ones.
+		p.DeleteGroup(projects.GroupPreprocess)
+		p.Preprocess = projects.Preprocess{Mode: mode}
+		changed = true
+	}
+	if p.Inspect.Strings == nil {
+		p.Inspect.Strings = map[string]string{}
+	}
+	if p.Inspect.Numbers == nil {
+		p.Inspect.Numbers = map[string]float64{}
+	}
+	setS := func(k, v, def string) {
+		old, ok := p.Inspect.Strings[trainKey+k]
+		if !ok && v == def || old == v {
+			return
+		}
+		p.Inspect.Strings[trainKey+k] = v
+		changed = true
+	}
+	setN := func(k string, v, def float64) {
+		old, ok := p.Inspect.Numbers[trainKey+k]
+		if !ok && v == def || ok && old == v {
+			return
+		}
+		p.Inspect.Numbers[trainKey+k] = v
+		changed = true
+	}
+	setS("device", rs.Device, "auto")
+	setS("init", rs.Init, "default")
+	setS("loss", rs.Loss, train.LossSoftmax)
+	setN("gamma", rs.Gamma, 0.1)
+	setN("min_lr", rs.MinLR, 0)
+	setN("step_every", float64(rs.StepEvery), 0)
+	setN("patience", float64(rs.Patience), 0)
+	return changed
+}
+
+func hyperEqual(a, b projects.Hyper) bool {
+	return a.Optimizer == b.Optimizer && a.LR == b.LR && a.Momentum == b.Momentum && a.WeightDecay == b.WeightDecay &&
+		a.Schedule == b.Schedule && a.Warmup == b.Warmup && a.Batch == b.Batch && a.Epochs == b.Epochs &&
+		a.Seed == b.Seed && slices.Equal(a.Augment, b.Augment)
+}
+
+// normOfProject maps the project's preprocessing mode to the data
+// package's name for it.
+func normOfProject(mode string) data.Norm {
+	switch mode {
+	case "", projects.PreprocessNone:
+		return data.NormNone
+	case projects.PreprocessChannelMeanStd:
+		return data.NormChannelStd
+	}
+	n, err := data.ParseNorm(mode)
+	if err != nil {
+		return data.NormNone
+	}
+	return n
+}
+
+func normToProjectMode(n data.Norm) string {
+	if n == data.NormChannelStd {
+		return projects.PreprocessChannelMeanStd
+	}
+	return string(n)
+}
+
+// config is the engine's configuration for these settings (without the
+// preprocessing statistics, which depend on the training split).
+func (rs runSettings) config() (train.Config, error) {
+	h := rs.Hyper
+	pipe, err := augment.Parse(strings.Join(h.Augment, ","))
+	if err != nil {
+		return train.Config{}, err
+	}
+	if pipe.Empty() {
+		pipe = nil
+	}
+	cfg := train.Config{
+		Optimizer: h.Optimizer,
+		Optim: optim.Config{LR: float32(h.LR), Momentum: float32(h.Momentum), WeightDecay: float32(h.WeightDecay),
+			ClipNorm: float32(rs.ClipNorm)},
+		Schedule: h.Schedule, Warmup: h.Warmup, StepEvery: rs.StepEvery, Gamma: float32(rs.Gamma), MinLR: float32(rs.MinLR),
+		Epochs: h.Epochs, Batch: h.Batch, Seed: h.Seed, Loss: rs.Loss, LabelSmoothing: float32(rs.LabelSmoothing),
+		Augment: pipe, Patience: rs.Patience, Freeze: rs.Freeze,
+	}
+	return cfg, cfg.Validate()
+}
+
+// scheduleCurve samples the learning rate over a run of these settings
+// with batches mini-batches per epoch: x in epochs, y the rate.
+func (rs runSettings) scheduleCurve(batches int) (xs, ys []float64, err error) {
+	h := rs.Hyper
+	batches = max(batches, 1)
+	total := max(h.Epochs, 1) * batches
+	s, err := optim.NewSchedule(h.Schedule, float32(h.LR), h.Warmup*batches,
+		optim.ScheduleOptions{Gamma: float32(rs.Gamma), MinLR: float32(rs.MinLR), Every: rs.StepEvery * batches})
+	if err != nil {
+		return nil, nil, err
+	}
+	steps, rates := optim.Curve(s, total, 400)
+	for i, st := range steps {
+		xs = append(xs, float64(st)/float64(batches))
+		ys = append(ys, float64(rates[i]))
+	}
+	// The rate holds for the whole last step: end the curve at the run's end.
+	if n := len(ys); n > 0 {
+		xs = append(xs, float64(total)/float64(batches))
+		ys = append(ys, ys[n-1])
+	}
+	return xs, ys, nil
+}
+
+// settingsForm edits runSettings. Every valid change is written to the
+// project at once (and marks it edited); an invalid field says what is
+// wrong in the form's problem line and keeps the last valid value.
+type settingsForm struct {
+	rs       runSettings
+	onChange func(rs runSettings, problem string)
+	loading  bool
+
+	optimizer, schedule, preprocess, device *widget.Select
+	lr, momentum, warmup, batch, epochs     *widget.Entry
+	decay, augment, seed, gamma, minLR      *widget.Entry
+	stepEvery                               *widget.Entry
+	gammaRow, minLRRow                      *fyne.Container
+	root                                    fyne.CanvasObject
+}
+
+// preprocessChoices are the input normalisations offered, in words.
+var preprocessChoices = []struct {
+	norm data.Norm
+	name string
+}{
+	{data.NormNone, "pixels in [0,1]"},
+	{data.NormChannelMean, "minus channel mean"},
+	{data.NormChannelStd, "standardised"},
+	{data.NormMeanImage, "minus mean image"},
+	{data.NormPCAWhiten, "PCA-whitened"},
+}
+
+func newSettingsForm(onChange func(rs runSettings, problem string)) *settingsForm {
+	f := &settingsForm{onChange: onChange}
+	changed := func(string) { f.changed() }
+	entry := func(place string) *widget.Entry {
+		e := widget.NewEntry()
+		e.PlaceHolder = place
+		e.OnChanged = changed
+		return e
+	}
+	f.optimizer = widget.NewSelect(optim.Names, func(name string) {
+		if !f.loading && name != f.rs.Hyper.Optimizer {
+			// A new optimizer starts from its own default rate unless the
+			// rate was changed from the old one's.
+			if v, err := strconv.ParseFloat(strings.TrimSpace(f.lr.Text), 64); err == nil && v == defaultLR(f.rs.Hyper.Optimizer) {
+				f.loading = true
+				f.lr.SetText(fmtNum(defaultLR(name)))
+				f.loading = false
+			}
+		}
+		f.changed()
+	})
+	f.schedule = widget.NewSelect(optim.ScheduleNames, changed)
+	names := make([]string, len(preprocessChoices))
+	for i, c := range preprocessChoices {
+		names[i] = c.name
+	}
+	f.preprocess = widget.NewSelect(names, changed)
+	f.device = widget.NewSelect([]string{"auto", "cpu", "gl"}, changed)
+	f.lr = entry("0.001")
+	f.momentum = entry("0.9")
+	f.warmup = entry("0")
+	f.batch = entry("64")
+	f.epochs = entry("10")
+	f.decay = entry("0")
+	f.augment = entry("none, or e.g. flip,crop:4")
+	f.seed = entry("1")
+	f.gamma = entry("0.1")
+	f.minLR = entry("0")
+
+	f.stepEvery = entry("a third of the run")
+	f.gammaRow = container.NewGridWithColumns(2, field("Factor per step", f.gamma), field("Every (epochs)", f.stepEvery))
+	f.minLRRow = container.NewGridWithColumns(2, field("Final rate", f.minLR), layout.NewSpacer())
+	f.augment.PlaceHolder = "none; e.g. flip,crop:4"
+	pair := func(a, b fyne.CanvasObject) fyne.CanvasObject { return container.NewGridWithColumns(2, a, b) }
+	f.root = container.NewVBox(
+		pair(field("Optimizer", f.optimizer), field("Learning rate", f.lr)),
+		pair(field("Schedule", f.schedule), field("Warm-up epochs", f.warmup)),
+		f.gammaRow, f.minLRRow,
+		pair(field("Batch size", f.batch), field("Epochs", f.epochs)),
+		pair(field("Weight decay", f.decay), field("Momentum", f.momentum)),
+		container.New(&ratioColumns{ratio: 0.7}, field("Augmentation", f.augment), field("Seed", f.seed)),
+		pair(field("Inputs", f.preprocess), field("Device", f.device)),
+	)
+	return f
+}
+
+// set shows rs without reporting a change.
+func (f *settingsForm) set(rs runSettings) {
+	f.loading = true
+	defer func() { f.loading = false }()
+	f.rs = rs
+	h := rs.Hyper
+	f.optimizer.SetSelected(h.Optimizer)
+	f.lr.SetText(fmtNum(h.LR))
+	f.momentum.SetText(fmtNum(h.Momentum))
+	f.schedule.SetSelected(h.Schedule)
+	f.warmup.SetText(strconv.Itoa(h.Warmup))
+	f.batch.SetText(strconv.Itoa(h.Batch))
+	f.epochs.SetText(strconv.Itoa(h.Epochs))
+	f.decay.SetText(fmtNum(h.WeightDecay))
+	f.augment.SetText(strings.Join(h.Augment, ","))
+	f.seed.SetText(strconv.FormatInt(h.Seed, 10))
+	f.gamma.SetText(fmtNum(rs.Gamma))
+	f.minLR.SetText(fmtNum(rs.MinLR))
+	f.stepEvery.SetText("")
+	if rs.StepEvery > 0 {
+		f.stepEvery.SetText(strconv.Itoa(rs.StepEvery))
+	}
+	for _, c := range preprocessChoices {
+		if c.norm == rs.Preprocess {
+			f.preprocess.SetSelected(c.name)
+		}
+	}
+	f.device.SetSelected(rs.Device)
+	f.showRows()
+}
+
+// showRows shows the rows that apply to the chosen optimizer and schedule.
+func (f *settingsForm) showRows() {
+	opt := f.optimizer.Selected
+	f.momentum.PlaceHolder = "0"
+	if opt == "momentum" || opt == "nesterov" {
+		f.momentum.PlaceHolder = "0.9"
+	}
+	if opt == "adam" || opt == "adamw" || opt == "adagrad" {
+		f.momentum.Disable()
+	} else {
+		f.momentum.Enable()
+	}
+	g, m := f.schedule.Selected != "step", f.schedule.Selected != "cosine"
+	if g != f.gammaRow.Hidden || m != f.minLRRow.Hidden {
+		f.gammaRow.Hidden, f.minLRRow.Hidden = g, m
+		// The column lays the rows out again (a row shown for the first
+		// time has never been laid out).
+		if c, ok := f.root.(*fyne.Container); ok {
+			c.Refresh()
+		}
+	}
+}
+
+// read parses the form: the settings, or the first problem in words.
+func (f *settingsForm) read() (runSettings, string) {
+	rs := f.rs
+	h := &rs.Hyper
+	h.Augment = slices.Clone(h.Augment)
+	h.Optimizer = f.optimizer.Selected
+	h.Schedule = f.schedule.Selected
+	rs.Device = f.device.Selected
+	for _, c := range preprocessChoices {
+		if c.name == f.preprocess.Selected {
+			rs.Preprocess = c.norm
+		}
+	}
+	num := func(e *widget.Entry, name string, lo, hi float64, def float64) (float64, string) {
+		t := strings.TrimSpace(e.Text)
+		if t == "" {
+			return def, ""
+		}
+		v, err := strconv.ParseFloat(t, 64)
+		switch {
+		case err != nil || math.IsNaN(v):
+			return 0, fmt.Sprintf("%s: %q is not a number", name, t)
+		case v < lo || v > hi:
+			return 0, fmt.Sprintf("%s must be between %g and %g", name, lo, hi)
+		}
+		return v, ""
+	}
+	whole := func(e *widget.Entry, name string, lo, hi, def int) (int, string) {
+		t := strings.TrimSpace(e.Text)
+		if t == "" {
+			return def, ""
+		}
+		v, err := strconv.Atoi(t)
+		switch {
+		case err != nil:
+			return 0, fmt.Sprintf("%s: %q is not a whole number", name, t)
+		case v < lo || v > hi:
+			return 0, fmt.Sprintf("%s must be between %d and %d", name, lo, hi)
+		}
+		return v, ""
+	}
+	var bad []string
+	note := func(p string) {
+		if p != "" {
+			bad = append(bad, p)
+		}
+	}
+	var p string
+	h.LR, p = num(f.lr, "Learning rate", 1e-12, 100, defaultLR(h.Optimizer))
+	note(p)
+	if p == "" && h.LR <= 0 {
+		note("Learning rate must be above 0")
+	}
+	h.Momentum, p = num(f.momentum, "Momentum", 0, 0.9999, 0)
+	note(p)
+	h.Warmup, p = whole(f.warmup, "Warm-up", 0, 1000, 0)
+	note(p)
+	h.Batch, p = whole(f.batch, "Batch size", 1, 65536, 64)
+	note(p)
+	h.Epochs, p = whole(f.epochs, "Epochs", 1, 100000, 10)
+	note(p)
+	if h.Warmup >= h.Epochs && h.Warmup > 0 {
+		note(fmt.Sprintf("Warm-up (%d epochs) must be shorter than the run (%d epochs)", h.Warmup, h.Epochs))
+	}
+	h.WeightDecay, p = num(f.decay, "Weight decay", 0, 10, 0)
+	note(p)
+	rs.Gamma, p = num(f.gamma, "Step factor", 1e-6, 1, 0.1)
+	note(p)
+	rs.MinLR, p = num(f.minLR, "Final rate", 0, 100, 0)
+	note(p)
+	rs.StepEvery, p = whole(f.stepEvery, "Step every", 0, 100000, 0)
+	note(p)
+	seed, p := whole(f.seed, "Seed", math.MinInt32, math.MaxInt32, 1)
+	note(p)
+	h.Seed = int64(seed)
+	aug := strings.TrimSpace(f.augment.Text)
+	if _, err := augment.Parse(aug); err != nil {
+		note("Augmentation: " + err.Error())
+	} else {
+		h.Augment = nil
+		for _, a := range strings.Split(aug, ",") {
+			if a = strings.TrimSpace(a); a != "" && a != "none" {
+				h.Augment = append(h.Augment, a)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return f.rs, firstUpper(bad[0]) + "."
+	}
+	return rs, ""
+}
+
+// changed reads the form after an edit and reports it.
+func (f *settingsForm) changed() {
+	if f.loading {
+		return
+	}
+	f.showRows()
+	rs, problem := f.read()
+	f.augment.SetValidationError(nil)
+	if problem == "" {
+		f.rs = rs
+	} else if strings.HasPrefix(problem, "Augmentation") {
+		f.augment.SetValidationError(fmt.Errorf("%s", problem))
+	}
+	if f.onChange != nil {
+		f.onChange(f.rs, problem)
+	}
+}
+
+// setEnabled locks the form while a run uses its settings.
+func (f *settingsForm) setEnabled(on bool) {
+	for _, w := range []fyne.Disableable{f.optimizer, f.schedule, f.preprocess, f.device, f.lr, f.warmup,
+		f.batch, f.epochs, f.decay, f.augment, f.seed, f.gamma, f.minLR, f.stepEvery} {
+		if on {
+			w.Enable()
+		} else {
+			w.Disable()
+		}
+	}
+	if on {
+		f.showRows()
+	} else {
+		f.momentum.Disable()
+	}
+}
+
+// field is a setting with its caption above it.
+func field(caption string, w fyne.CanvasObject) fyne.CanvasObject {
+	l := widget.NewLabel(caption)
+	l.SizeName = theme.SizeNameCaptionText
+	l.TextStyle.Bold = true
+	return container.NewBorder(container.New(layout.NewCustomPaddedLayout(-6, -8, 0, 0), l), nil, nil, nil, w)
+}
+
+// fmtNum writes a setting the way people type it: 0.001, 3e-05, 64.
+func fmtNum(v float64) string {
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
