@@ -164,7 +164,7 @@ func style(n *graphedit.Node) graphedit.Style {
 
 // zooNames are the readable names of the model zoo's models.
 var zooNames = map[string]string{
-	"linear": "Linear classifier", "mlp2": "Two-layer net", "ref-cnn": "Reference CNN", "lenet5": "LeNet-5",
+	"linear": "Linear classifier", "mlp2": "Two-layer net", "ref-cnn": "Reference CNN", "bn-cnn": "BatchNorm CNN", "lenet5": "LeNet-5",
 	"alexnet": "AlexNet", "zfnet": "ZFNet", "googlenet": "GoogLeNet (Inception v1)", "densenet121": "DenseNet-121",
 	"mobilenet_v1": "MobileNet v1", "mobilenet_v2": "MobileNet v2", "convnetjs-cifar": "ConvNetJS CIFAR-10",
 	"resnet18": "ResNet-18", "resnet34": "ResNet-34", "resnet50": "ResNet-50", "resnet101": "ResNet-101",
@@ -187,7 +187,7 @@ func zooName(name string) string {
 
 // zooOrder lists the zoo in the order of the field's history, for the
 // palette.
-var zooOrder = []string{"linear", "mlp2", "ref-cnn", "lenet5", "convnetjs-cifar", "alexnet", "zfnet",
+var zooOrder = []string{"linear", "mlp2", "ref-cnn", "bn-cnn", "lenet5", "convnetjs-cifar", "alexnet", "zfnet",
 	"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "googlenet",
 	"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "resnext50_32x4d",
 	"densenet121", "mobilenet_v1", "mobilenet_v2"}
