@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,7 @@ Examples:
 			fs.String("impl", "native", "gemm: our SGEMM, native (the build's BLAS: "+blas.Impl()+") or go (pure Go)")
 			fs.String("sizes", "", "gemm: comma-separated square sizes (default 256,1024,2048)")
 			fs.Float64("min-time", 1, "seconds of timed calls per measurement, on each side")
-			fs.Int("rounds", 0, "run each side this many times, alternating, and keep each side's best (default: the workload's, 3 for gemm)")
+			fs.Int("rounds", 0, "run each side this many times, alternating, and keep each side's best (default: the workload's, 4 for gemm)")
 		},
 		Run: runBench,
 	})
@@ -108,6 +109,9 @@ func runBench(c *Ctx) error {
 	rep, err := r.Run(c.Context, w, flagString(c, "against"), opts)
 	if err != nil {
 		return benchError(err)
+	}
+	if rep.Busy() {
+		c.Logf("note: other work kept this machine busy (load average %.1f on %d CPUs), so these timings are unreliable; rerun on an idle machine or with more --rounds", rep.Load, runtime.NumCPU())
 	}
 	c.Done(rep.DoneFields())
 	return nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -156,8 +157,16 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 		t.Errorf("ratio %g, want 1 (both report 3 threads)", rep.Compared.Ratio)
 	}
 	f := rep.DoneFields()
-	if f["rounds"] != 2 {
-		t.Errorf("done rounds %v, want 2", f["rounds"])
+	if f["rounds"] != 2 || f["cpus"] != runtime.NumCPU() {
+		t.Errorf("done rounds %v cpus %v, want 2 and %d", f["rounds"], f["cpus"], runtime.NumCPU())
+	}
+	if l, ok := f["load"].(float64); !ok || (runtime.GOOS == "linux" && !(l >= 0)) {
+		t.Errorf("done load %v, want the load average", f["load"])
+	}
+	idle := Report{Load: 0, Options: Options{Threads: 1}}
+	busy := Report{Load: float64(runtime.NumCPU()) + 2, Options: Options{Threads: 1}}
+	if idle.Busy() || !busy.Busy() {
+		t.Errorf("Busy: idle %v, loaded %v; want false, true", idle.Busy(), busy.Busy())
 	}
 	for _, k := range []string{"workload", "ours", "peer", "ratio", "unit"} {
 		if _, ok := f[k]; !ok {

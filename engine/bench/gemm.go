@@ -20,7 +20,7 @@ func init() {
 		Unit:           "GFLOPS",
 		HigherIsBetter: true,
 		Devices:        []string{"cpu"},
-		Rounds:         3,
+		Rounds:         4,
 		Validate:       validateGemm,
 		Ours:           runGemm,
 		Peers:          []Peer{{Name: "pytorch", Script: "gemm_torch.py", Modules: []string{"torch"}}},

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +80,16 @@ type Report struct {
 	PeerRes  *Result    // nil with --against none
 	Compared Comparison // Ratio NaN with --against none
 	Rounds   int        // rounds run
+	// Load is the highest one-minute load average seen at the start and
+	// the end of the run (NaN where the OS does not say). Other work on
+	// the machine makes timings unreliable; see Busy.
+	Load float64
+}
+
+// Busy reports whether other work kept the machine busy during the run:
+// a load average above half the CPUs, beyond what the run itself adds.
+func (r *Report) Busy() bool {
+	return r.Load > float64(runtime.NumCPU())/2+float64(r.Options.Threads)
 }
 
 // DoneFields returns the CLI's done fields: workload, ours, peer, ratio,
@@ -96,6 +108,8 @@ func (r *Report) DoneFields() map[string]any {
 		"against":  None,
 		"rss_ours": r.Ours.MaxRSS,
 		"rounds":   r.Rounds,
+		"load":     r.Load,
+		"cpus":     runtime.NumCPU(),
 	}
 	if r.PeerRes != nil {
 		f["peer"] = r.Compared.Peer
@@ -149,7 +163,7 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 		return nil, err
 	}
 
-	rep := &Report{Workload: w, Device: dev, Options: o}
+	rep := &Report{Workload: w, Device: dev, Options: o, Load: loadAverage()}
 	rounds := r.Rounds
 	if rounds == 0 {
 		rounds = w.Rounds
@@ -193,7 +207,28 @@ func (r Runner) Run(ctx context.Context, w Workload, peer string, o Options) (*R
 		rep.Peer = p.Name
 	}
 	rep.Compared = w.compare(rep.Ours, rep.PeerRes)
+	if l := loadAverage(); !(l <= rep.Load) {
+		rep.Load = l
+	}
 	return rep, nil
+}
+
+// loadAverage returns the one-minute load average, or NaN where
+// /proc/loadavg does not exist.
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return math.NaN()
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return math.NaN()
+	}
+	l, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return l
 }
 
 func (r Runner) python() string {
