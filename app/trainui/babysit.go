@@ -28,6 +28,8 @@ type babyStep struct {
 	plot    *widgets.PlotView
 	plotBox *fyne.Container
 	extra   *fyne.Container // buttons offered by the result
+	// changed lays the column out again after the step's height changed.
+	changed func()
 }
 
 func newBabyStep(n int, title, what string, controls []fyne.CanvasObject, run *widget.Button, withPlot bool) *babyStep {
@@ -76,6 +78,13 @@ func (st *babyStep) show(ok *bool, text string) {
 		st.result.Importance = widget.WarningImportance
 	}
 	st.result.Refresh()
+	st.relayout()
+}
+
+func (st *babyStep) relayout() {
+	if st.changed != nil {
+		st.changed()
+	}
 }
 
 func (st *babyStep) clear() {
@@ -88,6 +97,7 @@ func (st *babyStep) clear() {
 	if st.plotBox != nil {
 		st.plotBox.Hide()
 	}
+	st.relayout()
 }
 
 func boolp(b bool) *bool { return &b }
@@ -151,9 +161,11 @@ func newBabysitView(p *trainPane) *babysitView {
 			"no gap at a low accuracy is underfitting (a bigger model, a higher rate, longer); a loss that explodes to "+
 			"NaN means the learning rate is too high or the initialisation is bad.", nil, nil, false)
 	col := container.NewVBox(v.initial.root, v.overfit.root, v.finder.root, v.coarse.root, v.refine.root, v.diagnose.root)
-	v.root = container.NewVScroll(container.New(layout.NewCustomPaddedLayout(6, 6, 6, 10), col))
+	scroll := container.NewVScroll(container.New(layout.NewCustomPaddedLayout(6, 6, 6, 10), col))
+	v.root = scroll
 	for _, st := range []*babyStep{v.initial, v.overfit, v.finder, v.coarse, v.refine, v.diagnose} {
 		st.clear()
+		st.changed = scroll.Refresh
 	}
 	return v
 }
@@ -328,6 +340,7 @@ func (v *babysitView) runOverfit() {
 			st.show(&res.OK, firstUpper(res.Message)+".")
 			st.plot.SetPlot(overfitPlot(res.History))
 			st.plotBox.Show()
+			st.relayout()
 		}, nil
 	})
 }
@@ -355,6 +368,7 @@ func (v *babysitView) showFinder(res *train.LRFinderResult) {
 	st := v.finder
 	st.plot.SetPlot(lrFinderPlot(res))
 	st.plotBox.Show()
+	st.relayout()
 	st.extra.Objects = nil
 	if res.Suggested <= 0 {
 		st.show(boolp(false), firstUpper(res.Message)+".")
@@ -371,6 +385,7 @@ func (v *babysitView) showFinder(res *train.LRFinderResult) {
 	use.Importance = widget.SuccessImportance
 	st.extra.Add(use)
 	st.extra.Refresh()
+	st.relayout()
 }
 
 // roundSig rounds v to n significant digits.

@@ -269,7 +269,7 @@ func (v *runsView) showEval() {
 			return ev.set.Picture(mistakes[i].Index)
 		},
 		func(i int) string { return mistakeLabel(mistakes[i], classes) })
-	gallery.ThumbSize = 64
+	gallery.ThumbSize = 72
 	gallery.LabelColor = func(int) color.Color { return colBad }
 	gallery.OnSelected = func(i int) {
 		m := mistakes[i]
@@ -281,7 +281,7 @@ func (v *runsView) showEval() {
 			dialog.ShowInformation(fmt.Sprintf("Test image %d", m.Index), text, v.p.h.Window())
 		}
 	}
-	galleryCard := card(fmt.Sprintf("Misclassified (first %d, true → predicted)", len(mistakes)), gallery)
+	galleryCard := card(fmt.Sprintf("Misclassified: the first %d, captioned with the top prediction (tap one for its true class and top 3)", len(mistakes)), gallery)
 	top := container.New(&ratioColumns{ratio: 0.55}, plotCard(v.conf), plotCard(v.perClass))
 	v.evalBox.Objects = []fyne.CanvasObject{container.NewBorder(head, nil, nil, nil, container.NewGridWithRows(2, top, galleryCard))}
 	v.evalBox.Refresh()
@@ -299,7 +299,7 @@ func mistakeLabel(m train.Mistake, classes []string) string {
 	if len(m.Top) == 0 {
 		return short(className(classes, m.Label))
 	}
-	return fmt.Sprintf("%s→%s %.0f%%", short(className(classes, m.Label)), short(className(classes, m.Top[0].Class)), 100*m.Top[0].Prob)
+	return fmt.Sprintf("%s %.0f%%", short(className(classes, m.Top[0].Class)), 100*m.Top[0].Prob)
 }
 
 // evaluate runs the run's weights on the test split.

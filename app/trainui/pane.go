@@ -105,6 +105,8 @@ type trainPane struct {
 	problem   string // the first invalid setting, "" when all are valid
 	schedView *widgets.PlotView
 	schedNote *widget.Label
+	// schedXs and schedYs are the plotted schedule (epochs, rates).
+	schedXs, schedYs []float64
 	start     *widget.Button
 	pause     *widget.Button
 	reason    *widget.Label
@@ -156,8 +158,9 @@ func newTrainPane(h Host) *trainPane {
 
 	settings := cardWith("Settings", nil, p.form.root)
 	sched := cardWith("Learning rate over the run", nil, container.NewBorder(nil, p.schedNote, nil, nil, p.schedView))
-	settingsCol := container.New(layout.NewCustomPaddedLayout(6, 6, 6, 0),
-		container.New(&minWidth{w: 330}, container.NewVScroll(container.NewVBox(settings, sched))))
+	settingsScroll := container.NewVScroll(container.NewVBox(settings, sched))
+	p.form.relayout = settingsScroll.Refresh
+	settingsCol := container.New(layout.NewCustomPaddedLayout(6, 6, 6, 0), container.New(&minWidth{w: 330}, settingsScroll))
 	p.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Curves", theme.MediaPlayIcon(), container.NewBorder(nil, nil, settingsCol, nil, p.curves.root)),
 		container.NewTabItemWithIcon("Layers", theme.ListIcon(), p.layers.root),
@@ -377,6 +380,7 @@ func (p *trainPane) showSchedule() {
 		p.schedView.SetPlot(schedulePlot(nil, nil, rs.Hyper.Epochs))
 		return
 	}
+	p.schedXs, p.schedYs = xs, ys
 	p.schedView.SetPlot(schedulePlot(xs, ys, rs.Hyper.Epochs))
 	h := rs.Hyper
 	desc := fmt.Sprintf("%s from %s", h.Schedule, shortNum(h.LR))

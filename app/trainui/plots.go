@@ -110,6 +110,7 @@ func lossPlot(c curveData) *plot.Plot {
 	p.Title.Text = "Training loss per iteration"
 	p.X.Label.Text = "iteration"
 	p.Y.Label.Text = "loss"
+	p.Y.Tick.Marker = fineTicks{}
 	gridLines(p, false)
 	every := max(c.LossEvery, 1)
 	var pts plotter.XYs
@@ -291,6 +292,31 @@ func schedulePlot(xs, ys []float64, epochs int) *plot.Plot {
 	return p
 }
 
+// fineTicks are gonum's default ticks labelled with as many decimals as
+// their spacing needs (gonum writes 2.3 three times on a narrow range).
+type fineTicks struct{}
+
+func (fineTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := (plot.DefaultTicks{}).Ticks(lo, hi)
+	var labelled []float64
+	for _, t := range ticks {
+		if t.Label != "" {
+			labelled = append(labelled, t.Value)
+		}
+	}
+	if len(labelled) < 2 {
+		return ticks
+	}
+	step := labelled[1] - labelled[0]
+	dec := max(0, int(math.Ceil(-math.Log10(step)-1e-9)))
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', dec, 64)
+		}
+	}
+	return ticks
+}
+
 // rateTicks labels learning rates compactly: 0.001, 5e-4.
 type rateTicks struct{}
 
@@ -350,8 +376,13 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			out = append(out, t)
 		}
 	}
-	if len(out) > 0 && countLabels(out) < 2 {
-		out[0].Label, out[len(out)-1].Label = shortNum(out[0].Value), shortNum(out[len(out)-1].Value)
+	if countLabels(out) < 2 {
+		for i, t := range out {
+			m := t.Value / math.Pow(10, math.Floor(math.Log10(t.Value)+1e-9))
+			if k := math.Round(m); k == 1 || k == 2 || k == 5 {
+				out[i].Label = shortNum(t.Value)
+			}
+		}
 	}
 	return out
 }
@@ -405,6 +436,7 @@ func overfitPlot(h []train.EpochMetrics) *plot.Plot {
 	p.Y.Min, p.Y.Max = 0, 1.02
 	p.X.Min = 0
 	p.X.Max = float64(max(len(h), 2))
+	p.X.Tick.Marker = fineTicks{}
 	return p
 }
 
@@ -453,13 +485,16 @@ func lrFinderPlot(r *train.LRFinderResult) *plot.Plot {
 // layer is flagged.
 func histogramPlot(s train.LayerStats, flag layerFlag) *plot.Plot {
 	p := newPlot()
-	p.Title.Text = s.Node
-	p.Title.TextStyle.Font.Size = vg.Points(9)
-	p.X.Label.Text = fmt.Sprintf("mean %s  std %s", shortNum(s.Mean), shortNum(s.Std))
-	p.X.Label.TextStyle.Font.Size = vg.Points(8)
-	p.X.Tick.Label.Font.Size = vg.Points(7)
-	p.Y.Tick.Label.Font.Size = vg.Points(7)
+	p.Title.Text = fmt.Sprintf("%s (%s)", s.Node, s.Op)
+	p.Title.TextStyle.Font.Size = vg.Points(8.5)
+	p.X.Label.Text = fmt.Sprintf("mean %s · std %s", shortNum(s.Mean), shortNum(s.Std))
+	if s.Op == "relu" {
+		p.X.Label.Text += fmt.Sprintf(" · %.0f%% zero", 100*s.Zero)
+	}
+	p.X.Label.TextStyle.Font.Size = vg.Points(7.5)
+	p.X.Tick.Label.Font.Size = vg.Points(6.5)
 	p.Y.Tick.Marker = plot.ConstantTicks(nil)
+	p.Y.Padding = 0
 	h := s.Hist
 	if len(h.Counts) == 0 || h.Hi <= h.Lo {
 		return p
@@ -479,15 +514,18 @@ func histogramPlot(s train.LayerStats, flag layerFlag) *plot.Plot {
 	return p
 }
 
-// fewTicks are three ticks: the ends and zero or the middle.
+// fewTicks are the default ticks without the labels near the ends, which
+// would overhang a small histogram.
 type fewTicks struct{}
 
 func (fewTicks) Ticks(lo, hi float64) []plot.Tick {
-	mid := (lo + hi) / 2
-	if lo < 0 && hi > 0 {
-		mid = 0
+	ticks := (plot.DefaultTicks{}).Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label != "" && (t.Value-lo < 0.15*(hi-lo) || hi-t.Value < 0.15*(hi-lo)) {
+			ticks[i].Label = ""
+		}
 	}
-	return []plot.Tick{{Value: lo, Label: shortNum(lo)}, {Value: mid, Label: shortNum(mid)}, {Value: hi, Label: shortNum(hi)}}
+	return ticks
 }
 
 // histBars draws a histogram as filled bars.
@@ -628,9 +666,8 @@ func layerStdPlot(stats []train.LayerStats) *plot.Plot {
 // trial is ringed.
 func accVsParamPlot(trials []searchTrial, param, label string) *plot.Plot {
 	p := newPlot()
-	p.Title.Text = "Validation accuracy vs " + label
+	p.Title.Text = "Validation accuracy"
 	p.X.Label.Text = label
-	p.Y.Label.Text = "validation accuracy"
 	p.Y.Tick.Marker = percentTicks{}
 	gridLines(p, true)
 	var ok, bad plotter.XYs
@@ -680,8 +717,8 @@ func accVsParamPlot(trials []searchTrial, param, label string) *plot.Plot {
 	if len(ok)+len(bad) == 0 {
 		p.Y.Min = 0
 	}
-	p.Legend.Top, p.Legend.Left = false, true
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(4), vg.Points(4)
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(4), -vg.Points(2)
 	return p
 }
 
@@ -689,9 +726,9 @@ func accVsParamPlot(trials []searchTrial, param, label string) *plot.Plot {
 // plot; the best is drawn thick.
 func allLossPlot(trials []searchTrial) *plot.Plot {
 	p := newPlot()
-	p.Title.Text = "Training loss of every trial"
+	p.Title.Text = "Loss of every trial"
 	p.X.Label.Text = "iteration"
-	p.Y.Label.Text = "loss (moving average)"
+	p.Y.Label.Text = "training loss (smoothed)"
 	gridLines(p, false)
 	best, bestAcc := -1, -1.0
 	for i, t := range trials {

@@ -236,6 +236,8 @@ type settingsForm struct {
 	rs       runSettings
 	onChange func(rs runSettings, problem string)
 	loading  bool
+	// relayout lays out what holds the form after rows appeared.
+	relayout func()
 
 	optimizer, schedule, preprocess, device *widget.Select
 	lr, momentum, warmup, batch, epochs     *widget.Entry
@@ -363,6 +365,9 @@ func (f *settingsForm) showRows() {
 		// time has never been laid out).
 		if c, ok := f.root.(*fyne.Container); ok {
 			c.Refresh()
+		}
+		if f.relayout != nil {
+			f.relayout()
 		}
 	}
 }

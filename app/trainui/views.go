@@ -80,6 +80,8 @@ type curvesView struct {
 	body  fyne.CanvasObject
 	// shown is the run ID on display ("" for the empty state).
 	shown string
+	// live counts the live updates drawn (tests).
+	live int
 }
 
 func newCurvesView(p *trainPane) *curvesView {
@@ -179,6 +181,7 @@ func (v *curvesView) showRun(r *projects.Run) {
 // showLive draws the run in progress.
 func (v *curvesView) showLive(lr *liveRun) {
 	v.shown = lr.id
+	v.live++
 	s := lr.last
 	it := s.it
 	state := "training"
@@ -371,11 +374,11 @@ func flagLayer(s train.LayerStats) layerFlag {
 	if s.HasWeight {
 		switch r := s.UpdateRatio; {
 		case r > 0.1:
-			add(flagBad, "updates are %s of the weights (about 1e-3 is healthy): the learning rate is far too high", shortNum(r))
+			add(flagBad, "updates are typically %s of the weights (about 1e-3 is healthy): the learning rate is far too high", shortNum(r))
 		case r > 1e-2:
-			add(flagWarn, "updates are %s of the weights (about 1e-3 is healthy): the learning rate may be too high", shortNum(r))
+			add(flagWarn, "updates are typically %s of the weights (about 1e-3 is healthy): the learning rate may be too high", shortNum(r))
 		case r > 0 && r < 1e-5:
-			add(flagWarn, "updates are only %s of the weights (about 1e-3 is healthy): the learning rate may be too low", shortNum(r))
+			add(flagWarn, "updates are typically only %s of the weights (about 1e-3 is healthy): the learning rate may be too low", shortNum(r))
 		}
 		if s.WeightGradStd == 0 && s.GradStd == 0 {
 			add(flagWarn, "no gradient reaches this layer")
@@ -403,7 +406,7 @@ type layersView struct {
 func newLayersView() *layersView {
 	v := &layersView{root: container.NewStack()}
 	v.head = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.grid = container.NewGridWithColumns(5)
+	v.grid = container.NewGridWrap(fyne.NewSize(168, 128))
 	v.ratio = widgets.NewPlotView(nil)
 	v.ratio.Min = fyne.NewSize(300, 200)
 	v.spread = widgets.NewPlotView(nil)
@@ -438,15 +441,27 @@ func (v *layersView) show(s feedSnapshot) {
 		v.grid.Objects = nil
 		for range s.layers {
 			pv := widgets.NewPlotView(nil)
-			pv.Min = fyne.NewSize(150, 120)
+			pv.Min = fyne.NewSize(160, 120)
 			v.hists = append(v.hists, pv)
 			v.grid.Objects = append(v.grid.Objects, pv)
 		}
-		v.grid.Layout = layout.NewGridLayoutWithColumns(min(len(s.layers), 5))
 		v.grid.Refresh()
+	}
+	typical := map[string]float64{}
+	for _, r := range s.ratios {
+		var ys []float64
+		for _, pt := range r.pts {
+			ys = append(ys, pt.Y)
+		}
+		typical[r.node] = quantile(ys, 0.5)
 	}
 	var bad []fyne.CanvasObject
 	for i, st := range s.layers {
+		if m, ok := typical[st.Node]; ok && st.HasWeight {
+			// Judge the update size over the run, not at this one step
+			// (a schedule that decays to zero ends with tiny updates).
+			st.UpdateRatio = m
+		}
 		f := flagLayer(st)
 		v.hists[i].SetPlot(histogramPlot(st, f))
 		if f.level > flagNone {
