@@ -107,12 +107,12 @@ type trainPane struct {
 	schedNote *widget.Label
 	// schedXs and schedYs are the plotted schedule (epochs, rates).
 	schedXs, schedYs []float64
-	start     *widget.Button
-	pause     *widget.Button
-	reason    *widget.Label
-	reasonBtn *widget.Button
-	notice    *widget.Label
-	job       *jobBar
+	start            *widget.Button
+	pause            *widget.Button
+	reason           *widget.Label
+	reasonBtn        *widget.Button
+	notice           *widget.Label
+	job              *jobBar
 
 	tabs     *container.AppTabs
 	controls *fyne.Container

@@ -488,4 +488,3 @@ func TestThrottleShowsAtMostTenUpdatesASecond(t *testing.T) {
 		t.Fatalf("%d updates in %v (at most %d allowed)", shows, elapsed, limit)
 	}
 }
-
