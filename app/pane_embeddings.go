@@ -1,25 +1,597 @@
 package app
 
 import (
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/theme"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/widgets"
+	"github.com/workbench-cv/workbench/widgets/scatter"
 )
 
 var _ = builtin(Pane{ID: PaneEmbeddings, Title: "Embeddings", Icon: theme.SearchIcon(), Order: 60, New: newEmbeddingsPane})
 
+// embeddingsPane is the Embeddings pane: a layer's features of up to
+// 10,000 images mapped to two dimensions by PCA or t-SNE. t-SNE runs on a
+// goroutine with progress and Cancel, the scatter following its layout as
+// it optimises; the scatter (hover for the image, zoom, pan, select a
+// region to list its images) sits beside the course's image grid, with
+// the embedding's 10-NN accuracy against the features' own.
+type embeddingsPane struct {
+	widget.BaseWidget
+	inspectBase
+
+	body *fyne.Container
+	root fyne.CanvasObject
+	main fyne.CanvasObject
+	job  *jobBar
+
+	layer      *widget.Select
+	layers     []inspectLayer
+	split      *widget.Select
+	points     *intField
+	method     *widget.Select
+	perplexity *floatField
+	lr         *widget.Entry
+	iters      *intField
+	exag       *floatField
+	seed       *intField
+	tsneFields []fyne.Disableable
+	run        *widget.Button
+	msg        *widget.Label
+
+	scatter    *scatter.Scatter
+	scatterHd  *widget.Label
+	mode       *widget.Check
+	grid       *inspZoomView
+	gridBox    *fyne.Container
+	gridHd     *widget.Label
+	legend     *fyne.Container
+	fig2D      *inspFigure
+	figFeat    *inspFigure
+	figFit     *inspFigure
+	figInfo    *inspFigure
+	exportCSV  *widget.Button
+	exportScat *widget.Button
+	exportGrid *widget.Button
+	selPanel   *fyne.Container
+	selLabel   *widget.Label
+	selGrid    *widgets.ImageGrid
+	selIdx     []int
+
+	shownDS *data.Dataset
+	res     *embedResult
+	shown   *data.Set // the images the scatter shows, point i is image i
+	// runID tells a run's late live layouts from the current run's.
+	runID int
+	// liveShown counts the live layouts shown during runs.
+	liveMu    sync.Mutex
+	liveShown int
+}
+
+const embeddingsAbout = "Map the network's feature space: the nearest neighbours of an image by its features, and " +
+	"a t-SNE or PCA scatter of a layer's features drawn with image thumbnails, coloured by class."
+
 func newEmbeddingsPane(s *State) fyne.CanvasObject {
-	return emptyPane(s, func(s *State) *widgets.EmptyState {
-		e := widgets.NewEmptyState(theme.SearchIcon(), "Embeddings",
-			"Map the network's feature space: the nearest neighbours of an image by its features, and "+
-				"a t-SNE or PCA scatter of a layer's features drawn with image thumbnails, coloured by class.")
-		if needsTrainedModel(s, e) {
-			e.Steps = []string{"From a terminal, this draws the t-SNE map of the last hidden layer:"}
-			e.Command = "workbench tsne --project " + projectArg(s) + " --layer " + lastHidden(s) +
-				" --data " + shellQuote(datasetSpec(s)) + " --png tsne.png"
-			e.Note = weightsNote(s)
+	p := &embeddingsPane{inspectBase: inspectBase{s: s, title: "Embeddings", icon: theme.SearchIcon(),
+		about: embeddingsAbout, dataJob: newJobBar()}, job: newJobBar()}
+	p.inspectBase.refresh = func() { p.shownDS = nil; p.refresh() }
+	p.ExtendBaseWidget(p)
+	p.build()
+	s.OnChange(func(c Change) {
+		switch c {
+		case ProjectReplaced:
+			p.job.Cancel()
+			p.dataJob.Cancel()
+			p.dataErr = nil
+			p.refresh()
+		case ProjectEdited, ProjectSaved:
+			p.refresh()
+		case DatasetChanged:
+			p.dataErr = nil
+			p.refresh()
 		}
-		return e
 	})
+	p.refresh()
+	return p
+}
+
+// CreateRenderer implements fyne.Widget.
+func (p *embeddingsPane) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(p.root)
+}
+
+func labelled(name string, o fyne.CanvasObject, w float32) fyne.CanvasObject {
+	return container.NewHBox(widget.NewLabel(name), container.New(&minWidth{w: w}, o))
+}
+
+func (p *embeddingsPane) build() {
+	p.layer = widget.NewSelect(nil, nil)
+	p.split = widget.NewSelect([]string{"Test", "Training"}, nil)
+	p.split.SetSelected("Test")
+	p.points = newIntField("Points", 2000, 10, 10000)
+	p.method = widget.NewSelect([]string{embedTSNE, embedPCA}, func(m string) {
+		for _, f := range p.tsneFields {
+			if m == embedPCA {
+				f.Disable()
+			} else {
+				f.Enable()
+			}
+		}
+	})
+	p.perplexity = newFloatField("Perplexity", 30, 1, 200)
+	p.lr = widget.NewEntry()
+	p.lr.SetText("auto")
+	p.iters = newIntField("Iterations", 1000, 250, 10000)
+	p.exag = newFloatField("Early exaggeration", 12, 1, 100)
+	p.seed = newIntField("Seed", 1, 0, math.MaxInt32)
+	p.tsneFields = []fyne.Disableable{p.perplexity, p.lr, p.iters, p.exag}
+	p.method.SetSelected(embedTSNE)
+	p.run = widget.NewButtonWithIcon("Embed", theme.MediaPlayIcon(), p.start)
+	p.run.Importance = widget.HighImportance
+	p.msg = widget.NewLabel("")
+	p.msg.Wrapping = fyne.TextWrapWord
+	p.msg.Hide()
+
+	row1 := container.NewHBox(labelled("Layer", p.layer, 170), labelled("Images", p.split, 110),
+		labelled("Points", p.points.Entry, 70), labelled("Method", p.method, 96), p.run)
+	row2 := container.NewHBox(labelled("Perplexity", p.perplexity.Entry, 56), labelled("Learning rate", p.lr, 64),
+		labelled("Iterations", p.iters.Entry, 66), labelled("Exaggeration", p.exag.Entry, 50), labelled("Seed", p.seed.Entry, 56))
+	top := container.NewVBox(row1, row2, p.job.root, p.msg)
+
+	// The scatter.
+	p.scatter = scatter.New()
+	p.scatter.OnSelected = p.selected
+	p.scatterHd = widget.NewLabelWithStyle("Scatter", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.scatterHd.Truncation = fyne.TextTruncateEllipsis
+	p.mode = widget.NewCheck("Select", func(on bool) {
+		if on {
+			p.scatter.Mode = scatter.ModeSelect
+		} else {
+			p.scatter.Mode = scatter.ModePan
+		}
+	})
+	fit := widget.NewButtonWithIcon("Fit", theme.ZoomFitIcon(), p.scatter.ResetView)
+	p.exportScat = widget.NewButtonWithIcon("PNG", theme.DownloadIcon(), func() {
+		p.save("embedding-scatter.png", ".png", func(w *bytes.Buffer) error {
+			return writePNGTo(w, p.scatter.Picture(2, color.White))
+		})
+	})
+	hint := inspCaption("wheel: zoom · drag: pan · Shift-drag: select · double-click: fit", theme.Color(theme.ColorNamePlaceHolder))
+	tools := container.NewBorder(nil, nil, container.NewHBox(p.mode, fit), nil, container.NewCenter(hint))
+	scatterCard := inspCard(p.scatterHd, p.exportScat, container.NewBorder(nil, tools, nil, nil, p.scatter))
+
+	// The image grid.
+	p.grid = newInspZoomView()
+	p.gridBox = container.NewStack(p.grid)
+	p.gridHd = widget.NewLabelWithStyle("Image grid", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.gridHd.Truncation = fyne.TextTruncateEllipsis
+	p.exportGrid = widget.NewButtonWithIcon("PNG", theme.DownloadIcon(), func() {
+		p.save("embedding-grid.png", ".png", func(w *bytes.Buffer) error { return writePNGTo(w, p.grid.Image()) })
+	})
+	gridCard := inspCard(p.gridHd, p.exportGrid, p.gridBox)
+	views := container.NewHSplit(scatterCard, gridCard)
+	views.SetOffset(0.56)
+
+	// The figures and the legend.
+	p.fig2D = newInspFigure("10-NN accuracy in the map")
+	p.figFeat = newInspFigure("10-NN accuracy in the features")
+	p.figFit = newInspFigure("KL divergence")
+	p.figInfo = newInspFigure("time")
+	p.exportCSV = widget.NewButtonWithIcon("Coordinates (CSV)", theme.DocumentSaveIcon(), func() {
+		p.save("embedding.csv", ".csv", func(w *bytes.Buffer) error { return p.res.writeCSV(w) })
+	})
+	p.legend = container.New(&inspRows{gap: 2})
+	figures := container.NewVBox(p.fig2D.root, p.figFeat.root, p.figFit.root, p.figInfo.root, p.exportCSV)
+	right := container.New(&minWidth{w: 196}, container.NewBorder(figures, nil, nil, nil,
+		container.NewVScroll(p.legend)))
+
+	// The selection.
+	p.selLabel = widget.NewLabel("")
+	p.selLabel.Truncation = fyne.TextTruncateEllipsis
+	p.selGrid = widgets.NewImageGrid(func() int { return len(p.selIdx) },
+		func(i int) image.Image { return p.shown.Picture(p.selIdx[i]) }, nil)
+	p.selGrid.ThumbSize = 40
+	clearSel := widget.NewButtonWithIcon("Clear", theme.ContentClearIcon(), func() {
+		p.scatter.Select(nil)
+		p.selected(nil)
+	})
+	selHead := container.NewBorder(nil, nil, nil, clearSel, p.selLabel)
+	p.selPanel = container.NewBorder(selHead, nil, nil, nil, container.New(&inspMinHeight{h: 104}, p.selGrid))
+	p.selPanel.Hide()
+
+	center := container.NewBorder(nil, p.selPanel, nil, inspPad(0, 0, 6, 0, right), views)
+	p.main = inspPad(6, 4, 6, 6, container.NewBorder(top, nil, nil, nil, inspPad(4, 0, 0, 0, center)))
+	p.body = container.NewStack()
+	p.root = container.NewBorder(nil, inspPad(0, 4, 8, 8, p.dataJob.root), nil, nil, p.body)
+	p.clearResult()
+}
+
+// refresh follows the project's model and the dataset.
+func (p *embeddingsPane) refresh() {
+	if p.syncModel() && p.model != nil {
+		p.setModel(p.model)
+	}
+	if e := p.blocked("workbench tsne --project " + projectArg(p.s) + " --layer " + lastHidden(p.s) +
+		" --data " + shellQuote(datasetSpec(p.s)) + " --png tsne.png"); e != nil {
+		p.setBody(e)
+		return
+	}
+	if p.shownDS != p.s.Dataset || p.s.Dataset == nil {
+		p.shownDS = p.s.Dataset
+		p.job.Cancel()
+		p.clearResult()
+	}
+	if !p.dataOK() {
+		p.setBody(inspPad(6, 4, 6, 6, cardWith("Embeddings", nil, p.needData("The embedding"))))
+		return
+	}
+	p.setBody(p.main)
+}
+
+func (p *embeddingsPane) setBody(o fyne.CanvasObject) {
+	if len(p.body.Objects) == 1 && p.body.Objects[0] == o {
+		return
+	}
+	p.body.Objects = []fyne.CanvasObject{o}
+	p.body.Refresh()
+}
+
+func (p *embeddingsPane) setModel(m *inspectModel) {
+	p.layers = m.layers()
+	pen := m.penultimateLayer()
+	var names []string
+	def := ""
+	for _, l := range p.layers {
+		names = append(names, l.title())
+		if l.id == pen {
+			def = l.title()
+		}
+	}
+	p.layer.Options = names
+	if def == "" && len(names) > 0 {
+		def = names[len(names)-1]
+	}
+	p.layer.SetSelected(def)
+	p.job.Cancel()
+	p.clearResult()
+}
+
+// settings reads the controls.
+func (p *embeddingsPane) settings() (embedSettings, error) {
+	li := p.layer.SelectedIndex()
+	if li < 0 || li >= len(p.layers) {
+		return embedSettings{}, fmt.Errorf("choose a layer")
+	}
+	cfg := embedSettings{layer: p.layers[li].id, split: inspSplitKey(p.split.Selected), method: p.method.Selected}
+	var err error
+	if cfg.points, err = p.points.value(); err != nil {
+		return cfg, err
+	}
+	seed, err := p.seed.value()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.seed = int64(seed)
+	if cfg.method == embedPCA {
+		return cfg, nil
+	}
+	if cfg.tsne.Perplexity, err = p.perplexity.value(); err != nil {
+		return cfg, err
+	}
+	if cfg.tsne.Iterations, err = p.iters.value(); err != nil {
+		return cfg, err
+	}
+	if cfg.tsne.EarlyExaggeration, err = p.exag.value(); err != nil {
+		return cfg, err
+	}
+	if lr := strings.TrimSpace(p.lr.Text); lr != "" && !strings.EqualFold(lr, "auto") {
+		v, err := strconv.ParseFloat(lr, 64)
+		if err != nil || !(v > 0) || v > 1e5 {
+			return cfg, fmt.Errorf("learning rate: %q is neither \"auto\" nor a positive number up to 100000", lr)
+		}
+		cfg.tsne.LearningRate = v
+	}
+	cfg.tsne.ExaggerationIters = min(250, cfg.tsne.Iterations/4)
+	return cfg, nil
+}
+
+// start runs the embedding on a goroutine; t-SNE's layout is shown as it
+// moves, at most ten times a second.
+func (p *embeddingsPane) start() {
+	if p.model == nil || !p.dataOK() || p.job.running() {
+		return
+	}
+	cfg, err := p.settings()
+	if err != nil {
+		p.showMessage(err)
+		return
+	}
+	p.showMessage(nil)
+	p.runID++
+	id, m, ds, sync := p.runID, p.model, p.s.Dataset, p.sync
+	var res *embedResult
+	var last time.Time
+	p.run.Disable()
+	p.job.sync = sync
+	what := fmt.Sprintf("%s of %s…", cfg.method, cfg.layer)
+	err = p.job.start(what, func(ctx context.Context, progress report) error {
+		var err error
+		res, err = runEmbedding(ctx, m, ds, cfg, func(phase string, done, total int, layout []float64) {
+			progress(done, total, phase)
+			if layout == nil || sync || time.Since(last) < 100*time.Millisecond {
+				return
+			}
+			last = time.Now()
+			fyne.Do(func() { p.showLive(id, cfg, layout) })
+		})
+		return err
+	}, func(err error) {
+		p.run.Enable()
+		if id != p.runID {
+			return
+		}
+		switch {
+		case cancelled(err) && res != nil:
+			p.showResult(res)
+			p.showMessage(fmt.Errorf("cancelled after %d iterations: the layout so far is shown, without its measures", res.iterations))
+		case err != nil:
+			p.showMessage(err)
+		default:
+			p.showResult(res)
+		}
+	})
+	p.job.sync = false
+	if err != nil {
+		p.run.Enable()
+		p.showMessage(err)
+	}
+}
+
+// showLive shows a t-SNE layout while the run goes on.
+func (p *embeddingsPane) showLive(id int, cfg embedSettings, layout []float64) {
+	if id != p.runID || !p.job.running() {
+		return
+	}
+	set := inspectSplit(p.s.Dataset, cfg.split)
+	if cfg.points < set.Len() {
+		// The same subset as the run's (seeded), for the hover images;
+		// computed once per run.
+		if p.shown == nil || p.shown.Len() != len(layout)/2 || p.res != nil {
+			set = data.BalancedSubset(set, cfg.points, cfg.seed)
+		} else {
+			set = p.shown
+		}
+	}
+	if p.res != nil {
+		p.clearResult()
+	}
+	p.setShown(set)
+	p.scatter.SetPoints(layout, set.Labels)
+	p.scatterHd.SetText(fmt.Sprintf("t-SNE of %s · %s images · optimising…", cfg.layer, thousands(len(layout)/2)))
+	p.liveMu.Lock()
+	p.liveShown++
+	p.liveMu.Unlock()
+}
+
+// setShown makes set the images behind the scatter's points.
+func (p *embeddingsPane) setShown(set *data.Set) {
+	if p.shown == set {
+		return
+	}
+	p.shown = set
+	p.scatter.Thumbnail = func(i int) image.Image { return set.Picture(i) }
+	p.scatter.Caption = func(i int) string { return fmt.Sprintf("%s · point %d", inspClassName(set, i), i) }
+	p.setLegend(set.Classes, set.Labels)
+}
+
+// setLegend lists the classes with their colours and counts.
+func (p *embeddingsPane) setLegend(classes []string, labels []int32) {
+	counts := make([]int, len(classes))
+	for _, l := range labels {
+		if int(l) < len(counts) {
+			counts[l]++
+		}
+	}
+	var rows []fyne.CanvasObject
+	head := inspCaption("Classes", nil)
+	head.TextStyle.Bold = true
+	rows = append(rows, head)
+	for c, name := range classes {
+		col := scatter.Tab10[c%len(scatter.Tab10)]
+		rows = append(rows, inspSwatch(fmt.Sprintf("%s (%d)", name, counts[c]), col))
+	}
+	p.legend.Objects = rows
+	p.legend.Refresh()
+}
+
+// showResult shows a finished (or cancelled) embedding.
+func (p *embeddingsPane) showResult(r *embedResult) {
+	p.res = r
+	p.setShown(r.set)
+	p.scatter.Select(nil)
+	p.selected(nil)
+	p.scatter.SetPoints(r.layout, r.set.Labels)
+	p.scatter.ResetView()
+	cfg := r.settings
+	n := thousands(r.set.Len())
+	p.scatterHd.SetText(fmt.Sprintf("%s of %s · %s %s images", cfg.method, cfg.layer, n, splitWord(cfg.split)))
+	pct := func(v float64) string {
+		if v < 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f%%", 100*v)
+	}
+	p.fig2D.set(pct(r.knn2D))
+	p.figFeat.set(pct(r.knnFeatures))
+	p.figFeat.setCaption(fmt.Sprintf("10-NN in the %d-D features", r.dims))
+	info := n + " points"
+	if cfg.method == embedPCA {
+		p.figFit.set(pct(r.explained))
+		p.figFit.setCaption("variance kept by 2 components")
+	} else {
+		if math.IsNaN(r.kl) {
+			p.figFit.set("–")
+		} else {
+			p.figFit.set(fmt.Sprintf("%.3f", r.kl))
+		}
+		p.figFit.setCaption("KL divergence")
+		info = fmt.Sprintf("%s points · %s iterations", n, thousands(r.iterations))
+	}
+	p.figInfo.set(fmt.Sprintf("%.1f s", r.seconds))
+	p.figInfo.setCaption(info)
+	p.exportCSV.Enable()
+	p.exportScat.Enable()
+	if r.grid != nil {
+		p.grid.SetImage(r.grid)
+		p.gridBox.Objects = []fyne.CanvasObject{p.grid}
+		p.gridHd.SetText(fmt.Sprintf("Image grid · %d×%d cells", r.cols, r.rows))
+		p.exportGrid.Enable()
+	} else {
+		p.gridBox.Objects = []fyne.CanvasObject{hintBox("The image grid is drawn when an embedding finishes.", "Embed again", p.start)}
+		p.exportGrid.Disable()
+	}
+	p.gridBox.Refresh()
+}
+
+func splitWord(split string) string {
+	if split == "train" {
+		return "training"
+	}
+	return "test"
+}
+
+// clearResult empties the views until the next run.
+func (p *embeddingsPane) clearResult() {
+	p.res, p.shown = nil, nil
+	p.scatter.SetPoints(nil, nil)
+	p.scatter.Select(nil)
+	p.selected(nil)
+	p.scatterHd.SetText("Scatter")
+	p.grid.SetImage(nil)
+	p.gridHd.SetText("Image grid")
+	p.gridBox.Objects = []fyne.CanvasObject{inspHint("Run an embedding: its images are placed here at their positions in the map, on a grid.")}
+	p.gridBox.Refresh()
+	for _, f := range []*inspFigure{p.fig2D, p.figFeat, p.figFit, p.figInfo} {
+		f.set("–")
+	}
+	p.figFeat.setCaption("10-NN accuracy in the features")
+	p.figInfo.setCaption("time")
+	p.legend.Objects = nil
+	p.legend.Refresh()
+	p.exportCSV.Disable()
+	p.exportScat.Disable()
+	p.exportGrid.Disable()
+}
+
+// selected lists the images of a region chosen in the scatter.
+func (p *embeddingsPane) selected(idx []int) {
+	p.selIdx = idx
+	if len(idx) == 0 || p.shown == nil {
+		p.selPanel.Hide()
+		p.selGrid.Refresh()
+		return
+	}
+	counts := map[int32]int{}
+	for _, i := range idx {
+		counts[p.shown.Labels[i]]++
+	}
+	type cc struct {
+		c int32
+		n int
+	}
+	var list []cc
+	for c, n := range counts {
+		list = append(list, cc{c, n})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].n > list[j].n || list[i].n == list[j].n && list[i].c < list[j].c })
+	var parts []string
+	for _, e := range list {
+		name := strconv.Itoa(int(e.c))
+		if int(e.c) < len(p.shown.Classes) {
+			name = p.shown.Classes[e.c]
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", e.n, name))
+	}
+	p.selLabel.SetText(fmt.Sprintf("%s images selected: %s", thousands(len(idx)), strings.Join(parts, ", ")))
+	p.selGrid.ScrollToTop()
+	p.selGrid.Refresh()
+	p.selPanel.Show()
+	p.selPanel.Refresh()
+}
+
+func (p *embeddingsPane) showMessage(err error) {
+	if err == nil {
+		p.msg.Hide()
+		return
+	}
+	showRunError(p.msg, err)
+	p.msg.Show()
+}
+
+// save asks for a file and writes what write produces into it.
+func (p *embeddingsPane) save(name, ext string, write func(w *bytes.Buffer) error) {
+	if p.res == nil || p.s.Window == nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		dialog.ShowError(err, p.s.Window)
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, p.s.Window)
+			return
+		}
+		if w == nil {
+			return
+		}
+		_, err = w.Write(buf.Bytes())
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("cannot write %s: %v", w.URI().Name(), err), p.s.Window)
+		}
+	}, p.s.Window)
+	d.SetFileName(name)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}
+
+// PrepareRender computes a real t-SNE of 1,500 test images for
+// render-panes (loading the dataset if no pane has), so that the picture
+// shows the scatter and the image grid.
+func (p *embeddingsPane) PrepareRender(ctx context.Context) {
+	p.sync = true
+	defer func() { p.sync = false }()
+	if p.model == nil {
+		return
+	}
+	if p.s.Dataset == nil {
+		p.loadData()
+	}
+	if ctx.Err() != nil || !p.dataOK() {
+		return
+	}
+	p.points.SetText("1500")
+	p.start()
 }

@@ -1,0 +1,297 @@
+package app
+
+import (
+	"image"
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// This file holds the small display pieces the inspection panes share:
+// an image with zoom, a wrapping flow of cards, and figure tiles.
+
+// inspZoomView shows an image with crisp pixels: fitted to the view (zoom 0)
+// or at zoom image pixels per unit, scrolling when larger than the view.
+type inspZoomView struct {
+	widget.BaseWidget
+	img    *canvas.Image
+	lay    *inspZoomLayout
+	scroll *container.Scroll
+}
+
+func newInspZoomView() *inspZoomView {
+	z := &inspZoomView{img: canvas.NewImageFromImage(nil), lay: &inspZoomLayout{}}
+	z.img.ScaleMode = canvas.ImageScalePixels
+	z.img.FillMode = canvas.ImageFillContain
+	z.lay.img = z.img
+	z.scroll = container.NewScroll(container.New(z.lay, z.img))
+	z.ExtendBaseWidget(z)
+	return z
+}
+
+// SetImage shows im (nil: nothing).
+func (z *inspZoomView) SetImage(im image.Image) {
+	z.img.Image = im
+	z.lay.natural = fyne.Size{}
+	if im != nil {
+		b := im.Bounds()
+		z.lay.natural = fyne.NewSize(float32(b.Dx()), float32(b.Dy()))
+	}
+	z.img.Refresh()
+	z.scroll.Refresh()
+}
+
+// Image returns the image shown.
+func (z *inspZoomView) Image() image.Image { return z.img.Image }
+
+// SetZoom sets image pixels per Fyne unit (0: fit the view).
+func (z *inspZoomView) SetZoom(f float32) {
+	z.lay.zoom = max(f, 0)
+	z.scroll.Refresh()
+}
+
+// CreateRenderer implements fyne.Widget.
+func (z *inspZoomView) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(z.scroll)
+}
+
+type inspZoomLayout struct {
+	img     *canvas.Image
+	natural fyne.Size
+	zoom    float32
+}
+
+func (l *inspZoomLayout) size() fyne.Size {
+	return fyne.NewSize(l.natural.Width*l.zoom, l.natural.Height*l.zoom)
+}
+
+func (l *inspZoomLayout) Layout(_ []fyne.CanvasObject, s fyne.Size) {
+	if l.zoom == 0 {
+		l.img.Move(fyne.NewPos(0, 0))
+		l.img.Resize(s)
+		return
+	}
+	is := l.size()
+	l.img.Move(fyne.NewPos(max(0, (s.Width-is.Width)/2), max(0, (s.Height-is.Height)/2)))
+	l.img.Resize(is)
+}
+
+func (l *inspZoomLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	if l.zoom == 0 {
+		return fyne.NewSize(40, 40)
+	}
+	return l.size()
+}
+
+// inspFlowLayout places objects at their minimum sizes left to right,
+// wrapping into rows at the width it is given (like text). Its minimum
+// height is that of the last width laid out; when a new width changes it,
+// reflow is called so that a scroll around it can take the new height.
+type inspFlowLayout struct {
+	gap    float32
+	width  float32
+	reflow func()
+}
+
+func (l *inspFlowLayout) place(objs []fyne.CanvasObject, width float32, move bool) (w, h float32) {
+	x, y, rowH := float32(0), float32(0), float32(0)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		if x > 0 && x+m.Width > width {
+			x, y, rowH = 0, y+rowH+l.gap, 0
+		}
+		if move {
+			o.Move(fyne.NewPos(x, y))
+			o.Resize(m)
+		}
+		x += m.Width + l.gap
+		rowH = max(rowH, m.Height)
+		w = max(w, x-l.gap)
+	}
+	return w, y + rowH
+}
+
+func (l *inspFlowLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	_, before := l.place(objs, l.width, false)
+	l.width = s.Width
+	_, after := l.place(objs, s.Width, true)
+	if after != before && l.reflow != nil {
+		l.reflow()
+	}
+}
+
+func (l *inspFlowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	widest := float32(0)
+	for _, o := range objs {
+		if o.Visible() {
+			widest = max(widest, o.MinSize().Width)
+		}
+	}
+	width := l.width
+	if width < widest {
+		width = widest
+	}
+	_, h := l.place(objs, width, false)
+	return fyne.NewSize(widest, h)
+}
+
+// newInspFlowScroll is a scroll of objects that wrap into rows (and
+// scroll across when one is wider than the view).
+func newInspFlowScroll(gap float32) (*fyne.Container, *container.Scroll) {
+	fl := &inspFlowLayout{gap: gap}
+	box := container.New(fl)
+	scroll := container.NewScroll(inspPad(4, 4, 4, 4, box))
+	fl.reflow = func() { scroll.Refresh() }
+	return box, scroll
+}
+
+// inspPixelImage shows img at a fixed size in Fyne units with crisp pixels.
+func inspPixelImage(img image.Image, size fyne.Size) *canvas.Image {
+	ci := canvas.NewImageFromImage(img)
+	ci.ScaleMode = canvas.ImageScalePixels
+	ci.FillMode = canvas.ImageFillStretch
+	ci.SetMinSize(size)
+	return ci
+}
+
+// inspCaption is small text in the theme's foreground (or a given colour).
+func inspCaption(s string, c color.Color) *canvas.Text {
+	if c == nil {
+		c = theme.Color(theme.ColorNameForeground)
+	}
+	t := canvas.NewText(s, c)
+	t.TextSize = theme.CaptionTextSize()
+	return t
+}
+
+// inspFigure is a measured figure: a large value over a small caption.
+type inspFigure struct {
+	value, caption *canvas.Text
+	root           fyne.CanvasObject
+}
+
+func newInspFigure(caption string) *inspFigure {
+	f := &inspFigure{value: canvas.NewText("–", theme.Color(theme.ColorNameForeground)), caption: inspCaption(caption, theme.Color(theme.ColorNamePlaceHolder))}
+	f.value.TextSize = theme.TextSize() * 1.5
+	f.value.TextStyle.Bold = true
+	f.root = container.NewStack(newPanelBackground(),
+		inspPad(3, 5, 10, 10, container.New(&inspRows{gap: 1}, f.value, f.caption)))
+	return f
+}
+
+func (f *inspFigure) set(value string) {
+	f.value.Text = value
+	f.value.Refresh()
+}
+
+func (f *inspFigure) setCaption(s string) {
+	f.caption.Text = s
+	f.caption.Refresh()
+}
+
+// inspPad surrounds o with fixed space (top, bottom, left, right). Unlike
+// layout.NewCustomPaddedLayout it never gives o a negative size (which
+// the software painter of render-panes cannot draw) when laid out in less
+// room than the padding, as content swapped into a container not laid out
+// yet is.
+func inspPad(top, bottom, left, right float32, o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(&inspPadLayout{top, bottom, left, right}, o)
+}
+
+type inspPadLayout struct{ top, bottom, left, right float32 }
+
+func (l *inspPadLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(l.left, l.top))
+		o.Resize(fyne.NewSize(max(0, s.Width-l.left-l.right), max(0, s.Height-l.top-l.bottom)))
+	}
+}
+
+func (l *inspPadLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m.Add(fyne.NewSize(l.left+l.right, l.top+l.bottom))
+}
+
+// inspCard is a panel with a header (a label that may change) and extra
+// objects at its right, like cardWith.
+func inspCard(head, extra, content fyne.CanvasObject) fyne.CanvasObject {
+	body := container.NewBorder(container.NewBorder(nil, nil, nil, extra, head), nil, nil, nil, content)
+	return container.NewStack(newPanelBackground(), inspPad(2, 6, 6, 6, body))
+}
+
+// inspHint is a quiet, centred sentence for an empty view.
+func inspHint(text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Alignment = fyne.TextAlignCenter
+	l.Importance = widget.LowImportance
+	return container.NewCenter(container.New(&minWidth{w: 260}, l))
+}
+
+// inspMinHeight gives its children at least a height.
+type inspMinHeight struct{ h float32 }
+
+func (l *inspMinHeight) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(s)
+	}
+}
+
+func (l *inspMinHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return fyne.NewSize(s.Width, max(s.Height, l.h))
+}
+
+// inspSwatch is a colour square and a small name, for legends.
+func inspSwatch(name string, c color.Color) fyne.CanvasObject {
+	sq := canvas.NewRectangle(c)
+	sq.SetMinSize(fyne.NewSquareSize(9))
+	sq.CornerRadius = 2
+	return container.New(&inspRowLayout{gap: 6}, container.NewCenter(sq), inspCaption(name, nil))
+}
+
+// inspRows stacks objects at their minimum heights with a small gap (VBox
+// uses the theme's padding).
+type inspRows struct{ gap float32 }
+
+func (l *inspRows) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(s.Width, h))
+		y += h + l.gap
+	}
+}
+
+func (l *inspRows) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		w = max(w, m.Width)
+		h += m.Height
+		n++
+	}
+	return fyne.NewSize(w, h+float32(max(n-1, 0))*l.gap)
+}
