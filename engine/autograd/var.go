@@ -85,10 +85,15 @@ func newOp(out *tensor.Tensor, backward func(g *tensor.Tensor), inputs ...*Var) 
 	return v
 }
 
-// save records tensors that v's backward pass keeps, for Release.
+// save records tensors that v's backward pass keeps, for Release. Without
+// a backward pass (no input needs a gradient) they are freed at once.
 func (v *Var) save(ts ...*tensor.Tensor) {
 	if v.requiresGrad {
 		v.saved = append(v.saved, ts...)
+		return
+	}
+	for _, t := range ts {
+		t.B.Free(t.Buf)
 	}
 }
 

@@ -73,3 +73,64 @@ func TestReLUPoolFusionMatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestNoGradForwardFreesWithoutChangingResults: a NoGrad forward pass frees
+// activations as their last reader finishes. On a graph with a view
+// (flatten), a branch read twice (add), a concat and an identity, the
+// logits match a pass that keeps everything (a Hook turns freeing off),
+// repeatedly (recycled buffers), and the input and weights stay intact.
+func TestNoGradForwardFreesWithoutChangingResults(t *testing.T) {
+	g := graph.Graph{Nodes: []graph.Node{
+		{ID: "input", Op: "input", Attrs: map[string]float64{"channels": 3, "height": 12, "width": 12}},
+		{ID: "c1", Op: "conv2d", Inputs: []string{"input"}, Attrs: map[string]float64{"out": 8, "kernel": 3, "pad": 1}},
+		{ID: "r1", Op: "relu", Inputs: []string{"c1"}},
+		{ID: "p1", Op: "maxpool2d", Inputs: []string{"r1"}, Attrs: map[string]float64{"kernel": 2}},
+		{ID: "c2", Op: "conv2d", Inputs: []string{"p1"}, Attrs: map[string]float64{"out": 8, "kernel": 3, "pad": 1}},
+		{ID: "sum", Op: "add", Inputs: []string{"c2", "p1"}},
+		{ID: "twice", Op: "add", Inputs: []string{"sum", "sum"}},
+		{ID: "id", Op: "identity", Inputs: []string{"twice"}},
+		{ID: "cat", Op: "concat", Inputs: []string{"id", "p1"}},
+		{ID: "flatten", Op: "flatten", Inputs: []string{"cat"}},
+		{ID: "fc", Op: "linear", Inputs: []string{"flatten"}, Attrs: map[string]float64{"out": 5}},
+	}}
+	b := cpu.New()
+	m, err := Build(g, nil, b, 9, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	x := make([]float32, 4*3*12*12)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	w0 := m.Params[0].V.Value.Data()
+	xt := tensor.FromData(b, x, 4, 3, 12, 12)
+	keep := func(id string, out *autograd.Var) *autograd.Var { return nil }
+	want := m.Forward(&Ctx{NoGrad: true, Hook: keep}, autograd.Const(xt)).Value.Data()
+	for round := range 3 {
+		got := m.Forward(&Ctx{NoGrad: true}, autograd.Const(xt)).Value.Data()
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("round %d: logit %d is %v, want %v", round, i, got[i], want[i])
+			}
+		}
+	}
+	for i, v := range xt.Data() {
+		if v != x[i] {
+			t.Fatalf("input changed at %d", i)
+		}
+	}
+	for i, v := range m.Params[0].V.Value.Data() {
+		if v != w0[i] {
+			t.Fatalf("weight changed at %d", i)
+		}
+	}
+	// Stop at a view of a freed-able node: its buffer must survive.
+	st := m.Forward(&Ctx{NoGrad: true, Stop: "flatten"}, autograd.Const(xt)).Value.Data()
+	ref := m.Forward(&Ctx{NoGrad: true, Hook: keep, Stop: "flatten"}, autograd.Const(xt)).Value.Data()
+	for i := range ref {
+		if st[i] != ref[i] {
+			t.Fatalf("Stop at flatten: value %d is %v, want %v", i, st[i], ref[i])
+		}
+	}
+}

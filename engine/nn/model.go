@@ -194,7 +194,9 @@ func fusedReLUs(g graph.Graph, output string) map[string]string {
 // Forward runs the model on a batch x ([N, C, H, W] or [N, F]). Without a
 // Hook, a ReLU followed only by a max-pool runs fused with it (same values
 // and gradients; the ReLU node's own output is not computed unless Stop
-// names it).
+// names it). With NoGrad and no Hook, each intermediate activation is
+// freed as soon as the last node reading it has run, so inference holds a
+// layer or two at a time instead of the whole network's activations.
 func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 	c.model = m
 	vals := map[string]*autograd.Var{}
@@ -205,6 +207,17 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 				skip[relu] = true
 			}
 		}
+	}
+	// inputs are the nodes each node reads, after fusion.
+	inputs := func(id string) []string {
+		if relu, ok := m.poolReLU[id]; ok && skip[relu] {
+			return m.nodes[relu].Inputs
+		}
+		return m.nodes[id].Inputs
+	}
+	var fr *forwardFreer
+	if c.NoGrad && c.Hook == nil {
+		fr = newForwardFreer(m, x, skip, inputs)
 	}
 	for _, id := range m.Analysis.Order {
 		n := m.nodes[id]
@@ -240,8 +253,57 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 		if id == c.Stop {
 			return out
 		}
+		if fr != nil {
+			fr.ran(id, out, vals)
+		}
 	}
 	return vals[m.Analysis.Output]
+}
+
+// forwardFreer frees the activations of a NoGrad forward pass once their
+// last reader has run. Views (Flatten, Reshape) and ops that return their
+// input share a buffer with another node, so buffers are counted by the
+// nodes holding them; the input batch and the parameters are never freed.
+type forwardFreer struct {
+	b      backend.Backend
+	uses   map[string]int // readers of each node's output still to run
+	holds  map[backend.Buffer]int
+	keep   map[backend.Buffer]bool
+	inputs func(id string) []string
+}
+
+func newForwardFreer(m *Model, x *autograd.Var, skip map[string]bool, inputs func(string) []string) *forwardFreer {
+	f := &forwardFreer{b: m.B, uses: map[string]int{}, holds: map[backend.Buffer]int{},
+		keep: map[backend.Buffer]bool{x.Value.Buf: true}, inputs: inputs}
+	for _, p := range m.Params {
+		f.keep[p.V.Value.Buf] = true
+	}
+	for _, id := range m.Analysis.Order {
+		if skip[id] {
+			continue
+		}
+		for _, in := range inputs(id) {
+			f.uses[in]++
+		}
+	}
+	return f
+}
+
+// ran records that node id produced out and has read its inputs.
+func (f *forwardFreer) ran(id string, out *autograd.Var, vals map[string]*autograd.Var) {
+	f.holds[out.Value.Buf]++
+	for _, in := range f.inputs(id) {
+		f.uses[in]--
+		v := vals[in]
+		if f.uses[in] > 0 || v == nil || v.RequiresGrad() {
+			continue
+		}
+		buf := v.Value.Buf
+		f.holds[buf]--
+		if f.holds[buf] == 0 && !f.keep[buf] {
+			f.b.Free(buf)
+		}
+	}
 }
 
 // Node returns the graph node with the given ID.

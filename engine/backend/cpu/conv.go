@@ -123,12 +123,27 @@ func maxPool2x2(out, ix, src []float32, g backend.PoolGeom) {
 func (*CPU) MaxPoolGrad(dx, dy, idx backend.Buffer, g backend.PoolGeom) {
 	gx, gy, is := d(dx), d(dy), d(idx)
 	inP, outP := g.H*g.W, g.OH*g.OW
+	// Non-overlapping 2x2 windows tile an even plane: each window's four
+	// cells are written once (the gradient at the maximum, zeros
+	// elsewhere), with no separate clearing pass.
+	tiled := g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PH == 0 && g.PW == 0 && g.H%2 == 0 && g.W%2 == 0
 	parallel.For(g.N*g.C, outP+inP, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			dst := gx[p*inP : (p+1)*inP]
-			clear(dst)
 			src := gy[p*outP : (p+1)*outP]
 			ix := is[p*outP : (p+1)*outP]
+			if tiled {
+				for oh := 0; oh < g.OH; oh++ {
+					r0 := dst[2*oh*g.W : (2*oh+1)*g.W]
+					r1 := dst[(2*oh+1)*g.W : (2*oh+2)*g.W]
+					for ow, v := range src[oh*g.OW : (oh+1)*g.OW] {
+						r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1] = 0, 0, 0, 0
+						dst[int(ix[oh*g.OW+ow])] = v
+					}
+				}
+				continue
+			}
+			clear(dst)
 			for i, v := range src {
 				dst[int(ix[i])] += v
 			}
