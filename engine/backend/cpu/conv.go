@@ -64,7 +64,7 @@ func (*CPU) MaxPool(dst, idx, x backend.Buffer, g backend.PoolGeom) {
 			out := ys[p*outP : (p+1)*outP]
 			ix := is[p*outP : (p+1)*outP]
 			if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PH == 0 && g.PW == 0 {
-				maxPool2x2(out, ix, src, g)
+				maxPool2x2Plane(out, ix, src, g)
 				continue
 			}
 			for oh := 0; oh < g.OH; oh++ {
@@ -119,6 +119,19 @@ func maxPool2x2(out, ix, src []float32, g backend.PoolGeom) {
 	}
 }
 
+// maxPool2x2Grad is MaxPoolGrad for one plane that non-overlapping 2x2
+// windows tile (even H and W): each window's four cells are written once.
+func maxPool2x2Grad(dst, dy, ix []float32, g backend.PoolGeom) {
+	for oh := 0; oh < g.OH; oh++ {
+		r0 := dst[2*oh*g.W : (2*oh+1)*g.W]
+		r1 := dst[(2*oh+1)*g.W : (2*oh+2)*g.W]
+		for ow, v := range dy[oh*g.OW : (oh+1)*g.OW] {
+			r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1] = 0, 0, 0, 0
+			dst[int(ix[oh*g.OW+ow])] = v
+		}
+	}
+}
+
 // MaxPoolGrad implements backend.Backend.
 func (*CPU) MaxPoolGrad(dx, dy, idx backend.Buffer, g backend.PoolGeom) {
 	gx, gy, is := d(dx), d(dy), d(idx)
@@ -133,14 +146,7 @@ func (*CPU) MaxPoolGrad(dx, dy, idx backend.Buffer, g backend.PoolGeom) {
 			src := gy[p*outP : (p+1)*outP]
 			ix := is[p*outP : (p+1)*outP]
 			if tiled {
-				for oh := 0; oh < g.OH; oh++ {
-					r0 := dst[2*oh*g.W : (2*oh+1)*g.W]
-					r1 := dst[(2*oh+1)*g.W : (2*oh+2)*g.W]
-					for ow, v := range src[oh*g.OW : (oh+1)*g.OW] {
-						r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1] = 0, 0, 0, 0
-						dst[int(ix[oh*g.OW+ow])] = v
-					}
-				}
+				maxPool2x2GradPlane(dst, src, ix, g)
 				continue
 			}
 			clear(dst)

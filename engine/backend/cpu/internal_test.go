@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -72,5 +73,86 @@ func TestMaxPoolZeroTies(t *testing.T) {
 	}
 	if v := Data(y)[0]; math.Signbit(float64(v)) != true {
 		t.Errorf("value %v, want the window's first element (-0)", v)
+	}
+}
+
+// TestMaxPool2x2PlaneMatchesScalar compares the vectorised 2x2 pooling
+// with the scalar loop on every width up to 40 (full and partial vectors),
+// odd planes, plateaus (ties go to the first in row-major order) and NaNs.
+func TestMaxPool2x2PlaneMatchesScalar(t *testing.T) {
+	if !hasMaxPoolAVX512 {
+		t.Skip("no AVX-512 on this CPU: the scalar loop is the only path")
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	for w := 2; w <= 81; w++ {
+		for _, h := range []int{2, 3, 6} {
+			g := backend.PoolGeom{N: 1, C: 1, H: h, W: w, KH: 2, KW: 2, SH: 2, SW: 2}.Out()
+			src := make([]float32, h*w)
+			for i := range src {
+				switch r.IntN(8) {
+				case 0:
+					src[i] = 1 // plateaus
+				case 1:
+					src[i] = float32(math.NaN())
+				default:
+					src[i] = float32(r.NormFloat64())
+				}
+			}
+			n := g.OH * g.OW
+			// Guard cells after the outputs must survive.
+			got, gotIx := make([]float32, n+1), make([]float32, n+1)
+			got[n], gotIx[n] = 42, 42
+			want, wantIx := make([]float32, n), make([]float32, n)
+			maxPool2x2Plane(got, gotIx, src, g)
+			maxPool2x2(want, wantIx, src, g)
+			for i := range n {
+				same := got[i] == want[i] || math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))
+				if !same || gotIx[i] != wantIx[i] {
+					t.Fatalf("%dx%d output %d: %v at %v, want %v at %v", h, w, i, got[i], gotIx[i], want[i], wantIx[i])
+				}
+			}
+			if got[n] != 42 || gotIx[n] != 42 {
+				t.Fatalf("%dx%d: wrote past the outputs", h, w)
+			}
+		}
+	}
+}
+
+// TestMaxPool2x2GradPlaneMatchesScalar: the vectorised gradient writes
+// every cell of even planes of every width up to 80, as the scalar loop.
+func TestMaxPool2x2GradPlaneMatchesScalar(t *testing.T) {
+	if !hasMaxPoolAVX512 {
+		t.Skip("no AVX-512 on this CPU: the scalar loop is the only path")
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for w := 2; w <= 80; w += 2 {
+		for _, h := range []int{2, 4, 6} {
+			g := backend.PoolGeom{N: 1, C: 1, H: h, W: w, KH: 2, KW: 2, SH: 2, SW: 2}.Out()
+			src := make([]float32, h*w)
+			for i := range src {
+				src[i] = float32(r.IntN(3)) // plateaus too
+			}
+			n := g.OH * g.OW
+			out, ix := make([]float32, n), make([]float32, n)
+			maxPool2x2(out, ix, src, g)
+			dy := make([]float32, n)
+			for i := range dy {
+				dy[i] = float32(r.NormFloat64())
+			}
+			got, want := make([]float32, h*w+1), make([]float32, h*w)
+			for i := range got {
+				got[i] = 9 // stale values must all be overwritten
+			}
+			maxPool2x2GradPlane(got, dy, ix, g)
+			maxPool2x2Grad(want, dy, ix, g)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%dx%d cell %d: %v, want %v", h, w, i, got[i], want[i])
+				}
+			}
+			if got[h*w] != 9 {
+				t.Fatalf("%dx%d: wrote past the plane", h, w)
+			}
+		}
 	}
 }
