@@ -89,7 +89,7 @@ func (j *jobBar) start(what string, work func(ctx context.Context, progress repo
 	}
 	go func() {
 		err := runSafely(func() error { return work(ctx, j.show) })
-		fyne.DoAndWait(func() { end(err) })
+		uiDoAndWait(func() { end(err) })
 	}()
 	return nil
 }
@@ -115,7 +115,7 @@ func (j *jobBar) show(done, total int, what string) {
 	}
 	j.last = now
 	j.mu.Unlock()
-	fyne.Do(func() { j.showNow(done, total, what) })
+	uiDo(func() { j.showNow(done, total, what) })
 }
 
 func (j *jobBar) showNow(done, total int, what string) {

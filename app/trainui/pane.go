@@ -480,7 +480,7 @@ func (p *trainPane) startTraining() {
 		}
 		nb := (pr.sp.train.Len() + pr.cfg.Batch - 1) / pr.cfg.Batch
 		tr.Config.LayerStatsEvery = layerStatsEvery(pr.cfg.Epochs, nb)
-		fyne.DoAndWait(func() {
+		uiDoAndWait(func() {
 			lr.trainer, lr.notice, lr.device, lr.heldOut = tr, pr.notice, pr.device, pr.sp.heldOut
 			if r := lr.run(); r != nil {
 				r.Device = pr.device
@@ -498,17 +498,16 @@ func (p *trainPane) startTraining() {
 		tr.Callbacks.Checkpoint = func(ck *train.Checkpoint) error {
 			// The project belongs to the UI goroutine; the checkpoint's
 			// tensors are host copies, safe to hand over.
-			fyne.DoAndWait(func() {
+			uiDoAndWait(func() {
 				if r := lr.run(); r != nil {
 					recordCheckpoint(proj, r, ck)
 				}
 			})
 			return nil
 		}
-		stop := make(chan struct{})
-		go throttle(stop, feed.pending, func() { p.showLive(lr) })
+		stop := startThrottle(feed.pending, func() { p.showLive(lr) })
 		res, err = tr.Run(ctx, nil)
-		close(stop)
+		stop()
 		if err != nil || pr.sp.test.Len() == 0 {
 			return err
 		}

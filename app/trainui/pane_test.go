@@ -37,9 +37,17 @@ func TestStartTrainsRecordsTheRunAndDrawsLiveCurves(t *testing.T) {
 	if h.proj.Hyper.Epochs != 2 || h.proj.Hyper.Batch != 32 || h.dirty == 0 {
 		t.Fatalf("settings not stored in the project: %+v (dirty %d)", h.proj.Hyper, h.dirty)
 	}
-	test.Tap(p.start)
-	if !p.job.running() || !p.start.Disabled() || p.pause.Disabled() {
-		t.Fatal("while training, Start should be disabled and Pause enabled")
+	var startOff, pauseOn bool
+	onUI(func() {
+		test.Tap(p.start)
+		startOff = p.job.running() && p.start.Disabled()
+	})
+	waitFor(t, "Pause to be enabled", func() bool {
+		onUI(func() { pauseOn = !p.pause.Disabled() || !p.job.running() })
+		return pauseOn
+	})
+	if !startOff {
+		t.Fatal("while training, Start should be disabled")
 	}
 	p.job.wait()
 
@@ -89,6 +97,14 @@ func TestStartTrainsRecordsTheRunAndDrawsLiveCurves(t *testing.T) {
 	}
 }
 
+// onUI runs fn as the UI goroutine would, between the pane's own UI
+// updates (Fyne's test driver runs those on the goroutines that ask).
+func onUI(fn func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	fn()
+}
+
 // lastCheckpoint gathers a run's "last" checkpoint tensors as the command
 // does to resume.
 func lastCheckpoint(pr *projects.Project, id string) map[string]train.Tensor {
@@ -108,25 +124,31 @@ func lastCheckpoint(pr *projects.Project, id string) map[string]train.Tensor {
 func TestPauseHoldsAndStopEndsTheRunKeepingItsCheckpoint(t *testing.T) {
 	h, p, _ := newTestPane(t, tinyData(t, 300, 50))
 	p.form.epochs.SetText("200")
-	p.startTraining()
-	waitFor(t, "the first iterations", func() bool { return p.live != nil && p.live.feed.pending() || len(h.proj.Runs[0].Losses) > 0 })
-	test.Tap(p.pause)
-	if !p.live.trainer.Paused() || p.pause.Text != "Resume" {
+	onUI(p.startTraining)
+	lr := p.live
+	iterations := func() int {
+		lr.feed.mu.Lock()
+		defer lr.feed.mu.Unlock()
+		return len(lr.feed.losses)
+	}
+	waitFor(t, "the first iterations", func() bool { return iterations() > 0 })
+	var paused bool
+	onUI(func() {
+		test.Tap(p.pause)
+		paused = lr.trainer.Paused() && p.pause.Text == "Resume"
+	})
+	if !paused {
 		t.Fatal("Pause did not pause the run")
 	}
 	time.Sleep(150 * time.Millisecond) // let the step in progress end
-	before := len(p.live.feed.losses)
+	before := iterations()
 	time.Sleep(300 * time.Millisecond)
-	if n := len(p.live.feed.losses); n != before {
+	if n := iterations(); n != before {
 		t.Fatalf("a paused run went on: %d iterations, then %d", before, n)
 	}
-	test.Tap(p.pause)
-	waitFor(t, "the run to go on", func() bool {
-		p.live.feed.mu.Lock()
-		defer p.live.feed.mu.Unlock()
-		return len(p.live.feed.losses) > before
-	})
-	test.Tap(p.job.stop)
+	onUI(func() { test.Tap(p.pause) })
+	waitFor(t, "the run to go on", func() bool { return iterations() > before })
+	onUI(func() { test.Tap(p.job.stop) })
 	p.job.wait()
 	r := h.proj.Runs[0]
 	if r.Status != projects.RunStopped || r.Finished.IsZero() {
@@ -208,7 +230,7 @@ func TestWithoutADatasetStartOffersToLoadIt(t *testing.T) {
 	if len(es) != 1 || !strings.Contains(es[0].Steps[0], "not loaded yet") || es[0].ActionLabel != "Load the sample" {
 		t.Fatalf("empty state %+v", es)
 	}
-	test.Tap(p.reasonBtn)
+	onUI(func() { test.Tap(p.reasonBtn) })
 	p.job.wait()
 	if h.ds == nil || h.ds.Train.Len() != 300 || h.loadSpec != "sample" {
 		t.Fatalf("the dataset was not loaded with the project's options: %v", h.ds)
@@ -285,13 +307,13 @@ func TestSchedulePlotFollowsTheSettings(t *testing.T) {
 
 func TestBabysittingStepsReportInWords(t *testing.T) {
 	_, p, _ := newTestPane(t, tinyData(t, 400, 20))
-	p.baby.runInitial()
+	onUI(p.baby.runInitial)
 	p.job.wait()
 	if got := p.baby.initial.result.Text; !strings.Contains(got, "log(10) = 2.3") || p.baby.initial.result.Importance == 0 {
 		t.Fatalf("initial loss step: %q", got)
 	}
 	p.baby.steps.SetText("30")
-	p.baby.runFinder()
+	onUI(p.baby.runFinder)
 	p.job.wait()
 	if p.baby.suggested <= 0 || !strings.Contains(p.baby.finder.result.Text, "falls fastest") {
 		t.Fatalf("finder: suggested %g, %q", p.baby.suggested, p.baby.finder.result.Text)
@@ -304,7 +326,7 @@ func TestBabysittingStepsReportInWords(t *testing.T) {
 		t.Fatalf("after Use, the project's rate is %g, want %g", got, p.baby.suggested)
 	}
 	p.baby.batches.SetText("2")
-	p.baby.runOverfit()
+	onUI(p.baby.runOverfit)
 	p.job.wait()
 	if got := p.baby.overfit.result.Text; !strings.Contains(got, "by heart") && !strings.Contains(got, "classifies only") {
 		t.Fatalf("overfit step: %q", got)
@@ -319,7 +341,7 @@ func TestSearchRanksTrialsDrawsTheCommandCentreAndPromotesTheBest(t *testing.T) 
 	s.nVal.SetText("40")
 	s.lrLo.SetText("1e-4")
 	s.lrHi.SetText("3e-3")
-	s.run()
+	onUI(s.run)
 	p.job.wait()
 	if len(s.trials) != 3 {
 		t.Fatalf("%d trials", len(s.trials))
@@ -396,7 +418,7 @@ func TestRandomSearchSpreadsSmallSeedsOverTheRange(t *testing.T) {
 func TestRunHistoryShowsStoredCurvesAndEvaluatesARun(t *testing.T) {
 	h, p, _ := newTestPane(t, tinyData(t, 300, 60))
 	p.form.epochs.SetText("1")
-	p.startTraining()
+	onUI(p.startTraining)
 	p.job.wait()
 	// A run from the command line (no weights kept: an older run).
 	h.proj.Runs = append(h.proj.Runs, projects.Run{ID: "r9", Status: projects.RunFinished, Hyper: h.proj.Hyper,
@@ -422,7 +444,7 @@ func TestRunHistoryShowsStoredCurvesAndEvaluatesARun(t *testing.T) {
 	if p.history.evalBtn.Disabled() {
 		t.Fatal("r1 cannot be evaluated")
 	}
-	test.Tap(p.history.evalBtn)
+	onUI(func() { test.Tap(p.history.evalBtn) })
 	p.job.wait()
 	ev := p.evals["r1"]
 	if ev == nil || ev.res.N != 60 || len(ev.res.Confusion) != 10 || len(ev.res.PerClass) != 10 {

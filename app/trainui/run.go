@@ -382,6 +382,43 @@ func evaluateWeights(ctx context.Context, g graph.Graph, ws map[string]projects.
 	return train.Evaluate(ctx, m, s, train.EvalOptions{Stats: st, Loss: loss, Misclassified: 64, TopK: 3})
 }
 
+// uiMu serialises the closures this package hands to fyne.Do. A running
+// app runs them all on its UI goroutine anyway; Fyne's test driver runs
+// each on the goroutine that asked, and the lock keeps them apart there.
+var uiMu sync.Mutex
+
+// uiDo runs fn on the UI goroutine, later.
+func uiDo(fn func()) {
+	fyne.Do(func() {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		fn()
+	})
+}
+
+// uiDoAndWait runs fn on the UI goroutine and waits for it.
+func uiDoAndWait(fn func()) {
+	fyne.DoAndWait(func() {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		fn()
+	})
+}
+
+// startThrottle runs throttle on a goroutine; the returned function stops
+// it and waits until it has ended.
+func startThrottle(changed func() bool, show func()) (stop func()) {
+	ch, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		throttle(ch, changed, show)
+	}()
+	return func() {
+		close(ch)
+		<-done
+	}
+}
+
 // throttle calls show on the UI goroutine at most every uiUpdateEvery
 // while take reports changes, until stop is closed.
 func throttle(stop <-chan struct{}, changed func() bool, show func()) {
@@ -397,7 +434,7 @@ func throttle(stop <-chan struct{}, changed func() bool, show func()) {
 				continue
 			}
 			pending.Store(true)
-			fyne.Do(func() {
+			uiDo(func() {
 				pending.Store(false)
 				show()
 			})

@@ -551,8 +551,7 @@ func (v *searchView) run() {
 			base.Stats = st
 		}
 		su.base = base
-		stop := make(chan struct{})
-		go throttle(stop, feed.pending, func() {
+		stop := startThrottle(feed.pending, func() {
 			if p.h.Project() != proj {
 				return
 			}
@@ -567,7 +566,7 @@ func (v *searchView) run() {
 			v.show()
 		})
 		err := runSearch(ctx, su, feed)
-		close(stop)
+		stop()
 		return err
 	}, func(err error) {
 		v.running = false

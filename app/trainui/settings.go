@@ -507,7 +507,9 @@ func field(caption string, w fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(container.New(layout.NewCustomPaddedLayout(-6, -8, 0, 0), l), nil, nil, nil, w)
 }
 
-// fmtNum writes a setting the way people type it: 0.001, 3e-05, 64.
+// fmtNum writes a setting the way people type it: 0.001, 3e-05, 64. Six
+// significant digits hide float32 round-off (0.0010000000474974513, a
+// rate that went through the engine, shows as 0.001).
 func fmtNum(v float64) string {
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }
