@@ -188,8 +188,48 @@ func sum64(v []float32) float64 {
 // addTo adds x to dst elementwise.
 func addTo(dst, x []float32) {
 	x = x[:len(dst)]
-	for i := range dst {
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
+		d, v := dst[i:i+4:i+4], x[i:i+4:i+4]
+		d[0] += v[0]
+		d[1] += v[1]
+		d[2] += v[2]
+		d[3] += v[3]
+	}
+	for ; i < len(dst); i++ {
 		dst[i] += x[i]
+	}
+}
+
+// samePlane reports a convolution whose output plane is its input plane
+// (stride 1, no dilation, padding that keeps the size): each tap of the
+// kernel then reads the whole plane shifted by one offset, so a column
+// matrix row is one long copy (and a col2im row one long sum) with the few
+// cells that wrap across a row edge fixed up, instead of a short copy per
+// output row.
+func samePlane(g backend.ConvGeom) bool {
+	return g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 && g.OH == g.H && g.OW == g.W
+}
+
+// tapShift is the plane offset and column shift of tap (kh, kw) on a
+// samePlane convolution.
+func tapShift(g backend.ConvGeom, kh, kw int) (s, dx int) {
+	dy, dx := kh-g.PH, kw-g.PW
+	return dy*g.W + dx, dx
+}
+
+// zeroWrapped clears the cells of a column-matrix row of a samePlane
+// convolution whose input column falls outside the plane (iw = ow+dx).
+func zeroWrapped(row []float32, g backend.ConvGeom, dx int) {
+	switch {
+	case dx < 0:
+		for oh := 0; oh < g.OH; oh++ {
+			clear(row[oh*g.W : oh*g.W+min(-dx, g.W)])
+		}
+	case dx > 0:
+		for oh := 0; oh < g.OH; oh++ {
+			clear(row[oh*g.W+max(0, g.W-dx) : (oh+1)*g.W])
+		}
 	}
 }
 
@@ -198,6 +238,29 @@ func addTo(dst, x []float32) {
 func im2colImage(col, x []float32, g backend.ConvGeom) {
 	p := g.OH * g.OW
 	plane := g.H * g.W
+	if samePlane(g) {
+		r := 0
+		for c := 0; c < g.C; c++ {
+			src := x[c*plane : (c+1)*plane]
+			for kh := 0; kh < g.KH; kh++ {
+				for kw := 0; kw < g.KW; kw++ {
+					row := col[r*p : (r+1)*p]
+					s, dx := tapShift(g, kh, kw)
+					lo, hi := max(0, -s), min(p, p-s)
+					if lo >= hi {
+						clear(row)
+					} else {
+						clear(row[:lo])
+						copy(row[lo:hi], src[lo+s:hi+s])
+						clear(row[hi:])
+						zeroWrapped(row, g, dx)
+					}
+					r++
+				}
+			}
+		}
+		return
+	}
 	r := 0
 	for c := 0; c < g.C; c++ {
 		src := x[c*plane : (c+1)*plane]
@@ -248,10 +311,31 @@ func im2colRow(out, src []float32, g backend.ConvGeom, kh, kw int) {
 }
 
 // col2imImage overwrites one image's planes dx with the sum of its column
-// matrix entries (the adjoint of im2colImage).
+// matrix entries (the adjoint of im2colImage). On a samePlane convolution
+// it clears the entries of col that fall outside the plane (col is
+// scratch).
 func col2imImage(dx, col []float32, g backend.ConvGeom) {
 	p := g.OH * g.OW
 	plane := g.H * g.W
+	if samePlane(g) {
+		r := 0
+		for c := 0; c < g.C; c++ {
+			dst := dx[c*plane : (c+1)*plane]
+			clear(dst)
+			for kh := 0; kh < g.KH; kh++ {
+				for kw := 0; kw < g.KW; kw++ {
+					row := col[r*p : (r+1)*p]
+					s, sx := tapShift(g, kh, kw)
+					if lo, hi := max(0, -s), min(p, p-s); lo < hi {
+						zeroWrapped(row, g, sx)
+						addTo(dst[lo+s:hi+s], row[lo:hi])
+					}
+					r++
+				}
+			}
+		}
+		return
+	}
 	r := 0
 	for c := 0; c < g.C; c++ {
 		dst := dx[c*plane : (c+1)*plane]
