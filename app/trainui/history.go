@@ -102,7 +102,7 @@ func newRunsView(p *trainPane) *runsView {
 	curves := container.NewBorder(nil, v.diag, nil, nil, container.New(&ratioColumns{ratio: 0.55}, plotCard(v.loss), plotCard(v.acc)))
 	v.conf = widgets.NewPlotView(nil)
 	v.perClass = widgets.NewPlotView(nil)
-	v.conf.Min, v.perClass.Min = fyne.NewSize(300, 280), fyne.NewSize(220, 280)
+	v.conf.Min, v.perClass.Min = fyne.NewSize(300, 250), fyne.NewSize(220, 250)
 	v.evalBox = container.NewStack()
 	v.detailTabs = container.NewAppTabs(
 		container.NewTabItem("Curves", curves),
@@ -283,7 +283,7 @@ func (v *runsView) showEval() {
 	}
 	galleryCard := card(fmt.Sprintf("Misclassified: the first %d, captioned with the top prediction (tap one for its true class and top 3)", len(mistakes)), gallery)
 	top := container.New(&ratioColumns{ratio: 0.55}, plotCard(v.conf), plotCard(v.perClass))
-	v.evalBox.Objects = []fyne.CanvasObject{container.NewBorder(head, nil, nil, nil, container.NewGridWithRows(2, top, galleryCard))}
+	v.evalBox.Objects = []fyne.CanvasObject{container.NewBorder(container.NewVBox(head, top), nil, nil, nil, galleryCard)}
 	v.evalBox.Refresh()
 }
 

@@ -172,7 +172,7 @@ func newTrainPane(h Host) *trainPane {
 	// job's progress with Stop, and why a run cannot start.
 	buttons := container.NewGridWithColumns(2, p.start, p.pause)
 	status := container.NewVBox(p.job.root, p.notice, container.NewBorder(nil, nil, nil, p.reasonBtn, p.reason))
-	p.controls = container.NewBorder(nil, nil, container.New(&minWidth{w: 330}, buttons), nil,
+	p.controls = container.NewBorder(nil, nil, container.NewVBox(container.New(&minWidth{w: 330}, buttons)), nil,
 		container.New(layout.NewCustomPaddedLayout(0, 0, 8, 0), status))
 	bar := container.NewStack(widgets.NewBackground(theme.ColorNameHeaderBackground),
 		container.New(layout.NewCustomPaddedLayout(6, 6, 6, 6), p.controls))
@@ -222,7 +222,9 @@ func (p *trainPane) refresh(all bool) {
 	p.refreshControls()
 	p.showSchedule()
 	sig := runsSignature(p.h.Project())
-	if all || sig != p.runsSig {
+	if all || sig != p.runsSig || p.live == nil && p.curves.shown == "" {
+		// (The empty state says what to do first, which changes with
+		// the dataset and the network.)
 		p.runsSig = sig
 		if p.live == nil {
 			p.curves.showLatest()
@@ -394,6 +396,10 @@ func (p *trainPane) showSchedule() {
 	}
 	if h.Warmup > 0 {
 		desc = fmt.Sprintf("%d warm-up epochs, then %s", h.Warmup, desc)
+	}
+	if p.h.Dataset() == nil {
+		p.schedNote.SetText(fmt.Sprintf("%s over %d epochs (the steps per epoch are known once the dataset is loaded).", firstUpper(desc), h.Epochs))
+		return
 	}
 	p.schedNote.SetText(fmt.Sprintf("%s; %d epochs of %s batches (%s steps).", firstUpper(desc), h.Epochs, thousands(nb), thousands(nb*h.Epochs)))
 }

@@ -91,9 +91,9 @@ func newCurvesView(p *trainPane) *curvesView {
 	v.sub.Truncation = fyne.TextTruncateEllipsis
 	v.chips = container.NewHBox()
 	v.loss = widgets.NewPlotView(nil)
-	v.loss.Min = fyne.NewSize(320, 240)
+	v.loss.Min = fyne.NewSize(300, 200)
 	v.acc = widgets.NewPlotView(nil)
-	v.acc.Min = fyne.NewSize(280, 240)
+	v.acc.Min = fyne.NewSize(240, 200)
 	v.diag = container.NewStack()
 	head := container.NewBorder(nil, nil, nil, nil, container.NewVBox(
 		container.NewBorder(nil, nil, v.title, nil, v.sub), v.chips))
@@ -408,14 +408,14 @@ func newLayersView() *layersView {
 	v.head = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.grid = container.NewGridWrap(fyne.NewSize(168, 128))
 	v.ratio = widgets.NewPlotView(nil)
-	v.ratio.Min = fyne.NewSize(300, 200)
+	v.ratio.Min = fyne.NewSize(260, 260)
 	v.spread = widgets.NewPlotView(nil)
-	v.spread.Min = fyne.NewSize(300, 200)
+	v.spread.Min = fyne.NewSize(260, 260)
 	v.flags = container.NewVBox()
 	hist := card("Activations per layer", container.NewVScroll(v.grid))
 	bottom := container.NewGridWithColumns(2, plotCard(v.ratio), plotCard(v.spread))
 	v.body = container.New(layout.NewCustomPaddedLayout(4, 6, 6, 6),
-		container.NewBorder(v.head, v.flags, nil, nil, container.NewGridWithRows(2, hist, bottom)))
+		container.NewBorder(v.head, container.NewVBox(bottom, v.flags), nil, nil, hist))
 	e := widgets.NewEmptyState(theme.ListIcon(), "Layer statistics",
 		"While a run trains, every few iterations each layer's activations are summarised as a histogram, with "+
 			"the spread of the gradients flowing back and the size of each update relative to the weights, so "+
