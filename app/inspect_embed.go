@@ -51,14 +51,20 @@ type embedResult struct {
 // of the t-SNE layout so far.
 type embedProgress func(phase string, done, total int, layout []float64)
 
-// runEmbedding computes the features of cfg.points images of ds and embeds
-// them in two dimensions. It runs on a job's goroutine.
-func runEmbedding(ctx context.Context, m *inspectModel, ds *data.Dataset, cfg embedSettings, progress embedProgress) (*embedResult, error) {
-	start := time.Now()
+// embedImages returns the images an embedding with cfg shows: cfg.points
+// of the split, class-balanced and seeded.
+func embedImages(ds *data.Dataset, cfg embedSettings) *data.Set {
 	set := inspectSplit(ds, cfg.split)
 	if cfg.points < set.Len() {
 		set = data.BalancedSubset(set, cfg.points, cfg.seed)
 	}
+	return set
+}
+
+// runEmbedding computes the features of set's images and embeds them in
+// two dimensions. It runs on a job's goroutine.
+func runEmbedding(ctx context.Context, m *inspectModel, set *data.Set, cfg embedSettings, progress embedProgress) (*embedResult, error) {
+	start := time.Now()
 	n := set.Len()
 	if n < 3 {
 		return nil, fmt.Errorf("an embedding needs at least 3 images, the split has %d", n)
@@ -126,7 +132,7 @@ func runEmbedding(ctx context.Context, m *inspectModel, ds *data.Dataset, cfg em
 	if acc, err := featureKNNAccuracy(ctx, x, n, d, set.Labels, k, cfg.seed); err == nil {
 		r.knnFeatures = acc
 	}
-	r.cols = min(max(int(math.Sqrt(float64(n))), 2), 40)
+	r.cols = min(max(int(math.Sqrt(float64(n))), 2), 30)
 	r.rows = r.cols
 	assign, err := inspect.GridAssign(r.layout, r.cols, r.rows)
 	if err != nil {

@@ -35,10 +35,11 @@ type filterView struct {
 	caption *widget.Label
 	// sliderBox holds the slider and its label; the slider is hidden
 	// when there is one set of weights.
-	sliderBox *fyne.Container
-	view      *inspZoomView
-	zoom      *widget.Select
-	root      fyne.CanvasObject
+	sliderBox   *fyne.Container
+	stepButtons *fyne.Container
+	view        *inspZoomView
+	zoom        *widget.Select
+	root        fyne.CanvasObject
 
 	snaps []filterSnapshot
 	convs []string
@@ -76,8 +77,12 @@ func newFilterView(p *filtersPane) *filterView {
 	v.zoom.SetSelected("Fit")
 
 	head := container.NewBorder(nil, nil, widget.NewLabel("Layer"), container.NewHBox(widget.NewLabel("Zoom"), v.zoom), v.layer)
-	v.sliderBox = container.NewBorder(nil, nil, nil, v.step, v.slider)
-	steps := container.NewBorder(nil, nil, widget.NewLabel("Weights"), nil, v.sliderBox)
+	back := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { v.slider.SetValue(max(v.slider.Value-1, v.slider.Min)) })
+	fwd := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { v.slider.SetValue(min(v.slider.Value+1, v.slider.Max)) })
+	v.stepButtons = container.NewHBox(back, fwd)
+	v.sliderBox = container.NewBorder(nil, nil, v.stepButtons, nil, v.slider)
+	v.step.Truncation = fyne.TextTruncateEllipsis
+	steps := container.NewBorder(nil, nil, widget.NewLabel("Weights"), nil, container.NewGridWithColumns(2, v.sliderBox, v.step))
 	v.root = cardWith("Filters", nil, container.NewBorder(container.NewVBox(head, steps), v.caption, nil, nil, v.view))
 	return v
 }
@@ -99,8 +104,10 @@ func (v *filterView) setModel(m *inspectModel, p *projects.Project) {
 	v.slider.SetValue(float64(max(len(v.snaps)-1, 0)))
 	if len(v.snaps) > 1 {
 		v.slider.Show()
+		v.stepButtons.Show()
 	} else {
 		v.slider.Hide()
+		v.stepButtons.Hide()
 	}
 	v.quiet = false
 	v.show()
@@ -168,6 +175,22 @@ func filterCaption(layer string, shape []int) string {
 
 // ---- activations ----
 
+// actZoomChoices magnify the activation grids.
+var actZoomChoices = []string{"½×", "1×", "1½×", "2×", "3×", "4×"}
+
+func actZoom(s string) float32 {
+	switch s {
+	case "½×":
+		return 0.5
+	case "1½×":
+		return 1.5
+	}
+	if z := inspZoomFactor(s); z > 0 {
+		return z
+	}
+	return 1
+}
+
 // activationView shows, for one image, every layer's output as a grid of
 // channel maps, with zoom.
 type activationView struct {
@@ -176,7 +199,7 @@ type activationView struct {
 	index   *widget.Entry
 	class   *widget.Select
 	norm    *widget.Select
-	zoom    *widget.Slider
+	zoom    *widget.Select
 	choose  *widget.Button
 	prev    *widget.Button
 	next    *widget.Button
@@ -239,17 +262,19 @@ func newActivationView(p *filtersPane) *activationView {
 	v.split.SetSelected("Test")
 	v.norm.SetSelected("Per layer")
 	v.quiet = false
-	v.zoom = widget.NewSlider(0.5, 4)
-	v.zoom.Step = 0.25
-	v.zoom.SetValue(1)
-	v.zoom.OnChangeEnded = func(float64) { v.layoutGrids() }
+	v.zoom = widget.NewSelect(actZoomChoices, func(string) {
+		if v.flow != nil {
+			v.layoutGrids()
+		}
+	})
+	v.zoom.SetSelected("1×")
 
 	v.input = container.NewStack()
 	v.flow, v.scroll = newInspFlowScroll(8)
 	row1 := container.NewHBox(v.split, widget.NewLabel("Image"), container.New(&minWidth{w: 70}, v.index), v.prev, v.next,
 		container.New(&minWidth{w: 130}, v.class), v.choose)
 	row2 := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Normalise"), v.norm),
-		nil, container.NewBorder(nil, nil, widget.NewLabel("Zoom"), nil, v.zoom))
+		container.NewHBox(widget.NewLabel("Zoom"), container.New(&minWidth{w: 84}, v.zoom)), nil)
 	v.content = container.NewBorder(container.NewVBox(row1, row2, v.input), nil, nil, nil, v.scroll)
 	v.body = container.NewStack(v.content)
 	v.root = cardWith("Activations", nil, v.body)
@@ -464,7 +489,7 @@ func inspTopClass(out []float32, classes []string) (string, float64, bool) {
 
 // layoutGrids shows every layer's grid at the chosen zoom.
 func (v *activationView) layoutGrids() {
-	z := float32(v.zoom.Value)
+	z := actZoom(v.zoom.Selected)
 	var cards []fyne.CanvasObject
 	for _, g := range v.shown {
 		var body fyne.CanvasObject

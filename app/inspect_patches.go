@@ -61,6 +61,7 @@ func newPatchView(p *filtersPane) *patchView {
 		widget.NewFormItem("Channel", v.channel.Entry),
 		widget.NewFormItem("Patches", v.top.Entry),
 		widget.NewFormItem("Images", v.split),
+		widget.NewFormItem("", v.nextCh),
 	)
 	help := wrapLabel("Every image of the split goes through the network; the units of the chosen channel with the " +
 		"largest activations are kept (one per image), and each is shown as the part of the image it sees: its exact " +
@@ -68,7 +69,7 @@ func newPatchView(p *filtersPane) *patchView {
 	left := formPanel("Maximally activating patches", form, v.run, v.job, v.msg)
 	v.result = container.NewStack(hintBox("Choose a layer and a channel, then find the patches.", "Find the top patches", v.start))
 	right := container.NewBorder(nil, help, nil, nil, v.result)
-	v.root = inspPad(6, 4, 6, 6, container.NewBorder(nil, nil, container.NewVBox(left, v.nextCh), nil, cardWith("Top patches", nil, right)))
+	v.root = inspPad(6, 4, 6, 6, container.NewBorder(nil, nil, left, nil, cardWith("Top patches", nil, right)))
 	return v
 }
 
@@ -245,7 +246,7 @@ func newNeighbourView(p *filtersPane) *neighbourView {
 	v := &neighbourView{p: p, job: newJobBar(), msg: widget.NewLabel("")}
 	v.layer = widget.NewSelect(nil, nil)
 	v.queries = newIntField("Test images", 8, 1, 64)
-	v.k = newIntField("Neighbours", 8, 1, 20)
+	v.k = newIntField("Neighbours", 6, 1, 20)
 	v.pool = newIntField("Training images", 5000, 10, 1_000_000)
 	v.run = widget.NewButtonWithIcon("Find neighbours", theme.SearchIcon(), v.start)
 	form := widget.NewForm(

@@ -51,5 +51,23 @@ func TestRenderInspectionPanesOfAProject(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Log("wrote", name)
+		if fp, ok := sh.built[id].(*filtersPane); ok && fp.dataOK() {
+			// The other tabs, computed as their Run buttons would.
+			fp.sync = true
+			fp.tabs.SelectIndex(1)
+			fp.patches.start()
+			name := filepath.Join(out, id+"-patches.png")
+			if err := writePNG(name, w.Canvas().Capture()); err != nil {
+				t.Fatal(err)
+			}
+			fp.tabs.SelectIndex(2)
+			fp.neigh.start()
+			name = filepath.Join(out, id+"-neighbours.png")
+			if err := writePNG(name, w.Canvas().Capture()); err != nil {
+				t.Fatal(err)
+			}
+			fp.sync = false
+			fp.tabs.SelectIndex(0)
+		}
 	}
 }

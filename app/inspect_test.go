@@ -190,10 +190,7 @@ func TestFiltersPaneLoadsTheDataAndShowsEveryLayersActivations(t *testing.T) {
 		t.Fatalf("conv1 grid shown %v", sizes[0])
 	}
 	// Zoom doubles every grid.
-	fyne.DoAndWait(func() {
-		a.zoom.SetValue(2)
-		a.layoutGrids()
-	})
+	fyne.DoAndWait(func() { a.zoom.SetSelected("2×") })
 	if got := find[*canvas.Image](a.flow, nil)[0].MinSize(); got.Width != 2*sizes[0].Width {
 		t.Fatalf("at zoom 2 conv1 is %v, was %v", got, sizes[0])
 	}

@@ -158,6 +158,10 @@ func (p *embeddingsPane) build() {
 	// The scatter.
 	p.scatter = scatter.New()
 	p.scatter.OnSelected = p.selected
+	p.scatter.OnTapped = func(i int) {
+		p.scatter.Select([]int{i})
+		p.selected([]int{i})
+	}
 	p.scatterHd = widget.NewLabelWithStyle("Scatter", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.scatterHd.Truncation = fyne.TextTruncateEllipsis
 	p.mode = widget.NewCheck("Select", func(on bool) {
@@ -185,7 +189,9 @@ func (p *embeddingsPane) build() {
 	p.exportGrid = widget.NewButtonWithIcon("PNG", theme.DownloadIcon(), func() {
 		p.save("embedding-grid.png", ".png", func(w *bytes.Buffer) error { return writePNGTo(w, p.grid.Image()) })
 	})
-	gridCard := inspCard(p.gridHd, p.exportGrid, p.gridBox)
+	gridZoom := widget.NewSelect(inspZoomChoices[:4], func(z string) { p.grid.SetZoom(inspZoomFactor(z)) })
+	gridZoom.SetSelected("Fit")
+	gridCard := inspCard(p.gridHd, container.NewHBox(gridZoom, p.exportGrid), p.gridBox)
 	views := container.NewHSplit(scatterCard, gridCard)
 	views.SetOffset(0.56)
 
@@ -333,13 +339,14 @@ func (p *embeddingsPane) start() {
 	what := fmt.Sprintf("%s of %s…", cfg.method, cfg.layer)
 	err = p.job.start(what, func(ctx context.Context, progress report) error {
 		var err error
-		res, err = runEmbedding(ctx, m, ds, cfg, func(phase string, done, total int, layout []float64) {
+		set := embedImages(ds, cfg)
+		res, err = runEmbedding(ctx, m, set, cfg, func(phase string, done, total int, layout []float64) {
 			progress(done, total, phase)
 			if layout == nil || sync || time.Since(last) < 100*time.Millisecond {
 				return
 			}
 			last = time.Now()
-			fyne.Do(func() { p.showLive(id, cfg, layout) })
+			fyne.Do(func() { p.showLive(id, cfg, set, layout) })
 		})
 		return err
 	}, func(err error) {
@@ -364,20 +371,10 @@ func (p *embeddingsPane) start() {
 	}
 }
 
-// showLive shows a t-SNE layout while the run goes on.
-func (p *embeddingsPane) showLive(id int, cfg embedSettings, layout []float64) {
+// showLive shows a t-SNE layout of set's images while the run goes on.
+func (p *embeddingsPane) showLive(id int, cfg embedSettings, set *data.Set, layout []float64) {
 	if id != p.runID || !p.job.running() {
 		return
-	}
-	set := inspectSplit(p.s.Dataset, cfg.split)
-	if cfg.points < set.Len() {
-		// The same subset as the run's (seeded), for the hover images;
-		// computed once per run.
-		if p.shown == nil || p.shown.Len() != len(layout)/2 || p.res != nil {
-			set = data.BalancedSubset(set, cfg.points, cfg.seed)
-		} else {
-			set = p.shown
-		}
 	}
 	if p.res != nil {
 		p.clearResult()
