@@ -234,6 +234,16 @@ func MaxPool2dReLU(x *Var, o PoolOpts) *Var {
 	b := x.B()
 	out := empty(b, g.N, g.C, g.OH, g.OW)
 	idx := empty(b, g.N, g.C, g.OH, g.OW)
+	if f, ok := b.(backend.MaxPoolReLUer); ok {
+		f.MaxPoolReLU(out.Buf, idx.Buf, x.Value.Buf, g)
+		v := newOp(out, func(gr *tensor.Tensor) {
+			dx := empty(b, x.Shape()...)
+			f.MaxPoolReLUGrad(dx.Buf, gr.Buf, out.Buf, idx.Buf, g)
+			accumulate(x, dx, true)
+		}, x)
+		v.save(idx)
+		return v
+	}
 	b.MaxPool(out.Buf, idx.Buf, x.Value.Buf, g)
 	b.Unary(backend.ReLU, out.Buf, out.Buf, 0, 0)
 	v := newOp(out, func(gr *tensor.Tensor) {

@@ -267,6 +267,18 @@ func AllocUninit(b Backend, n int) Buffer {
 	return b.Alloc(n)
 }
 
+// MaxPoolReLUer is implemented by backends with max-pooling and ReLU in one
+// kernel. Autograd's MaxPool2dReLU uses it when present and MaxPool, Unary
+// and UnaryGrad otherwise.
+type MaxPoolReLUer interface {
+	// MaxPoolReLU is MaxPool with max(0, ·) applied to the pooled values
+	// (NaN kept); idx is MaxPool's.
+	MaxPoolReLU(dst, idx, x Buffer, g PoolGeom)
+	// MaxPoolReLUGrad is MaxPoolGrad counting dy only where y, the output
+	// of MaxPoolReLU, is positive.
+	MaxPoolReLUGrad(dx, dy, y, idx Buffer, g PoolGeom)
+}
+
 // ConvGroups names a convolution's output channels and groups beside its
 // ConvGeom: the weights are [OC, C/Groups, KH, KW].
 type ConvGroups struct{ OC, Groups int }

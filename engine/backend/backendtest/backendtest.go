@@ -33,6 +33,7 @@ func Run(t *testing.T, b backend.Backend) {
 		{"DirectConv", testDirectConv},
 		{"MaxPool", testMaxPool},
 		{"MaxPoolGrad", testMaxPoolGrad},
+		{"MaxPoolReLU", testMaxPoolReLU},
 		{"AvgPool", testAvgPool},
 		{"AvgPoolGrad", testAvgPoolGrad},
 		{"Softmax", testSoftmax},
@@ -835,6 +836,55 @@ func testMaxPoolGrad(t *testing.T, s *suite) {
 		})
 		ref, mag := refMaxPoolGrad(dy, idx32, g)
 		compare(t, pgeom(g).String(), got, orc, ref, mag, tol{rel: float64(2 * g.KH * g.KW)})
+	}
+}
+
+// testMaxPoolReLU checks backends that implement backend.MaxPoolReLUer:
+// the pooled values are max(0, MaxPool), the indices MaxPool's, and the
+// gradient is MaxPoolGrad of dy where the output is positive.
+func testMaxPoolReLU(t *testing.T, s *suite) {
+	if _, ok := s.b.(backend.MaxPoolReLUer); !ok {
+		t.Skip("the backend has no fused max-pool + ReLU; autograd uses MaxPool and Unary")
+	}
+	r := rng(t)
+	for _, g := range poolGeoms() {
+		g = g.Out()
+		for _, gen := range []func(*rand.Rand, int) []float32{func(r *rand.Rand, n int) []float32 { return normal(r, n, 1) }, plateaus} {
+			x := gen(r, g.N*g.C*g.H*g.W)
+			n, nx := g.N*g.C*g.OH*g.OW, g.N*g.C*g.H*g.W
+			dy := normal(r, n, 1)
+			var gotIdx, orcIdx, gotDx, orcDx []float32
+			got, orc := s.both(func(k backend.Backend, who int) []float32 {
+				f := k.(backend.MaxPoolReLUer)
+				dst, idx := up(k, normal(r, n, 1)), up(k, normal(r, n, 1))
+				f.MaxPoolReLU(dst, idx, up(k, x), g)
+				dx := up(k, normal(r, nx, 1)) // overwritten
+				f.MaxPoolReLUGrad(dx, up(k, dy), dst, idx, g)
+				if who == 0 {
+					gotIdx, gotDx = down(k, idx, n), down(k, dx, nx)
+				} else {
+					orcIdx, orcDx = down(k, idx, n), down(k, dx, nx)
+				}
+				return down(k, dst, n)
+			})
+			ref, refIdx := refMaxPool(x, g)
+			masked := make([]float32, n)
+			for i := range ref {
+				if ref[i] > 0 {
+					masked[i] = dy[i]
+				} else {
+					ref[i] = 0
+				}
+			}
+			idx32 := make([]float32, n)
+			for i, v := range refIdx {
+				idx32[i] = float32(v)
+			}
+			refDx, mag := refMaxPoolGrad(masked, idx32, g)
+			compare(t, pgeom(g).String()+" values", got, orc, ref, nil, exact)
+			compare(t, pgeom(g).String()+" indices", gotIdx, orcIdx, refIdx, nil, exact)
+			compare(t, pgeom(g).String()+" gradient", gotDx, orcDx, refDx, mag, tol{rel: float64(2 * g.KH * g.KW)})
+		}
 	}
 }
 

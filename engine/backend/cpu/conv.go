@@ -56,7 +56,27 @@ func (*CPU) Col2Im(dx, col backend.Buffer, g backend.ConvGeom) {
 // within its H×W plane; ties go to the first in row-major order, as in
 // PyTorch.
 func (*CPU) MaxPool(dst, idx, x backend.Buffer, g backend.PoolGeom) {
-	ys, is, xs := d(dst), d(idx), d(x)
+	maxPool(d(dst), d(idx), d(x), g, false)
+}
+
+// MaxPoolReLU implements backend.MaxPoolReLUer.
+func (*CPU) MaxPoolReLU(dst, idx, x backend.Buffer, g backend.PoolGeom) {
+	maxPool(d(dst), d(idx), d(x), g, true)
+}
+
+// MaxPoolReLUGrad implements backend.MaxPoolReLUer.
+func (*CPU) MaxPoolReLUGrad(dx, dy, y, idx backend.Buffer, g backend.PoolGeom) {
+	maxPoolGrad(d(dx), d(dy), d(idx), d(y), g)
+}
+
+// reluInPlace sets x to max(x, 0).
+func reluInPlace(x []float32) {
+	for i, v := range x {
+		x[i] = max(v, 0)
+	}
+}
+
+func maxPool(ys, is, xs []float32, g backend.PoolGeom, relu bool) {
 	inP, outP := g.H*g.W, g.OH*g.OW
 	parallel.For(g.N*g.C, outP*g.KH*g.KW, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -64,7 +84,7 @@ func (*CPU) MaxPool(dst, idx, x backend.Buffer, g backend.PoolGeom) {
 			out := ys[p*outP : (p+1)*outP]
 			ix := is[p*outP : (p+1)*outP]
 			if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PH == 0 && g.PW == 0 {
-				maxPool2x2Plane(out, ix, src, g)
+				maxPool2x2Plane(out, ix, src, g, relu)
 				continue
 			}
 			for oh := 0; oh < g.OH; oh++ {
@@ -90,6 +110,9 @@ func (*CPU) MaxPool(dst, idx, x backend.Buffer, g backend.PoolGeom) {
 					out[oh*g.OW+ow] = best
 					ix[oh*g.OW+ow] = float32(bi)
 				}
+			}
+			if relu {
+				reluInPlace(out)
 			}
 		}
 	})
@@ -121,12 +144,16 @@ func maxPool2x2(out, ix, src []float32, g backend.PoolGeom) {
 
 // maxPool2x2Grad is MaxPoolGrad for one plane that non-overlapping 2x2
 // windows tile (even H and W): each window's four cells are written once.
-func maxPool2x2Grad(dst, dy, ix []float32, g backend.PoolGeom) {
+// With y (the output of MaxPoolReLU), dy passes only where y > 0.
+func maxPool2x2Grad(dst, dy, ix, y []float32, g backend.PoolGeom) {
 	for oh := 0; oh < g.OH; oh++ {
 		r0 := dst[2*oh*g.W : (2*oh+1)*g.W]
 		r1 := dst[(2*oh+1)*g.W : (2*oh+2)*g.W]
 		for ow, v := range dy[oh*g.OW : (oh+1)*g.OW] {
 			r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1] = 0, 0, 0, 0
+			if y != nil && !(y[oh*g.OW+ow] > 0) {
+				continue
+			}
 			dst[int(ix[oh*g.OW+ow])] = v
 		}
 	}
@@ -134,7 +161,12 @@ func maxPool2x2Grad(dst, dy, ix []float32, g backend.PoolGeom) {
 
 // MaxPoolGrad implements backend.Backend.
 func (*CPU) MaxPoolGrad(dx, dy, idx backend.Buffer, g backend.PoolGeom) {
-	gx, gy, is := d(dx), d(dy), d(idx)
+	maxPoolGrad(d(dx), d(dy), d(idx), nil, g)
+}
+
+// maxPoolGrad scatters dy into dx through idx; with y (the output of
+// MaxPoolReLU), only where y > 0.
+func maxPoolGrad(gx, gy, is, ys []float32, g backend.PoolGeom) {
 	inP, outP := g.H*g.W, g.OH*g.OW
 	// Non-overlapping 2x2 windows tile an even plane: each window's four
 	// cells are written once (the gradient at the maximum, zeros
@@ -145,13 +177,19 @@ func (*CPU) MaxPoolGrad(dx, dy, idx backend.Buffer, g backend.PoolGeom) {
 			dst := gx[p*inP : (p+1)*inP]
 			src := gy[p*outP : (p+1)*outP]
 			ix := is[p*outP : (p+1)*outP]
+			var y []float32
+			if ys != nil {
+				y = ys[p*outP : (p+1)*outP]
+			}
 			if tiled {
-				maxPool2x2GradPlane(dst, src, ix, g)
+				maxPool2x2GradPlane(dst, src, ix, y, g)
 				continue
 			}
 			clear(dst)
 			for i, v := range src {
-				dst[int(ix[i])] += v
+				if y == nil || y[i] > 0 {
+					dst[int(ix[i])] += v
+				}
 			}
 		}
 	})

@@ -99,12 +99,16 @@ func TestMaxPool2x2PlaneMatchesScalar(t *testing.T) {
 				}
 			}
 			n := g.OH * g.OW
+			relu := w%2 == 0
 			// Guard cells after the outputs must survive.
 			got, gotIx := make([]float32, n+1), make([]float32, n+1)
 			got[n], gotIx[n] = 42, 42
 			want, wantIx := make([]float32, n), make([]float32, n)
-			maxPool2x2Plane(got, gotIx, src, g)
+			maxPool2x2Plane(got, gotIx, src, g, relu)
 			maxPool2x2(want, wantIx, src, g)
+			if relu {
+				reluInPlace(want)
+			}
 			for i := range n {
 				same := got[i] == want[i] || math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))
 				if !same || gotIx[i] != wantIx[i] {
@@ -143,8 +147,15 @@ func TestMaxPool2x2GradPlaneMatchesScalar(t *testing.T) {
 			for i := range got {
 				got[i] = 9 // stale values must all be overwritten
 			}
-			maxPool2x2GradPlane(got, dy, ix, g)
-			maxPool2x2Grad(want, dy, ix, g)
+			var y []float32 // the relu variant's output: only y > 0 passes
+			if w%4 == 0 {
+				y = make([]float32, n)
+				for i := range y {
+					y[i] = float32(r.IntN(3) - 1)
+				}
+			}
+			maxPool2x2GradPlane(got, dy, ix, y, g)
+			maxPool2x2Grad(want, dy, ix, y, g)
 			for i := range want {
 				if got[i] != want[i] {
 					t.Fatalf("%dx%d cell %d: %v, want %v", h, w, i, got[i], want[i])

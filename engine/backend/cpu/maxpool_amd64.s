@@ -40,13 +40,14 @@ DATA ·odd<>+56(SB)/4, $29
 DATA ·odd<>+60(SB)/4, $31
 GLOBL ·odd<>(SB), RODATA|NOPTR, $64
 
-// func maxPool2x2AVX512(out, idx, src *float32, oh, ow, w int, tailOut, tailIn0, tailIn1 uint64)
+// func maxPool2x2AVX512(out, idx, src *float32, oh, ow, w, relu int, tailOut, tailIn0, tailIn1 uint64)
 // Non-overlapping 2x2 max pooling of one plane: for each output, the
 // maximum of src[2oh*w+2ow], [..+1], [..+w], [..+w+1] (first in row-major
 // order on ties, NaN never chosen: strict ordered >) and its index in the
 // plane as float32. Sixteen outputs per step; the last partial step of a
-// row uses the tail masks (outputs, first and second 16 inputs).
-TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-72
+// row uses the tail masks (outputs, first and second 16 inputs). With relu
+// set, the outputs are max(0, maximum) (NaN kept), the indices unchanged.
+TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ out+0(FP), DI
 	MOVQ idx+8(FP), R8
 	MOVQ src+16(FP), SI
@@ -59,6 +60,8 @@ TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-72
 	VPBROADCASTD AX, Z29       // 1
 	VPBROADCASTD BX, Z28       // w
 	VPADDD Z29, Z28, Z27       // w+1
+	VPXORD Z26, Z26, Z26       // 0.0
+	MOVQ relu+48(FP), AX
 	MOVQ BX, R9
 	SHLQ $2, R9                // bytes per input row
 	XORQ R12, R12              // plane index of the row pair's first cell
@@ -76,9 +79,9 @@ chunk:
 	JGE full
 	TESTQ R14, R14
 	JZ rowdone
-	KMOVQ tailOut+48(FP), K1
-	KMOVQ tailIn0+56(FP), K2
-	KMOVQ tailIn1+64(FP), K3
+	KMOVQ tailOut+56(FP), K1
+	KMOVQ tailIn0+64(FP), K2
+	KMOVQ tailIn1+72(FP), K3
 	JMP body
 
 full:
@@ -110,6 +113,10 @@ body:
 	VMOVAPS Z2, K4, Z4
 	VPADDD Z27, Z7, K4, Z6
 	VCVTDQ2PS Z6, Z6
+	TESTQ AX, AX
+	JZ store
+	VMAXPS Z4, Z26, Z4         // (0 > best) ? 0 : best
+store:
 	VMOVUPS Z4, K1, (DI)
 	VMOVUPS Z6, K1, (R8)
 	CMPQ R14, $16
@@ -175,16 +182,18 @@ DATA ·ihi<>+56(SB)/4, $15
 DATA ·ihi<>+60(SB)/4, $31
 GLOBL ·ihi<>(SB), RODATA|NOPTR, $64
 
-// func maxPool2x2GradAVX512(dx, dy, idx *float32, oh, ow, w int, tailOut, tailIn0, tailIn1 uint64)
+// func maxPool2x2GradAVX512(dx, dy, idx, y *float32, oh, ow, w int, tailOut, tailIn0, tailIn1 uint64)
 // The gradient of maxPool2x2AVX512 for an even plane that the windows tile:
-// every cell of dx is written, dy where idx names it and 0 elsewhere.
-TEXT ·maxPool2x2GradAVX512(SB), NOSPLIT, $0-72
+// every cell of dx is written, dy where idx names it and 0 elsewhere. With
+// y (the pooled output of the relu variant; nil otherwise), dy counts only
+// where y > 0.
+TEXT ·maxPool2x2GradAVX512(SB), NOSPLIT, $0-80
 	MOVQ dx+0(FP), SI
 	MOVQ dy+8(FP), DI
 	MOVQ idx+16(FP), R8
-	MOVQ oh+24(FP), CX
-	MOVQ ow+32(FP), DX
-	MOVQ w+40(FP), BX
+	MOVQ oh+32(FP), CX
+	MOVQ ow+40(FP), DX
+	MOVQ w+48(FP), BX
 	VMOVDQU32 ·even<>(SB), Z30
 	VMOVDQU32 ·ilo<>(SB), Z26
 	VMOVDQU32 ·ihi<>(SB), Z25
@@ -192,6 +201,15 @@ TEXT ·maxPool2x2GradAVX512(SB), NOSPLIT, $0-72
 	VPBROADCASTD AX, Z29       // 1
 	VPBROADCASTD BX, Z28       // w
 	VPADDD Z29, Z28, Z27       // w+1
+	VPXORD Z24, Z24, Z24       // 0.0
+	MOVQ y+24(FP), AX          // y - dy in bytes, and K6 set, when y is given
+	KXORW K6, K6, K6
+	TESTQ AX, AX
+	JZ gnoy
+	KXNORW K6, K6, K6
+	SUBQ DI, AX
+
+gnoy:
 	MOVQ BX, R9
 	SHLQ $2, R9
 	XORQ R12, R12
@@ -209,9 +227,9 @@ gchunk:
 	JGE gfull
 	TESTQ R14, R14
 	JZ growdone
-	KMOVQ tailOut+48(FP), K1
-	KMOVQ tailIn0+56(FP), K2
-	KMOVQ tailIn1+64(FP), K3
+	KMOVQ tailOut+56(FP), K1
+	KMOVQ tailIn0+64(FP), K2
+	KMOVQ tailIn1+72(FP), K3
 	JMP gbody
 
 gfull:
@@ -222,6 +240,13 @@ gfull:
 gbody:
 	VMOVUPS.Z (DI), K1, Z0     // dy
 	VMOVUPS.Z (R8), K1, Z1     // idx
+	KORTESTW K6, K6
+	JZ gnorelu
+	VMOVUPS.Z (DI)(AX*1), K1, Z11 // y
+	VCMPPS $0x1e, Z24, Z11, K5 // y > 0
+	VMOVAPS.Z Z0, K5, Z0
+
+gnorelu:
 	VCVTTPS2DQ Z1, Z1
 	VPBROADCASTD R13, Z7
 	VPADDD Z30, Z7, Z7         // window's first cell
