@@ -76,14 +76,14 @@ func newFilterView(p *filtersPane) *filterView {
 	v.zoom = widget.NewSelect(inspZoomChoices, func(s string) { v.view.SetZoom(inspZoomFactor(s)) })
 	v.zoom.SetSelected("Fit")
 
-	head := container.NewBorder(nil, nil, widget.NewLabel("Layer"), container.NewHBox(widget.NewLabel("Zoom"), v.zoom), v.layer)
+	head := []fyne.CanvasObject{labelled("Layer", v.layer, 110), labelled("Zoom", v.zoom, 80)}
 	back := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { v.slider.SetValue(max(v.slider.Value-1, v.slider.Min)) })
 	fwd := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { v.slider.SetValue(min(v.slider.Value+1, v.slider.Max)) })
 	v.stepButtons = container.NewHBox(back, fwd)
 	v.sliderBox = container.NewBorder(nil, nil, v.stepButtons, nil, v.slider)
 	v.step.Truncation = fyne.TextTruncateEllipsis
 	steps := container.NewBorder(nil, nil, widget.NewLabel("Weights"), nil, container.NewGridWithColumns(2, v.sliderBox, v.step))
-	v.root = cardWith("Filters", nil, container.NewBorder(container.NewVBox(head, steps), v.caption, nil, nil, v.view))
+	v.root = cardWith("Filters", nil, inspWithBar(container.NewBorder(steps, v.caption, nil, nil, v.view), head...))
 	return v
 }
 
@@ -207,6 +207,7 @@ type activationView struct {
 	flow    *fyne.Container
 	scroll  *container.Scroll
 	content fyne.CanvasObject
+	inner   *fyne.Container // the chosen image over the grids
 	body    *fyne.Container
 	root    fyne.CanvasObject
 
@@ -271,11 +272,11 @@ func newActivationView(p *filtersPane) *activationView {
 
 	v.input = container.NewStack()
 	v.flow, v.scroll = newInspFlowScroll(8)
-	row1 := container.NewHBox(v.split, widget.NewLabel("Image"), container.New(&minWidth{w: 70}, v.index), v.prev, v.next,
-		container.New(&minWidth{w: 130}, v.class), v.choose)
-	row2 := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Normalise"), v.norm),
-		container.NewHBox(widget.NewLabel("Zoom"), container.New(&minWidth{w: 84}, v.zoom)), nil)
-	v.content = container.NewBorder(container.NewVBox(row1, row2, v.input), nil, nil, nil, v.scroll)
+	v.inner = container.NewBorder(v.input, nil, nil, nil, v.scroll)
+	v.content = inspWithBar(v.inner,
+		container.New(&minWidth{w: 110}, v.split), labelled("Image", v.index, 64), container.NewHBox(v.prev, v.next),
+		container.New(&minWidth{w: 130}, v.class), v.choose,
+		labelled("Normalise", v.norm, 0), labelled("Zoom", v.zoom, 80))
 	v.body = container.NewStack(v.content)
 	v.root = cardWith("Activations", nil, v.body)
 	return v
@@ -458,7 +459,7 @@ func (v *activationView) showInput(out []float32) {
 	v.input.Objects = []fyne.CanvasObject{inspPad(4, 4, 0, 0, container.NewBorder(nil, nil, img, nil, txt))}
 	v.input.Refresh()
 	// The input's height changes the layout around it.
-	v.content.Refresh()
+	v.inner.Refresh()
 }
 
 func (v *activationView) splitName() string {

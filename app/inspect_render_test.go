@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -33,14 +34,22 @@ func TestRenderInspectionPanesOfAProject(t *testing.T) {
 	}
 	os.MkdirAll(out, 0o755)
 	a := test.NewTempApp(t)
-	a.Settings().SetTheme(fixedVariant{Theme: theme.DefaultTheme(), variant: theme.VariantLight})
+	variant := theme.VariantLight
+	if os.Getenv("WORKBENCH_INSPECT_DARK") != "" {
+		variant = theme.VariantDark
+	}
+	a.Settings().SetTheme(fixedVariant{Theme: theme.DefaultTheme(), variant: variant})
+	width, height := float32(1280), float32(800)
+	if os.Getenv("WORKBENCH_INSPECT_SMALL") != "" {
+		width, height = 1024, 700
+	}
 	s := NewState(p, path)
 	w := test.NewTempWindow(t, nil)
 	w.SetPadded(false)
 	s.Window = w
 	sh := newShell(s)
 	w.SetContent(sh.root)
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(fyne.NewSize(width, height))
 	for _, id := range []string{PaneFilters, PaneEmbeddings} {
 		sh.show(id)
 		if rp, ok := sh.built[id].(renderPreparer); ok {
@@ -51,6 +60,22 @@ func TestRenderInspectionPanesOfAProject(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Log("wrote", name)
+		if ep, ok := sh.built[id].(*embeddingsPane); ok && ep.res != nil {
+			// Hover a point, then select a region, as a user would.
+			sc := ep.scatter
+			sc.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: sc.PointPosition(0)}})
+			if err := writePNG(filepath.Join(out, id+"-hover.png"), w.Canvas().Capture()); err != nil {
+				t.Fatal(err)
+			}
+			sc.MouseOut()
+			sz := sc.Size()
+			box := sc.InBox(fyne.NewPos(sz.Width*0.55, sz.Height*0.55), fyne.NewPos(sz.Width*0.8, sz.Height*0.8))
+			sc.Select(box)
+			ep.selected(box)
+			if err := writePNG(filepath.Join(out, id+"-selection.png"), w.Canvas().Capture()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if fp, ok := sh.built[id].(*filtersPane); ok && fp.dataOK() {
 			// The other tabs, computed as their Run buttons would.
 			fp.sync = true

@@ -295,3 +295,46 @@ func (l *inspRows) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	return fyne.NewSize(w, h+float32(max(n-1, 0))*l.gap)
 }
+
+// inspWithBar puts a bar of controls above content. The controls keep their
+// minimum sizes and wrap into more rows when the width is short (a 1024-
+// pixel window), and the content takes the rest of the height. Unlike a
+// flow inside a Border, the bar's height follows from the width in the same
+// layout pass.
+func inspWithBar(content fyne.CanvasObject, items ...fyne.CanvasObject) fyne.CanvasObject {
+	bar := container.New(&inspFlowLayout{gap: 4}, items...)
+	return container.New(&inspBarLayout{bar: bar, gap: 4}, bar, content)
+}
+
+type inspBarLayout struct {
+	bar   *fyne.Container
+	gap   float32
+	width float32
+}
+
+func (l *inspBarLayout) barHeight(width float32) float32 {
+	_, h := l.bar.Layout.(*inspFlowLayout).place(l.bar.Objects, width, false)
+	return h
+}
+
+func (l *inspBarLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	l.width = s.Width
+	h := l.barHeight(s.Width)
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(s.Width, h))
+	if len(objs) > 1 {
+		objs[1].Move(fyne.NewPos(0, h+l.gap))
+		objs[1].Resize(fyne.NewSize(s.Width, max(0, s.Height-h-l.gap)))
+	}
+}
+
+func (l *inspBarLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	bm := objs[0].MinSize() // the widest control
+	w := max(bm.Width, l.width)
+	m := fyne.NewSize(bm.Width, l.barHeight(w))
+	if len(objs) > 1 {
+		c := objs[1].MinSize()
+		m = fyne.NewSize(max(m.Width, c.Width), m.Height+l.gap+c.Height)
+	}
+	return m
+}

@@ -74,6 +74,7 @@ type embeddingsPane struct {
 	selLabel   *widget.Label
 	selGrid    *widgets.ImageGrid
 	selIdx     []int
+	center     *fyne.Container // the views, with the selection below
 
 	shownDS *data.Dataset
 	res     *embedResult
@@ -149,11 +150,13 @@ func (p *embeddingsPane) build() {
 	p.msg.Wrapping = fyne.TextWrapWord
 	p.msg.Hide()
 
-	row1 := container.NewHBox(labelled("Layer", p.layer, 170), labelled("Images", p.split, 110),
-		labelled("Points", p.points.Entry, 70), labelled("Method", p.method, 96), p.run)
-	row2 := container.NewHBox(labelled("Perplexity", p.perplexity.Entry, 56), labelled("Learning rate", p.lr, 64),
-		labelled("Iterations", p.iters.Entry, 66), labelled("Exaggeration", p.exag.Entry, 50), labelled("Seed", p.seed.Entry, 56))
-	top := container.NewVBox(row1, row2, p.job.root, p.msg)
+	settings := func(content fyne.CanvasObject) fyne.CanvasObject {
+		return inspWithBar(inspWithBar(content,
+			labelled("Perplexity", p.perplexity.Entry, 56), labelled("Learning rate", p.lr, 64),
+			labelled("Iterations", p.iters.Entry, 66), labelled("Exaggeration", p.exag.Entry, 50), labelled("Seed", p.seed.Entry, 56)),
+			labelled("Layer", p.layer, 150), container.New(&minWidth{w: 110}, p.split),
+			labelled("Points", p.points.Entry, 70), container.New(&minWidth{w: 96}, p.method), p.run)
+	}
 
 	// The scatter.
 	p.scatter = scatter.New()
@@ -177,8 +180,11 @@ func (p *embeddingsPane) build() {
 			return writePNGTo(w, p.scatter.Picture(2, color.White))
 		})
 	})
-	hint := inspCaption("wheel: zoom · drag: pan · Shift-drag: select · double-click: fit", theme.Color(theme.ColorNamePlaceHolder))
-	tools := container.NewBorder(nil, nil, container.NewHBox(p.mode, fit), nil, container.NewCenter(hint))
+	hint := widget.NewLabel("wheel: zoom · drag: pan · Shift-drag: select · double-click: fit")
+	hint.SizeName = theme.SizeNameCaptionText
+	hint.Importance = widget.LowImportance
+	hint.Truncation = fyne.TextTruncateEllipsis
+	tools := container.NewBorder(nil, nil, container.NewHBox(p.mode, fit), nil, hint)
 	scatterCard := inspCard(p.scatterHd, p.exportScat, container.NewBorder(nil, tools, nil, nil, p.scatter))
 
 	// The image grid.
@@ -191,7 +197,8 @@ func (p *embeddingsPane) build() {
 	})
 	gridZoom := widget.NewSelect(inspZoomChoices[:4], func(z string) { p.grid.SetZoom(inspZoomFactor(z)) })
 	gridZoom.SetSelected("Fit")
-	gridCard := inspCard(p.gridHd, container.NewHBox(gridZoom, p.exportGrid), p.gridBox)
+	gridFoot := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Zoom"), gridZoom), nil)
+	gridCard := inspCard(p.gridHd, p.exportGrid, container.NewBorder(nil, gridFoot, nil, nil, p.gridBox))
 	views := container.NewHSplit(scatterCard, gridCard)
 	views.SetOffset(0.56)
 
@@ -222,8 +229,8 @@ func (p *embeddingsPane) build() {
 	p.selPanel = container.NewBorder(selHead, nil, nil, nil, container.New(&inspMinHeight{h: 104}, p.selGrid))
 	p.selPanel.Hide()
 
-	center := container.NewBorder(nil, p.selPanel, nil, inspPad(0, 0, 6, 0, right), views)
-	p.main = inspPad(6, 4, 6, 6, container.NewBorder(top, nil, nil, nil, inspPad(4, 0, 0, 0, center)))
+	p.center = container.NewBorder(container.NewVBox(p.job.root, p.msg), p.selPanel, nil, inspPad(0, 0, 6, 0, right), views)
+	p.main = inspPad(6, 4, 6, 6, settings(inspPad(4, 0, 0, 0, p.center)))
 	p.body = container.NewStack()
 	p.root = container.NewBorder(nil, inspPad(0, 4, 8, 8, p.dataJob.root), nil, nil, p.body)
 	p.clearResult()
@@ -351,6 +358,7 @@ func (p *embeddingsPane) start() {
 		return err
 	}, func(err error) {
 		p.run.Enable()
+		p.center.Refresh() // the progress bar went
 		if id != p.runID {
 			return
 		}
@@ -369,6 +377,7 @@ func (p *embeddingsPane) start() {
 		p.run.Enable()
 		p.showMessage(err)
 	}
+	p.center.Refresh() // the progress bar came
 }
 
 // showLive shows a t-SNE layout of set's images while the run goes on.
@@ -501,7 +510,10 @@ func (p *embeddingsPane) clearResult() {
 func (p *embeddingsPane) selected(idx []int) {
 	p.selIdx = idx
 	if len(idx) == 0 || p.shown == nil {
-		p.selPanel.Hide()
+		if p.selPanel.Visible() {
+			p.selPanel.Hide()
+			p.center.Refresh()
+		}
 		p.selGrid.Refresh()
 		return
 	}
@@ -530,16 +542,17 @@ func (p *embeddingsPane) selected(idx []int) {
 	p.selGrid.ScrollToTop()
 	p.selGrid.Refresh()
 	p.selPanel.Show()
-	p.selPanel.Refresh()
+	p.center.Refresh()
 }
 
 func (p *embeddingsPane) showMessage(err error) {
 	if err == nil {
 		p.msg.Hide()
-		return
+	} else {
+		showRunError(p.msg, err)
+		p.msg.Show()
 	}
-	showRunError(p.msg, err)
-	p.msg.Show()
+	p.center.Refresh()
 }
 
 // save asks for a file and writes what write produces into it.
