@@ -360,7 +360,7 @@ func (p *trainPane) batchesPerEpoch(batch int) int {
 	n := 0
 	if ds := p.h.Dataset(); ds != nil && ds.Train != nil {
 		n = ds.Train.Len()
-		if ds.Val.Len() == 0 && n >= 20 {
+		if ds.Val.Len() == 0 && n >= 20 && p.form.rs.Validation != valNone {
 			n -= min(max(n/10, 1), 5000)
 		}
 	} else if p.h.Project() != nil && p.h.Project().Dataset.LimitTrain > 0 {

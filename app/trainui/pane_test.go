@@ -510,3 +510,18 @@ func TestThrottleShowsAtMostTenUpdatesASecond(t *testing.T) {
 		t.Fatalf("%d updates in %v (at most %d allowed)", shows, elapsed, limit)
 	}
 }
+
+func TestValidationIsHeldOutUnlessTurnedOff(t *testing.T) {
+	ds := tinyData(t, 500, 10)
+	if sp := splitsOf(ds, 1, true); sp.train.Len() != 450 || sp.val.Len() != 50 || sp.heldOut != 50 {
+		t.Fatalf("held out: train %d, val %d", sp.train.Len(), sp.val.Len())
+	}
+	if sp := splitsOf(ds, 1, false); sp.train.Len() != 500 || sp.val.Len() != 0 {
+		t.Fatalf("no validation: train %d, val %d", sp.train.Len(), sp.val.Len())
+	}
+	h, p, _ := newTestPane(t, ds)
+	p.form.validation.SetSelected(valChoiceNone)
+	if h.proj.Inspect.Strings["train.validation"] != valNone || !strings.Contains(p.schedNote.Text, "of 8 batches") {
+		t.Fatalf("validation none: kept %q, note %q", h.proj.Inspect.Strings["train.validation"], p.schedNote.Text)
+	}
+}

@@ -33,12 +33,12 @@ type splits struct {
 	heldOut int
 }
 
-// splitsOf returns the dataset's splits; when it has no validation split,
-// a tenth of the training images (at most 5,000) are held out, chosen
-// under seed, so that every run has validation curves.
-func splitsOf(ds *data.Dataset, seed int64) splits {
+// splitsOf returns the dataset's splits; when it has no validation split
+// and holdOut is set, a tenth of the training images (at most 5,000) are
+// held out, chosen under seed, so that the run has validation curves.
+func splitsOf(ds *data.Dataset, seed int64, holdOut bool) splits {
 	sp := splits{train: ds.Train, val: ds.Val, test: ds.Test}
-	if ds.Val.Len() == 0 && ds.Train.Len() >= 20 {
+	if holdOut && ds.Val.Len() == 0 && ds.Train.Len() >= 20 {
 		n := min(max(ds.Train.Len()/10, 1), 5000)
 		sp.train, sp.val = data.HoldOut(ds.Train, n, seed)
 		sp.heldOut = n
@@ -73,7 +73,7 @@ func prepareRun(g graph.Graph, ds *data.Dataset, rs runSettings) (*preparedRun, 
 	if err != nil {
 		return nil, fmt.Errorf("the network does not fit %dx%dx%d images: %w", in[0], in[1], in[2], err)
 	}
-	pr := &preparedRun{model: m, sp: splitsOf(ds, rs.Hyper.Seed), device: b.Name(), notice: notice}
+	pr := &preparedRun{model: m, sp: splitsOf(ds, rs.Hyper.Seed, rs.Validation != valNone), device: b.Name(), notice: notice}
 	if rs.Preprocess != data.NormNone {
 		if pr.stats, err = data.FitStats(pr.sp.train, rs.Preprocess, data.StatsOptions{Seed: rs.Hyper.Seed}); err != nil {
 			return nil, err

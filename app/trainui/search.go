@@ -537,7 +537,7 @@ func (v *searchView) run() {
 	g, ds, proj := cloneGraph(p.h.Project().Graph), p.h.Dataset(), p.h.Project()
 	what := fmt.Sprintf("Searching %d configurations…", len(configs))
 	err = p.job.start(what, func(ctx context.Context, progress report) error {
-		sp := splitsOf(ds, rs.Hyper.Seed)
+		sp := splitsOf(ds, rs.Hyper.Seed, true) // a search needs validation images
 		su := searchSetup{g: g, rs: rs, configs: configs,
 			train: subset(sp.train, nTrain, rs.Hyper.Seed), val: subset(sp.val, nVal, rs.Hyper.Seed)}
 		if su.val.Len() == 0 {

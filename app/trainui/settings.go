@@ -27,6 +27,9 @@ import (
 type runSettings struct {
 	Hyper      projects.Hyper
 	Device     string // auto, cpu or gl
+	// Validation is valHoldOut (a tenth of the training images validate
+	// when the dataset has no validation split) or valNone.
+	Validation string
 	Preprocess data.Norm
 	Init, Loss string
 	Gamma      float64 // step schedule factor
@@ -38,6 +41,12 @@ type runSettings struct {
 	LabelSmoothing, ClipNorm float64
 	Freeze                   []string
 }
+
+// Validation choices.
+const (
+	valHoldOut = "holdout"
+	valNone    = "none"
+)
 
 // Keys of the settings kept in Project.Inspect; the ones without a prefix
 // constant are shared with cmd/workbench's train command.
@@ -74,7 +83,7 @@ func loadRunSettings(p *projects.Project) runSettings {
 	if h.Epochs <= 0 {
 		h.Epochs = 10
 	}
-	rs := runSettings{Hyper: h, Device: "auto", Init: "default", Loss: train.LossSoftmax, Gamma: 0.1}
+	rs := runSettings{Hyper: h, Device: "auto", Validation: valHoldOut, Init: "default", Loss: train.LossSoftmax, Gamma: 0.1}
 	rs.Preprocess = normOfProject(p.Preprocess.Mode)
 	str := func(k string, dst *string) {
 		if v := p.Inspect.Strings[trainKey+k]; v != "" {
@@ -87,6 +96,7 @@ func loadRunSettings(p *projects.Project) runSettings {
 		}
 	}
 	str("device", &rs.Device)
+	str("validation", &rs.Validation)
 	str("init", &rs.Init)
 	str("loss", &rs.Loss)
 	var freeze string
@@ -145,6 +155,7 @@ func (rs runSettings) store(p *projects.Project) bool {
 		changed = true
 	}
 	setS("device", rs.Device, "auto")
+	setS("validation", rs.Validation, valHoldOut)
 	setS("init", rs.Init, "default")
 	setS("loss", rs.Loss, train.LossSoftmax)
 	setN("gamma", rs.Gamma, 0.1)
@@ -240,12 +251,20 @@ type settingsForm struct {
 	relayout func()
 
 	optimizer, schedule, preprocess, device *widget.Select
+	validation                              *widget.Select
 	lr, momentum, warmup, batch, epochs     *widget.Entry
 	decay, augment, seed, gamma, minLR      *widget.Entry
 	stepEvery                               *widget.Entry
 	gammaRow, minLRRow                      *fyne.Container
 	root                                    fyne.CanvasObject
 }
+
+// The validation choices in words (the dataset's own validation split,
+// when it has one, is always used).
+const (
+	valChoiceHold = "hold out 10%"
+	valChoiceNone = "none"
+)
 
 // preprocessChoices are the input normalisations offered, in words.
 var preprocessChoices = []struct {
@@ -287,6 +306,7 @@ func newSettingsForm(onChange func(rs runSettings, problem string)) *settingsFor
 	}
 	f.preprocess = widget.NewSelect(names, changed)
 	f.device = widget.NewSelect([]string{"auto", "cpu", "gl"}, changed)
+	f.validation = widget.NewSelect([]string{valChoiceHold, valChoiceNone}, changed)
 	f.lr = entry("0.001")
 	f.momentum = entry("0.9")
 	f.warmup = entry("0")
@@ -309,8 +329,9 @@ func newSettingsForm(onChange func(rs runSettings, problem string)) *settingsFor
 		f.gammaRow, f.minLRRow,
 		pair(field("Batch size", f.batch), field("Epochs", f.epochs)),
 		pair(field("Weight decay", f.decay), field("Momentum", f.momentum)),
-		container.New(&ratioColumns{ratio: 0.7}, field("Augmentation", f.augment), field("Seed", f.seed)),
-		pair(field("Inputs", f.preprocess), field("Device", f.device)),
+		field("Augmentation", f.augment),
+		pair(field("Inputs", f.preprocess), field("Validation", f.validation)),
+		pair(field("Device", f.device), field("Seed", f.seed)),
 	)
 	return f
 }
@@ -343,6 +364,10 @@ func (f *settingsForm) set(rs runSettings) {
 		}
 	}
 	f.device.SetSelected(rs.Device)
+	f.validation.SetSelected(valChoiceHold)
+	if rs.Validation == valNone {
+		f.validation.SetSelected(valChoiceNone)
+	}
 	f.showRows()
 }
 
@@ -380,6 +405,10 @@ func (f *settingsForm) read() (runSettings, string) {
 	h.Optimizer = f.optimizer.Selected
 	h.Schedule = f.schedule.Selected
 	rs.Device = f.device.Selected
+	rs.Validation = valHoldOut
+	if f.validation.Selected == valChoiceNone {
+		rs.Validation = valNone
+	}
 	for _, c := range preprocessChoices {
 		if c.name == f.preprocess.Selected {
 			rs.Preprocess = c.norm
@@ -484,7 +513,7 @@ func (f *settingsForm) changed() {
 
 // setEnabled locks the form while a run uses its settings.
 func (f *settingsForm) setEnabled(on bool) {
-	for _, w := range []fyne.Disableable{f.optimizer, f.schedule, f.preprocess, f.device, f.lr, f.warmup,
+	for _, w := range []fyne.Disableable{f.optimizer, f.schedule, f.preprocess, f.device, f.validation, f.lr, f.warmup,
 		f.batch, f.epochs, f.decay, f.augment, f.seed, f.gamma, f.minLR, f.stepEvery} {
 		if on {
 			w.Enable()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -80,9 +81,17 @@ type curvesView struct {
 	body  fyne.CanvasObject
 	// shown is the run ID on display ("" for the empty state).
 	shown string
-	// live counts the live updates drawn (tests).
-	live int
+	// live counts the live updates drawn (tests); lastPlot is when the
+	// live plots were last replaced.
+	live     int
+	lastPlot time.Time
 }
+
+// livePlotEvery is the shortest time between two redraws of the live
+// plots. Drawing a plot of a thousand points takes tens of milliseconds of
+// CPU that training would rather have, so the plots follow the run twice a
+// second while the figures above them follow it ten times a second.
+const livePlotEvery = 500 * time.Millisecond
 
 func newCurvesView(p *trainPane) *curvesView {
 	v := &curvesView{p: p, root: container.NewStack()}
@@ -212,9 +221,12 @@ func (v *curvesView) showLive(lr *liveRun) {
 	}
 	v.chips.Objects = chips
 	v.chips.Refresh()
-	c := lr.curve()
-	v.loss.SetPlot(lossPlot(c))
-	v.acc.SetPlot(accuracyPlot(c))
+	if time.Since(v.lastPlot) >= livePlotEvery || len(v.root.Objects) == 0 || v.root.Objects[0] != v.body {
+		v.lastPlot = time.Now()
+		c := lr.curve()
+		v.loss.SetPlot(lossPlot(c))
+		v.acc.SetPlot(accuracyPlot(c))
+	}
 	v.setDiagnosis(s.epochs, "", projects.RunRunning)
 	v.root.Objects = []fyne.CanvasObject{v.body}
 	v.root.Refresh()
@@ -401,6 +413,8 @@ type layersView struct {
 	flags  *fyne.Container
 	body   fyne.CanvasObject
 	empty  fyne.CanvasObject
+	// iter is the iteration of the statistics on display.
+	iter int
 }
 
 func newLayersView() *layersView {
@@ -429,12 +443,17 @@ func newLayersView() *layersView {
 // show draws the newest statistics of a run.
 func (v *layersView) show(s feedSnapshot) {
 	if len(s.layers) == 0 {
+		v.iter = 0
 		if len(v.root.Objects) == 0 || v.root.Objects[0] != v.empty {
 			v.root.Objects = []fyne.CanvasObject{v.empty}
 			v.root.Refresh()
 		}
 		return
 	}
+	if s.layerIter == v.iter && len(v.hists) == len(s.layers) {
+		return // nothing new: statistics come every few iterations
+	}
+	v.iter = s.layerIter
 	v.head.SetText(fmt.Sprintf("Iteration %s: activations, gradients and updates of every layer", thousands(s.layerIter)))
 	if len(v.hists) != len(s.layers) {
 		v.hists = nil
