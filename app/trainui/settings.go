@@ -25,8 +25,8 @@ import (
 // no field for, kept (as `workbench train` keeps them) under "train.*" in
 // the project's Inspect maps, so that the pane and the command agree.
 type runSettings struct {
-	Hyper      projects.Hyper
-	Device     string // auto, cpu or gl
+	Hyper  projects.Hyper
+	Device string // auto, cpu or gl
 	// Validation is valHoldOut (a tenth of the training images validate
 	// when the dataset has no validation split) or valNone.
 	Validation string
