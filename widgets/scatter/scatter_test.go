@@ -365,3 +365,19 @@ func BenchmarkPointAt10k(b *testing.B) {
 		s.PointAt(fyne.NewPos(float32(i%800), float32(i%600)))
 	}
 }
+
+func TestScatterLooksRight(t *testing.T) {
+	xy, labels := random(400)
+	s, w := shown(t, xy, labels)
+	s.Thumbnail = func(i int) image.Image {
+		img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+		for k := range img.Pix {
+			img.Pix[k] = 200
+		}
+		return img
+	}
+	s.Caption = func(i int) string { return fmt.Sprintf("class %d", labels[i]) }
+	s.Select(s.InBox(fyne.NewPos(150, 60), fyne.NewPos(260, 200)))
+	s.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: s.PointPosition(s.Selected()[0])}})
+	test.AssertImageMatches(t, "scatter_selection_hover.png", w.Canvas().Capture())
+}
