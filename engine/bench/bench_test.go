@@ -247,6 +247,9 @@ func TestGemmOursInProcess(t *testing.T) {
 			if !(r.GFLOPS > 0) || r.MedianGFLOPS > r.GFLOPS || r.Calls < minCalls {
 				t.Errorf("impl %q: implausible row %+v", impl, r)
 			}
+			if runtime.GOOS == "linux" && (r.CPUGFLOPS == nil || !(*r.CPUGFLOPS > 0)) {
+				t.Errorf("impl %q: no processor-time figure in %+v", impl, r)
+			}
 		}
 		if res.Value != rows[1].GFLOPS {
 			t.Errorf("value %g, want the largest size's %g", res.Value, rows[1].GFLOPS)
@@ -274,19 +277,19 @@ func TestCheckProductCatchesWrongResults(t *testing.T) {
 func TestCompareGemmUsesSmallestRatioAt1024And2048(t *testing.T) {
 	ours := Result{Value: 90, Fields: map[string]any{"impl": "go", "sizes": []any{
 		map[string]any{"n": 256, "gflops": 10.0, "median_gflops": 9.0},
-		map[string]any{"n": 1024, "gflops": 100.0, "median_gflops": 95.0},
+		map[string]any{"n": 1024, "gflops": 100.0, "median_gflops": 95.0, "cpu_gflops": 120.0},
 		map[string]any{"n": 2048, "gflops": 90.0, "median_gflops": 85.0},
 	}}}
 	peer := Result{Value: 100, Fields: map[string]any{"torch": "1.13", "sizes": []any{
 		map[string]any{"n": 256, "gflops": 100.0},
-		map[string]any{"n": 1024, "gflops": 80.0},
+		map[string]any{"n": 1024, "gflops": 80.0, "cpu_gflops": 100.0},
 		map[string]any{"n": 2048, "gflops": 100.0},
 	}}}
 	c := compareGemm(ours, &peer)
 	if c.Ratio != 0.9 || c.Ours != 90 || c.Peer != 100 {
 		t.Fatalf("ratio %g ours %g peer %g; want 0.9 at 2048 (256's 0.1 does not count)", c.Ratio, c.Ours, c.Peer)
 	}
-	if rows := c.Fields["sizes"].([]map[string]any); len(rows) != 3 || rows[1]["ratio"] != 1.25 {
+	if rows := c.Fields["sizes"].([]map[string]any); len(rows) != 3 || rows[1]["ratio"] != 1.25 || rows[1]["cpu_ratio"] != 1.2 || rows[0]["cpu_ratio"] != nil {
 		t.Fatalf("sizes table %v", c.Fields["sizes"])
 	}
 	if c.Fields["peer_version"] != "torch 1.13" {
@@ -342,8 +345,8 @@ func TestGemmAgainstPyTorch(t *testing.T) {
 		t.Errorf("ratio %v, want a positive number", f["ratio"])
 	}
 	rows, _ := f["sizes"].([]map[string]any)
-	if len(rows) != 2 || rows[0]["peer"] == nil {
-		t.Errorf("sizes %v, want two rows with the peer's figures", f["sizes"])
+	if len(rows) != 2 || rows[0]["peer"] == nil || rows[0]["peer_cpu"] == nil || rows[0]["cpu_ratio"] == nil {
+		t.Errorf("sizes %v, want two rows with the peer's figures, processor-time ones included", f["sizes"])
 	}
 	if v, _ := f["peer_version"].(string); !strings.HasPrefix(v, "torch ") {
 		t.Errorf("peer_version %q", v)

@@ -45,6 +45,9 @@ type gemmRow struct {
 	GFLOPS       float64 `json:"gflops"`        // from the best time
 	MedianGFLOPS float64 `json:"median_gflops"` // from the median time
 	Calls        int     `json:"calls"`
+	// CPUGFLOPS is threads * flops / processor time per call: the speed
+	// with the cores to itself, a steadier figure on a busy machine.
+	CPUGFLOPS *float64 `json:"cpu_gflops"`
 }
 
 func validateGemm(o Options) error {
@@ -90,7 +93,12 @@ func runGemm(ctx context.Context, o Options) (Result, error) {
 			return Result{}, fmt.Errorf("gemm %s at n=%d: %v", impl, n, err)
 		}
 		flops := 2 * float64(n) * float64(n) * float64(n)
-		rows = append(rows, gemmRow{N: n, GFLOPS: flops / t.Best / 1e9, MedianGFLOPS: flops / t.Median / 1e9, Calls: t.Calls})
+		row := gemmRow{N: n, GFLOPS: flops / t.Best / 1e9, MedianGFLOPS: flops / t.Median / 1e9, Calls: t.Calls}
+		if t.CPU > 0 {
+			g := float64(o.Threads) * flops / t.CPU / 1e9
+			row.CPUGFLOPS = &g
+		}
+		rows = append(rows, row)
 		o.Logf("ours gemm %d (%s): %.1f GFLOPS", n, impl, rows[len(rows)-1].GFLOPS)
 	}
 	fields := map[string]any{"sizes": rows, "impl": impl, "threads": blas.Threads()}
@@ -143,8 +151,11 @@ func mergeGemm(a, b Result) Result {
 	}
 	rows := make([]gemmRow, len(ra))
 	for i, r := range ra {
-		if o, ok := best[r.N]; ok && o.GFLOPS > r.GFLOPS {
-			r = o
+		if o, ok := best[r.N]; ok {
+			if o.GFLOPS > r.GFLOPS {
+				r, o = o, r
+			}
+			r.CPUGFLOPS = maxPtr(r.CPUGFLOPS, o.CPUGFLOPS)
 		}
 		rows[i] = r
 	}
@@ -157,9 +168,19 @@ func mergeGemm(a, b Result) Result {
 	return m
 }
 
+// maxPtr returns the larger of two optional figures.
+func maxPtr(a, b *float64) *float64 {
+	if a == nil || (b != nil && *b > *a) {
+		return b
+	}
+	return a
+}
+
 // compareGemm sets the sizes side by side. The headline ratio is the
 // smallest at 1024 and 2048, and ours/peer are the figures at that size;
-// without a peer, ours is the figure at the largest of those sizes.
+// without a peer, ours is the figure at the largest of those sizes. The
+// *_cpu columns and cpu_ratio compare processor-time figures (see
+// gemmRow.CPUGFLOPS), a cross-check when the machine is busy.
 func compareGemm(ours Result, peer *Result) Comparison {
 	cmp := Comparison{Ours: ours.Value, Peer: math.NaN(), Ratio: math.NaN()}
 	peerAt := map[int]gemmRow{}
@@ -176,10 +197,19 @@ func compareGemm(ours Result, peer *Result) Comparison {
 	var table []map[string]any
 	for _, r := range oursRows {
 		row := map[string]any{"n": r.N, "ours": r.GFLOPS, "ours_median": r.MedianGFLOPS}
+		if r.CPUGFLOPS != nil {
+			row["ours_cpu"] = *r.CPUGFLOPS
+		}
 		counts := !restricted || gemmRatioSizes[r.N]
 		if p, ok := peerAt[r.N]; ok {
 			ratio := r.GFLOPS / p.GFLOPS
 			row["peer"], row["peer_median"], row["ratio"] = p.GFLOPS, p.MedianGFLOPS, ratio
+			if p.CPUGFLOPS != nil {
+				row["peer_cpu"] = *p.CPUGFLOPS
+				if r.CPUGFLOPS != nil {
+					row["cpu_ratio"] = *r.CPUGFLOPS / *p.CPUGFLOPS
+				}
+			}
 			if counts && (math.IsNaN(cmp.Ratio) || ratio < cmp.Ratio) {
 				cmp.Ours, cmp.Peer, cmp.Ratio = r.GFLOPS, p.GFLOPS, ratio
 			}

@@ -19,6 +19,12 @@ const (
 type Timing struct {
 	Best, Median float64
 	Calls        int
+	// CPU is the mean processor time per timed call, summed over all
+	// threads of the process (NaN where the OS does not say). Unlike wall
+	// time it does not grow while other programs hold the cores, so
+	// threads*flops/CPU estimates speed on a busy machine (spinning
+	// BLAS threads inflate it a little).
+	CPU float64
 }
 
 // Measure times f: warm-up calls until at least 2 calls and 0.2 s, then
@@ -38,6 +44,7 @@ func (o Options) Measure(ctx context.Context, f func()) (Timing, error) {
 		f()
 	}
 	var times []float64
+	cpu0 := cpuTime()
 	start = time.Now()
 	for len(times) < maxCalls && (len(times) < minCalls || time.Since(start) < minTime) {
 		if err := ctx.Err(); err != nil {
@@ -47,8 +54,9 @@ func (o Options) Measure(ctx context.Context, f func()) (Timing, error) {
 		f()
 		times = append(times, time.Since(t0).Seconds())
 	}
+	cpu := (cpuTime() - cpu0) / float64(len(times))
 	slices.Sort(times)
-	return Timing{Best: times[0], Median: median(times), Calls: len(times)}, nil
+	return Timing{Best: times[0], Median: median(times), Calls: len(times), CPU: cpu}, nil
 }
 
 // median of sorted values.

@@ -32,19 +32,29 @@ def options():
     return opts
 
 
+class Timing(tuple):
+    """(best, median, calls) seconds per call; .cpu is the mean processor
+    time per call summed over the process's threads (see Go's Timing.CPU)."""
+    cpu = float("nan")
+
+
 def measure(f):
-    """Best and median seconds per call of f, and the number of calls."""
+    """Best and median seconds per call of f, and the number of calls, as a
+    Timing (unpack it as a 3-tuple; .cpu holds the processor time)."""
     start, n = time.perf_counter(), 0
     while n < WARMUP_CALLS or time.perf_counter() - start < WARMUP_TIME:
         f()
         n += 1
     times = []
+    cpu0 = time.process_time()
     start = time.perf_counter()
     while len(times) < MAX_CALLS and (len(times) < MIN_CALLS or time.perf_counter() - start < _min_time):
         t0 = time.perf_counter()
         f()
         times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times), len(times)
+    t = Timing((min(times), statistics.median(times), len(times)))
+    t.cpu = (time.process_time() - cpu0) / len(times)
+    return t
 
 
 def log(msg):
