@@ -292,6 +292,9 @@ func TestCompareGemmUsesSmallestRatioAt1024And2048(t *testing.T) {
 	if rows := c.Fields["sizes"].([]map[string]any); len(rows) != 3 || rows[1]["ratio"] != 1.25 || rows[1]["cpu_ratio"] != 1.2 || rows[0]["cpu_ratio"] != nil {
 		t.Fatalf("sizes table %v", c.Fields["sizes"])
 	}
+	if c.Fields["cpu_ratio"] != 1.2 {
+		t.Errorf("cpu_ratio %v, want 1.2 (the only size with processor-time figures)", c.Fields["cpu_ratio"])
+	}
 	if c.Fields["peer_version"] != "torch 1.13" {
 		t.Errorf("peer_version %v", c.Fields["peer_version"])
 	}

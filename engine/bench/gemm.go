@@ -179,8 +179,9 @@ func maxPtr(a, b *float64) *float64 {
 // compareGemm sets the sizes side by side. The headline ratio is the
 // smallest at 1024 and 2048, and ours/peer are the figures at that size;
 // without a peer, ours is the figure at the largest of those sizes. The
-// *_cpu columns and cpu_ratio compare processor-time figures (see
-// gemmRow.CPUGFLOPS), a cross-check when the machine is busy.
+// *_cpu columns and cpu_ratio (per size, and the smallest of the counted
+// sizes) compare processor-time figures (see gemmRow.CPUGFLOPS), a
+// cross-check when the machine is busy.
 func compareGemm(ours Result, peer *Result) Comparison {
 	cmp := Comparison{Ours: ours.Value, Peer: math.NaN(), Ratio: math.NaN()}
 	peerAt := map[int]gemmRow{}
@@ -195,6 +196,7 @@ func compareGemm(ours Result, peer *Result) Comparison {
 		}
 	}
 	var table []map[string]any
+	cpuRatio := math.NaN()
 	for _, r := range oursRows {
 		row := map[string]any{"n": r.N, "ours": r.GFLOPS, "ours_median": r.MedianGFLOPS}
 		if r.CPUGFLOPS != nil {
@@ -207,7 +209,11 @@ func compareGemm(ours Result, peer *Result) Comparison {
 			if p.CPUGFLOPS != nil {
 				row["peer_cpu"] = *p.CPUGFLOPS
 				if r.CPUGFLOPS != nil {
-					row["cpu_ratio"] = *r.CPUGFLOPS / *p.CPUGFLOPS
+					cr := *r.CPUGFLOPS / *p.CPUGFLOPS
+					row["cpu_ratio"] = cr
+					if counts && !(cr >= cpuRatio) {
+						cpuRatio = cr
+					}
 				}
 			}
 			if counts && (math.IsNaN(cmp.Ratio) || ratio < cmp.Ratio) {
@@ -219,6 +225,9 @@ func compareGemm(ours Result, peer *Result) Comparison {
 		table = append(table, row)
 	}
 	cmp.Fields = map[string]any{"sizes": table, "impl": ours.Fields["impl"]}
+	if !math.IsNaN(cpuRatio) {
+		cmp.Fields["cpu_ratio"] = cpuRatio
+	}
 	if k, ok := ours.Fields["kernel"]; ok {
 		cmp.Fields["kernel"] = k
 	}
