@@ -36,6 +36,7 @@ type filterView struct {
 	// sliderBox holds the slider and its label; the slider is hidden
 	// when there is one set of weights.
 	sliderBox   *fyne.Container
+	stepsRow    *fyne.Container
 	stepButtons *fyne.Container
 	view        *inspZoomView
 	zoom        *widget.Select
@@ -82,7 +83,8 @@ func newFilterView(p *filtersPane) *filterView {
 	v.stepButtons = container.NewHBox(back, fwd)
 	v.sliderBox = container.NewBorder(nil, nil, v.stepButtons, nil, v.slider)
 	v.step.Truncation = fyne.TextTruncateEllipsis
-	steps := container.NewBorder(nil, nil, widget.NewLabel("Weights"), nil, container.NewGridWithColumns(2, v.sliderBox, v.step))
+	v.stepsRow = container.NewStack()
+	steps := container.NewBorder(nil, nil, widget.NewLabel("Weights"), nil, v.stepsRow)
 	v.root = cardWith("Filters", nil, inspWithBar(container.NewBorder(steps, v.caption, nil, nil, v.view), head...))
 	return v
 }
@@ -102,13 +104,17 @@ func (v *filterView) setModel(m *inspectModel, p *projects.Project) {
 	v.layer.Refresh()
 	v.slider.Max = float64(max(len(v.snaps)-1, 1))
 	v.slider.SetValue(float64(max(len(v.snaps)-1, 0)))
+	// The slider only when there is more than one set of weights.
 	if len(v.snaps) > 1 {
 		v.slider.Show()
 		v.stepButtons.Show()
+		v.stepsRow.Objects = []fyne.CanvasObject{container.NewGridWithColumns(2, v.sliderBox, v.step)}
 	} else {
 		v.slider.Hide()
 		v.stepButtons.Hide()
+		v.stepsRow.Objects = []fyne.CanvasObject{v.step}
 	}
+	v.stepsRow.Refresh()
 	v.quiet = false
 	v.show()
 }
