@@ -215,8 +215,8 @@ func (v *babysitView) showSearch() {
 		v.coarse.show(boolp(false), "Every configuration diverged or failed: lower the learning-rate range.")
 		return
 	}
-	text := fmt.Sprintf("Best of %d configurations: %s, validation accuracy %s after %d epochs.",
-		len(sv.trials), paramsInWords(best.Params), pct(best.ValAcc), len(best.History))
+	text := fmt.Sprintf("Best of %d configurations: %s, validation accuracy %s after %s.",
+		len(sv.trials), paramsInWords(best.Params), pct(best.ValAcc), plural(len(best.History), "epoch"))
 	if sv.refined {
 		v.refine.show(boolp(true), "Refined. "+text+" Use it to train for the project's epochs.")
 	} else {

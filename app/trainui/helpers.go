@@ -154,6 +154,17 @@ func thousands(n int) string {
 	return out
 }
 
+// plural is "1 epoch", "3 epochs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "ch") {
+		return thousands(n) + " " + word + "es"
+	}
+	return thousands(n) + " " + word + "s"
+}
+
 func pct(a float64) string { return fmt.Sprintf("%.1f%%", 100*a) }
 
 // percentOrDash writes an accuracy, or a dash when unknown.

@@ -44,11 +44,12 @@ func newRunEval(id, which string, res *train.EvalResult, ds *data.Dataset) *runE
 // accuracy per class and a gallery of misclassified images with their top
 // predictions).
 type runsView struct {
-	p    *trainPane
-	root *fyne.Container
-	list *widget.List
-	ids  []string // newest first
-	sel  string
+	p     *trainPane
+	root  *fyne.Container
+	list  *widget.List
+	ids   []string // newest first
+	sel   string
+	count int // runs when last refreshed
 
 	title, sub            *widget.Label
 	evalBtn, useBtn, delB *widget.Button
@@ -150,9 +151,10 @@ func (v *runsView) refresh() {
 		v.root.Refresh()
 		return
 	}
-	if pr.Run(v.sel) == nil {
-		v.sel = v.ids[0]
+	if pr.Run(v.sel) == nil || len(v.ids) > v.count {
+		v.sel = v.ids[0] // the newest run, also when one was just added
 	}
+	v.count = len(v.ids)
 	v.list.Refresh()
 	for i, id := range v.ids {
 		if id == v.sel {

@@ -395,13 +395,13 @@ func (p *trainPane) showSchedule() {
 		desc += " to 0"
 	}
 	if h.Warmup > 0 {
-		desc = fmt.Sprintf("%d warm-up epochs, then %s", h.Warmup, desc)
+		desc = fmt.Sprintf("%s of warm-up, then %s", plural(h.Warmup, "epoch"), desc)
 	}
 	if p.h.Dataset() == nil {
-		p.schedNote.SetText(fmt.Sprintf("%s over %d epochs (the steps per epoch are known once the dataset is loaded).", firstUpper(desc), h.Epochs))
+		p.schedNote.SetText(fmt.Sprintf("%s over %s (the steps per epoch are known once the dataset is loaded).", firstUpper(desc), plural(h.Epochs, "epoch")))
 		return
 	}
-	p.schedNote.SetText(fmt.Sprintf("%s; %d epochs of %s batches (%s steps).", firstUpper(desc), h.Epochs, thousands(nb), thousands(nb*h.Epochs)))
+	p.schedNote.SetText(fmt.Sprintf("%s; %s of %s (%s).", firstUpper(desc), plural(h.Epochs, "epoch"), plural(nb, "batch"), plural(nb*h.Epochs, "step")))
 }
 
 // loadDataset loads the project's dataset for every pane.

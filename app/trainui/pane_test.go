@@ -276,7 +276,7 @@ func TestSchedulePlotFollowsTheSettings(t *testing.T) {
 	if math.Abs(peak-0.01) > 1e-6 || at < 0.85 || at > 1.05 || ys[0] >= 0.002 || ys[len(ys)-1] > 1e-4 {
 		t.Fatalf("warm-up + cosine: first %g, peak %g at epoch %g, last %g", ys[0], peak, at, ys[len(ys)-1])
 	}
-	if !strings.Contains(p.schedNote.Text, "1 warm-up epochs, then cosine from 0.01 to 0") {
+	if !strings.Contains(p.schedNote.Text, "1 epoch of warm-up, then cosine from 0.01 to 0") {
 		t.Fatalf("note %q", p.schedNote.Text)
 	}
 	if h.proj.Hyper.Schedule != "cosine" || h.proj.Hyper.Warmup != 1 || h.proj.Hyper.LR != 0.01 {
@@ -429,7 +429,7 @@ func TestRunHistoryShowsStoredCurvesAndEvaluatesARun(t *testing.T) {
 	if p.curves.shown != "r9" || !strings.Contains(p.curves.title.Text, "Run r9") {
 		t.Fatalf("the curves show %q (%q), want the newest run", p.curves.shown, p.curves.title.Text)
 	}
-	if p.history.ids[0] != "r9" || p.history.sel != "r1" {
+	if p.history.ids[0] != "r9" || p.history.sel != "r9" {
 		t.Fatalf("history %v selected %q", p.history.ids, p.history.sel)
 	}
 	// r9's weights were overwritten by nothing, but it has no checkpoints:

@@ -209,7 +209,7 @@ func accuracyPlot(c curveData) *plot.Plot {
 	p.Y.Label.Text = "accuracy"
 	p.Y.Tick.Marker = percentTicks{}
 	gridLines(p, false)
-	planned := max(c.Planned, len(c.Epochs), 2)
+	planned := max(c.Planned, len(c.Epochs), 1)
 	p.X.Min, p.X.Max = 0.8, float64(planned)+0.2
 	p.X.Tick.Marker = epochTicks{}
 	var trainPts, valPts plotter.XYs

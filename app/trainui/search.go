@@ -444,8 +444,8 @@ func (v *searchView) promote() bool {
 	if wd, ok := best.Params["weight_decay"]; ok {
 		f.decay.SetText(strconv.FormatFloat(roundSig(wd, 3), 'g', -1, 64))
 	}
-	v.msg.SetText(fmt.Sprintf("The project now trains with %s (configuration #%d). Start a run to train it for %d epochs.",
-		paramsInWords(best.Params), best.Index+1, f.rs.Hyper.Epochs))
+	v.msg.SetText(fmt.Sprintf("The project now trains with %s (configuration #%d). Start a run to train it for %s.",
+		paramsInWords(best.Params), best.Index+1, plural(f.rs.Hyper.Epochs, "epoch")))
 	return true
 }
 

@@ -463,7 +463,7 @@ func (f *settingsForm) read() (runSettings, string) {
 	h.Epochs, p = whole(f.epochs, "Epochs", 1, 100000, 10)
 	note(p)
 	if h.Warmup >= h.Epochs && h.Warmup > 0 {
-		note(fmt.Sprintf("Warm-up (%d epochs) must be shorter than the run (%d epochs)", h.Warmup, h.Epochs))
+		note(fmt.Sprintf("Warm-up (%s) must be shorter than the run (%s)", plural(h.Warmup, "epoch"), plural(h.Epochs, "epoch")))
 	}
 	h.WeightDecay, p = num(f.decay, "Weight decay", 0, 10, 0)
 	note(p)

@@ -284,7 +284,7 @@ func hyperSummary(h projects.Hyper) string {
 	if h.Warmup > 0 {
 		parts = append(parts, fmt.Sprintf("warm-up %d", h.Warmup))
 	}
-	parts = append(parts, fmt.Sprintf("batch %d", h.Batch), fmt.Sprintf("%d epochs", h.Epochs))
+	parts = append(parts, fmt.Sprintf("batch %d", h.Batch), plural(h.Epochs, "epoch"))
 	if h.WeightDecay > 0 {
 		parts = append(parts, "decay "+shortNum(h.WeightDecay))
 	}
