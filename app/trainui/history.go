@@ -51,8 +51,8 @@ type runsView struct {
 	sel   string
 	count int // runs when last refreshed
 
-	title, sub            *widget.Label
-	evalBtn, useBtn, delB *widget.Button
+	title, sub                     *widget.Label
+	evalBtn, useBtn, delB, contBtn *widget.Button
 	chips                 *fyne.Container
 	loss, acc             *widgets.PlotView
 	diag                  *fyne.Container
@@ -95,6 +95,11 @@ func newRunsView(p *trainPane) *runsView {
 	v.evalBtn.Importance = widget.HighImportance
 	v.useBtn = widget.NewButtonWithIcon("Use these settings", theme.ContentCopyIcon(), v.useSettings)
 	v.delB = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), v.deleteRun)
+	v.contBtn = widget.NewButtonWithIcon("Continue", theme.MediaPlayIcon(), func() {
+		if err := p.resumeRun(v.sel); err != nil {
+			v.sub.SetText(firstUpper(err.Error()) + ".")
+		}
+	})
 	v.chips = container.NewHBox()
 	v.loss = widgets.NewPlotView(nil)
 	v.acc = widgets.NewPlotView(nil)
@@ -108,7 +113,7 @@ func newRunsView(p *trainPane) *runsView {
 	v.detailTabs = container.NewAppTabs(
 		container.NewTabItem("Curves", curves),
 		container.NewTabItem("Evaluation", v.evalBox))
-	buttons := container.NewHBox(v.evalBtn, v.useBtn, v.delB)
+	buttons := container.NewHBox(v.evalBtn, v.contBtn, v.useBtn, v.delB)
 	head := container.NewVBox(v.title, v.sub, v.chips, buttons)
 	v.detail = container.New(layout.NewCustomPaddedLayout(4, 6, 6, 6), container.NewBorder(head, nil, nil, nil, v.detailTabs))
 	e := widgets.NewEmptyState(theme.HistoryIcon(), "Run history",
@@ -182,6 +187,8 @@ func (v *runsView) refreshControls() {
 	can(v.evalBtn, r != nil && !busy && hasWeights && v.p.h.Dataset() != nil && v.p.h.Dataset().Test.Len() > 0)
 	can(v.useBtn, r != nil && !busy)
 	can(v.delB, r != nil && !busy && !live)
+	_, err := resumable(v.p.h.Project(), v.sel)
+	can(v.contBtn, r != nil && !busy && err == nil && v.p.blocker() == nil)
 }
 
 func runWeightsOf(p *projects.Project, r *projects.Run) (map[string]projects.Tensor, string, bool) {

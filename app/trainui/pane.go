@@ -462,12 +462,91 @@ func (p *trainPane) startTraining() {
 		return
 	}
 	rs := p.form.rs
-	proj, ds := p.h.Project(), p.h.Dataset()
-	g := cloneGraph(proj.Graph)
+	proj := p.h.Project()
 	id := nextRunID(proj)
 	proj.Runs = append(proj.Runs, projects.Run{ID: id, Started: time.Now().UTC().Round(time.Second), Status: projects.RunRunning,
 		Hyper: rs.Hyper, LossEvery: 1})
 	lr := &liveRun{proj: proj, id: id, feed: newLiveFeed(), planned: rs.Hyper.Epochs}
+	if err := p.runTraining(lr, rs, nil); err != nil {
+		proj.DeleteRun(id)
+	}
+}
+
+// resumable returns the checkpoint run id can continue from: the run must
+// be the newest with a "last" checkpoint (the project's weights and
+// optimizer state are its own) and must not have finished.
+func resumable(pr *projects.Project, id string) (*train.Checkpoint, error) {
+	r := pr.Run(id)
+	if r == nil {
+		return nil, fmt.Errorf("no run %s", id)
+	}
+	if r.Status == projects.RunFinished {
+		return nil, fmt.Errorf("run %s has finished; start a new run to train more", id)
+	}
+	for i := len(pr.Runs) - 1; i >= 0; i-- {
+		q := &pr.Runs[i]
+		for _, ck := range q.Checkpoints {
+			if ck.Name != train.KindLast {
+				continue
+			}
+			if q.ID != id {
+				return nil, fmt.Errorf("run %s saved its state after run %s; only the newest run can continue", q.ID, id)
+			}
+			ts := engineTensors(pr.Group(ck.Group))
+			for k, t := range pr.Group(projects.GroupWeights) {
+				ts["weights/"+k] = train.Tensor{Shape: t.Shape, Data: t.Data}
+			}
+			for k, t := range pr.Group(projects.GroupOptim) {
+				ts["optim/"+k] = train.Tensor{Shape: t.Shape, Data: t.Data}
+			}
+			return train.DecodeCheckpoint(train.KindLast, ts)
+		}
+	}
+	return nil, fmt.Errorf("run %s kept no checkpoint to continue from", id)
+}
+
+// resumeRun continues a stopped or interrupted run from its last
+// checkpoint, exactly (same settings, data order, augmentation and
+// schedule position), as `workbench train --resume` does.
+func (p *trainPane) resumeRun(id string) error {
+	if p.blocker() != nil || p.job.running() {
+		p.refreshControls()
+		return fmt.Errorf("a run cannot start now")
+	}
+	proj := p.h.Project()
+	ck, err := resumable(proj, id)
+	if err != nil {
+		return err
+	}
+	r := proj.Run(id)
+	rs := p.form.rs
+	rs.Hyper = r.Hyper
+	rs.Hyper.Augment = slices.Clone(r.Hyper.Augment)
+	// The losses recorded after the checkpoint are done again.
+	if r.Iterations > ck.Iteration {
+		every := max(r.LossEvery, 1)
+		r.Losses = r.Losses[:min(len(r.Losses), (ck.Iteration+every-1)/every)]
+		r.Iterations = ck.Iteration
+	}
+	r.Status, r.Notes, r.Finished = projects.RunRunning, "", time.Time{}
+	lr := &liveRun{proj: proj, id: id, feed: newLiveFeed(), planned: rs.Hyper.Epochs, recorded: r.Iterations, resumed: true}
+	if r.LossEvery <= 1 {
+		for _, l := range r.Losses {
+			lr.feed.losses = append(lr.feed.losses, float64(l))
+		}
+	} else {
+		lr.recorded = 0 // the live curve starts at the checkpoint
+		lr.skip = r.Iterations
+	}
+	lr.feed.epochs = append(lr.feed.epochs, ck.History...)
+	return p.runTraining(lr, rs, ck)
+}
+
+// runTraining trains lr's run with settings rs (from resume when not nil)
+// on a goroutine, recording it in the project as it goes.
+func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Checkpoint) error {
+	proj, ds := lr.proj, p.h.Dataset()
+	g := cloneGraph(proj.Graph)
 	p.live = lr
 	p.lastLive = feedSnapshot{}
 	p.notice.Hide()
@@ -475,7 +554,11 @@ func (p *trainPane) startTraining() {
 		res *train.Result
 		ev  *train.EvalResult
 	)
-	err := p.job.start("Preparing the run…", func(ctx context.Context, progress report) error {
+	what := "Preparing the run…"
+	if resume != nil {
+		what = "Continuing run " + lr.id + " from " + resume.Where() + "…"
+	}
+	err := p.job.start(what, func(ctx context.Context, progress report) error {
 		pr, err := prepareRun(g, ds, rs)
 		if err != nil {
 			return err
@@ -512,7 +595,7 @@ func (p *trainPane) startTraining() {
 			return nil
 		}
 		stop := startThrottle(feed.pending, func() { p.showLive(lr) })
-		res, err = tr.Run(ctx, nil)
+		res, err = tr.Run(ctx, resume)
 		stop()
 		if err != nil || pr.sp.test.Len() == 0 {
 			return err
@@ -524,11 +607,11 @@ func (p *trainPane) startTraining() {
 		p.finishRun(lr, res, ev, err)
 	})
 	if err != nil {
-		proj.DeleteRun(id)
 		p.live = nil
 		p.reason.SetText(firstUpper(err.Error()) + ".")
 		p.reason.Show()
-		return
+		p.relayoutControls()
+		return err
 	}
 	p.job.stop.SetText("Stop")
 	p.job.stop.SetIcon(theme.MediaStopIcon())
@@ -536,6 +619,7 @@ func (p *trainPane) startTraining() {
 	p.tabs.SelectIndex(0)
 	p.curves.showLive(lr)
 	p.refreshControls()
+	return nil
 }
 
 // pending reports whether the feed has news for the UI.
@@ -624,11 +708,18 @@ func (p *trainPane) finishRun(lr *liveRun, res *train.Result, ev *train.EvalResu
 	if r == nil {
 		return // deleted meanwhile, or the project was closed
 	}
-	if lr.trainer == nil {
+	switch {
+	case lr.trainer == nil && lr.resumed:
+		// It could not continue: it stays as it was, stopped.
+		r.Status, r.Finished = projects.RunStopped, time.Now().UTC().Round(time.Second)
+		if err != nil {
+			r.Notes = "could not continue: " + err.Error()
+		}
+	case lr.trainer == nil:
 		// The run never started (the model did not build, no device...):
 		// it is no run at all.
 		lr.proj.DeleteRun(lr.id)
-	} else {
+	default:
 		status, note := runOutcome(err, res)
 		r.Status, r.Notes = status, note
 		r.Finished = time.Now().UTC().Round(time.Second)

@@ -525,3 +525,67 @@ func TestValidationIsHeldOutUnlessTurnedOff(t *testing.T) {
 		t.Fatalf("validation none: kept %q, note %q", h.proj.Inspect.Strings["train.validation"], p.schedNote.Text)
 	}
 }
+
+func TestStopThenContinueEndsWithTheWeightsOfAnUninterruptedRun(t *testing.T) {
+	ds := tinyData(t, 300, 20)
+	settings := func(p *trainPane) {
+		p.form.epochs.SetText("3")
+		p.form.batch.SetText("32")
+	}
+	// The uninterrupted run.
+	h1, p1, _ := newTestPane(t, ds)
+	settings(p1)
+	onUI(p1.startTraining)
+	p1.job.wait()
+	want := h1.proj.Group(projects.GroupWeights)
+	if h1.proj.Runs[0].Status != projects.RunFinished || len(want) == 0 {
+		t.Fatalf("reference run: %s", h1.proj.Runs[0].Status)
+	}
+
+	// The same run, stopped in its second epoch and continued.
+	h2, p2, _ := newTestPane(t, ds)
+	settings(p2)
+	onUI(p2.startTraining)
+	lr := p2.live
+	waitFor(t, "the second epoch", func() bool {
+		lr.feed.mu.Lock()
+		defer lr.feed.mu.Unlock()
+		return len(lr.feed.losses) >= 12 // 9 batches an epoch
+	})
+	onUI(p2.stopTraining)
+	p2.job.wait()
+	r := h2.proj.Run("r1")
+	if r.Status != projects.RunStopped {
+		t.Fatalf("status after Stop: %s", r.Status)
+	}
+	stoppedAt := r.Iterations
+	if p2.history.contBtn.Disabled() {
+		t.Fatal("a stopped run offers no Continue")
+	}
+	onUI(func() { test.Tap(p2.history.contBtn) })
+	p2.job.wait()
+	r = h2.proj.Run("r1")
+	if r.Status != projects.RunFinished || len(r.Epochs) != 3 || r.Iterations != 27 || len(r.Losses) != 27 {
+		t.Fatalf("continued run (stopped at %d): status %s, %d epochs, %d iterations, %d losses, notes %q",
+			stoppedAt, r.Status, len(r.Epochs), r.Iterations, len(r.Losses), r.Notes)
+	}
+	got := h2.proj.Group(projects.GroupWeights)
+	for name, w := range want {
+		g := got[name]
+		if len(g.Data) != len(w.Data) {
+			t.Fatalf("%s: %d values, want %d", name, len(g.Data), len(w.Data))
+		}
+		for i := range w.Data {
+			if g.Data[i] != w.Data[i] {
+				t.Fatalf("%s[%d] = %g after stop and continue, %g uninterrupted", name, i, g.Data[i], w.Data[i])
+			}
+		}
+	}
+	if h1.proj.Runs[0].Losses[26] != r.Losses[26] {
+		t.Fatalf("last loss %g, uninterrupted %g", r.Losses[26], h1.proj.Runs[0].Losses[26])
+	}
+	// A finished run cannot continue.
+	if _, err := resumable(h2.proj, "r1"); err == nil || !strings.Contains(err.Error(), "finished") {
+		t.Fatalf("resumable after the end: %v", err)
+	}
+}

@@ -85,6 +85,8 @@ type curveData struct {
 	PerEpoch   int       // iterations per epoch (0 when unknown)
 	Epochs     []projects.EpochMetrics
 	Planned    int // epochs planned
+	// Offset is the iteration of Losses[0] (0: the run's first).
+	Offset int
 }
 
 // curveOfRun reads a run of the project's history.
@@ -119,7 +121,7 @@ func lossPlot(c curveData) *plot.Plot {
 		if math.IsNaN(l) || math.IsInf(l, 0) {
 			continue
 		}
-		pts = append(pts, plotter.XY{X: float64(i*every + 1), Y: l})
+		pts = append(pts, plotter.XY{X: float64(c.Offset + i*every + 1), Y: l})
 		vals = append(vals, l)
 	}
 	if len(pts) == 0 {

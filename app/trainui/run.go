@@ -177,9 +177,11 @@ type liveRun struct {
 	notice  string
 	device  string
 	heldOut int
-	// recorded counts the iteration losses already added to the project's
-	// run.
-	recorded int
+	// recorded counts the feed's losses already in the project's run;
+	// skip is the iterations before the feed's first loss (a continued run
+	// whose earlier losses were thinned).
+	recorded, skip int
+	resumed        bool // continues a run of the history
 	last     feedSnapshot
 }
 
@@ -189,7 +191,7 @@ func (lr *liveRun) run() *projects.Run { return lr.proj.Run(lr.id) }
 // curve is what the curves view shows for the live run.
 func (lr *liveRun) curve() curveData {
 	s := lr.last
-	c := curveData{Losses: s.losses, LossEvery: 1, Iterations: len(s.losses), PerEpoch: s.it.Batches,
+	c := curveData{Losses: s.losses, LossEvery: 1, Iterations: len(s.losses), PerEpoch: s.it.Batches, Offset: lr.skip,
 		Epochs: toProjectEpochs(s.epochs), Planned: lr.planned}
 	return c
 }
