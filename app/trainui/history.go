@@ -53,15 +53,15 @@ type runsView struct {
 
 	title, sub                     *widget.Label
 	evalBtn, useBtn, delB, contBtn *widget.Button
-	chips                 *fyne.Container
-	loss, acc             *widgets.PlotView
-	diag                  *fyne.Container
-	evalBox               *fyne.Container
-	conf, perClass        *widgets.PlotView
-	detail                fyne.CanvasObject
-	detailTabs            *container.AppTabs
-	empty                 fyne.CanvasObject
-	split                 *container.Split
+	chips                          *fyne.Container
+	loss, acc                      *widgets.PlotView
+	diag                           *fyne.Container
+	evalBox                        *fyne.Container
+	conf, perClass                 *widgets.PlotView
+	detail                         fyne.CanvasObject
+	detailTabs                     *container.AppTabs
+	empty                          fyne.CanvasObject
+	split                          *container.Split
 }
 
 func newRunsView(p *trainPane) *runsView {

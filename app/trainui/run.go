@@ -182,7 +182,7 @@ type liveRun struct {
 	// whose earlier losses were thinned).
 	recorded, skip int
 	resumed        bool // continues a run of the history
-	last     feedSnapshot
+	last           feedSnapshot
 }
 
 // run returns the project's record of the run (nil once deleted).
