@@ -38,6 +38,8 @@ Examples:
 			fs.String("against", "", "peer to compare with, or none (default: the workload's usual peer)")
 			fs.String("impl", "native", "gemm: our SGEMM, native (the build's BLAS: "+blas.Impl()+") or go (pure Go)")
 			fs.String("sizes", "", "gemm: comma-separated square sizes (default 256,1024,2048)")
+			fs.Int("limit-train", 0, "ref-cnn: train on a class-balanced subset of this many images (0: the whole split)")
+			fs.Int("limit-test", 0, "ref-cnn: evaluate on a subset of this many test images (0: all)")
 			fs.Float64("min-time", 1, "seconds of timed calls per measurement, on each side")
 			fs.Int("rounds", 0, "run each side this many times, alternating, and keep each side's best (default: the workload's, 4 for gemm)")
 		},
@@ -63,6 +65,14 @@ func runBench(c *Ctx) error {
 		return benchError(err)
 	}
 	opts := bench.Options{Threads: c.Threads, Seed: c.Seed, Device: c.Device}
+	for _, name := range []string{"limit-train", "limit-test"} {
+		if v := flagString(c, name); v != "" && v != "0" {
+			if opts.Params == nil {
+				opts.Params = map[string]string{}
+			}
+			opts.Params[name] = v
+		}
+	}
 	if impl := flagString(c, "impl"); impl != "native" {
 		opts.Impl = impl
 	}

@@ -19,7 +19,7 @@ func init() {
 		Summary:        "float32 matrix product, 256/1024/2048 square",
 		Unit:           "GFLOPS",
 		HigherIsBetter: true,
-		Devices:        []string{"cpu"},
+		Devices:        []string{"cpu", "gl"},
 		Rounds:         4,
 		Validate:       validateGemm,
 		Ours:           runGemm,
@@ -67,6 +67,9 @@ func validateGemm(o Options) error {
 func runGemm(ctx context.Context, o Options) (Result, error) {
 	if err := validateGemm(o); err != nil {
 		return Result{}, err
+	}
+	if o.Device == "gl" {
+		return runGemmDevice(ctx, o)
 	}
 	blas.SetThreads(o.Threads)
 	sgemm, impl := blas.Sgemm, blas.Impl()

@@ -33,7 +33,7 @@ func init() {
 		Summary:        "one training epoch of ref-cnn on Fashion-MNIST (batch 64, Adam 1e-3)",
 		Unit:           "images/s",
 		HigherIsBetter: true,
-		Devices:        []string{"cpu"},
+		Devices:        []string{"cpu", "gl"},
 		Validate:       validateRefCNN,
 		Ours:           runRefCNN,
 		Peers:          []Peer{{Name: "pytorch", Script: "refcnn_torch.py", Modules: []string{"torch", "numpy"}}},
@@ -107,7 +107,11 @@ func runRefCNN(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	m, err := nn.Build(g, input, cpu.New(), uint64(o.Seed), "default")
+	dev, err := openDevice(o.Device)
+	if err != nil {
+		return Result{}, err
+	}
+	m, err := nn.Build(g, input, dev, uint64(o.Seed), "default")
 	if err != nil {
 		return Result{}, err
 	}
