@@ -159,8 +159,8 @@ func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	if strings.HasSuffix(word, "ch") {
-		return thousands(n) + " " + word + "es"
+	if word == "batch" {
+		return thousands(n) + " batches"
 	}
 	return thousands(n) + " " + word + "s"
 }

@@ -589,3 +589,15 @@ func TestStopThenContinueEndsWithTheWeightsOfAnUninterruptedRun(t *testing.T) {
 		t.Fatalf("resumable after the end: %v", err)
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		word string
+		want string
+	}{{1, "epoch", "1 epoch"}, {2, "epoch", "2 epochs"}, {1, "batch", "1 batch"}, {1200, "batch", "1,200 batches"}} {
+		if got := plural(c.n, c.word); got != c.want {
+			t.Errorf("plural(%d, %q) = %q, want %q", c.n, c.word, got, c.want)
+		}
+	}
+}
