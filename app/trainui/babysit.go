@@ -283,6 +283,7 @@ func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.C
 	g, ds, rs, proj := cloneGraph(p.h.Project().Graph), p.h.Dataset(), p.form.rs, p.h.Project()
 	var show func()
 	st.show(nil, what)
+	p.notice.Hide() // it spoke of the last training run
 	err := p.job.start(what, func(ctx context.Context, progress report) error {
 		pr, err := prepareRun(g, ds, rs)
 		if err != nil {

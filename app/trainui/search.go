@@ -533,6 +533,7 @@ func (v *searchView) run() {
 	}
 	v.trials = feed.take()
 	v.running = true
+	p.notice.Hide() // it spoke of the last training run
 	v.show()
 	g, ds, proj := cloneGraph(p.h.Project().Graph), p.h.Dataset(), p.h.Project()
 	what := fmt.Sprintf("Searching %d configurations…", len(configs))
