@@ -103,9 +103,9 @@ ips = len(ytr) / seconds
 model.eval()
 hits = 0
 with torch.no_grad():
-    for lo in range(0, len(yte), 256):
-        x = xte[lo:lo + 256].float().div_(255)
-        hits += (model(x).argmax(1) == yte[lo:lo + 256]).sum().item()
+    for lo in range(0, len(yte), batch):
+        x = xte[lo:lo + batch].float().div_(255)
+        hits += (model(x).argmax(1) == yte[lo:lo + batch]).sum().item()
 acc = hits / len(yte)
 benchlib.log("ref-cnn: pytorch %.0f images/s, train loss %.4f, test accuracy %.2f%%" % (
     ips, loss_sum / len(ytr), 100 * acc))
