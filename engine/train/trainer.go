@@ -389,6 +389,11 @@ func (t *Trainer) Run(ctx context.Context, resume *Checkpoint) (*Result, error) 
 				lastSave = time.Now()
 			}
 			for _, p := range params {
+				// Last step's gradient (read by the optimizer, statistics
+				// and callbacks, all done) goes back to the backend.
+				if g := p.V.Grad; g != nil {
+					g.B.Free(g.Buf)
+				}
 				p.V.ZeroGrad()
 			}
 			loss.Backward()
