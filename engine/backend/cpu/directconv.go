@@ -29,20 +29,33 @@ func pointwise(g backend.ConvGeom) bool {
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0
 }
 
-// ConvForward implements backend.DirectConv.
+// ConvForward implements backend.DirectConv. Without groups the bias
+// rides in the GEMM: the weights get a last column holding the bias and
+// the column matrix a last row of ones (one more term per dot product
+// instead of a pass over the output).
 func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o backend.ConvGroups) {
 	ys, xs, ws, bs := d(y), d(x), d(w), d(bias)
 	p := g.OH * g.OW
 	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
 	inImg, outImg := g.C*g.H*g.W, o.OC*p
 	direct := pointwise(g)
+	fold := o.Groups == 1 && !direct && bs != nil
+	a, lda, k := ws, ckk, ckk
+	if fold {
+		wb := alloc(o.OC*(ckk+1), false)
+		defer freeBuf(wb)
+		for oc := range o.OC {
+			copy(wb.D[oc*(ckk+1):], ws[oc*ckk:(oc+1)*ckk])
+			wb.D[oc*(ckk+1)+ckk] = bs[oc]
+		}
+		a, lda, k = wb.D, ckk+1, ckk+1
+	}
 	blas.Serial(func() {
 		parallel.For(g.N, 2*o.OC*ckk*p, func(lo, hi int) {
 			var col []float32
 			if !direct {
-				cb := alloc(g.ColRows()*p, false)
-				defer freeBuf(cb)
-				col = cb.D
+				col = colScratch(g, p, fold)
+				defer pool.put(col)
 			}
 			for n := lo; n < hi; n++ {
 				src := xs[n*inImg : (n+1)*inImg]
@@ -52,9 +65,9 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 				}
 				yn := ys[n*outImg : (n+1)*outImg]
 				for gi := range o.Groups {
-					blas.Sgemm(false, false, ocg, p, ckk, 1, ws[gi*ocg*ckk:], ckk, src[gi*ckk*p:], p, 0, yn[gi*ocg*p:], p)
+					blas.Sgemm(false, false, ocg, p, k, 1, a[gi*ocg*lda:], lda, src[gi*ckk*p:], p, 0, yn[gi*ocg*p:], p)
 				}
-				if bs != nil {
+				if bs != nil && !fold {
 					for oc, bv := range bs[:o.OC] {
 						row := yn[oc*p : (oc+1)*p]
 						for i := range row {
@@ -65,6 +78,22 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 			}
 		})
 	})
+}
+
+// colScratch returns a column-matrix buffer for one image, from the pool,
+// with a last row of ones after the C·KH·KW rows when ones is set (the
+// bias's row).
+func colScratch(g backend.ConvGeom, p int, ones bool) []float32 {
+	rows := g.ColRows()
+	if !ones {
+		return alloc(rows*p, false).D
+	}
+	col := alloc((rows+1)*p, false).D
+	last := col[rows*p : (rows+1)*p]
+	for i := range last {
+		last[i] = 1
+	}
+	return col
 }
 
 // ConvBackward implements backend.DirectConv. The weight and bias
@@ -80,6 +109,15 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 	inImg, outImg := g.C*g.H*g.W, o.OC*p
 	direct := pointwise(g)
 	lw := o.OC * ckk
+	// Without groups and with both gradients wanted, the bias gradient
+	// rides in the weight-gradient GEMM: a column matrix with a last row
+	// of ones makes a last column holding the sum of dy over the plane.
+	fold := o.Groups == 1 && !direct && dws != nil && dbs != nil
+	kw := ckk // columns of a partial
+	if fold {
+		kw = ckk + 1
+		lw = o.OC * kw
+	}
 	chunks := min(g.N, convPartsCap)
 	if dws != nil {
 		chunks = max(1, min(chunks, convPartsMax/lw))
@@ -91,7 +129,7 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 		dwParts = dwPartsBuf.D
 	}
 	var dbParts []float64
-	if dbs != nil {
+	if dbs != nil && !fold {
 		dbParts = make([]float64, chunks*o.OC)
 	}
 	blas.Serial(func() {
@@ -99,9 +137,8 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 			var col, dcol []float32
 			if !direct {
 				if dws != nil {
-					cb := alloc(g.ColRows()*p, false)
-					defer freeBuf(cb)
-					col = cb.D
+					col = colScratch(g, p, fold)
+					defer pool.put(col)
 				}
 				if dxs != nil {
 					cb := alloc(g.ColRows()*p, false)
@@ -125,10 +162,10 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 							beta = 0
 						}
 						for gi := range o.Groups {
-							blas.Sgemm(false, true, ocg, ckk, p, 1, dyn[gi*ocg*p:], p, src[gi*ckk*p:], p, beta, part[gi*ocg*ckk:], ckk)
+							blas.Sgemm(false, true, ocg, kw, p, 1, dyn[gi*ocg*p:], p, src[gi*ckk*p:], p, beta, part[gi*ocg*kw:], kw)
 						}
 					}
-					if dbs != nil {
+					if dbs != nil && !fold {
 						part := dbParts[ch*o.OC : (ch+1)*o.OC]
 						for oc := range part {
 							part[oc] += sum64(dyn[oc*p : (oc+1)*p])
@@ -152,13 +189,19 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 		})
 	})
 	if dws != nil {
-		copy(dws, dwParts[:lw])
+		sum := dwParts[:lw]
 		for ch := 1; ch < chunks; ch++ {
-			addTo(dws, dwParts[ch*lw:(ch+1)*lw])
+			addTo(sum, dwParts[ch*lw:(ch+1)*lw])
+		}
+		for oc := range o.OC {
+			copy(dws[oc*ckk:(oc+1)*ckk], sum[oc*kw:oc*kw+ckk])
+			if fold {
+				dbs[oc] = sum[oc*kw+ckk]
+			}
 		}
 		freeBuf(dwPartsBuf)
 	}
-	if dbs != nil {
+	if dbs != nil && !fold {
 		for oc := range dbs[:o.OC] {
 			var s float64
 			for ch := range chunks {
