@@ -17,7 +17,7 @@ func TestBenchBadUsageExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"bench"}, "--workload is required"},
 		{[]string{"bench", "--workload", "nope"}, "use one of"},
 		{[]string{"bench", "--workload", "gemm", "--against", "tensorflow"}, "--against none, pytorch"},
-		{[]string{"bench", "--workload", "gemm", "--device", "gl"}, "--device cpu"},
+		{[]string{"bench", "--workload", "knn", "--device", "gl"}, "--device cpu"},
 		{[]string{"bench", "--workload", "gemm", "--impl", "fast"}, "use native"},
 		{[]string{"bench", "--workload", "gemm", "--sizes", "256,big"}, "not a whole number"},
 		{[]string{"bench", "--workload", "gemm", "--sizes", "0"}, "out of range"},

@@ -213,7 +213,7 @@ func TestBadUsageIsErrUsage(t *testing.T) {
 	gemm := mustGet(t, "gemm")
 	_, err1 := Get("no-such-workload")
 	_, _, err2 := gemm.Peer("tensorflow")
-	_, err3 := gemm.Device("gl")
+	_, err3 := gemm.Device("tpu")
 	err4 := validateGemm(Options{Impl: "fast"})
 	err5 := validateGemm(Options{Sizes: []int{0}})
 	_, err6 := Runner{Self: self(t)}.Run(context.Background(), gemm, None, Options{Threads: 1, Impl: "fast"})
