@@ -46,8 +46,9 @@
 // Timing protocol, identical on both sides ([Options.Measure] and
 // benchlib.measure): warm-up calls until at least 2 calls and 0.2 s, then
 // timed calls until at least 5 calls and 1 s (Options.MinTime; at most
-// 1000 calls); workloads
-// report the best and the median.
+// 1000 calls); workloads report the best and the median, and Timing.CPU
+// (benchlib: .cpu), the processor time per call, which other load on the
+// machine does not inflate.
 //
 // The Python interpreter is /usr/bin/python3 (Debian's, which has torch,
 // numpy and sklearn), or $WORKBENCH_PYTHON. Before anything runs, the
