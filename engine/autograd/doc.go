@@ -9,4 +9,9 @@
 // records nothing: that is evaluation/no-grad mode. Hooks on a Var read or
 // replace its gradient as it passes (guided backprop, saliency), and
 // Detach cuts the graph.
+//
+// Memory: an intermediate gradient is freed as soon as its op has used it;
+// Release frees a finished graph's activations and saved tensors (a
+// training loop calls it after the optimizer step), so that on the CPU the
+// next step reuses the same buffers from the backend's pool.
 package autograd

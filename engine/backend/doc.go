@@ -9,6 +9,14 @@
 // fused optimizer updates. Tensors stay in device buffers between kernels;
 // only what is shown or logged is read back with Read.
 //
+// A backend may also implement optional interfaces that callers use when
+// present and replace by primitive kernels otherwise: UninitAllocator
+// (AllocUninit: no clearing for outputs a kernel overwrites), DirectConv
+// (convolution without the whole-batch column matrix) and MaxPoolReLUer
+// (max-pooling with ReLU in one kernel). The CPU backend implements all
+// three; a new backend can start with the interface alone.
+//
 // The conformance suite in backend/backendtest checks any Backend against the
-// CPU one, which is itself checked against PyTorch.
+// CPU one, which is itself checked against PyTorch, and checks the optional
+// kernels of backends that have them.
 package backend
