@@ -27,7 +27,9 @@
 //
 // Threading: [SetThreads] sets the number of threads used by both paths
 // (for OpenBLAS through openblas_set_num_threads). Accelerate schedules its
-// own threads and ignores the setting.
+// own threads and ignores the setting. [Serial] confines products to the
+// calling thread while it runs, for callers that parallelise over many
+// small products themselves (the CPU backend's convolutions).
 //
 // Argument errors (negative sizes, leading dimensions smaller than a row,
 // slices too short for the described matrix) are programming errors and
