@@ -143,12 +143,12 @@ func refCNN(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	o.Logf("ref-cnn: ours trains one epoch of %d images on %d threads (%s)", ds.Train.Len(), o.Threads, m.B.Describe())
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	res, err := tr.Run(ctx, nil)
 	if err != nil {
 		return Result{}, err
 	}
-	epoch := time.Since(start).Seconds()
+	epoch, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 	ev, err := train.Evaluate(ctx, m, ds.Test, train.EvalOptions{Batch: refCNNBatch, Misclassified: -1})
 	if err != nil {
 		return Result{}, err
@@ -159,20 +159,44 @@ func refCNN(ctx context.Context, o Options) (Result, error) {
 	runtime.ReadMemStats(&ms)
 	return Result{Value: res.TrainImagesPerSec, Fields: map[string]any{
 		"acc": ev.Acc, "train_loss": h.TrainLoss, "train_acc": h.TrainAcc, "epoch_seconds": epoch,
-		"images": ds.Train.Len(), "test_images": ds.Test.Len(), "backend": m.B.Describe(),
-		"gc_cycles": ms.NumGC, "heap_sys": ms.HeapSys,
+		"epoch_cpu_seconds": cpu,
+		"images":            ds.Train.Len(), "test_images": ds.Test.Len(), "backend": m.B.Describe(),
+		"gc_cycles": ms.NumGC, "heap_sys": ms.HeapSys, "threads": o.Threads,
 	}}, nil
 }
 
-// compareRefCNN is the default images/s ratio plus both accuracies.
+// compareRefCNN is the default images/s ratio plus both accuracies and
+// the processor-time figures: cpu_ours and cpu_peer are threads x images /
+// processor seconds of the epoch, an estimate of images/s on an idle
+// machine that other programs' load barely moves (a peer whose threads
+// spin while waiting pays for it here), and cpu_ratio their ratio.
 func compareRefCNN(ours Result, peer *Result) Comparison {
 	c := Comparison{Ours: ours.Value, Fields: map[string]any{"acc_ours": ours.Fields["acc"]}}
+	cpuRate := func(r *Result, threads any) (float64, bool) {
+		cpu, _ := r.Fields["epoch_cpu_seconds"].(float64)
+		n, _ := r.Fields["images"].(float64)
+		t, _ := threads.(float64)
+		if !(cpu > 0) || !(n > 0) || !(t > 0) {
+			return 0, false
+		}
+		return t * n / cpu, true
+	}
+	co, okOurs := cpuRate(&ours, ours.Fields["threads"])
+	if okOurs {
+		c.Fields["cpu_ours"] = co
+	}
 	if peer != nil {
 		c.Peer = peer.Value
 		if peer.Value > 0 {
 			c.Ratio = ours.Value / peer.Value
 		}
 		c.Fields["acc_peer"] = peer.Fields["acc"]
+		if cp, ok := cpuRate(peer, peer.Fields["threads"]); ok {
+			c.Fields["cpu_peer"] = cp
+			if okOurs {
+				c.Fields["cpu_ratio"] = co / cp
+			}
+		}
 		if v, ok := peer.Fields["torch"]; ok {
 			c.Fields["peer_version"] = "torch " + fmt.Sprint(v)
 		}

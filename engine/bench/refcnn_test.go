@@ -40,6 +40,11 @@ func TestRefCNNAgainstPyTorch(t *testing.T) {
 			t.Errorf("%s = %v, want an accuracy above chance", k, f[k])
 		}
 	}
+	for _, k := range []string{"cpu_ours", "cpu_peer", "cpu_ratio"} {
+		if v, ok := f[k].(float64); !ok || !(v > 0) {
+			t.Errorf("%s = %v, want a positive number", k, f[k])
+		}
+	}
 	for _, k := range []string{"rss_ours", "rss_peer"} {
 		if v, ok := f[k].(int64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want the peak memory in bytes", k, f[k])
