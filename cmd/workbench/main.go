@@ -57,6 +57,7 @@ func init() {
 
 Opens the desktop app with FILE (a .wbproj project). Without FILE it opens the
 last project, or the bundled sample project on first start.`,
+		MainThread: true,
 		Run: func(c *Ctx) error {
 			if len(c.Args) > 1 {
 				return usageErrorf("open takes one project file, got %d arguments", len(c.Args))
