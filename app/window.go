@@ -232,6 +232,10 @@ func (w *window) saveAs(after func()) {
 			os.Remove(path) // the empty file the dialog created under the other name
 			path += projects.Extension
 		}
+		// A new project takes the name the person just gave its file.
+		if n := strings.TrimSpace(w.state.Project.Name); n == "" || n == "Untitled" {
+			w.state.Project.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		}
 		w.saveTo(path, after)
 	}, w.win)
 	d.SetFileName(safeFileName(w.state.ProjectName()) + projects.Extension)
