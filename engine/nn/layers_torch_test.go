@@ -83,7 +83,7 @@ func layerCases() []layerCase {
 	act := func(op, torch string, attrs ...any) layerCase {
 		return one(op, op, []int{3, 4, 5}, "out = "+torch, attrs...)
 	}
-	return []layerCase{
+	return append([]layerCase{
 		one("conv2d/k3-s2-p1", "conv2d", img, "out = F.conv2d(x, T['l.weight'], T['l.bias'], stride=2, padding=1)", "out", 5, "kernel", 3, "stride", 2, "pad", 1),
 		one("conv2d/dilation2", "conv2d", img, "out = F.conv2d(x, T['l.weight'], T['l.bias'], padding=2, dilation=2)", "out", 4, "kernel", 3, "pad", 2, "dilation", 2),
 		one("conv2d/groups2", "conv2d", []int{4, 5, 6}, "out = F.conv2d(x, T['l.weight'], T['l.bias'], padding=1, groups=2)", "out", 6, "kernel", 3, "pad", 1, "groups", 2),
@@ -148,8 +148,12 @@ func layerCases() []layerCase {
 			nodes: []graph.Node{node("gap", "globalavgpool", []string{"x"}), node("fc", "linear", []string{"gap"}, "out", 3),
 				node("sig", "sigmoid", []string{"fc"}), node("l", "scale", []string{"x", "sig"})}},
 		refCNNCase(),
-	}
+	}, moreLayerCases...)
 }
+
+// moreLayerCases are the parity cases of ops kept in their own files
+// (appended by those files' tests).
+var moreLayerCases []layerCase
 
 func refCNNCase() layerCase {
 	g := refCNN(10)
