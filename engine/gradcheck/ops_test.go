@@ -50,6 +50,25 @@ func awayFrom(margin float64, kinks ...float64) func(*rand.Rand, int) []float32 
 	}
 }
 
+// awayFromScaled is awayFrom for normal values of the given spread.
+func awayFromScaled(scale, margin float64, kinks ...float64) func(*rand.Rand, int) []float32 {
+	return func(rng *rand.Rand, n int) []float32 {
+		v := awayFrom(margin/scale, scaled(kinks, 1/scale)...)(rng, n)
+		for i := range v {
+			v[i] *= float32(scale)
+		}
+		return v
+	}
+}
+
+func scaled(v []float64, f float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = x * f
+	}
+	return out
+}
+
 // distinct is a shuffled grid with spacing 0.1: every max has a clear winner.
 func distinct(rng *rand.Rand, n int) []float32 {
 	v := make([]float32, n)
@@ -253,6 +272,13 @@ func opCases() []opCase {
 		{"prelu/shared", []in{{shape: []int{2, 3, 4}, gen: away}, {shape: []int{1}, gen: uniform(0.1, 0.4)}}, func(v []*autograd.Var) *autograd.Var { return autograd.PReLU(v[0], v[1]) }},
 		{"maxout", []in{{shape: []int{2, 6, 2, 3}, gen: distinct}}, func(v []*autograd.Var) *autograd.Var { return autograd.Maxout(v[0], 3) }},
 		{"dropout", []in{s(4, 5)}, func(v []*autograd.Var) *autograd.Var { return autograd.Dropout(v[0], 0.3, 42) }},
+		{"stochasticdepth", []in{s(6, 2, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.StochasticDepth(v[0], 0.5, true, 42) }},
+		{"hardsigmoid", []in{{shape: []int{3, 8}, gen: awayFromScaled(3, 0.05, -3, 3)}}, func(v []*autograd.Var) *autograd.Var { return autograd.HardSigmoid(v[0]) }},
+		{"hardswish", []in{{shape: []int{3, 8}, gen: awayFromScaled(3, 0.05, -3, 3)}}, func(v []*autograd.Var) *autograd.Var { return autograd.HardSwish(v[0]) }},
+		{"silu", []in{{shape: []int{3, 8}, gen: normal(3)}}, func(v []*autograd.Var) *autograd.Var { return autograd.SiLU(v[0]) }},
+		{"permute", []in{s(2, 3, 4)}, func(v []*autograd.Var) *autograd.Var { return autograd.Permute(v[0], 2, 0, 1) }},
+		{"channelshuffle", []in{s(2, 6, 2, 2)}, func(v []*autograd.Var) *autograd.Var { return autograd.ChannelShuffle(v[0], 3) }},
+		{"slicechannels", []in{s(2, 5, 2, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.SliceChannels(v[0], 1, 4) }},
 
 		// Losses.
 		{"crossentropy/soft", []in{{shape: []int{4, 5}, gen: normal(2)}}, func(v []*autograd.Var) *autograd.Var {
