@@ -78,19 +78,7 @@ out = F.batch_norm(x, rm, rv, %s, training=%v, momentum=0.1, eps=1e-5)
 extra['l.running_mean'], extra['l.running_var'] = rm, rv`, wb, map[bool]string{true: "True", false: "False"}[training])
 }
 
-// moreLayerCases adds the parity cases of ops registered in their own files
-// (each such file appends its function from init).
-var moreLayerCases []func() []layerCase
-
 func layerCases() []layerCase {
-	cs := baseLayerCases()
-	for _, f := range moreLayerCases {
-		cs = append(cs, f()...)
-	}
-	return cs
-}
-
-func baseLayerCases() []layerCase {
 	img := []int{3, 7, 9}
 	act := func(op, torch string, attrs ...any) layerCase {
 		return one(op, op, []int{3, 4, 5}, "out = "+torch, attrs...)

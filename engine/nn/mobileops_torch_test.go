@@ -17,7 +17,7 @@ import (
 // PyTorch parity of the ops the wider zoo needs: hard-swish, hard-sigmoid,
 // SiLU, channel shuffle, channel slice and stochastic depth.
 
-func init() { moreLayerCases = append(moreLayerCases, mobileOpCases) }
+func init() { moreLayerCases = append(moreLayerCases, mobileOpCases()...) }
 
 // wide is normal values of spread 3 kept 0.02 away from the kinks at ±3.
 func wide(rng *rand.Rand, v []float32) {
