@@ -17,7 +17,7 @@ func AutosavePath(path string) string {
 // Autosave writes p to AutosavePath(path), atomically like Save. The project
 // file itself is not touched.
 func Autosave(p *Project, path string) error {
-	return saveAtomic(p, AutosavePath(path))
+	return saveAtomic(p, AutosavePath(path), SaveOptions{Overwrite: true})
 }
 
 // NewerAutosave reports whether an autosave of the project at path exists

@@ -21,7 +21,12 @@
 // it, and renames it over the target, so a crash or a kill at any moment
 // leaves either the previous file or the new one, never a mixture. [Autosave]
 // writes a side file the same way; [NewerAutosave] tells, on open, whether a
-// crash left newer work there.
+// crash left newer work there. Save refuses to replace a file that is not a
+// project ([ErrNotProject]; [SaveWith] with Overwrite does), removes the
+// temporary files of saves that died, and takes the project's advisory
+// [Lock] for the write; a process that writes a project over a long time (a
+// training run) holds it with [AcquireLock], so that a second writer is
+// refused at once ([ErrLocked]) instead of both writing and one run being lost.
 //
 // Files written by older versions of Workbench are migrated on [Open] through
 // a chain of migrations, one per format version; files from a newer Workbench

@@ -432,33 +432,125 @@ func finite(name string, v float64) error {
 // folder, syncs it, renames it over path and syncs the folder. If anything
 // fails (or the process dies) the previous file at path is left as it was.
 // If path is a symbolic link, the file it points to is replaced.
+//
+// Save refuses (ErrNotProject) to replace a file that is not a Workbench
+// project, and (ErrLocked) to write a project another process holds the
+// Lock of; SaveWith with Overwrite replaces any regular file.
 func Save(p *Project, path string) error {
-	return saveAtomic(p, path)
+	return SaveWith(p, path, SaveOptions{})
 }
 
-func saveAtomic(p *Project, target string) (err error) {
-	writeErr := func(err error) error {
-		return &Error{Kind: ErrWrite, Path: target, Problem: "could not save the project", Err: err,
-			Fix: "the previous file is unchanged — check free space and permissions, or save elsewhere"}
-	}
+// SaveOptions change what Save may replace.
+type SaveOptions struct {
+	// Overwrite replaces an existing regular file even if it is not a
+	// Workbench project (the user said so: --force, or a Save dialog's
+	// "replace?" answered yes).
+	Overwrite bool
+}
+
+// ErrNotProject: the file Save would replace is not a Workbench project; it
+// was left as it was.
+var ErrNotProject = errors.New("file is not a Workbench project")
+
+// SaveWith is Save with options.
+func SaveWith(p *Project, path string, opt SaveOptions) error {
+	return saveAtomic(p, path, opt)
+}
+
+// CheckTarget reports, without writing anything, whether Save may write
+// path: nil, or the error Save would give for what is there now (a folder,
+// a device, a file that is not a project). Commands call it before long
+// work so that a bad target fails at once.
+func CheckTarget(path string, opt SaveOptions) error {
+	target := path
 	if fi, err := os.Lstat(target); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		if real, err := filepath.EvalSymlinks(target); err == nil {
 			target = real
 		}
 	}
-	mode := fs.FileMode(0o666) // less the umask, as os.Create does
-	keepMode := false
-	if fi, err := os.Stat(target); err == nil {
-		if fi.IsDir() {
-			return &Error{Kind: ErrWrite, Path: target, Problem: "a folder has that name", Fix: "choose another file name"}
+	_, _, err := checkReplace(target, path, opt)
+	return err
+}
+
+// checkReplace looks at what target holds now: its mode, whether it exists,
+// and whether Save may replace it.
+func checkReplace(target, shown string, opt SaveOptions) (mode fs.FileMode, exists bool, err error) {
+	fi, err := os.Stat(target)
+	if err != nil {
+		return 0o666, false, nil // less the umask, as os.Create does
+	}
+	switch {
+	case fi.IsDir():
+		return 0, true, &Error{Kind: ErrWrite, Path: shown, Problem: "a folder has that name", Fix: "choose another file name"}
+	case !fi.Mode().IsRegular():
+		return 0, true, &Error{Kind: ErrWrite, Path: shown, Problem: "it is not a regular file (a device, pipe or socket)", Fix: "choose a file name"}
+	case !opt.Overwrite && fi.Size() > 0 && !looksLikeProject(target):
+		return 0, true, &Error{Kind: ErrNotProject, Path: shown, Problem: "it exists and is not a Workbench project, so it was not replaced",
+			Fix: "save to another file name, or pass --force to replace it"}
+	}
+	return fi.Mode().Perm(), true, nil
+}
+
+// looksLikeProject reports whether the file at path is a zip whose
+// directory lists a project manifest (a damaged project counts as a project).
+func looksLikeProject(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	zr, err := zip.NewReader(f, st.Size())
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return false
+	}
+	for _, e := range zr.File {
+		if e.Name == ManifestEntry {
+			return true
 		}
-		mode, keepMode = fi.Mode().Perm(), true
+	}
+	return false
+}
+
+func saveAtomic(p *Project, target string, opt SaveOptions) (err error) {
+	shown := target
+	if fi, err := os.Lstat(target); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if real, err := filepath.EvalSymlinks(target); err == nil {
+			target = real
+		}
+	}
+	writeErr := func(err error) error { return saveError(shown, err) }
+
+	// One save of a file at a time: this process's own saves wait for
+	// each other; another process's lock refuses the save.
+	key, err := lockKey(target)
+	if err != nil {
+		return err
+	}
+	mu := savingMutex(key)
+	mu.Lock()
+	defer mu.Unlock()
+	if !heldHere(key) {
+		l, err := acquire(key, shown)
+		if err != nil {
+			return err
+		}
+		defer l.release()
+	}
+
+	mode, keepMode, err := checkReplace(target, shown, opt)
+	if err != nil {
+		return err
 	}
 	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := createTemp(dir, "."+base+".tmp-", mode)
+	removeStaleTemps(dir, base)
+	tmp, err := createTemp(dir, "."+base+tempInfix, mode)
 	if err != nil {
 		return writeErr(err)
 	}
@@ -473,7 +565,7 @@ func saveAtomic(p *Project, target string) (err error) {
 	if err := Encode(bw, p); err != nil {
 		var pe *Error
 		if errors.As(err, &pe) {
-			pe.Path = target
+			pe.Path = shown
 			return pe
 		}
 		return writeErr(err)
@@ -496,10 +588,33 @@ func saveAtomic(p *Project, target string) (err error) {
 		return writeErr(err)
 	}
 	if err := syncDir(dir); err != nil {
-		return &Error{Kind: ErrWrite, Path: target, Problem: "the project was written but its folder could not be synced", Err: err,
+		return &Error{Kind: ErrWrite, Path: shown, Problem: "the project was written but its folder could not be synced", Err: err,
 			Fix: "the file may not survive a power cut; save again"}
 	}
 	return nil
+}
+
+// tempInfix joins a project's name and the random suffix of its temporary
+// files: ".NAME.tmp-0123456789abcdef".
+const tempInfix = ".tmp-"
+
+// removeStaleTemps deletes the temporary files a killed save of base left
+// in dir. The caller holds base's lock, so no live writer owns any of them.
+func removeStaleTemps(dir, base string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := "." + base + tempInfix
+	for _, e := range ents {
+		suffix, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || len(suffix) != 16 || !e.Type().IsRegular() {
+			continue
+		}
+		if _, err := hex.DecodeString(suffix); err == nil {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // createTemp makes a new file with a random name; unlike os.CreateTemp it
