@@ -14,7 +14,7 @@ import (
 // kernels and strides, four independent pads, ceil_mode, and, for averages,
 // whether padding counts in the divisor. maxpool2d and avgpool2d cover the
 // square, symmetric, floor-mode cases; imported models use pool2d for the
-// rest. It runs on existing kernels: the input is padded explicitly (with
+// rest. It runs on existing kernels: the input is padded by Pad2d (with
 // -MaxFloat32 for max, zeros for average) and pooled without padding; an
 // average is then rescaled by kernel area / counted elements per output.
 
@@ -98,7 +98,7 @@ func pool2dForward(n *graph.Node, x *autograd.Var) *autograd.Var {
 	if isMax {
 		fill = -math.MaxFloat32
 	}
-	xp := PadSpatial(x, h.PadBegin, endH, w.PadBegin, endW, fill)
+	xp := Pad2d(x, h.PadBegin, endH, w.PadBegin, endW, fill)
 	o := autograd.PoolOpts{Kernel: [2]int{h.K, w.K}, Stride: [2]int{h.S, w.S}}
 	if isMax {
 		return autograd.MaxPool2d(xp, o)
@@ -137,45 +137,4 @@ func poolCounts(n int, g Pool2dGeom, out int, countPad bool) []int {
 		c[o] = max(c[o], 1)
 	}
 	return c
-}
-
-// PadSpatial pads x [N,C,H,W] with the constant v: top and bottom rows,
-// left and right columns. It is built from Reshape and Concat, so its
-// gradient comes with them.
-func PadSpatial(x *autograd.Var, top, bottom, left, right int, v float32) *autograd.Var {
-	if top == 0 && bottom == 0 && left == 0 && right == 0 {
-		return x
-	}
-	s := x.Shape()
-	n, c, h, w := s[0], s[1], s[2], s[3]
-	b := x.B()
-	slab := func(rows, inner int) *autograd.Var {
-		return autograd.Const(tensor.Full(b, v, n*c, rows, inner))
-	}
-	if top > 0 || bottom > 0 {
-		parts := []*autograd.Var{}
-		if top > 0 {
-			parts = append(parts, slab(top, w))
-		}
-		parts = append(parts, autograd.Reshape(x, n*c, h, w))
-		if bottom > 0 {
-			parts = append(parts, slab(bottom, w))
-		}
-		h += top + bottom
-		x = autograd.Reshape(autograd.Concat(parts...), n, c, h, w)
-	}
-	if left > 0 || right > 0 {
-		rows := n * c * h
-		parts := []*autograd.Var{}
-		if left > 0 {
-			parts = append(parts, autograd.Const(tensor.Full(b, v, rows, left, 1)))
-		}
-		parts = append(parts, autograd.Reshape(x, rows, w, 1))
-		if right > 0 {
-			parts = append(parts, autograd.Const(tensor.Full(b, v, rows, right, 1)))
-		}
-		w += left + right
-		x = autograd.Reshape(autograd.Concat(parts...), n, c, h, w)
-	}
-	return x
 }
