@@ -20,8 +20,11 @@ type NodeInfo struct {
 	MACs int64
 	// RF is the receptive field (in input pixels) of one output unit, and
 	// Jump the distance in input pixels between adjacent output units.
-	RF, Jump int
-	Err      error
+	// With rectangular windows they are the larger of the two axes, and
+	// RFHW and JumpHW hold them per axis (height, width).
+	RF, Jump     int
+	RFHW, JumpHW [2]int
+	Err          error
 }
 
 // NodeError is a problem attached to the node that causes it.
@@ -182,7 +185,7 @@ func Analyze(g graph.Graph, input []int) *Analysis {
 	for _, id := range a.Order {
 		n := byID[id]
 		op, ok := ops[n.Op]
-		info := &NodeInfo{ID: id, Op: n.Op, RF: 1, Jump: 1}
+		info := &NodeInfo{ID: id, Op: n.Op, RF: 1, Jump: 1, RFHW: [2]int{1, 1}, JumpHW: [2]int{1, 1}}
 		a.Nodes[id] = info
 		if !ok {
 			continue
@@ -195,13 +198,14 @@ func Analyze(g graph.Graph, input []int) *Analysis {
 				break
 			}
 			info.In = append(info.In, p.Out)
-			if p.RF > info.RF {
-				info.RF = p.RF
+			for i := range 2 {
+				info.RFHW[i] = max(info.RFHW[i], p.RFHW[i])
 			}
 			if len(info.In) == 1 {
-				info.Jump = p.Jump
+				info.JumpHW = p.JumpHW
 			}
 		}
+		info.RF, info.Jump = max(info.RFHW[0], info.RFHW[1]), max(info.JumpHW[0], info.JumpHW[1])
 		// A node with too few or too many inputs has its error already;
 		// its shape rules would index inputs it does not have.
 		if bad || len(n.Inputs) < op.MinIn || (op.MaxIn >= 0 && len(n.Inputs) > op.MaxIn) {
@@ -227,11 +231,21 @@ func Analyze(g graph.Graph, input []int) *Analysis {
 				info.Params += numel(p.Shape)
 			}
 		}
-		if op.Window != nil {
+		switch {
+		case op.WindowHW != nil:
+			k, st, d := op.WindowHW(n)
+			for i := range 2 {
+				info.RFHW[i] += (k[i] - 1) * d[i] * info.JumpHW[i]
+				info.JumpHW[i] *= st[i]
+			}
+		case op.Window != nil:
 			k, st, d := op.Window(n)
-			info.RF += (k - 1) * d * info.Jump
-			info.Jump *= st
+			for i := range 2 {
+				info.RFHW[i] += (k - 1) * d * info.JumpHW[i]
+				info.JumpHW[i] *= st
+			}
 		}
+		info.RF, info.Jump = max(info.RFHW[0], info.RFHW[1]), max(info.JumpHW[0], info.JumpHW[1])
 		a.Params += info.Params
 		a.MACs += info.MACs
 		if n.Op != "input" {

@@ -51,16 +51,6 @@ func activation(name, doc string, f func(x *autograd.Var, n *graph.Node) *autogr
 		}})
 }
 
-// poolOpts reads a pooling node's kernel, stride (0: the kernel) and
-// padding.
-func poolOpts(n *graph.Node) autograd.PoolOpts {
-	k, s, pd := iattr(n, "kernel"), iattr(n, "stride"), iattr(n, "pad")
-	if s == 0 {
-		s = k
-	}
-	return autograd.PoolOpts{Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [2]int{pd, pd}}
-}
-
 func init() {
 	register(&Op{Name: "input", Group: "input", Doc: "The image (or feature vector) fed to the network.",
 		Attrs: []Attr{{Name: "channels", Default: 3, Min: 1, Max: 4096, Int: true},
@@ -76,14 +66,14 @@ func init() {
 		}})
 
 	register(&Op{Name: "conv2d", Group: "convolution", Doc: "2-D convolution (groups = channels gives a depthwise convolution).",
-		Attrs: []Attr{{Name: "out", Default: 32, Min: 1, Max: big, Int: true, Doc: "output channels"},
+		Attrs: append([]Attr{{Name: "out", Default: 32, Min: 1, Max: big, Int: true, Doc: "output channels"},
 			{Name: "kernel", Default: 3, Min: 1, Max: 1024, Int: true},
 			{Name: "stride", Default: 1, Min: 1, Max: 1024, Int: true},
 			{Name: "pad", Default: 0, Min: 0, Max: 1024, Int: true},
 			{Name: "dilation", Default: 1, Min: 1, Max: 1024, Int: true},
 			{Name: "groups", Default: 1, Min: 1, Max: big, Int: true},
-			{Name: "bias", Default: 1, Min: 0, Max: 1, Int: true}},
-		MinIn: 1, MaxIn: 1, Window: window("kernel", "stride", "dilation"),
+			{Name: "bias", Default: 1, Min: 0, Max: 1, Int: true}}, rectAttrs()...),
+		MinIn: 1, MaxIn: 1, Window: window("kernel", "stride", "dilation"), WindowHW: windowHW,
 		Infer: func(n *graph.Node, in [][]int) ([]int, error) {
 			if err := need(in[0], 3, "conv2d"); err != nil {
 				return nil, err
@@ -93,30 +83,30 @@ func init() {
 			if c%g != 0 || oc%g != 0 {
 				return nil, fmt.Errorf("conv2d groups %d must divide input channels %d and output channels %d", g, c, oc)
 			}
-			k, s, p, d := iattr(n, "kernel"), iattr(n, "stride"), iattr(n, "pad"), iattr(n, "dilation")
-			oh, ow := convOut(h, k, s, p, d), convOut(w, k, s, p, d)
+			g2 := windowOf(n)
+			oh, ow := convOut(h, g2.k[0], g2.s[0], g2.p[0], g2.d[0]), convOut(w, g2.k[1], g2.s[1], g2.p[1], g2.d[1])
 			if oh < 1 || ow < 1 {
-				return nil, fmt.Errorf("conv2d kernel %d (dilation %d) does not fit the %dx%d input: add padding or use a smaller kernel", k, d, h, w)
+				return nil, fmt.Errorf("conv2d kernel %s (dilation %d) does not fit the %dx%d input: add padding or use a smaller kernel", kernelText(g2), g2.d[0], h, w)
 			}
 			return []int{oc, oh, ow}, nil
 		},
 		Params: func(n *graph.Node, in [][]int) []ParamSpec {
-			k, g, oc := iattr(n, "kernel"), iattr(n, "groups"), iattr(n, "out")
+			k, g, oc := windowOf(n).k, iattr(n, "groups"), iattr(n, "out")
 			cg := in[0][0] / g
-			ps := []ParamSpec{{Name: "weight", Shape: []int{oc, cg, k, k}, Init: "fan_in", FanIn: cg * k * k, Decay: true}}
+			ps := []ParamSpec{{Name: "weight", Shape: []int{oc, cg, k[0], k[1]}, Init: "fan_in", FanIn: cg * k[0] * k[1], Decay: true}}
 			if iattr(n, "bias") == 1 {
-				ps = append(ps, ParamSpec{Name: "bias", Shape: []int{oc}, Init: "fan_in", FanIn: cg * k * k})
+				ps = append(ps, ParamSpec{Name: "bias", Shape: []int{oc}, Init: "fan_in", FanIn: cg * k[0] * k[1]})
 			}
 			return ps
 		},
 		MACs: func(n *graph.Node, in [][]int, out []int) int64 {
-			k, g := iattr(n, "kernel"), iattr(n, "groups")
-			return numel(out) * int64(in[0][0]/g*k*k)
+			k, g := windowOf(n).k, iattr(n, "groups")
+			return numel(out) * int64(in[0][0]/g*k[0]*k[1])
 		},
 		Forward: func(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
-			s, pd, d := iattr(n, "stride"), iattr(n, "pad"), iattr(n, "dilation")
+			g2 := windowOf(n)
 			return autograd.Conv2d(in[0], p["weight"], p["bias"], autograd.ConvOpts{
-				Stride: [2]int{s, s}, Pad: [2]int{pd, pd}, Dilation: [2]int{d, d}, Groups: iattr(n, "groups")})
+				Stride: g2.s, Pad: g2.p, Dilation: g2.d, Groups: iattr(n, "groups")})
 		}})
 
 	register(&Op{Name: "linear", Group: "convolution", Doc: "Fully connected layer; dropconnect > 0 drops weights in training.",
@@ -149,30 +139,29 @@ func init() {
 
 	pool := func(name, doc string, f func(x *autograd.Var, o autograd.PoolOpts) *autograd.Var) {
 		register(&Op{Name: name, Group: "pooling", Doc: doc,
-			Attrs: []Attr{{Name: "kernel", Default: 2, Min: 1, Max: 1024, Int: true},
+			Attrs: append([]Attr{{Name: "kernel", Default: 2, Min: 1, Max: 1024, Int: true},
 				{Name: "stride", Default: 0, Min: 0, Max: 1024, Int: true, Doc: "0 means the kernel size"},
-				{Name: "pad", Default: 0, Min: 0, Max: 512, Int: true}},
-			MinIn: 1, MaxIn: 1, Window: window("kernel", "stride", ""),
+				{Name: "pad", Default: 0, Min: 0, Max: 512, Int: true}}, rectAttrs()...),
+			MinIn: 1, MaxIn: 1, Window: window("kernel", "stride", ""), WindowHW: windowHW,
 			Infer: func(n *graph.Node, in [][]int) ([]int, error) {
 				if err := need(in[0], 3, name); err != nil {
 					return nil, err
 				}
-				k, s, p := iattr(n, "kernel"), iattr(n, "stride"), iattr(n, "pad")
-				if s == 0 {
-					s = k
+				w := windowOf(n)
+				for i := range 2 {
+					if 2*w.p[i] > w.k[i] {
+						return nil, fmt.Errorf("%s padding %d must be at most half the kernel %d", name, w.p[i], w.k[i])
+					}
 				}
-				if 2*p > k {
-					return nil, fmt.Errorf("%s padding %d must be at most half the kernel %d", name, p, k)
-				}
-				oh, ow := convOut(in[0][1], k, s, p, 1), convOut(in[0][2], k, s, p, 1)
+				oh, ow := convOut(in[0][1], w.k[0], w.s[0], w.p[0], 1), convOut(in[0][2], w.k[1], w.s[1], w.p[1], 1)
 				if oh < 1 || ow < 1 {
-					return nil, fmt.Errorf("%s kernel %d is larger than its %dx%d input: remove a pooling layer or pad earlier", name, k, in[0][1], in[0][2])
+					return nil, fmt.Errorf("%s kernel %s is larger than its %dx%d input: remove a pooling layer or pad earlier", name, kernelText(w), in[0][1], in[0][2])
 				}
 				return []int{in[0][0], oh, ow}, nil
 			},
 			MACs: func(n *graph.Node, in [][]int, out []int) int64 {
-				k := iattr(n, "kernel")
-				return numel(out) * int64(k*k)
+				k := windowOf(n).k
+				return numel(out) * int64(k[0]*k[1])
 			},
 			Forward: func(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
 				return f(in[0], poolOpts(n))

@@ -49,6 +49,9 @@ type Op struct {
 	// Window reports kernel, stride and dilation for receptive-field
 	// arithmetic (nil: 1, 1, 1).
 	Window func(n *graph.Node) (k, s, d int)
+	// WindowHW, when set, reports them per axis (index 0 the height, 1
+	// the width) for rectangular windows, and is used instead of Window.
+	WindowHW func(n *graph.Node) (k, s, d [2]int)
 }
 
 var ops = map[string]*Op{}
