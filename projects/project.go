@@ -98,6 +98,14 @@ type Preprocess struct {
 	// Components is the number of principal components kept by pca-whiten
 	// (0 means all).
 	Components int `json:"components,omitempty"`
+	// Resize says how an image of another size is brought to the input
+	// size (predict on image files): "" or "crop" covers the input and
+	// keeps the centre, "stretch" scales width and height apart (Keras'
+	// load_img; imported Keras models).
+	Resize string `json:"resize,omitempty"`
+	// Source says where the preprocessing of an imported model comes from
+	// and how it was mapped (e.g. Keras' "caffe" mode).
+	Source string `json:"source,omitempty"`
 }
 
 // Hyper holds the training hyper-parameters.
