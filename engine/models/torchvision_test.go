@@ -29,7 +29,7 @@ for f in ["normal_", "kaiming_normal_", "kaiming_uniform_", "constant_", "unifor
 
 def make(name, classes):
     kw = {"weights": None, "num_classes": classes}
-    if name == "googlenet":
+    if name in ("googlenet", "inception_v3"):
         kw.update(aux_logits=False, init_weights=False)
     return getattr(M, name)(**kw)
 `

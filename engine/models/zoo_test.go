@@ -21,7 +21,8 @@ import (
 // cliNames are the --model names of CLI.md.
 var cliNames = []string{"linear", "mlp2", "ref-cnn", "lenet5", "alexnet", "zfnet", "vgg11", "vgg13", "vgg16",
 	"vgg19", "vgg11_bn", "vgg16_bn", "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-	"wide_resnet50_2", "resnext50_32x4d", "densenet121", "mobilenet_v1", "mobilenet_v2", "convnetjs-cifar"}
+	"wide_resnet50_2", "resnext50_32x4d", "densenet121", "mobilenet_v1", "mobilenet_v2", "convnetjs-cifar",
+	"squeezenet1_1", "shufflenet_v2_x1_0", "mobilenet_v3_large", "efficientnet_b0", "mnasnet1_0", "inception_v3"}
 
 func TestNamesCoverTheCLI(t *testing.T) {
 	names := Names()
@@ -73,9 +74,10 @@ func TestTorchvisionParameterCounts(t *testing.T) {
 			names = append(names, n)
 		}
 	}
-	want := []string{"alexnet", "densenet121", "googlenet", "mobilenet_v2", "resnet101", "resnet152", "resnet18",
-		"resnet34", "resnet50", "resnext50_32x4d", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
-		"vgg19", "vgg19_bn", "wide_resnet50_2"}
+	want := []string{"alexnet", "densenet121", "efficientnet_b0", "googlenet", "inception_v3", "mnasnet1_0",
+		"mobilenet_v2", "mobilenet_v3_large", "resnet101", "resnet152", "resnet18", "resnet34", "resnet50",
+		"resnext50_32x4d", "shufflenet_v2_x1_0", "squeezenet1_1", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16",
+		"vgg16_bn", "vgg19", "vgg19_bn", "wide_resnet50_2"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("models marked as torchvision's: %v, want %v", names, want)
 	}
