@@ -57,6 +57,7 @@ func defaultAttr(op, k string) float64 {
 func (g *node) pair(base string) string {
 	h, okh := g.n.Attrs[base+"_h"]
 	w, okw := g.n.Attrs[base+"_w"]
+	okh, okw = okh && h != 0, okw && w != 0 // 0 means the square attribute
 	if !okh && !okw {
 		return strconv.Itoa(g.i(base))
 	}
@@ -184,6 +185,15 @@ var translations = map[string]translation{
 	},
 	"channelslice": func(g *node) (string, string) {
 		return "", fmt.Sprintf("%s[:, %d:%d]", g.args[0], g.i("from"), g.i("to"))
+	},
+	"softplus": fn("F.softplus"),
+	"clip": func(g *node) (string, string) {
+		return "", fmt.Sprintf("torch.clamp(%s, %s, %s)", g.args[0], num(g.f("min")), num(g.f("max")))
+	},
+	"pool2d": func(g *node) (string, string) {
+		return "", fmt.Sprintf("pool2d(%s, (%d, %d), (%d, %d), (%d, %d, %d, %d), %s, %s, %s)", g.args[0],
+			g.i("kh"), g.i("kw"), g.i("sh"), g.i("sw"), g.i("pt"), g.i("pb"), g.i("pl"), g.i("pr"),
+			pyBool(g.i("ceil")), pyBool(g.i("max")), pyBool(g.i("count_pad")))
 	},
 	"stochasticdepth": func(g *node) (string, string) {
 		mode := "row"

@@ -40,6 +40,12 @@ func everyOpGraph() graph.Graph {
 	return chain(
 		[]any{"input", "input", a{"channels": 3, "height": 12, "width": 12}},
 		[]any{"conv 1", "conv2d", a{"out": 8, "kernel": 3, "pad": 1, "dilation": 1}},
+		[]any{"rect", "conv2d", a{"out": 8, "kernel": 3, "kernel_h": 1, "pad": 1, "pad_h": 0, "stride_w": 1}},
+		[]any{"softplus", "softplus", nil},
+		[]any{"pmax", "pool2d", a{"max": 1, "kh": 3, "kw": 2, "sh": 2, "sw": 1, "pt": 1, "pb": 2, "pl": 0, "pr": 1, "ceil": 1}},
+		[]any{"pavg", "pool2d", a{"max": 0, "kh": 2, "kw": 3, "sh": 1, "sw": 2, "pt": 1, "pb": 0, "pl": 2, "pr": 1, "ceil": 1}},
+		[]any{"pavg2", "pool2d", a{"max": 0, "kh": 3, "kw": 3, "sh": 1, "sw": 1, "pt": 1, "pb": 1, "pl": 1, "pr": 1, "count_pad": 1}},
+		[]any{"clip", "clip", a{"min": -0.3, "max": 0.8}},
 		[]any{"bn.1", "batchnorm2d", a{"eps": 1e-3, "momentum": 0.2}},
 		[]any{"lrn", "lrn", a{"size": 3, "alpha": 1e-2, "beta": 0.75, "k": 2}},
 		[]any{"prelu", "prelu", a{"init": 0.2}},
@@ -107,7 +113,9 @@ func TestEveryCatalogueOpHasATranslation(t *testing.T) {
 // nothing is generated.
 func TestUnsupportedOpIsRefusedWhole(t *testing.T) {
 	delete(translations, "gelu")
-	defer func() { translations["gelu"] = func(g *node) (string, string) { return "", "F.gelu(" + g.args[0] + ")" } }()
+	defer func() {
+		translations["gelu"] = func(g *node) (string, string) { return "", "F.gelu(" + g.args[0] + ")" }
+	}()
 	_, err := Generate(everyOpGraph(), []int{3, 12, 12}, "x")
 	var u *UnsupportedError
 	if !errors.As(err, &u) || len(u.Ops) != 1 || u.Ops[0] != "gelu" {

@@ -68,6 +68,41 @@ def stochastic_depth(x, p, mode, training):
     return x * noise
 
 
+def _pool_out(n, k, s, pad_begin, pad_end, ceil):
+    span = n + pad_begin + pad_end - k
+    o = span // s + 1
+    if ceil and span % s != 0:
+        o += 1
+        if (o - 1) * s >= n + pad_begin:
+            o -= 1
+    return o
+
+
+def _pool_counts(n, k, s, pad_begin, pad_end, out, count_pad):
+    counts = []
+    for o in range(out):
+        start = o * s - pad_begin
+        end = start + k
+        c = min(end, n + pad_end) - start if count_pad else min(end, n) - max(start, 0)
+        counts.append(max(c, 1))
+    return counts
+
+
+def pool2d(x, k, s, pads, ceil, is_max, count_pad):
+    """Pooling with ONNX's geometry (four pads, ceil mode), as Workbench's pool2d."""
+    (kh, kw), (sh, sw), (pt, pb, pl, pr) = k, s, pads
+    h, w = x.shape[2], x.shape[3]
+    oh, ow = _pool_out(h, kh, sh, pt, pb, ceil), _pool_out(w, kw, sw, pl, pr, ceil)
+    end_h, end_w = max(0, (oh - 1) * sh + kh - h - pt), max(0, (ow - 1) * sw + kw - w - pl)
+    xp = F.pad(x, (pl, end_w, pt, end_h), value=-3.4028234663852886e38 if is_max else 0.0)
+    if is_max:
+        return F.max_pool2d(xp, (kh, kw), (sh, sw))
+    y = F.avg_pool2d(xp, (kh, kw), (sh, sw))
+    fh = torch.tensor(_pool_counts(h, kh, sh, pt, pb, oh, count_pad), dtype=x.dtype, device=x.device)
+    fw = torch.tensor(_pool_counts(w, kw, sw, pl, pr, ow, count_pad), dtype=x.dtype, device=x.device)
+    return y * (kh * kw) / (fh[:, None] * fw[None, :])
+
+
 `
 
 const modelPostlude = `
