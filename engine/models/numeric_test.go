@@ -54,12 +54,18 @@ func TestMatchesTorchvisionNumerically(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes about 250 MB of weights for python; skipped with -short")
 	}
-	names := []string{"resnet50", "resnext50_32x4d", "mobilenet_v2", "densenet121"}
-	in, classes := []int{3, 64, 64}, 10
+	matchTorchvision(t, []string{"resnet50", "resnext50_32x4d", "mobilenet_v2", "densenet121"}, []int{3, 64, 64}, 10)
+}
+
+// matchTorchvision builds each named model at input in with classes, gives
+// torchvision's the same weights and BatchNorm statistics, and compares the
+// logits of one batch of two images (evaluation mode).
+func matchTorchvision(t *testing.T, names []string, in []int, classes int) {
+	t.Helper()
 	dir := t.TempDir()
 	b := cpu.New()
 	rng := rand.New(rand.NewPCG(7, 8))
-	x := make([]float32, 2*3*64*64)
+	x := make([]float32, 2*tensor.Numel(in))
 	for i := range x {
 		x[i] = float32(rng.NormFloat64())
 	}
@@ -107,15 +113,15 @@ func TestMatchesTorchvisionNumerically(t *testing.T) {
 		}
 		writeFloats(t, filepath.Join(dir, name+".bin"), vals...)
 		manifest = append(manifest, e)
-		y := m.Forward(&nn.Ctx{NoGrad: true}, autograd.Const(tensor.FromData(b, x, 2, 3, 64, 64)))
+		y := m.Forward(&nn.Ctx{NoGrad: true}, autograd.Const(tensor.FromData(b, x, append([]int{2}, in...)...)))
 		ours[name] = y.Value.Data()
 	}
-	mf, _ := json.Marshal(map[string]any{"dir": dir, "models": manifest})
+	mf, _ := json.Marshal(map[string]any{"dir": dir, "models": manifest, "input": append([]int{2}, in...)})
 	runPython(t, `
 import numpy as np
 req = json.load(sys.stdin)
 d = req["dir"]
-x = torch.from_numpy(np.fromfile(d + "/x.bin", dtype="<f4").reshape(2, 3, 64, 64))
+x = torch.from_numpy(np.fromfile(d + "/x.bin", dtype="<f4").reshape(req["input"]))
 for e in req["models"]:
     m = make(e["name"], e["classes"])
     sd = m.state_dict()

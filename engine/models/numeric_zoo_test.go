@@ -1,0 +1,51 @@
+package models
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// The wider zoo computes what torchvision computes, with copied weights and
+// BatchNorm statistics, in evaluation mode: the mobile networks at 64x64
+// (hard-swish, hard-sigmoid, SiLU, squeeze-and-excitation as 1x1
+// convolutions, channel split and shuffle; SqueezeNet's ceil-mode pools
+// meet odd sides there, so they agree with these floor-mode ones), and
+// Inception v3 at 75x75, the smallest input it takes (factorised 1x7/7x1
+// and 1x3/3x1 kernels, the unpadded reductions).
+func TestWiderZooMatchesTorchvision(t *testing.T) {
+	matchTorchvision(t, []string{"squeezenet1_1", "shufflenet_v2_x1_0", "mobilenet_v3_large", "efficientnet_b0", "mnasnet1_0"},
+		[]int{3, 64, 64}, 10)
+	if testing.Short() {
+		t.Log("inception_v3 (writes 95 MB of weights for python) skipped with -short")
+		return
+	}
+	matchTorchvision(t, []string{"inception_v3"}, []int{3, 75, 75}, 10)
+}
+
+// torchvision's inception_v3 has, by default, an auxiliary classifier on
+// Mixed_6e that only training uses (aux_logits=True); a Workbench graph has
+// one output, so the zoo's model is torchvision's with aux_logits=False.
+// The difference from the default count is exactly the AuxLogits head.
+func TestInceptionV3AuxLogitsAccounted(t *testing.T) {
+	out := runPython(t, `
+m = M.inception_v3(weights=None, init_weights=False)
+json.dump({"default": sum(p.numel() for p in m.parameters()),
+           "aux": sum(p.numel() for p in m.AuxLogits.parameters())}, sys.stdout)
+`, nil)
+	var ref struct{ Default, Aux int64 }
+	if err := json.Unmarshal(out, &ref); err != nil {
+		t.Fatalf("python output: %v: %.200s", err, out)
+	}
+	g, err := Graph("inception_v3", []int{3, 299, 299}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Params != ref.Default-ref.Aux {
+		t.Errorf("inception_v3: %d parameters; torchvision's default %d less AuxLogits %d is %d", s.Params, ref.Default, ref.Aux, ref.Default-ref.Aux)
+	}
+	t.Logf("inception_v3: %d parameters = torchvision default %d - AuxLogits %d", s.Params, ref.Default, ref.Aux)
+}
