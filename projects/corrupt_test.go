@@ -176,7 +176,7 @@ func TestOpenNewerVersionIsRefused(t *testing.T) {
 	if !errors.Is(err, ErrNewerVersion) {
 		t.Fatalf("Open = %v, want ErrNewerVersion", err)
 	}
-	if !strings.HasSuffix(err.Error(), "made by a newer Workbench (format 7, this version reads up to 1); update Workbench") {
+	if !strings.HasSuffix(err.Error(), fmt.Sprintf("made by a newer Workbench (format 7, this version reads up to %d); update Workbench", FormatVersion)) {
 		t.Fatalf("message %q", err)
 	}
 	var ve *VersionError

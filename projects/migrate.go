@@ -2,6 +2,7 @@ package projects
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -16,6 +17,7 @@ type migration func(doc map[string]json.RawMessage, tensors map[string]Tensor) e
 
 var migrations = []migration{
 	0: migrateV0,
+	1: migrateV1,
 }
 
 // migrate brings doc and tensors from version to FormatVersion.
@@ -130,5 +132,76 @@ func migrateV0(doc map[string]json.RawMessage, tensors map[string]Tensor) error 
 	for k, t := range renamed {
 		tensors[k] = t
 	}
+	return nil
+}
+
+// migrateV1 moves the training settings out of the inspection settings:
+// format 1 kept them in inspect.strings (train.init, train.loss,
+// train.freeze as a comma-separated list, train.device,
+// train.validation) and inspect.numbers (train.label_smoothing,
+// train.clip_norm, train.gamma, train.min_lr, train.step_every,
+// train.patience); format 2 has a typed "train" object. Other keys stay
+// where they are.
+func migrateV1(doc map[string]json.RawMessage, _ map[string]Tensor) error {
+	var insp struct {
+		Strings map[string]string          `json:"strings,omitempty"`
+		Numbers map[string]json.RawMessage `json:"numbers,omitempty"`
+	}
+	if raw, ok := doc["inspect"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &insp); err != nil {
+			return fmt.Errorf("inspect: %v", err)
+		}
+	}
+	const prefix = "train."
+	ts := map[string]any{}
+	for _, k := range []string{"init", "loss", "device", "validation", "freeze"} {
+		v, ok := insp.Strings[prefix+k]
+		if !ok {
+			continue
+		}
+		delete(insp.Strings, prefix+k)
+		if k != "freeze" {
+			ts[k] = v
+			continue
+		}
+		var list []string
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				list = append(list, f)
+			}
+		}
+		ts[k] = list
+	}
+	for _, k := range []string{"label_smoothing", "clip_norm", "gamma", "min_lr", "step_every", "patience"} {
+		raw, ok := insp.Numbers[prefix+k]
+		if !ok {
+			continue
+		}
+		delete(insp.Numbers, prefix+k)
+		var v jsonFloat
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("inspect.numbers[%q]: %v", prefix+k, err)
+		}
+		if k == "step_every" || k == "patience" {
+			ts[k] = int(v)
+		} else {
+			ts[k] = float64(v)
+		}
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	if _, ok := doc["train"]; ok {
+		return errors.New(`it has both a "train" object and train.* inspection settings`)
+	}
+	b, err := json.Marshal(ts)
+	if err != nil {
+		return fmt.Errorf("train settings: %v", err)
+	}
+	doc["train"] = b
+	if b, err = json.Marshal(insp); err != nil {
+		return err
+	}
+	doc["inspect"] = b
 	return nil
 }

@@ -2,6 +2,8 @@ package projects
 
 import (
 	"errors"
+	"io"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,5 +97,62 @@ func TestMigrationsCoverEveryOlderVersion(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no migration from format %d", v)
 		}
+	}
+}
+
+// A format-1 manifest as Workbench wrote it before the training settings
+// were typed: they sat among the inspection settings under "train.*".
+const v1Manifest = `{
+ "format_version": 1, "name": "typed",
+ "created": "2026-11-01T10:00:00Z",
+ "hyper": {"optimizer": "momentum", "lr": 0.05, "batch": 40, "epochs": 2, "seed": 7, "schedule": "step"},
+ "inspect": {
+  "strings": {"train.init": "he", "train.loss": "svm", "train.freeze": "conv1, fc ,", "train.device": "cpu",
+   "train.validation": "none", "filters.layer": "conv1"},
+  "numbers": {"train.label_smoothing": 0.1, "train.clip_norm": 5, "train.gamma": 0.5, "train.min_lr": 0.0001,
+   "train.step_every": 3, "train.patience": 2, "data.size": 12}
+ }
+}`
+
+func TestOpenFormat1MovesTrainKeysToTypedSettings(t *testing.T) {
+	p, err := openBytes(t, container(t, v1Manifest, okTensors))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := TrainSettings{Init: "he", Loss: "svm", LabelSmoothing: 0.1, ClipNorm: 5, Gamma: 0.5, MinLR: 0.0001,
+		StepEvery: 3, Patience: 2, Freeze: []string{"conv1", "fc"}, Device: "cpu", Validation: ValidationNone}
+	if p.FormatVersion != FormatVersion || !reflect.DeepEqual(p.Train, want) {
+		t.Fatalf("format %d, train = %+v, want %+v", p.FormatVersion, p.Train, want)
+	}
+	// The inspection settings keep only their own keys.
+	wantInsp := Inspect{Strings: map[string]string{"filters.layer": "conv1"}, Numbers: map[string]float64{"data.size": 12}}
+	if !reflect.DeepEqual(p.Inspect, wantInsp) {
+		t.Fatalf("inspect = %+v, want %+v", p.Inspect, wantInsp)
+	}
+	if p.Hyper.Optimizer != "momentum" || p.Hyper.Seed != 7 {
+		t.Fatalf("hyper lost: %+v", p.Hyper)
+	}
+	if q := saveOpen(t, p); !reflect.DeepEqual(p, q) {
+		t.Fatalf("migrated project changes on save:\n%+v\n%+v", p, q)
+	}
+}
+
+func TestOpenFormat1WithoutTrainKeysHasDefaultSettings(t *testing.T) {
+	m := `{"format_version": 1, "name": "p", "inspect": {"strings": {"filters.layer": "c"}}}`
+	p, err := openBytes(t, container(t, m, okTensors))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.Train, TrainSettings{}) || p.Inspect.Strings["filters.layer"] != "c" {
+		t.Fatalf("train %+v, inspect %+v", p.Train, p.Inspect)
+	}
+}
+
+func TestSaveRefusesNonFiniteTrainSettings(t *testing.T) {
+	p := New("p")
+	p.Train.Gamma = math.NaN()
+	err := Encode(io.Discard, p)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "train.gamma") {
+		t.Fatalf("Encode = %v, want ErrInvalid naming train.gamma", err)
 	}
 }

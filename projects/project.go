@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
 // FormatVersion is the newest project format this package reads, and the one
 // it writes.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Extension is the file name extension of project files.
 const Extension = ".wbproj"
@@ -37,8 +38,11 @@ type Project struct {
 	Preprocess Preprocess  `json:"preprocess"`
 	Graph      graph.Graph `json:"graph"`
 	Hyper      Hyper       `json:"hyper"`
-	Runs       []Run       `json:"runs,omitempty"`
-	Inspect    Inspect     `json:"inspect"`
+	// Train holds the training settings Hyper has no field for (format 2;
+	// format 1 kept them in Inspect under "train.*").
+	Train   TrainSettings `json:"train"`
+	Runs    []Run         `json:"runs,omitempty"`
+	Inspect Inspect       `json:"inspect"`
 
 	// Tensors are stored in tensors.safetensors, not in the manifest. Names
 	// are slash-separated paths such as "weights/conv1.weight",
@@ -200,11 +204,10 @@ type Inspect struct {
 }
 
 // Tensor is a dense float32 array in row-major order; len(Data) equals the
-// product of Shape (1 for an empty Shape, a scalar).
-type Tensor struct {
-	Shape []int
-	Data  []float32
-}
+// product of Shape (1 for an empty Shape, a scalar). It is the engine's host
+// tensor ([tensor.Host], also engine/train's Tensor), so weights and
+// checkpoints pass between the engine and a project without copies.
+type Tensor = tensor.Host
 
 // Tensor group prefixes.
 const (
@@ -230,20 +233,6 @@ func New(name string) *Project {
 	}
 }
 
-// Elements returns the number of elements the shape holds.
-func (t Tensor) Elements() int {
-	n := 1
-	for _, d := range t.Shape {
-		n *= d
-	}
-	return n
-}
-
-// Clone returns a deep copy of t.
-func (t Tensor) Clone() Tensor {
-	return Tensor{Shape: slices.Clone(t.Shape), Data: slices.Clone(t.Data)}
-}
-
 // Clone returns a deep copy of p, tensors included, safe to save from another
 // goroutine while p changes.
 func (p *Project) Clone() *Project {
@@ -251,6 +240,7 @@ func (p *Project) Clone() *Project {
 	q.Dataset.Classes = slices.Clone(p.Dataset.Classes)
 	q.Graph = cloneGraph(p.Graph)
 	q.Hyper = p.Hyper.clone()
+	q.Train = p.Train.clone()
 	if p.Runs != nil {
 		q.Runs = make([]Run, len(p.Runs))
 		for i, r := range p.Runs {

@@ -10,12 +10,10 @@ import (
 	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
-// Tensor is a host copy of a tensor: row-major values and their shape (the
-// same layout as projects.Tensor, so a caller converts by field).
-type Tensor struct {
-	Shape []int
-	Data  []float32
-}
+// Tensor is a host copy of a tensor: row-major values and their shape. It
+// is [tensor.Host], the type project files store too, so checkpoints go
+// into a project without conversion.
+type Tensor = tensor.Host
 
 // Checkpoint kinds.
 const (
@@ -86,16 +84,26 @@ func split64(v float64) (float32, float32) {
 
 func join64(hi, lo float32) float64 { return float64(hi) + float64(lo) }
 
-// Tensors flattens the checkpoint into named tensors for a project file:
-// "weights/<name>", "optim/<name>", "position" and "history".
+// Tensors flattens the checkpoint into named tensors for a file:
+// "weights/<name>", "optim/<name>", and Position's "position" and
+// "history".
 func (c *Checkpoint) Tensors() map[string]Tensor {
-	out := map[string]Tensor{}
+	out := c.Position()
 	for k, t := range c.Weights {
 		out[prefixWeights+k] = t
 	}
 	for k, t := range c.Optim {
 		out[prefixOptim+k] = t
 	}
+	return out
+}
+
+// Position flattens where the run is (epoch, batch, iteration, seed, the
+// epoch in progress, early stopping) and its history into the tensors
+// "position" and "history": the checkpoint without its weights and
+// optimizer state, which a project keeps as groups of their own.
+func (c *Checkpoint) Position() map[string]Tensor {
+	out := map[string]Tensor{}
 	var pos []float32
 	add := func(vs ...float64) {
 		for _, v := range vs {
@@ -123,6 +131,25 @@ func (c *Checkpoint) Tensors() map[string]Tensor {
 
 // DecodeCheckpoint rebuilds a checkpoint from the tensors Tensors wrote.
 func DecodeCheckpoint(kind string, ts map[string]Tensor) (*Checkpoint, error) {
+	position, weights, optim := map[string]Tensor{}, map[string]Tensor{}, map[string]Tensor{}
+	for k, t := range ts {
+		switch {
+		case strings.HasPrefix(k, prefixWeights):
+			weights[k[len(prefixWeights):]] = t
+		case strings.HasPrefix(k, prefixOptim):
+			optim[k[len(prefixOptim):]] = t
+		default:
+			position[k] = t
+		}
+	}
+	return NewCheckpoint(kind, position, weights, optim)
+}
+
+// NewCheckpoint rebuilds a checkpoint from the tensors Position wrote and
+// the weights and optimizer state (by parameter name). The maps are used,
+// not copied.
+func NewCheckpoint(kind string, position, weights, optim map[string]Tensor) (*Checkpoint, error) {
+	ts := position
 	pos, ok := ts[tensorPosition]
 	if !ok {
 		return nil, errors.New("the checkpoint has no position: it was not written by a training run")
@@ -146,7 +173,7 @@ func DecodeCheckpoint(kind string, ts map[string]Tensor) (*Checkpoint, error) {
 	c := &Checkpoint{Kind: kind, Epoch: int(v[1]), Batch: int(v[2]), Iteration: int(v[3]),
 		Seed:    int64(uint64(v[4])<<48 | uint64(v[5])<<32 | uint64(v[6])<<16 | uint64(v[7])),
 		LossSum: v[8], Correct: int(v[9]), Seen: int(v[10]), BestValAcc: v[11], BestEpoch: int(v[12]), BadEpochs: int(v[13]),
-		Weights: map[string]Tensor{}, Optim: map[string]Tensor{}}
+		Weights: weights, Optim: optim}
 	if h, ok := ts[tensorHistory]; ok {
 		if len(h.Shape) != 2 || h.Shape[1] != 2*epochFields || len(h.Data) != h.Shape[0]*h.Shape[1] {
 			return nil, fmt.Errorf("checkpoint history has shape %v, want [epochs, %d]", h.Shape, 2*epochFields)
@@ -163,13 +190,8 @@ func DecodeCheckpoint(kind string, ts map[string]Tensor) (*Checkpoint, error) {
 	if len(c.History) != c.Epoch {
 		return nil, fmt.Errorf("checkpoint at %s holds %d epochs of history; it is damaged", c.Where(), len(c.History))
 	}
-	for k, t := range ts {
-		switch {
-		case strings.HasPrefix(k, prefixWeights):
-			c.Weights[k[len(prefixWeights):]] = t
-		case strings.HasPrefix(k, prefixOptim):
-			c.Optim[k[len(prefixOptim):]] = t
-		}
+	if c.Optim == nil {
+		c.Optim = map[string]Tensor{}
 	}
 	if len(c.Weights) == 0 {
 		return nil, errors.New("the checkpoint holds no weights")
