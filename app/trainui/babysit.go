@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/workbench-cv/workbench/engine/train"
+	"github.com/workbench-cv/workbench/runs"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -191,7 +192,7 @@ func (v *babysitView) refresh() {
 		return
 	}
 	r := &pr.Runs[len(pr.Runs)-1]
-	d := train.Diagnose(toEngineEpochs(r.Epochs))
+	d := train.Diagnose(runs.EngineEpochs(r.Epochs))
 	ok := d.Kind == "healthy"
 	text := fmt.Sprintf("Run %s: %s.", r.ID, d.Message)
 	if d.Kind == "no-validation" || d.Kind == "not-learning" && len(r.Epochs) == 0 {
@@ -274,7 +275,7 @@ func (v *babysitView) refreshControls() {
 
 // runStep runs a step's work on the pane's job, with fresh model and data
 // prepared from the settings shown.
-func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.Context, pr *preparedRun) (func(), error)) {
+func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.Context, pr *runs.Prepared) (func(), error)) {
 	p := v.p
 	if p.blocker() != nil {
 		p.refreshControls()
@@ -314,8 +315,8 @@ func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.C
 
 func (v *babysitView) runInitial() {
 	st := v.initial
-	v.runStep(st, "Measuring the initial loss…", func(ctx context.Context, pr *preparedRun) (func(), error) {
-		res, err := train.InitialLoss(ctx, pr.model, pr.sp.train, train.EvalOptions{Stats: pr.stats, Loss: pr.cfg.Loss}, 500)
+	v.runStep(st, "Measuring the initial loss…", func(ctx context.Context, pr *runs.Prepared) (func(), error) {
+		res, err := train.InitialLoss(ctx, pr.Model, pr.Train, train.EvalOptions{Stats: pr.Stats, Loss: pr.Config.Loss}, 500)
 		if err != nil {
 			return nil, err
 		}
@@ -330,10 +331,10 @@ func (v *babysitView) runOverfit() {
 		st.show(boolp(false), "Batches must be a whole number from 1 to 50 (5–10 is the lecture's advice).")
 		return
 	}
-	v.runStep(st, fmt.Sprintf("Overfitting %d mini-batches…", n), func(ctx context.Context, pr *preparedRun) (func(), error) {
-		cfg := pr.cfg
+	v.runStep(st, fmt.Sprintf("Overfitting %d mini-batches…", n), func(ctx context.Context, pr *runs.Prepared) (func(), error) {
+		cfg := pr.Config
 		cfg.Epochs = 200
-		res, err := train.Overfit(ctx, pr.model, pr.sp.train, cfg, n)
+		res, err := train.Overfit(ctx, pr.Model, pr.Train, cfg, n)
 		if err != nil {
 			return nil, err
 		}
@@ -353,10 +354,10 @@ func (v *babysitView) runFinder() {
 		st.show(boolp(false), "Iterations must be a whole number from 10 to 5,000 (about 100 is enough).")
 		return
 	}
-	v.runStep(st, "Sweeping the learning rate…", func(ctx context.Context, pr *preparedRun) (func(), error) {
-		cfg := pr.cfg
-		res, err := train.FindLR(ctx, pr.model, pr.sp.train, train.LRFinderConfig{Optimizer: cfg.Optimizer, Optim: cfg.Optim,
-			Batch: cfg.Batch, Steps: n, Stats: pr.stats, Seed: cfg.Seed, Loss: cfg.Loss})
+	v.runStep(st, "Sweeping the learning rate…", func(ctx context.Context, pr *runs.Prepared) (func(), error) {
+		cfg := pr.Config
+		res, err := train.FindLR(ctx, pr.Model, pr.Train, train.LRFinderConfig{Optimizer: cfg.Optimizer, Optim: cfg.Optim,
+			Batch: cfg.Batch, Steps: n, Stats: pr.Stats, Seed: cfg.Seed, Loss: cfg.Loss})
 		if err != nil {
 			return nil, err
 		}

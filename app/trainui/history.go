@@ -17,6 +17,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/runs"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -195,7 +196,7 @@ func runWeightsOf(p *projects.Project, r *projects.Run) (map[string]projects.Ten
 	if r == nil {
 		return nil, "", false
 	}
-	return runWeights(p, r)
+	return runs.Weights(p, r)
 }
 
 // showSelected draws the selected run.
@@ -225,7 +226,7 @@ func (v *runsView) showSelected() {
 	c := curveOfRun(r)
 	v.loss.SetPlot(lossPlot(c))
 	v.acc.SetPlot(accuracyPlot(c))
-	v.diag.Objects = []fyne.CanvasObject{diagnosisRow(train.Diagnose(toEngineEpochs(r.Epochs)))}
+	v.diag.Objects = []fyne.CanvasObject{diagnosisRow(train.Diagnose(runs.EngineEpochs(r.Epochs)))}
 	v.diag.Refresh()
 	v.showEval()
 	v.refreshControls()
@@ -320,16 +321,16 @@ func (v *runsView) evaluate(id string) {
 	if r == nil || ds == nil || ds.Test.Len() == 0 {
 		return
 	}
-	ws, which, ok := runWeights(pr, r)
+	ws, which, ok := runs.Weights(pr, r)
 	if !ok {
 		return
 	}
-	st, err := projectStats(pr, ds.Test.C, ds.Test.H, ds.Test.W)
+	st, err := runs.Stats(pr, ds.Test.C, ds.Test.H, ds.Test.W)
 	if err != nil {
 		v.sub.SetText(firstUpper(err.Error()) + ".")
 		return
 	}
-	g, loss := cloneGraph(pr.Graph), loadRunSettings(pr).Loss
+	g, loss := cloneGraph(pr.Graph), loadRunSettings(pr).Train.Loss
 	var res *train.EvalResult
 	err = p.job.start("Evaluating run "+id+" on the test split…", func(ctx context.Context, progress report) error {
 		var err error

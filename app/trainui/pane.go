@@ -19,6 +19,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/runs"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -360,7 +361,7 @@ func (p *trainPane) batchesPerEpoch(batch int) int {
 	n := 0
 	if ds := p.h.Dataset(); ds != nil && ds.Train != nil {
 		n = ds.Train.Len()
-		if ds.Val.Len() == 0 && n >= 20 && p.form.rs.Validation != valNone {
+		if ds.Val.Len() == 0 && n >= 20 && p.form.rs.Train.Validation != valNone {
 			n -= min(max(n/10, 1), 5000)
 		}
 	} else if p.h.Project() != nil && p.h.Project().Dataset.LimitTrain > 0 {
@@ -388,9 +389,9 @@ func (p *trainPane) showSchedule() {
 	desc := fmt.Sprintf("%s from %s", h.Schedule, shortNum(h.LR))
 	switch h.Schedule {
 	case "step":
-		desc += fmt.Sprintf(", ×%g each step", rs.Gamma)
+		desc += fmt.Sprintf(", ×%g each step", rs.Train.Gamma)
 	case "cosine":
-		desc += " to " + shortNum(rs.MinLR)
+		desc += " to " + shortNum(rs.Train.MinLR)
 	case "linear":
 		desc += " to 0"
 	}
@@ -463,12 +464,10 @@ func (p *trainPane) startTraining() {
 	}
 	rs := p.form.rs
 	proj := p.h.Project()
-	id := nextRunID(proj)
-	proj.Runs = append(proj.Runs, projects.Run{ID: id, Started: time.Now().UTC().Round(time.Second), Status: projects.RunRunning,
-		Hyper: rs.Hyper, LossEvery: 1})
-	lr := &liveRun{proj: proj, id: id, feed: newLiveFeed(), planned: rs.Hyper.Epochs}
+	rec := runs.Begin(proj, "", rs.Hyper, time.Now().UTC().Round(time.Second))
+	lr := &liveRun{proj: proj, id: rec.ID, rec: rec, feed: newLiveFeed(), planned: rs.Hyper.Epochs}
 	if err := p.runTraining(lr, rs, nil); err != nil {
-		proj.DeleteRun(id)
+		proj.DeleteRun(rec.ID)
 	}
 }
 
@@ -483,26 +482,14 @@ func resumable(pr *projects.Project, id string) (*train.Checkpoint, error) {
 	if r.Status == projects.RunFinished {
 		return nil, fmt.Errorf("run %s has finished; start a new run to train more", id)
 	}
-	for i := len(pr.Runs) - 1; i >= 0; i-- {
-		q := &pr.Runs[i]
-		for _, ck := range q.Checkpoints {
-			if ck.Name != train.KindLast {
-				continue
-			}
-			if q.ID != id {
-				return nil, fmt.Errorf("run %s saved its state after run %s; only the newest run can continue", q.ID, id)
-			}
-			ts := engineTensors(pr.Group(ck.Group))
-			for k, t := range pr.Group(projects.GroupWeights) {
-				ts["weights/"+k] = train.Tensor{Shape: t.Shape, Data: t.Data}
-			}
-			for k, t := range pr.Group(projects.GroupOptim) {
-				ts["optim/"+k] = train.Tensor{Shape: t.Shape, Data: t.Data}
-			}
-			return train.DecodeCheckpoint(train.KindLast, ts)
-		}
+	newest, err := runs.Newest(pr)
+	if err != nil {
+		return nil, fmt.Errorf("run %s kept no checkpoint to continue from", id)
 	}
-	return nil, fmt.Errorf("run %s kept no checkpoint to continue from", id)
+	if newest.ID != id {
+		return nil, fmt.Errorf("run %s saved its state after run %s; only the newest run can continue", newest.ID, id)
+	}
+	return runs.LastCheckpoint(pr, newest)
 }
 
 // resumeRun continues a stopped or interrupted run from its last
@@ -523,13 +510,8 @@ func (p *trainPane) resumeRun(id string) error {
 	rs.Hyper = r.Hyper
 	rs.Hyper.Augment = slices.Clone(r.Hyper.Augment)
 	// The losses recorded after the checkpoint are done again.
-	if r.Iterations > ck.Iteration {
-		every := max(r.LossEvery, 1)
-		r.Losses = r.Losses[:min(len(r.Losses), (ck.Iteration+every-1)/every)]
-		r.Iterations = ck.Iteration
-	}
-	r.Status, r.Notes, r.Finished = projects.RunRunning, "", time.Time{}
-	lr := &liveRun{proj: proj, id: id, feed: newLiveFeed(), planned: rs.Hyper.Epochs, recorded: r.Iterations, resumed: true}
+	rec := runs.Continue(proj, r, ck, 0)
+	lr := &liveRun{proj: proj, id: id, rec: rec, feed: newLiveFeed(), planned: rs.Hyper.Epochs, recorded: r.Iterations, resumed: true}
 	if r.LossEvery <= 1 {
 		for _, l := range r.Losses {
 			lr.feed.losses = append(lr.feed.losses, float64(l))
@@ -563,17 +545,17 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 		if err != nil {
 			return err
 		}
-		tr, err := train.New(pr.model, pr.sp.train, pr.sp.val, pr.cfg)
+		tr, err := pr.Trainer()
 		if err != nil {
 			return err
 		}
-		nb := (pr.sp.train.Len() + pr.cfg.Batch - 1) / pr.cfg.Batch
-		tr.Config.LayerStatsEvery = layerStatsEvery(pr.cfg.Epochs, nb)
+		nb := (pr.Train.Len() + pr.Config.Batch - 1) / pr.Config.Batch
+		tr.Config.LayerStatsEvery = layerStatsEvery(pr.Config.Epochs, nb)
 		uiDoAndWait(func() {
-			lr.trainer, lr.notice, lr.device, lr.heldOut = tr, pr.notice, pr.device, pr.sp.heldOut
+			lr.trainer, lr.notice, lr.device, lr.heldOut = tr, pr.Notice, pr.Backend.Name(), pr.HeldOut
 			if r := lr.run(); r != nil {
-				r.Device = pr.device
-				storeStats(proj, pr.stats)
+				r.Device = pr.Backend.Name()
+				runs.StoreStats(proj, pr.Stats)
 			}
 			if p.live == lr {
 				p.showNotice(lr)
@@ -587,21 +569,17 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 		tr.Callbacks.Checkpoint = func(ck *train.Checkpoint) error {
 			// The project belongs to the UI goroutine; the checkpoint's
 			// tensors are host copies, safe to hand over.
-			uiDoAndWait(func() {
-				if r := lr.run(); r != nil {
-					recordCheckpoint(proj, r, ck)
-				}
-			})
+			uiDoAndWait(func() { lr.rec.Checkpoint(ck) })
 			return nil
 		}
 		stop := startThrottle(feed.pending, func() { p.showLive(lr) })
 		res, err = tr.Run(ctx, resume)
 		stop()
-		if err != nil || pr.sp.test.Len() == 0 {
+		if err != nil || pr.Test.Len() == 0 {
 			return err
 		}
 		progress(1, 1, "Evaluating on the test split…")
-		ev, err = train.Evaluate(ctx, pr.model, pr.sp.test, train.EvalOptions{Stats: pr.stats, Loss: pr.cfg.Loss, Misclassified: 64, TopK: 3})
+		ev, err = train.Evaluate(ctx, pr.Model, pr.Test, train.EvalOptions{Stats: pr.Stats, Loss: pr.Config.Loss, Misclassified: 64, TopK: 3})
 		return err
 	}, func(err error) {
 		p.finishRun(lr, res, ev, err)
@@ -720,14 +698,9 @@ func (p *trainPane) finishRun(lr *liveRun, res *train.Result, ev *train.EvalResu
 		// it is no run at all.
 		lr.proj.DeleteRun(lr.id)
 	default:
-		status, note := runOutcome(err, res)
-		r.Status, r.Notes = status, note
-		r.Finished = time.Now().UTC().Round(time.Second)
-		if res != nil {
-			r.Epochs = toProjectEpochs(res.History)
-		}
+		lr.rec.Finish(res, err, time.Now().UTC().Round(time.Second))
+		lr.rec.Tested(ev)
 		if ev != nil {
-			r.Tested, r.TestAcc, r.TestLoss = true, ev.Acc, ev.Loss
 			if p.h.Project() == lr.proj {
 				p.evals[r.ID] = newRunEval(r.ID, "final weights", ev, p.h.Dataset())
 			}

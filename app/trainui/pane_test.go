@@ -13,6 +13,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/runs"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -291,8 +292,8 @@ func TestSchedulePlotFollowsTheSettings(t *testing.T) {
 	if !near(last, 0.01/8) {
 		t.Fatalf("step ×0.5 every epoch over 4 epochs ends at %g", last)
 	}
-	if h.proj.Inspect.Numbers["train.gamma"] != 0.5 || h.proj.Inspect.Numbers["train.step_every"] != 1 {
-		t.Fatalf("the step settings are not kept where the command reads them: %v", h.proj.Inspect.Numbers)
+	if h.proj.Train.Gamma != 0.5 || h.proj.Train.StepEvery != 1 {
+		t.Fatalf("the step settings are not kept where the command reads them: %+v", h.proj.Train)
 	}
 	// A bad value says what is wrong and keeps the last good one.
 	p.form.augment.SetText("flip,wobble")
@@ -513,16 +514,16 @@ func TestThrottleShowsAtMostTenUpdatesASecond(t *testing.T) {
 
 func TestValidationIsHeldOutUnlessTurnedOff(t *testing.T) {
 	ds := tinyData(t, 500, 10)
-	if sp := splitsOf(ds, 1, true); sp.train.Len() != 450 || sp.val.Len() != 50 || sp.heldOut != 50 {
-		t.Fatalf("held out: train %d, val %d", sp.train.Len(), sp.val.Len())
+	if tr, val, held := runs.Splits(ds, 1, true); tr.Len() != 450 || val.Len() != 50 || held != 50 {
+		t.Fatalf("held out: train %d, val %d", tr.Len(), val.Len())
 	}
-	if sp := splitsOf(ds, 1, false); sp.train.Len() != 500 || sp.val.Len() != 0 {
-		t.Fatalf("no validation: train %d, val %d", sp.train.Len(), sp.val.Len())
+	if tr, val, _ := runs.Splits(ds, 1, false); tr.Len() != 500 || val.Len() != 0 {
+		t.Fatalf("no validation: train %d, val %d", tr.Len(), val.Len())
 	}
 	h, p, _ := newTestPane(t, ds)
 	p.form.validation.SetSelected(valChoiceNone)
-	if h.proj.Inspect.Strings["train.validation"] != valNone || !strings.Contains(p.schedNote.Text, "of 8 batches") {
-		t.Fatalf("validation none: kept %q, note %q", h.proj.Inspect.Strings["train.validation"], p.schedNote.Text)
+	if h.proj.Train.Validation != valNone || !strings.Contains(p.schedNote.Text, "of 8 batches") {
+		t.Fatalf("validation none: kept %q, note %q", h.proj.Train.Validation, p.schedNote.Text)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
+	"github.com/workbench-cv/workbench/runs"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -140,7 +141,7 @@ type searchSetup struct {
 // progress through feed. It does what train.Search does, plus the loss of
 // every iteration of every trial for the "all loss curves" plot.
 func runSearch(ctx context.Context, su searchSetup, feed *searchFeed) error {
-	b, _, err := backend.Choose(su.rs.Device)
+	b, _, err := backend.Choose(su.rs.Train.Device)
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func runSearch(ctx context.Context, su searchSetup, feed *searchFeed) error {
 			feed.update(i, func(t *searchTrial) { t.Running = true })
 			t := train.Trial{Index: i, Params: ps, ValAcc: math.NaN(), ValLoss: math.NaN(), TrainAcc: math.NaN(), TrainLoss: math.NaN()}
 			err := runSafely(func() error {
-				m, err := nn.Build(su.g, in, b, uint64(su.rs.Hyper.Seed), nn.Init(su.rs.Init))
+				m, err := nn.Build(su.g, in, b, uint64(su.rs.Hyper.Seed), nn.Init(su.rs.Train.Init))
 				if err != nil {
 					return err
 				}
@@ -518,7 +519,7 @@ func (v *searchView) run() {
 	}
 	v.msg.Importance = widget.MediumImportance
 	rs := p.form.rs
-	base, err := rs.config()
+	base, err := rs.Config()
 	if err != nil {
 		v.msg.SetText(firstUpper(err.Error()) + ".")
 		return
@@ -538,9 +539,9 @@ func (v *searchView) run() {
 	g, ds, proj := cloneGraph(p.h.Project().Graph), p.h.Dataset(), p.h.Project()
 	what := fmt.Sprintf("Searching %d configurations…", len(configs))
 	err = p.job.start(what, func(ctx context.Context, progress report) error {
-		sp := splitsOf(ds, rs.Hyper.Seed, true) // a search needs validation images
+		trainSet, valSet, _ := runs.Splits(ds, rs.Hyper.Seed, true) // a search needs validation images
 		su := searchSetup{g: g, rs: rs, configs: configs,
-			train: subset(sp.train, nTrain, rs.Hyper.Seed), val: subset(sp.val, nVal, rs.Hyper.Seed)}
+			train: subset(trainSet, nTrain, rs.Hyper.Seed), val: subset(valSet, nVal, rs.Hyper.Seed)}
 		if su.val.Len() == 0 {
 			return errors.New("a search ranks configurations by validation accuracy, and there are no validation images")
 		}

@@ -16,58 +16,29 @@ import (
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/data/augment"
 	"github.com/workbench-cv/workbench/engine/optim"
-	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/runs"
 )
 
-// runSettings are everything a training run is configured with: the
-// project's Hyper, its preprocessing mode, and the settings the project has
-// no field for, kept (as `workbench train` keeps them) under "train.*" in
-// the project's Inspect maps, so that the pane and the command agree.
-type runSettings struct {
-	Hyper  projects.Hyper
-	Device string // auto, cpu or gl
-	// Validation is valHoldOut (a tenth of the training images validate
-	// when the dataset has no validation split) or valNone.
-	Validation string
-	Preprocess data.Norm
-	Init, Loss string
-	Gamma      float64 // step schedule factor
-	StepEvery  int     // step schedule period in epochs (0: a third of the run)
-	MinLR      float64 // cosine schedule floor
-	Patience   int
-	// LabelSmoothing, ClipNorm and Freeze are kept as the command line set
-	// them; the pane shows them in the run's summary.
-	LabelSmoothing, ClipNorm float64
-	Freeze                   []string
-}
+// runSettings are everything a training run is configured with (the
+// project's Hyper, its typed training settings and its preprocessing
+// mode), shared with `workbench train` through package runs.
+type runSettings struct{ runs.Settings }
 
 // Validation choices.
 const (
-	valHoldOut = "holdout"
-	valNone    = "none"
-)
-
-// Keys of the settings kept in Project.Inspect; the ones without a prefix
-// constant are shared with cmd/workbench's train command.
-const (
-	trainKey       = "train."
-	trainKeyDevice = trainKey + "device"
+	valHoldOut = projects.ValidationHoldOut
+	valNone    = projects.ValidationNone
 )
 
 // defaultLR is the optimizer's default learning rate.
-func defaultLR(name string) float64 {
-	o, err := optim.New(name, optim.Config{})
-	if err != nil {
-		return 1e-3
-	}
-	return float64(o.LR())
-}
+func defaultLR(name string) float64 { return runs.DefaultLR(name) }
 
-// loadRunSettings reads the settings of project p.
+// loadRunSettings reads the settings of project p, with the pane's
+// defaults for the hyper-parameters the project leaves empty.
 func loadRunSettings(p *projects.Project) runSettings {
-	h := p.Hyper
-	h.Augment = slices.Clone(h.Augment)
+	rs := runSettings{runs.SettingsOf(p)}
+	h := &rs.Hyper
 	if h.Optimizer == "" {
 		h.Optimizer = "adam"
 	}
@@ -83,138 +54,11 @@ func loadRunSettings(p *projects.Project) runSettings {
 	if h.Epochs <= 0 {
 		h.Epochs = 10
 	}
-	rs := runSettings{Hyper: h, Device: "auto", Validation: valHoldOut, Init: "default", Loss: train.LossSoftmax, Gamma: 0.1}
-	rs.Preprocess = normOfProject(p.Preprocess.Mode)
-	str := func(k string, dst *string) {
-		if v := p.Inspect.Strings[trainKey+k]; v != "" {
-			*dst = v
-		}
-	}
-	num := func(k string, dst *float64) {
-		if v, ok := p.Inspect.Numbers[trainKey+k]; ok && !math.IsNaN(v) {
-			*dst = v
-		}
-	}
-	str("device", &rs.Device)
-	str("validation", &rs.Validation)
-	str("init", &rs.Init)
-	str("loss", &rs.Loss)
-	var freeze string
-	str("freeze", &freeze)
-	for _, f := range strings.Split(freeze, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			rs.Freeze = append(rs.Freeze, f)
-		}
-	}
-	num("gamma", &rs.Gamma)
-	num("min_lr", &rs.MinLR)
-	num("label_smoothing", &rs.LabelSmoothing)
-	num("clip_norm", &rs.ClipNorm)
-	var every, patience float64
-	num("step_every", &every)
-	num("patience", &patience)
-	rs.StepEvery, rs.Patience = int(every), int(patience)
 	return rs
 }
 
 // store writes the settings into p and reports whether anything changed.
-func (rs runSettings) store(p *projects.Project) bool {
-	changed := false
-	if !hyperEqual(p.Hyper, rs.Hyper) {
-		p.Hyper = rs.Hyper
-		p.Hyper.Augment = slices.Clone(rs.Hyper.Augment)
-		changed = true
-	}
-	if mode := normToProjectMode(rs.Preprocess); normOfProject(p.Preprocess.Mode) != rs.Preprocess {
-		// Statistics of another mode no longer apply; the next run fits
-		// new ones.
-		p.DeleteGroup(projects.GroupPreprocess)
-		p.Preprocess = projects.Preprocess{Mode: mode}
-		changed = true
-	}
-	if p.Inspect.Strings == nil {
-		p.Inspect.Strings = map[string]string{}
-	}
-	if p.Inspect.Numbers == nil {
-		p.Inspect.Numbers = map[string]float64{}
-	}
-	setS := func(k, v, def string) {
-		old, ok := p.Inspect.Strings[trainKey+k]
-		if !ok && v == def || old == v {
-			return
-		}
-		p.Inspect.Strings[trainKey+k] = v
-		changed = true
-	}
-	setN := func(k string, v, def float64) {
-		old, ok := p.Inspect.Numbers[trainKey+k]
-		if !ok && v == def || ok && old == v {
-			return
-		}
-		p.Inspect.Numbers[trainKey+k] = v
-		changed = true
-	}
-	setS("device", rs.Device, "auto")
-	setS("validation", rs.Validation, valHoldOut)
-	setS("init", rs.Init, "default")
-	setS("loss", rs.Loss, train.LossSoftmax)
-	setN("gamma", rs.Gamma, 0.1)
-	setN("min_lr", rs.MinLR, 0)
-	setN("step_every", float64(rs.StepEvery), 0)
-	setN("patience", float64(rs.Patience), 0)
-	return changed
-}
-
-func hyperEqual(a, b projects.Hyper) bool {
-	return a.Optimizer == b.Optimizer && a.LR == b.LR && a.Momentum == b.Momentum && a.WeightDecay == b.WeightDecay &&
-		a.Schedule == b.Schedule && a.Warmup == b.Warmup && a.Batch == b.Batch && a.Epochs == b.Epochs &&
-		a.Seed == b.Seed && slices.Equal(a.Augment, b.Augment)
-}
-
-// normOfProject maps the project's preprocessing mode to the data
-// package's name for it.
-func normOfProject(mode string) data.Norm {
-	switch mode {
-	case "", projects.PreprocessNone:
-		return data.NormNone
-	case projects.PreprocessChannelMeanStd:
-		return data.NormChannelStd
-	}
-	n, err := data.ParseNorm(mode)
-	if err != nil {
-		return data.NormNone
-	}
-	return n
-}
-
-func normToProjectMode(n data.Norm) string {
-	if n == data.NormChannelStd {
-		return projects.PreprocessChannelMeanStd
-	}
-	return string(n)
-}
-
-// config is the engine's configuration for these settings (without the
-// preprocessing statistics, which depend on the training split).
-func (rs runSettings) config() (train.Config, error) {
-	h := rs.Hyper
-	pipe, err := augment.Parse(strings.Join(h.Augment, ","))
-	if err != nil {
-		return train.Config{}, err
-	}
-	if pipe.Empty() {
-		pipe = nil
-	}
-	cfg := train.Config{
-		Optimizer: h.Optimizer,
-		Optim: optim.Config{LR: float32(h.LR), Momentum: float32(h.Momentum), WeightDecay: float32(h.WeightDecay),
-			ClipNorm: float32(rs.ClipNorm)},
-		Schedule: h.Schedule, Warmup: h.Warmup, StepEvery: rs.StepEvery, Gamma: float32(rs.Gamma), MinLR: float32(rs.MinLR),
-		Epochs: h.Epochs, Batch: h.Batch, Seed: h.Seed, Loss: rs.Loss, LabelSmoothing: float32(rs.LabelSmoothing),
-		Augment: pipe, Patience: rs.Patience, Freeze: rs.Freeze,
-	}
-	return cfg, cfg.Validate()
-}
+func (rs runSettings) store(p *projects.Project) bool { return rs.Settings.Store(p) }
 
 // scheduleCurve samples the learning rate over a run of these settings
 // with batches mini-batches per epoch: x in epochs, y the rate.
@@ -223,7 +67,7 @@ func (rs runSettings) scheduleCurve(batches int) (xs, ys []float64, err error) {
 	batches = max(batches, 1)
 	total := max(h.Epochs, 1) * batches
 	s, err := optim.NewSchedule(h.Schedule, float32(h.LR), h.Warmup*batches,
-		optim.ScheduleOptions{Gamma: float32(rs.Gamma), MinLR: float32(rs.MinLR), Every: rs.StepEvery * batches})
+		optim.ScheduleOptions{Gamma: float32(rs.Train.Gamma), MinLR: float32(rs.Train.MinLR), Every: rs.Train.StepEvery * batches})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -352,20 +196,20 @@ func (f *settingsForm) set(rs runSettings) {
 	f.decay.SetText(fmtNum(h.WeightDecay))
 	f.augment.SetText(strings.Join(h.Augment, ","))
 	f.seed.SetText(strconv.FormatInt(h.Seed, 10))
-	f.gamma.SetText(fmtNum(rs.Gamma))
-	f.minLR.SetText(fmtNum(rs.MinLR))
+	f.gamma.SetText(fmtNum(rs.Train.Gamma))
+	f.minLR.SetText(fmtNum(rs.Train.MinLR))
 	f.stepEvery.SetText("")
-	if rs.StepEvery > 0 {
-		f.stepEvery.SetText(strconv.Itoa(rs.StepEvery))
+	if rs.Train.StepEvery > 0 {
+		f.stepEvery.SetText(strconv.Itoa(rs.Train.StepEvery))
 	}
 	for _, c := range preprocessChoices {
 		if c.norm == rs.Preprocess {
 			f.preprocess.SetSelected(c.name)
 		}
 	}
-	f.device.SetSelected(rs.Device)
+	f.device.SetSelected(rs.Train.Device)
 	f.validation.SetSelected(valChoiceHold)
-	if rs.Validation == valNone {
+	if rs.Train.Validation == valNone {
 		f.validation.SetSelected(valChoiceNone)
 	}
 	f.showRows()
@@ -404,10 +248,10 @@ func (f *settingsForm) read() (runSettings, string) {
 	h.Augment = slices.Clone(h.Augment)
 	h.Optimizer = f.optimizer.Selected
 	h.Schedule = f.schedule.Selected
-	rs.Device = f.device.Selected
-	rs.Validation = valHoldOut
+	rs.Train.Device = f.device.Selected
+	rs.Train.Validation = valHoldOut
 	if f.validation.Selected == valChoiceNone {
-		rs.Validation = valNone
+		rs.Train.Validation = valNone
 	}
 	for _, c := range preprocessChoices {
 		if c.name == f.preprocess.Selected {
@@ -467,11 +311,11 @@ func (f *settingsForm) read() (runSettings, string) {
 	}
 	h.WeightDecay, p = num(f.decay, "Weight decay", 0, 10, 0)
 	note(p)
-	rs.Gamma, p = num(f.gamma, "Step factor", 1e-6, 1, 0.1)
+	rs.Train.Gamma, p = num(f.gamma, "Step factor", 1e-6, 1, 0.1)
 	note(p)
-	rs.MinLR, p = num(f.minLR, "Final rate", 0, 100, 0)
+	rs.Train.MinLR, p = num(f.minLR, "Final rate", 0, 100, 0)
 	note(p)
-	rs.StepEvery, p = whole(f.stepEvery, "Step every", 0, 100000, 0)
+	rs.Train.StepEvery, p = whole(f.stepEvery, "Step every", 0, 100000, 0)
 	note(p)
 	seed, p := whole(f.seed, "Seed", math.MinInt32, math.MaxInt32, 1)
 	note(p)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/runs"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -182,7 +183,7 @@ func (v *curvesView) showRun(r *projects.Run) {
 	c := curveOfRun(r)
 	v.loss.SetPlot(lossPlot(c))
 	v.acc.SetPlot(accuracyPlot(c))
-	v.setDiagnosis(toEngineEpochs(r.Epochs), r.Notes, r.Status)
+	v.setDiagnosis(runs.EngineEpochs(r.Epochs), r.Notes, r.Status)
 	v.root.Objects = []fyne.CanvasObject{v.body}
 	v.root.Refresh()
 }

@@ -51,14 +51,14 @@ func projectWeights(p *projects.Project, which string) (map[string]train.Tensor,
 		if len(w) == 0 {
 			return nil, usageErrorf("the project has no trained weights; train it first (workbench train --project FILE --save FILE)")
 		}
-		return toTrainTensors(w), nil
+		return w, nil
 	case train.KindBest:
 		for i := len(p.Runs) - 1; i >= 0; i-- {
 			for _, ck := range p.Runs[i].Checkpoints {
 				if ck.Name == train.KindBest {
 					w := p.Group(ck.Group + "/weights")
 					if len(w) > 0 {
-						return toTrainTensors(w), nil
+						return w, nil
 					}
 				}
 			}
@@ -150,8 +150,8 @@ func runEval(c *Ctx) error {
 		return err
 	}
 	loss := train.LossSoftmax
-	if v := p.Inspect.Strings[settingsPrefix+"loss"]; v == train.LossSVM {
-		loss = v
+	if p.Train.Loss == train.LossSVM {
+		loss = p.Train.Loss
 	}
 	mistakes := flagInt(c, "mistakes")
 	if mistakes <= 0 {

@@ -202,7 +202,7 @@ func projectSnapshots(p *projects.Project) []inspect.Snapshot {
 			if len(w) == 0 {
 				continue
 			}
-			out = append(out, inspect.Snapshot{Label: fmt.Sprintf("%s-%s-epoch%d", r.ID, ck.Name, ck.Epoch), Epoch: ck.Epoch, Weights: toTrainTensors(w)})
+			out = append(out, inspect.Snapshot{Label: fmt.Sprintf("%s-%s-epoch%d", r.ID, ck.Name, ck.Epoch), Epoch: ck.Epoch, Weights: w})
 		}
 	}
 	return out
