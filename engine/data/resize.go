@@ -12,6 +12,12 @@ func resizeCoverCrop(src []uint8, c, h, w, nh, nw int) []uint8 {
 	// The source window that maps onto the output, centred.
 	sw, sh := float64(nw)/scale, float64(nh)/scale
 	x0, y0 := (float64(w)-sw)/2, (float64(h)-sh)/2
+	return resample(src, c, h, w, nh, nw, x0, y0, sw, sh)
+}
+
+// resample maps the source window (x0, y0, sw × sh) of a CHW uint8 image
+// onto nh x nw with the antialiased triangle filter.
+func resample(src []uint8, c, h, w, nh, nw int, x0, y0, sw, sh float64) []uint8 {
 	wx := filterWeights(w, nw, x0, sw)
 	wy := filterWeights(h, nh, y0, sh)
 	tmp := make([]float32, h*nw)

@@ -312,51 +312,74 @@ func samePad(n, k, s, d int) (int, int) {
 	return total / 2, total - total/2
 }
 
-// windowOpts reads a square kernel, stride and dilation and the padding
-// mode; ok is false when the layer was reported.
-func (c *converter) window(l *kerasLayer, kKey, sKey string, def []int) (k, s, d int, pad string, ok bool) {
+// win is a window's geometry: kernel and stride per axis, dilation, and
+// the Keras padding mode.
+type win struct {
+	kh, kw, sh, sw, d int
+	pad               string
+}
+
+// window reads a kernel, strides and dilation and the padding mode; ok is
+// false when the layer was reported.
+func (c *converter) window(l *kerasLayer, kKey, sKey string, def []int) (win, bool) {
 	ks, ok1 := l.cfg.ints(kKey, 2, def)
 	ss, ok2 := l.cfg.ints(sKey, 2, ks)
 	ds, ok3 := l.cfg.ints("dilation_rate", 2, []int{1, 1})
 	if !ok1 || !ok2 || !ok3 || ks == nil || ss == nil {
 		c.bad(l, "%s, %s or dilation_rate is malformed", kKey, sKey)
-		return 0, 0, 0, "", false
+		return win{}, false
 	}
-	pad = l.cfg.str("padding", "valid")
+	w := win{kh: ks[0], kw: ks[1], sh: ss[0], sw: ss[1], d: ds[0], pad: l.cfg.str("padding", "valid")}
 	switch {
-	case ks[0] != ks[1]:
-		c.unsupported(l, "%dx%d kernel (Workbench's kernels are square)", ks[0], ks[1])
-	case ss[0] != ss[1]:
-		c.unsupported(l, "strides %v (Workbench's strides are equal on both axes)", ss)
 	case ds[0] != ds[1]:
-		c.unsupported(l, "dilation_rate %v", ds)
-	case ks[0] < 1 || ss[0] < 1 || ds[0] < 1:
-		c.bad(l, "kernel %v, strides %v, dilation %v must be positive", ks, ss, ds)
-	case pad != "valid" && pad != "same":
-		c.unsupported(l, "padding %q", pad)
+		c.unsupported(l, "dilation_rate %v (Workbench dilates both axes alike)", ds)
+	case w.kh < 1 || w.kw < 1 || w.sh < 1 || w.sw < 1 || w.d < 1 || w.kh > 1024 || w.kw > 1024 || w.sh > 1024 || w.sw > 1024 || w.d > 1024:
+		c.bad(l, "kernel %v, strides %v, dilation %v must be in 1..1024", ks, ss, ds)
+	case w.pad != "valid" && w.pad != "same":
+		c.unsupported(l, "padding %q", w.pad)
 	default:
-		return ks[0], ss[0], ds[0], pad, true
+		return w, true
 	}
-	return 0, 0, 0, "", false
+	return win{}, false
 }
 
-// padFor returns the input of a windowed op with TensorFlow's "same"
-// padding applied and the symmetric pad the op itself should use: when the
-// sides differ an explicit pad2d node (filled with value) comes first.
-func (c *converter) padFor(l *kerasLayer, x string, s []int, k, st, d int, pad string, value float64) (string, int) {
-	if pad != "same" {
-		return x, 0
+// pads returns TensorFlow's padding for the window on an h×w input:
+// top, bottom, left, right (all 0 for "valid").
+func (w win) pads(h, wd int) (t, b, l, r int) {
+	if w.pad != "same" {
+		return 0, 0, 0, 0
 	}
-	t, b := samePad(s[1], k, st, d)
-	lf, r := samePad(s[2], k, st, d)
-	if t == b && lf == r && t == lf {
-		return x, t
+	t, b = samePad(h, w.kh, w.sh, w.d)
+	l, r = samePad(wd, w.kw, w.sw, w.d)
+	return t, b, l, r
+}
+
+// geometry writes the window as conv2d/maxpool2d attributes (square
+// attributes, the _h/_w ones where the axes differ).
+func (w win) geometry(attrs map[string]float64, ph, pw int) map[string]float64 {
+	set := func(name string, h, v int) {
+		attrs[name] = float64(h)
+		if h != v {
+			attrs[name+"_h"], attrs[name+"_w"] = float64(h), float64(v)
+		}
+	}
+	set("kernel", w.kh, w.kw)
+	set("stride", w.sh, w.sw)
+	set("pad", ph, pw)
+	return attrs
+}
+
+// padFor returns the input of a convolution with TensorFlow's "same"
+// padding applied and the symmetric pads the convolution itself should
+// use: when the two sides of an axis differ an explicit pad2d node comes
+// first.
+func (c *converter) padFor(l *kerasLayer, x string, s []int, w win) (string, int, int) {
+	t, b, lf, r := w.pads(s[1], s[2])
+	if t == b && lf == r {
+		return x, t, lf
 	}
 	attrs := map[string]float64{"top": float64(t), "bottom": float64(b), "left": float64(lf), "right": float64(r)}
-	if value != 0 {
-		attrs["value"] = value
-	}
-	return c.node(l, l.Name+"_pad", "pad2d", []string{x}, attrs), 0
+	return c.node(l, l.Name+"_pad", "pad2d", []string{x}, attrs), 0, 0
 }
 
 func (c *converter) conv(l *kerasLayer, x string, s []int) string {
@@ -364,10 +387,11 @@ func (c *converter) conv(l *kerasLayer, x string, s []int) string {
 		c.unsupported(l, "input of shape %v (want a C×H×W map)", s)
 		return ""
 	}
-	k, st, d, pad, ok := c.window(l, "kernel_size", "strides", nil)
+	wn, ok := c.window(l, "kernel_size", "strides", nil)
 	if !ok {
 		return ""
 	}
+	kh, kw := wn.kh, wn.kw
 	cin := s[0]
 	useBias := l.cfg.boolean("use_bias", true)
 	var filters, groups, mult int
@@ -385,7 +409,7 @@ func (c *converter) conv(l *kerasLayer, x string, s []int) string {
 			return ""
 		}
 	}
-	x, p := c.padFor(l, x, s, k, st, d, pad, 0)
+	x, ph, pw := c.padFor(l, x, s, wn)
 	if x == "" {
 		return ""
 	}
@@ -394,16 +418,15 @@ func (c *converter) conv(l *kerasLayer, x string, s []int) string {
 		if bias {
 			b = 1
 		}
-		return map[string]float64{"out": float64(out), "kernel": float64(k), "stride": float64(st), "pad": float64(p),
-			"dilation": float64(d), "groups": float64(g), "bias": b}
+		return wn.geometry(map[string]float64{"out": float64(out), "dilation": float64(wn.d), "groups": float64(g), "bias": b}, ph, pw)
 	}
 	if l.ClassName == "Conv2D" {
-		kw := c.weight(l, "kernel", k, k, cin/groups, filters)
+		kern := c.weight(l, "kernel", kh, kw, cin/groups, filters)
 		id := c.node(l, l.Name, "conv2d", []string{x}, attrs(filters, groups, useBias))
-		if kw == nil || id == "" {
+		if kern == nil || id == "" {
 			return ""
 		}
-		c.put(id, "weight", hwioToOIHW(kw, k, cin/groups, filters), filters, cin/groups, k, k)
+		c.put(id, "weight", hwioToOIHW(kern, kh, kw, cin/groups, filters), filters, cin/groups, kh, kw)
 		if useBias {
 			if b := c.weight(l, "bias", filters); b != nil {
 				c.put(id, "bias", b, filters)
@@ -413,7 +436,7 @@ func (c *converter) conv(l *kerasLayer, x string, s []int) string {
 	}
 	// Depthwise: Keras' [k, k, C, m] holds output channel c*m+j at [.., c, j],
 	// which is our grouped layout [C*m, 1, k, k] read in the same order.
-	dk := c.weight(l, "depthwise_kernel", k, k, cin, mult)
+	dk := c.weight(l, "depthwise_kernel", kh, kw, cin, mult)
 	dwBias := useBias && l.ClassName == "DepthwiseConv2D"
 	name := l.Name
 	if l.ClassName == "SeparableConv2D" {
@@ -423,7 +446,7 @@ func (c *converter) conv(l *kerasLayer, x string, s []int) string {
 	if dk == nil || id == "" {
 		return ""
 	}
-	c.put(id, "weight", hwioToOIHW(dk, k, 1, cin*mult), cin*mult, 1, k, k)
+	c.put(id, "weight", hwioToOIHW(dk, kh, kw, 1, cin*mult), cin*mult, 1, kh, kw)
 	if dwBias {
 		if b := c.weight(l, "bias", cin*mult); b != nil {
 			c.put(id, "bias", b, cin*mult)
@@ -440,7 +463,7 @@ func (c *converter) conv(l *kerasLayer, x string, s []int) string {
 		if pk == nil || pw == "" {
 			return ""
 		}
-		c.put(pw, "weight", hwioToOIHW(pk, 1, cin*mult, filters), filters, cin*mult, 1, 1)
+		c.put(pw, "weight", hwioToOIHW(pk, 1, 1, cin*mult, filters), filters, cin*mult, 1, 1)
 		if useBias {
 			if b := c.weight(l, "bias", filters); b != nil {
 				c.put(pw, "bias", b, filters)
@@ -451,16 +474,16 @@ func (c *converter) conv(l *kerasLayer, x string, s []int) string {
 	return c.activation(l, id, l.cfg.str("activation", "linear"))
 }
 
-// hwioToOIHW turns Keras' [k, k, I, O] kernel into our [O, I, k, k]. For a
-// depthwise kernel [k, k, C, m] with I=1, O=C*m the flat order of the last
-// two axes is already our output channel order.
-func hwioToOIHW(w []float32, k, in, out int) []float32 {
+// hwioToOIHW turns Keras' [kh, kw, I, O] kernel into our [O, I, kh, kw].
+// For a depthwise kernel [kh, kw, C, m] with I=1, O=C*m the flat order of
+// the last two axes is already our output channel order.
+func hwioToOIHW(w []float32, kh, kw, in, out int) []float32 {
 	r := make([]float32, len(w))
-	for y := range k {
-		for x := range k {
+	for y := range kh {
+		for x := range kw {
 			for i := range in {
 				for o := range out {
-					r[((o*in+i)*k+y)*k+x] = w[((y*k+x)*in+i)*out+o]
+					r[((o*in+i)*kh+y)*kw+x] = w[((y*kw+x)*in+i)*out+o]
 				}
 			}
 		}
@@ -647,27 +670,23 @@ func (c *converter) pool(l *kerasLayer, x string, s []int) string {
 		c.unsupported(l, "input of shape %v", s)
 		return ""
 	}
-	k, st, _, pad, ok := c.window(l, "pool_size", "strides", []int{2, 2})
+	wn, ok := c.window(l, "pool_size", "strides", []int{2, 2})
 	if !ok {
 		return ""
 	}
-	if l.ClassName == "AveragePooling2D" {
-		if pad == "same" {
-			t, b := samePad(s[1], k, st, 1)
-			lf, r := samePad(s[2], k, st, 1)
-			if t+b+lf+r > 0 {
-				c.unsupported(l, "padding=same that pads (Keras averages only the real pixels; Workbench's avgpool2d counts the padding)")
-				return ""
-			}
-		}
-		return c.node(l, l.Name, "avgpool2d", []string{x}, map[string]float64{"kernel": float64(k), "stride": float64(st)})
+	op, isMax := "avgpool2d", 0.0
+	if l.ClassName == "MaxPooling2D" {
+		op, isMax = "maxpool2d", 1
 	}
-	// Max-pooling ignores padding: an explicit pad uses the lowest float.
-	x, p := c.padFor(l, x, s, k, st, 1, pad, -math.MaxFloat32)
-	if x == "" {
-		return ""
+	t, b, lf, r := wn.pads(s[1], s[2])
+	if t+b+lf+r == 0 {
+		return c.node(l, l.Name, op, []string{x}, wn.geometry(map[string]float64{}, 0, 0))
 	}
-	return c.node(l, l.Name, "maxpool2d", []string{x}, map[string]float64{"kernel": float64(k), "stride": float64(st), "pad": float64(p)})
+	// TensorFlow's padding never wins a maximum and is not counted in an
+	// average: pool2d with count_pad 0.
+	return c.node(l, l.Name, "pool2d", []string{x}, map[string]float64{"max": isMax,
+		"kh": float64(wn.kh), "kw": float64(wn.kw), "sh": float64(wn.sh), "sw": float64(wn.sw),
+		"pt": float64(t), "pb": float64(b), "pl": float64(lf), "pr": float64(r), "count_pad": 0})
 }
 
 func (c *converter) globalPool(l *kerasLayer, x string, s []int) string {
