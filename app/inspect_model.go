@@ -14,6 +14,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/runs"
 )
 
 // inspectModel is a project's trained network as the inspection panes
@@ -86,11 +87,8 @@ func loadInspectModel(p *projects.Project) (*inspectModel, error) {
 		return nil, err
 	}
 	m := &inspectModel{graph: p.Graph, in: in, sig: inspectSignature(p)}
-	m.weights = make(map[string]train.Tensor)
-	for k, t := range p.Group(projects.GroupWeights) {
-		m.weights[k] = train.Tensor{Shape: t.Shape, Data: t.Data}
-	}
-	m.stats, err = projectPreprocess(p, in)
+	m.weights = p.Group(projects.GroupWeights)
+	m.stats, err = runs.Stats(p, in[0], in[1], in[2])
 	if err != nil {
 		return nil, err
 	}
@@ -112,39 +110,6 @@ func (m *inspectModel) net() (inspect.Net, error) {
 			len(loaded), strings.Join(skipped, ", "))
 	}
 	return inspect.Net{Model: model, Stats: m.stats}, nil
-}
-
-// projectPreprocess reads the preprocessing statistics saved with the
-// weights (nil: pixels in [0, 1]).
-func projectPreprocess(p *projects.Project, in []int) (*data.Stats, error) {
-	norm := data.NormNone
-	switch mode := p.Preprocess.Mode; mode {
-	case "", projects.PreprocessNone:
-	case projects.PreprocessChannelMeanStd:
-		norm = data.NormChannelStd
-	default:
-		n, err := data.ParseNorm(mode)
-		if err != nil {
-			return nil, fmt.Errorf("the project's preprocessing %q is unknown: %v", mode, err)
-		}
-		norm = n
-	}
-	if norm == data.NormNone {
-		return nil, nil
-	}
-	st := &data.Stats{Norm: norm, C: in[0], H: in[1], W: in[2], Epsilon: float32(p.Preprocess.Epsilon)}
-	st.Mean = p.Tensors[projects.TensorPreprocessMean].Data
-	st.Std = p.Tensors[projects.TensorPreprocessStd].Data
-	if norm == data.NormPCAWhiten {
-		st.Components = p.Tensors[projects.TensorPreprocessPCA].Data
-		for _, s := range p.Tensors[projects.TensorPreprocessPCAScale].Data {
-			st.Eigenvalues = append(st.Eigenvalues, 1/(s*s)-st.Epsilon)
-		}
-	}
-	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("the preprocessing statistics saved with the weights do not fit %d×%d×%d images (%v); train again", in[0], in[1], in[2], err)
-	}
-	return st, nil
 }
 
 // layersOf lists the network's layers in evaluation order with their
