@@ -26,6 +26,16 @@ var blockKinds = []blockKind{
 	{"se", "Squeeze-and-excitation",
 		"Hu et al. 2018: global average pool, fully connected C/16, ReLU, fully connected C, sigmoid, scaling the input's channels.", "se",
 		func(g *graph.Graph, after, p string) (string, error) { return models.SEBlock(g, after, 16, p) }},
+	{"se-mobilenet_v3", "Squeeze-and-excitation (MobileNet v3)",
+		"MobileNet v3's block: average pool, 1×1 conv to a quarter of the channels (a multiple of 8), ReLU, 1×1 conv back, hard-sigmoid, scaling the input's channels.", "se",
+		func(g *graph.Graph, after, p string) (string, error) {
+			return models.MobileSEBlock(g, after, "mobilenet_v3", p)
+		}},
+	{"se-efficientnet", "Squeeze-and-excitation (EfficientNet)",
+		"EfficientNet's block: average pool, 1×1 conv to a quarter of the channels, SiLU, 1×1 conv back, sigmoid, scaling the input's channels.", "se",
+		func(g *graph.Graph, after, p string) (string, error) {
+			return models.MobileSEBlock(g, after, "efficientnet", p)
+		}},
 	{"inception-naive", "Inception module (naive)",
 		"The course's naive module: 1×1 conv 128, 3×3 conv 192, 5×5 conv 96 and a 3×3 max-pool side by side, concatenated.", "inception",
 		func(g *graph.Graph, after, p string) (string, error) {

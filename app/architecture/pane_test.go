@@ -49,7 +49,7 @@ func TestPaletteOffersEveryLayerByGroupTheZooAndBlocks(t *testing.T) {
 			t.Errorf("palette lacks zoo model %s", m)
 		}
 	}
-	for _, b := range []string{"residual", "bottleneck", "se", "inception-naive", "inception-reduced"} {
+	for _, b := range []string{"residual", "bottleneck", "se", "se-mobilenet_v3", "se-efficientnet", "inception-naive", "inception-reduced"} {
 		if have["block:"+b] != "Blocks" {
 			t.Errorf("palette lacks block %s", b)
 		}

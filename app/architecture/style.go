@@ -50,6 +50,8 @@ var labels = map[string]string{
 	"selu": "SELU", "gelu": "GELU", "sigmoid": "Sigmoid", "tanh": "Tanh", "prelu": "PReLU", "maxout": "Maxout",
 	"dropout": "Dropout", "add": "Add", "concat": "Concat", "scale": "Scale (SE)", "flatten": "Flatten",
 	"identity": "Identity", "softmax": "Softmax", "logsoftmax": "Log-softmax",
+	"hardswish": "Hard-swish", "hardsigmoid": "Hard-sigmoid", "silu": "SiLU (swish)",
+	"channelshuffle": "Channel shuffle", "channelslice": "Channel slice", "stochasticdepth": "Stochastic depth",
 }
 
 // opLabel is an op's readable name.
@@ -169,6 +171,8 @@ var zooNames = map[string]string{
 	"mobilenet_v1": "MobileNet v1", "mobilenet_v2": "MobileNet v2", "convnetjs-cifar": "ConvNetJS CIFAR-10",
 	"resnet18": "ResNet-18", "resnet34": "ResNet-34", "resnet50": "ResNet-50", "resnet101": "ResNet-101",
 	"resnet152": "ResNet-152", "wide_resnet50_2": "Wide ResNet-50-2", "resnext50_32x4d": "ResNeXt-50 32×4d",
+	"squeezenet1_1": "SqueezeNet 1.1", "shufflenet_v2_x1_0": "ShuffleNet v2 x1.0", "mobilenet_v3_large": "MobileNet v3 (large)",
+	"efficientnet_b0": "EfficientNet-B0", "mnasnet1_0": "MNASNet 1.0", "inception_v3": "Inception v3",
 }
 
 func zooName(name string) string {
@@ -190,7 +194,8 @@ func zooName(name string) string {
 var zooOrder = []string{"linear", "mlp2", "ref-cnn", "bn-cnn", "lenet5", "convnetjs-cifar", "alexnet", "zfnet",
 	"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "googlenet",
 	"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "resnext50_32x4d",
-	"densenet121", "mobilenet_v1", "mobilenet_v2"}
+	"densenet121", "inception_v3", "squeezenet1_1", "mobilenet_v1", "mobilenet_v2", "shufflenet_v2_x1_0",
+	"mnasnet1_0", "mobilenet_v3_large", "efficientnet_b0"}
 
 // --- numbers as people read them ---
 

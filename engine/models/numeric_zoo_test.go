@@ -3,6 +3,8 @@ package models
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/workbench-cv/workbench/engine/nn"
 )
 
 // The wider zoo computes what torchvision computes, with copied weights and
@@ -48,4 +50,49 @@ json.dump({"default": sum(p.numel() for p in m.parameters()),
 		t.Errorf("inception_v3: %d parameters; torchvision's default %d less AuxLogits %d is %d", s.Params, ref.Default, ref.Aux, ref.Default-ref.Aux)
 	}
 	t.Logf("inception_v3: %d parameters = torchvision default %d - AuxLogits %d", s.Params, ref.Default, ref.Aux)
+}
+
+// The mobile squeeze-and-excitation blocks of the palette: torchvision's
+// SqueezeExcitation shapes, wired between a layer and its consumers.
+func TestMobileSEBlock(t *testing.T) {
+	for _, c := range []struct {
+		style   string
+		squeeze int
+		act     string
+		gate    string
+	}{{"mobilenet_v3", 24, "relu", "hardsigmoid"}, {"efficientnet", 18, "silu", "sigmoid"}} {
+		g, err := Graph("ref-cnn", []int{1, 28, 28}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// conv1 has 32 channels; give it 72 (mobilenet_v3's 72/4 = 18 rounds up to 24).
+		g.Find("conv1").Attrs["out"] = 72
+		out, err := MobileSEBlock(&g, "conv1", c.style, "se1")
+		if err != nil {
+			t.Fatalf("%s: %v", c.style, err)
+		}
+		a := nn.Analyze(g, nil)
+		if !a.OK() {
+			t.Fatalf("%s: %v", c.style, a.Err())
+		}
+		if w := a.Nodes["se1.fc1"].Out; w[0] != c.squeeze {
+			t.Errorf("%s: squeezed to %v, want %d", c.style, w, c.squeeze)
+		}
+		if g.Find("se1.activation").Op != c.act || g.Find("se1.scale_activation").Op != c.gate {
+			t.Errorf("%s: activation %s, gate %s", c.style, g.Find("se1.activation").Op, g.Find("se1.scale_activation").Op)
+		}
+		if out != "se1.scale" || g.Find("relu1").Inputs[0] != out {
+			t.Errorf("%s: relu1 reads %v, want the scaled volume %s", c.style, g.Find("relu1").Inputs, out)
+		}
+		if p := a.Nodes["se1.fc1"].Params; p != int64(c.squeeze*72+c.squeeze) {
+			t.Errorf("%s: fc1 has %d parameters", c.style, p)
+		}
+	}
+	g, _ := Graph("ref-cnn", []int{1, 28, 28}, 10)
+	if _, err := MobileSEBlock(&g, "fc1", "mobilenet_v3", ""); err == nil {
+		t.Error("an SE block after a fully connected layer was accepted")
+	}
+	if _, err := MobileSEBlock(&g, "conv1", "senet", ""); err == nil {
+		t.Error("an unknown style was accepted")
+	}
 }
