@@ -65,9 +65,6 @@ func init() {
 				return nil, err
 			}
 			h, w := pool2dGeoms(n)
-			if h.PadBegin >= h.K || h.PadEnd >= h.K || w.PadBegin >= w.K || w.PadEnd >= w.K {
-				return nil, fmt.Errorf("pool2d pads %d,%d,%d,%d must each be smaller than the %dx%d kernel", h.PadBegin, w.PadBegin, h.PadEnd, w.PadEnd, h.K, w.K)
-			}
 			ceil := iattr(n, "ceil") == 1
 			oh, ow := Pool2dOut(in[0][1], h, ceil), Pool2dOut(in[0][2], w, ceil)
 			if oh < 1 || ow < 1 {
