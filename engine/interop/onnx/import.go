@@ -74,16 +74,16 @@ type value struct {
 }
 
 type importer struct {
-	opset    int
-	vals     map[string]*value
-	g        graph.Graph
-	index    map[string]int // node ID → position in g.Nodes
-	weights  map[string]Tensor
-	uses     map[string]int // ONNX value name → readers (nodes and graph outputs)
-	batch    int64          // the input's fixed batch size, or -1
-	bad      map[string]string
-	shapes   map[string][]int // engine node ID → its per-example output shape
-	input    string           // the ONNX name of the graph input
+	opset   int
+	vals    map[string]*value
+	g       graph.Graph
+	index   map[string]int // node ID → position in g.Nodes
+	weights map[string]Tensor
+	uses    map[string]int // ONNX value name → readers (nodes and graph outputs)
+	batch   int64          // the input's fixed batch size, or -1
+	bad     map[string]string
+	shapes  map[string][]int // engine node ID → its per-example output shape
+	input   string           // the ONNX name of the graph input
 }
 
 // Import reads an ONNX model file and maps it onto engine/nn layers.
