@@ -2,9 +2,15 @@ package models
 
 import (
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"testing"
+	"time"
 
+	"github.com/workbench-cv/workbench/engine/autograd"
+	"github.com/workbench-cv/workbench/engine/backend/cpu"
 	"github.com/workbench-cv/workbench/engine/nn"
+	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
 // The wider zoo computes what torchvision computes, with copied weights and
@@ -94,5 +100,65 @@ func TestMobileSEBlock(t *testing.T) {
 	}
 	if _, err := MobileSEBlock(&g, "conv1", "senet", ""); err == nil {
 		t.Error("an unknown style was accepted")
+	}
+}
+
+// One training step through each new model: every parameter gets a finite,
+// non-zero gradient (stochastic depth and dropout active), and a second
+// step with the same seed and step number draws the same masks.
+func TestWiderZooTrainingStep(t *testing.T) {
+	b := cpu.New()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, name := range []string{"squeezenet1_1", "shufflenet_v2_x1_0", "mobilenet_v3_large", "efficientnet_b0", "mnasnet1_0", "inception_v3"} {
+		in := []int{3, 16, 16}
+		g, err := Graph(name, in, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := nn.Build(g, nil, b, 3, "he")
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float32, 4*tensor.Numel(in))
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		loss := func() float32 {
+			for _, p := range m.Params {
+				p.V.ZeroGrad()
+			}
+			y := m.Forward(&nn.Ctx{Training: true, Seed: 11, Step: 4}, autograd.Const(tensor.FromData(b, x, append([]int{4}, in...)...)))
+			l := autograd.CrossEntropy(y, autograd.OneHot(b, []int32{0, 1, 2, 3}, 5, 0))
+			l.Backward()
+			return l.Item()
+		}
+		start := time.Now()
+		l1 := loss()
+		zero := 0
+		for _, p := range m.Params {
+			if p.V.Grad == nil {
+				t.Errorf("%s: %s has no gradient", name, p.Name)
+				continue
+			}
+			var sum float64
+			for _, v := range p.V.Grad.Data() {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Fatalf("%s: %s has a gradient of %v", name, p.Name, v)
+				}
+				sum += math.Abs(float64(v))
+			}
+			if sum == 0 {
+				zero++
+			}
+		}
+		// A dropped stochastic-depth branch legitimately gets no gradient;
+		// the rest of the network must.
+		if zero > len(m.Params)/10 {
+			t.Errorf("%s: %d of %d parameters have an all-zero gradient", name, zero, len(m.Params))
+		}
+		t.Logf("%-18s %v per step", name, time.Since(start).Round(time.Millisecond))
+		if l2 := loss(); l2 != l1 {
+			t.Errorf("%s: the same seed and step gave losses %v and %v", name, l1, l2)
+		}
 	}
 }
