@@ -1,0 +1,5 @@
+package sysmem
+
+import "runtime"
+
+const goos = runtime.GOOS
