@@ -116,7 +116,7 @@ func initValues(ps ParamSpec, init Init, rng *rand.Rand) ([]float32, error) {
 			}
 		case strings.HasPrefix(string(init), "gaussian:"):
 			std, err := strconv.ParseFloat(string(init[9:]), 64)
-			if err != nil || std <= 0 {
+			if err != nil || !(std > 0) || math.IsInf(std, 0) {
 				return nil, fmt.Errorf("initialiser %q: want gaussian:<std> with a positive std, e.g. gaussian:0.01", init)
 			}
 			for i := range out {
