@@ -357,7 +357,12 @@ func Choose(device string) (b Backend, notice string, err error) {
 		return b, notice, err
 	case "cpu", "gl":
 		b, err := Open(device)
-		return b, "", err
+		if sw := softwareRenderer(b); err == nil && sw != "" {
+			// Asked for by name, it is used; but a run about a hundred
+			// times slower than --device cpu must not come as a surprise.
+			notice = fmt.Sprintf("OpenGL renders in software here (%s), typically about 100x slower than --device cpu; use --device cpu unless you are testing the GL backend", sw)
+		}
+		return b, notice, err
 	default:
 		return nil, "", fmt.Errorf("unknown device %q: use cpu, gl or auto", device)
 	}

@@ -66,7 +66,13 @@ func TestAutoPrefersAGPU(t *testing.T) {
 	} else if b != backend.Backend(g) || notice != "" {
 		t.Fatalf("auto on %s chose %s with notice %q; want GL", g.Describe(), b.Name(), notice)
 	}
-	if b, _, err := backend.Choose("gl"); err != nil || b != backend.Backend(g) {
+	b, notice, err = backend.Choose("gl")
+	if err != nil || b != backend.Backend(g) {
 		t.Fatalf("Choose(gl) = %v, %v", b, err)
+	}
+	// --device gl on a software rasteriser runs ~100x slower than the CPU:
+	// it is honoured, with a warning.
+	if sw := g.Info().Software; sw != strings.Contains(notice, "slower than --device cpu") {
+		t.Fatalf("Choose(gl) on %s (software %v): notice %q", g.Describe(), sw, notice)
 	}
 }
