@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -201,6 +202,10 @@ func runCommand(ctx context.Context, cmd *Command, args []string, stdout, stderr
 	}
 	c.Flags = fs
 	c.Args = positional
+	if err := checkFiniteFlags(fs); err != nil {
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		return exitUsage
+	}
 	if err := validateFrameFlags(c); err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 		return exitUsage
@@ -265,6 +270,23 @@ func validateFrameFlags(c *Ctx) error {
 		return usageErrorf("--threads must be at least 1, got %d", c.Threads)
 	}
 	return nil
+}
+
+// checkFiniteFlags refuses NaN and infinities in every number flag given:
+// strconv accepts "NaN" and "Inf", and no setting means either (a NaN label
+// smoothing trained until the loss was NaN and blamed the learning rate).
+func checkFiniteFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok || err != nil {
+			return
+		}
+		if v, ok := g.Get().(float64); ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			err = usageErrorf("--%s %s: give a finite number", f.Name, f.Value.String())
+		}
+	})
+	return err
 }
 
 // parseInterleaved parses flags that may come before, between or after the

@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -32,6 +33,7 @@ type Ctx struct {
 
 	mu       sync.Mutex // serialises writes from goroutines
 	done     bool
+	warned   map[string]bool
 	progress []*Progress
 }
 
@@ -85,6 +87,29 @@ func (c *Ctx) Logf(format string, args ...any) {
 	defer c.mu.Unlock()
 	c.clearBarsLocked()
 	fmt.Fprintf(c.Stderr, strings.TrimRight(format, "\n")+"\n", args...)
+}
+
+// Warnf reports something the user should know but that does not stop the
+// command (a device far slower than expected): a "warning: ..." line on
+// stderr, or with --json the event {"event":"warning","message":...}. The
+// same warning is reported once per command.
+func (c *Ctx) Warnf(format string, args ...any) {
+	msg := oneLine(fmt.Sprintf(format, args...))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.warned == nil {
+		c.warned = map[string]bool{}
+	}
+	if c.warned[msg] {
+		return
+	}
+	c.warned[msg] = true
+	if c.JSON {
+		c.Stdout.Write(jsonLine("warning", map[string]any{"message": msg}))
+		return
+	}
+	c.clearBarsLocked()
+	fmt.Fprintf(c.Stderr, "warning: %s\n", msg)
 }
 
 // emitError writes {"event":"error",...} with --json, so that a script reading
@@ -193,16 +218,64 @@ func humanValue(v any) string {
 		return x
 	case []string:
 		return strings.Join(x, ",")
+	case nil:
+		return "-"
 	}
 	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
 		parts := make([]string, rv.Len())
+		sep := " "
 		for i := range parts {
 			parts[i] = humanValue(rv.Index(i).Interface())
+			if reflect.ValueOf(rv.Index(i).Interface()).Kind() == reflect.Map {
+				sep = ", "
+			}
 		}
-		return "[" + strings.Join(parts, " ") + "]"
+		if sep == ", " {
+			return strings.Join(parts, sep) // records in a cell: "class=Coat prob=0.5, …"
+		}
+		return "[" + strings.Join(parts, sep) + "]"
+	case reflect.Map:
+		// Never Go's map[k:v] syntax: "k=v" pairs in key order.
+		keys, vals := mapEntries(rv)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + humanValue(vals[i])
+		}
+		return strings.Join(parts, " ")
 	}
 	return fmt.Sprint(v)
+}
+
+// mapEntries returns a map's keys as text, in order (numerically when every
+// key is a number, as kNN's k values are), with their values.
+func mapEntries(rv reflect.Value) ([]string, []any) {
+	type entry struct {
+		key string
+		num float64
+		val any
+	}
+	var es []entry
+	numeric := true
+	iter := rv.MapRange()
+	for iter.Next() {
+		k := fmt.Sprint(iter.Key().Interface())
+		n, err := strconv.ParseFloat(k, 64)
+		numeric = numeric && err == nil
+		es = append(es, entry{k, n, iter.Value().Interface()})
+	}
+	sort.Slice(es, func(i, j int) bool {
+		if numeric && es[i].num != es[j].num {
+			return es[i].num < es[j].num
+		}
+		return es[i].key < es[j].key
+	})
+	keys, vals := make([]string, len(es)), make([]any, len(es))
+	for i, e := range es {
+		keys[i], vals[i] = e.key, e.val
+	}
+	return keys, vals
 }
 
 func formatFloat(x float64) string {
@@ -268,8 +341,15 @@ func longList(v any) ([]string, bool) {
 }
 
 // records returns v as a list of records when it is one ([]map[string]any or
-// []any of maps).
+// []any of maps), or a map whose values are all maps (each key becomes the
+// "key" column of its row), or a matrix of numbers (rows of columns 0, 1, …).
 func records(v any) ([]map[string]any, bool) {
+	if recs, ok := mapRecords(v); ok {
+		return recs, true
+	}
+	if recs, ok := matrixRecords(v); ok {
+		return recs, true
+	}
 	switch x := v.(type) {
 	case []map[string]any:
 		return x, len(x) > 0
@@ -287,12 +367,68 @@ func records(v any) ([]map[string]any, bool) {
 	return nil, false
 }
 
-// writeRecords prints records as columns: "name" and "type" first, then the
-// other keys in alphabetical order.
+// mapRecords turns {"1": {"mean": …}, "3": {…}} into rows with a "key"
+// column first.
+func mapRecords(v any) ([]map[string]any, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map || rv.Len() == 0 {
+		return nil, false
+	}
+	keys, vals := mapEntries(rv)
+	out := make([]map[string]any, len(keys))
+	for i, k := range keys {
+		ev := reflect.ValueOf(vals[i])
+		if ev.Kind() != reflect.Map || ev.Type().Key().Kind() != reflect.String {
+			return nil, false
+		}
+		row := map[string]any{keyColumn: k}
+		iter := ev.MapRange()
+		for iter.Next() {
+			row[iter.Key().String()] = iter.Value().Interface()
+		}
+		out[i] = row
+	}
+	return out, true
+}
+
+// keyColumn names the column of a map's keys; it sorts before the others.
+const keyColumn = "key"
+
+// matrixRecords turns a list of equally long lists of numbers (a confusion
+// matrix) into rows whose columns are the indices.
+func matrixRecords(v any) ([]map[string]any, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice || rv.Len() == 0 {
+		return nil, false
+	}
+	var out []map[string]any
+	cols := -1
+	for i := range rv.Len() {
+		row := reflect.ValueOf(rv.Index(i).Interface())
+		if row.Kind() != reflect.Slice || (cols >= 0 && row.Len() != cols) {
+			return nil, false
+		}
+		cols = row.Len()
+		rec := map[string]any{}
+		for j := range cols {
+			switch row.Index(j).Kind() {
+			case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32:
+			default:
+				return nil, false
+			}
+			rec[strconv.Itoa(j)] = row.Index(j).Interface()
+		}
+		out = append(out, rec)
+	}
+	return out, cols > 0
+}
+
+// writeRecords prints records as columns: "key", "name" and "type" first, then the
+// other keys in alphabetical order (numerically when they are numbers).
 func writeRecords(w io.Writer, recs []map[string]any) {
 	seen := map[string]bool{}
 	var cols []string
-	for _, first := range []string{"name", "type"} {
+	for _, first := range []string{keyColumn, "name", "type"} {
 		for _, r := range recs {
 			if _, ok := r[first]; ok {
 				cols = append(cols, first)
@@ -310,7 +446,14 @@ func writeRecords(w io.Writer, recs []map[string]any) {
 			}
 		}
 	}
-	sort.Strings(rest)
+	sort.Slice(rest, func(i, j int) bool {
+		a, errA := strconv.Atoi(rest[i])
+		b, errB := strconv.Atoi(rest[j])
+		if errA == nil && errB == nil {
+			return a < b
+		}
+		return rest[i] < rest[j]
+	})
 	cols = append(cols, rest...)
 	cells := make([][]string, len(recs)+1)
 	cells[0] = cols
