@@ -40,6 +40,9 @@ func runData(c *Ctx) error {
 	switch len(c.Args) {
 	case 0:
 	case 1:
+		if flagSet(c, "data") && spec != c.Args[0] {
+			return usageErrorf("two datasets given: %q and --data %q; name one (workbench data D)", c.Args[0], spec)
+		}
 		spec = c.Args[0]
 	default:
 		return usageErrorf("data takes one dataset, got %d arguments; quote paths with spaces", len(c.Args))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"math"
 
 	"github.com/workbench-cv/workbench/engine/nn"
@@ -126,6 +127,11 @@ func runEval(c *Ctx) error {
 		return usageErrorf("dataset %s has no test images to evaluate on", df.Spec())
 	}
 	in := []int{ds.Test.C, ds.Test.H, ds.Test.W}
+	for i, q := range projs {
+		if err := checkEvalShape(q, paths[i], df.Spec(), in); err != nil {
+			return err
+		}
+	}
 	b, err := chooseBackend(c)
 	if err != nil {
 		return err
@@ -191,4 +197,20 @@ func runEval(c *Ctx) error {
 	}
 	c.Done(done)
 	return nil
+}
+
+// checkEvalShape refuses data whose images differ in shape from those the
+// project's model was trained on, naming both: the weights are not at
+// fault, the data is.
+func checkEvalShape(p *projects.Project, path, spec string, in []int) error {
+	d := p.Dataset
+	if d.C <= 0 || d.H <= 0 || d.W <= 0 || (d.C == in[0] && d.H == in[1] && d.W == in[2]) {
+		return nil
+	}
+	hint := "evaluate on data of that shape"
+	if d.H == d.W {
+		hint += fmt.Sprintf(" (or convert it: --size %d --channels %d)", d.H, d.C)
+	}
+	return usageErrorf("dataset %s has %dx%dx%d images (CxHxW) but the model of %s expects %dx%dx%d, the shape it was trained on; %s",
+		spec, in[0], in[1], in[2], path, d.C, d.H, d.W, hint)
 }

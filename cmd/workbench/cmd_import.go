@@ -115,8 +115,8 @@ func runImport(c *Ctx) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	if err := projects.Save(p, out); err != nil {
-		return err
+	if err := projects.SaveWith(p, out, projects.SaveOptions{Overwrite: flagBool(c, "force")}); err != nil {
+		return saveFailure(err)
 	}
 	a := nn.Analyze(m.Graph, m.Input)
 	notes := m.Notes

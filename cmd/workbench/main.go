@@ -36,16 +36,24 @@ func main() {
 	if held := initlog.Release(os.Stderr); os.Getenv("WORKBENCH_DEBUG") != "" {
 		os.Stderr.WriteString(held)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	os.Exit(cliMain(os.Args[1:]))
+}
+
+// cliMain runs the command line args as the program does, signals
+// included, and returns the exit code; tests run it in a child process.
+func cliMain(args []string) int {
+	// SIGHUP (the terminal closed, ssh dropped) stops a command as Ctrl-C
+	// does: a training run saves its checkpoint and says how to resume.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		// After the first signal cancels the context, restore the default
 		// behaviour so that a second Ctrl-C ends the program at once.
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, args, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(code)
+	return code
 }
 
 func init() {
