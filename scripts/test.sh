@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
+./scripts/fetch-testdata.sh  # third-party test files into the ignored .cache/testdata
 export PATH="$PATH:/usr/local/go/bin"
 
 echo "== gofmt"
