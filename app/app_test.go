@@ -18,37 +18,11 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/internal/panetest"
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/widgets"
 )
-
-// sample returns the bundled sample project.
-func sample(t *testing.T) *projects.Project {
-	t.Helper()
-	p, err := projects.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// trained returns the sample project with a weight tensor, as after training.
-func trained(t *testing.T) *projects.Project {
-	p := sample(t)
-	p.Tensors["weights/conv1.weight"] = projects.Tensor{Shape: []int{32, 1, 3, 3}, Data: make([]float32, 288)}
-	return p
-}
-
-// find returns the laid-out objects under o that satisfy keep.
-func find[T fyne.CanvasObject](o fyne.CanvasObject, keep func(T) bool) []T {
-	var out []T
-	for _, obj := range test.LaidOutObjects(o) {
-		if v, ok := obj.(T); ok && (keep == nil || keep(v)) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
 
 func TestPanesAreTheNineInNavigationOrder(t *testing.T) {
 	want := []string{"Data", "Architecture", "Train", "Classic", "Filters & Activations",
@@ -66,19 +40,19 @@ func TestPanesAreTheNineInNavigationOrder(t *testing.T) {
 }
 
 func TestRegisterPaneReplacesABuiltinPaneKeepingItsPlace(t *testing.T) {
-	t.Cleanup(func() { delete(registered, PaneTrain); delete(registered, "extra") })
+	t.Cleanup(func() { delete(registered, ui.PaneTrain); delete(registered, "extra") })
 	marker := widget.NewLabel("the real Train pane")
-	RegisterPane(Pane{ID: PaneTrain, New: func(*State) fyne.CanvasObject { return marker }})
-	RegisterPane(Pane{ID: "extra", Title: "Extra", Order: 1000, New: func(*State) fyne.CanvasObject { return widget.NewLabel("x") }})
+	RegisterPane(Pane{ID: ui.PaneTrain, New: func(*ui.State) fyne.CanvasObject { return marker }})
+	RegisterPane(Pane{ID: "extra", Title: "Extra", Order: 1000, New: func(*ui.State) fyne.CanvasObject { return widget.NewLabel("x") }})
 
 	panes := Panes()
-	if len(panes) != 10 || panes[2].ID != PaneTrain || panes[2].Title != "Train" || panes[2].Icon == nil || panes[9].ID != "extra" {
+	if len(panes) != 10 || panes[2].ID != ui.PaneTrain || panes[2].Title != "Train" || panes[2].Icon == nil || panes[9].ID != "extra" {
 		t.Fatalf("registry after RegisterPane: %+v", panes)
 	}
 	test.NewTempApp(t)
-	s := NewState(sample(t), "")
+	s := ui.NewState(panetest.Sample(t), "")
 	sh := newShell(s)
-	sh.show(PaneTrain)
+	sh.show(ui.PaneTrain)
 	if sh.body.Objects[0] != marker {
 		t.Fatalf("the registered content is not shown")
 	}
@@ -87,14 +61,29 @@ func TestRegisterPaneReplacesABuiltinPaneKeepingItsPlace(t *testing.T) {
 			t.Errorf("registering a pane twice should panic at start-up")
 		}
 	}()
-	RegisterPane(Pane{ID: PaneTrain, New: func(*State) fyne.CanvasObject { return marker }})
+	RegisterPane(Pane{ID: ui.PaneTrain, New: func(*ui.State) fyne.CanvasObject { return marker }})
+}
+
+// paneShell builds a main window's shell showing pane id for project p.
+func paneShell(t *testing.T, p *projects.Project, id string) (*ui.State, *shell, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	s := ui.NewState(p, "")
+	w := test.NewTempWindow(t, nil)
+	w.SetPadded(false)
+	s.Window = w
+	sh := newShell(s)
+	w.SetContent(sh.root)
+	w.Resize(fyne.NewSize(1280, 800))
+	sh.show(id)
+	return s, sh, w
 }
 
 // emptyState returns the empty state a pane shows.
 func emptyState(t *testing.T, sh *shell, id string) *widgets.EmptyState {
 	t.Helper()
 	sh.show(id)
-	es := find[*widgets.EmptyState](sh.body, nil)
+	es := panetest.Find[*widgets.EmptyState](sh.body, nil)
 	if len(es) != 1 {
 		t.Fatalf("pane %s shows %d empty states, want 1", id, len(es))
 	}
@@ -106,8 +95,8 @@ func TestEveryPaneShowsAnEmptyStateThatSaysWhatToDoFirst(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		p    *projects.Project
-	}{{"empty", projects.New("Empty")}, {"sample", sample(t)}, {"trained", trained(t)}} {
-		s := NewState(tc.p, "")
+	}{{"empty", projects.New("Empty")}, {"sample", panetest.Sample(t)}, {"trained", panetest.Trained(t)}} {
+		s := ui.NewState(tc.p, "")
 		w := test.NewTempWindow(t, nil)
 		sh := newShell(s)
 		w.SetContent(sh.root)
@@ -126,28 +115,28 @@ func TestEveryPaneShowsAnEmptyStateThatSaysWhatToDoFirst(t *testing.T) {
 
 func TestInspectionPanesAskForATrainedModelUntilThereIsOne(t *testing.T) {
 	test.NewTempApp(t)
-	s := NewState(sample(t), "")
+	s := ui.NewState(panetest.Sample(t), "")
 	sh := newShell(s)
-	for _, id := range []string{PaneFilters, PaneEmbeddings, PaneSaliency, PaneAdversarial, PaneDream} {
+	for _, id := range []string{ui.PaneFilters, ui.PaneEmbeddings, ui.PaneSaliency, ui.PaneAdversarial, ui.PaneDream} {
 		e := emptyState(t, sh, id)
 		if !strings.Contains(e.Steps[0], "Train a model first in the Train pane") || e.OnAction == nil {
 			t.Fatalf("%s on an untrained project: steps %q", id, e.Steps)
 		}
 	}
 	// The button goes to the Train pane.
-	e := emptyState(t, sh, PaneSaliency)
-	buttons := find[*widget.Button](e, func(b *widget.Button) bool { return b.Text == "Go to Train" })
+	e := emptyState(t, sh, ui.PaneSaliency)
+	buttons := panetest.Find[*widget.Button](e, func(b *widget.Button) bool { return b.Text == "Go to Train" })
 	if len(buttons) != 1 {
 		t.Fatalf("no Go to Train button")
 	}
 	test.Tap(buttons[0])
-	if sh.current != PaneTrain {
+	if sh.current != ui.PaneTrain {
 		t.Fatalf("after Go to Train the current pane is %s", sh.current)
 	}
 
 	// A new, trained project changes the message of panes already built.
-	s.SetProject(trained(t), "")
-	e = emptyState(t, sh, PaneFilters)
+	s.SetProject(panetest.Trained(t), "")
+	e = emptyState(t, sh, ui.PaneFilters)
 	if strings.Contains(strings.Join(e.Steps, " "), "Train a model first") || !strings.Contains(e.Note, "1 weight tensors, 288 parameters") {
 		t.Fatalf("trained project: steps %q note %q", e.Steps, e.Note)
 	}
@@ -155,7 +144,7 @@ func TestInspectionPanesAskForATrainedModelUntilThereIsOne(t *testing.T) {
 
 func TestStatusBarShowsProjectDeviceAndUnsavedMark(t *testing.T) {
 	test.NewTempApp(t)
-	s := NewState(sample(t), "")
+	s := ui.NewState(panetest.Sample(t), "")
 	sh := newShell(s)
 	if sh.project.Text != projects.SampleName || sh.device.Text != "Device: CPU" || sh.dirty.Text != "" || sh.file.Text != "not saved yet" {
 		t.Fatalf("status: %q %q %q %q", sh.project.Text, sh.device.Text, sh.dirty.Text, sh.file.Text)
@@ -164,7 +153,7 @@ func TestStatusBarShowsProjectDeviceAndUnsavedMark(t *testing.T) {
 	if !strings.Contains(sh.dirty.Text, "unsaved") {
 		t.Fatalf("dirty mark missing: %q", sh.dirty.Text)
 	}
-	s.markSaved("/somewhere/x.wbproj")
+	s.MarkSaved("/somewhere/x.wbproj")
 	if sh.dirty.Text != "" || sh.file.Text != "/somewhere/x.wbproj" {
 		t.Fatalf("after save: %q %q", sh.dirty.Text, sh.file.Text)
 	}
@@ -201,7 +190,7 @@ func (tw *testWindow) press(t *testing.T, text string) {
 	if top == nil {
 		t.Fatalf("no dialog is open to press %q in", text)
 	}
-	b := find[*widget.Button](top, func(b *widget.Button) bool { return b.Text == text })
+	b := panetest.Find[*widget.Button](top, func(b *widget.Button) bool { return b.Text == text })
 	if len(b) != 1 {
 		t.Fatalf("the open dialog has %d buttons %q", len(b), text)
 	}
@@ -216,7 +205,7 @@ func saveFile(t *testing.T, p *projects.Project, path string) {
 }
 
 func TestMenusHaveTheShortcuts(t *testing.T) {
-	tw := newTestWindow(t, sample(t), "")
+	tw := newTestWindow(t, panetest.Sample(t), "")
 	// Ctrl+key, Cmd+key on macOS.
 	key := func(k fyne.KeyName, mod fyne.KeyModifier) string {
 		return (&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault | mod}).ShortcutName()
@@ -258,9 +247,9 @@ func TestMenusHaveTheShortcuts(t *testing.T) {
 }
 
 func TestAboutShowsTheVersion(t *testing.T) {
-	tw := newTestWindow(t, sample(t), "")
+	tw := newTestWindow(t, panetest.Sample(t), "")
 	tw.showAbout()
-	labels := find[*widget.Label](tw.win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return strings.Contains(l.Text, "9.9.9") })
+	labels := panetest.Find[*widget.Label](tw.win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return strings.Contains(l.Text, "9.9.9") })
 	if len(labels) == 0 {
 		t.Fatal("About does not show the version")
 	}
@@ -269,8 +258,8 @@ func TestAboutShowsTheVersion(t *testing.T) {
 func TestSaveWritesTheFileAndClearsDirtyAndAutosave(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "p.wbproj")
-	saveFile(t, sample(t), path)
-	tw := newTestWindow(t, sample(t), path)
+	saveFile(t, panetest.Sample(t), path)
+	tw := newTestWindow(t, panetest.Sample(t), path)
 	tw.state.Project.Name = "Renamed"
 	tw.state.MarkDirty()
 	if !strings.HasSuffix(tw.win.Title(), "●") {
@@ -302,8 +291,8 @@ func TestSaveWritesTheFileAndClearsDirtyAndAutosave(t *testing.T) {
 
 func TestAnAutosaveThatEndsAfterASaveLeavesNoStaleSideFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.wbproj")
-	saveFile(t, sample(t), path)
-	tw := newTestWindow(t, sample(t), path)
+	saveFile(t, panetest.Sample(t), path)
+	tw := newTestWindow(t, panetest.Sample(t), path)
 	for i := 0; i < 5; i++ {
 		tw.state.MarkDirty()
 		done := make(chan error, 1)
@@ -319,7 +308,7 @@ func TestAnAutosaveThatEndsAfterASaveLeavesNoStaleSideFile(t *testing.T) {
 }
 
 func TestUntitledProjectAutosavesAndIsOfferedAtStart(t *testing.T) {
-	tw := newTestWindow(t, sample(t), "")
+	tw := newTestWindow(t, panetest.Sample(t), "")
 	tw.state.Project.Name = "Unsaved work"
 	tw.state.MarkDirty()
 	done := make(chan error, 1)
@@ -328,7 +317,7 @@ func TestUntitledProjectAutosavesAndIsOfferedAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new window, as after a crash, offers to recover it.
-	tw2 := &testWindow{window: newWindow(fyne.CurrentApp(), Options{}, sample(t), "")}
+	tw2 := &testWindow{window: newWindow(fyne.CurrentApp(), Options{}, panetest.Sample(t), "")}
 	tw2.showDialog = func(d dialog.Dialog) { tw2.dialogs = append(tw2.dialogs, d); d.Show() }
 	tw2.openAtStart("")
 	if len(tw2.dialogs) != 1 {
@@ -342,8 +331,8 @@ func TestUntitledProjectAutosavesAndIsOfferedAtStart(t *testing.T) {
 
 func TestOpenOffersANewerAutosave(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.wbproj")
-	saveFile(t, sample(t), path)
-	newer := sample(t)
+	saveFile(t, panetest.Sample(t), path)
+	newer := panetest.Sample(t)
 	newer.Name = "Newer work"
 	if err := projects.Autosave(newer, path); err != nil {
 		t.Fatal(err)
@@ -371,9 +360,9 @@ func TestOpenOffersANewerAutosave(t *testing.T) {
 
 func TestUnsavedChangesAreAskedAbout(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.wbproj")
-	saveFile(t, sample(t), path)
+	saveFile(t, panetest.Sample(t), path)
 
-	tw := newTestWindow(t, sample(t), path)
+	tw := newTestWindow(t, panetest.Sample(t), path)
 	tw.state.MarkDirty()
 
 	tw.requestQuit()
@@ -412,18 +401,18 @@ func TestUnsavedChangesAreAskedAbout(t *testing.T) {
 func TestDroppingFilesOpensProjectsAndRefusesOthers(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "dropped.wbproj")
-	p := sample(t)
+	p := panetest.Sample(t)
 	p.Name = "Dropped"
 	saveFile(t, p, path)
 	other := filepath.Join(dir, "notes.txt")
 	os.WriteFile(other, []byte("hi"), 0o644)
 
-	tw := newTestWindow(t, sample(t), "")
+	tw := newTestWindow(t, panetest.Sample(t), "")
 	tw.dropped([]fyne.URI{storageURI(other)})
 	if len(tw.dialogs) != 1 || tw.state.Project.Name != projects.SampleName {
 		t.Fatalf("dropping a text file: %d dialogs, project %q", len(tw.dialogs), tw.state.Project.Name)
 	}
-	msg := find[*widget.Label](tw.win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return strings.Contains(l.Text, "notes.txt is not one") })
+	msg := panetest.Find[*widget.Label](tw.win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return strings.Contains(l.Text, "notes.txt is not one") })
 	if len(msg) != 1 {
 		t.Fatalf("the refusal does not name the file")
 	}
@@ -437,19 +426,19 @@ func TestDroppingFilesOpensProjectsAndRefusesOthers(t *testing.T) {
 func TestOpeningABadFileShowsItsProblemAndKeepsTheProject(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.wbproj")
 	os.WriteFile(path, []byte("this is not a project"), 0o644)
-	tw := newTestWindow(t, sample(t), "")
+	tw := newTestWindow(t, panetest.Sample(t), "")
 	tw.openPath(path, false)
 	if tw.state.Project.Name != projects.SampleName || len(tw.dialogs) != 1 {
 		t.Fatalf("bad file: project %q dialogs %d", tw.state.Project.Name, len(tw.dialogs))
 	}
-	msg := find[*widget.Label](tw.win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return strings.Contains(l.Text, "bad.wbproj") })
+	msg := panetest.Find[*widget.Label](tw.win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return strings.Contains(l.Text, "bad.wbproj") })
 	if len(msg) == 0 {
 		t.Fatal("the error does not name the file")
 	}
 }
 
 func TestRecentFilesAreNewestFirstWithoutDuplicates(t *testing.T) {
-	tw := newTestWindow(t, sample(t), "")
+	tw := newTestWindow(t, panetest.Sample(t), "")
 	for i := 0; i < 15; i++ {
 		tw.addRecent(filepath.Join("/p", string(rune('a'+i))+".wbproj"))
 	}
@@ -476,7 +465,7 @@ func TestRecentFilesAreNewestFirstWithoutDuplicates(t *testing.T) {
 
 func TestRenderPanesWritesOneDistinctPNGPerPane(t *testing.T) {
 	dir := t.TempDir()
-	files, err := RenderPanes(context.Background(), sample(t), "", dir, RenderOptions{Width: 1024, Height: 700})
+	files, err := RenderPanes(context.Background(), panetest.Sample(t), "", dir, RenderOptions{Width: 1024, Height: 700})
 	if err != nil {
 		t.Fatal(err)
 	}

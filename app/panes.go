@@ -3,57 +3,40 @@ package app
 import (
 	"sort"
 
-	"fyne.io/fyne/v2"
+	"github.com/workbench-cv/workbench/app/adversarial"
+	"github.com/workbench-cv/workbench/app/architecture"
+	"github.com/workbench-cv/workbench/app/classic"
+	"github.com/workbench-cv/workbench/app/data"
+	"github.com/workbench-cv/workbench/app/dream"
+	"github.com/workbench-cv/workbench/app/embeddings"
+	"github.com/workbench-cv/workbench/app/filters"
+	"github.com/workbench-cv/workbench/app/saliency"
+	"github.com/workbench-cv/workbench/app/trainui"
+	"github.com/workbench-cv/workbench/app/ui"
 )
 
-// Pane describes one pane of the main window.
-type Pane struct {
-	// ID is the stable name of the pane ("data", "train"...); see the Pane*
-	// constants.
-	ID string
-	// Title is shown in the navigation list.
-	Title string
-	// Icon is shown next to the title.
-	Icon fyne.Resource
-	// Order places the pane in the navigation list (smaller first).
-	Order int
-	// New builds the pane's content. It is called once per window, when the
-	// pane is first shown (or rendered); the pane then follows the state
-	// through State.OnChange (a new project arrives as ProjectReplaced).
-	New func(s *State) fyne.CanvasObject
-}
+// Pane describes one pane of the main window (see ui.Pane).
+type Pane = ui.Pane
 
-// The IDs of the panes of the main window.
-const (
-	PaneData         = "data"
-	PaneArchitecture = "architecture"
-	PaneTrain        = "train"
-	PaneClassic      = "classic"
-	PaneFilters      = "filters"
-	PaneEmbeddings   = "embeddings"
-	PaneSaliency     = "saliency"
-	PaneAdversarial  = "adversarial"
-	PaneDream        = "dream"
-)
-
-// builtinPanes are the panes every window has; each one's default content
-// (its empty state) lives in its own file, pane_<id>.go.
+// builtinPanes are the panes every window has, each from its package's
+// pane.go.
 var builtinPanes = map[string]Pane{}
+
+func init() {
+	for _, p := range []Pane{data.Pane, architecture.Pane, trainui.Pane, classic.Pane, filters.Pane,
+		embeddings.Pane, saliency.Pane, adversarial.Pane, dream.Pane} {
+		builtinPanes[p.ID] = p
+	}
+}
 
 // registered holds RegisterPane's panes; they replace built-in ones by ID.
 var registered = map[string]Pane{}
-
-// builtin adds a default pane; it is called from the pane_*.go files.
-func builtin(p Pane) Pane {
-	builtinPanes[p.ID] = p
-	return p
-}
 
 // RegisterPane adds a pane or replaces the content of a built-in one. Call it
 // from an init function in the file (or package) that implements the pane:
 //
 //	func init() {
-//		app.RegisterPane(app.Pane{ID: app.PaneTrain, New: newTrainPane})
+//		app.RegisterPane(app.Pane{ID: ui.PaneTrain, New: newTrainPane})
 //	}
 //
 // Fields left empty (Title, Icon, Order) are taken from the built-in pane

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/projects"
 )
 
@@ -71,7 +72,7 @@ func renderPanes(ctx context.Context, p *projects.Project, path, dir string, opt
 	a := test.NewApp()
 	a.Settings().SetTheme(fixedVariant{Theme: theme.DefaultTheme(), variant: variant})
 
-	s := NewState(p, path)
+	s := ui.NewState(p, path)
 	s.Device = DeviceName()
 	w := test.NewWindow(nil)
 	defer w.Close()
@@ -87,7 +88,7 @@ func renderPanes(ctx context.Context, p *projects.Project, path, dir string, opt
 			return files, err
 		}
 		sh.show(pane.ID)
-		if rp, ok := sh.built[pane.ID].(renderPreparer); ok {
+		if rp, ok := sh.built[pane.ID].(ui.RenderPreparer); ok {
 			rp.PrepareRender(ctx)
 		}
 		img := w.Canvas().Capture()
@@ -98,15 +99,6 @@ func renderPanes(ctx context.Context, p *projects.Project, path, dir string, opt
 		files = append(files, name)
 	}
 	return files, nil
-}
-
-// renderPreparer is pane content with work to finish before its picture is
-// taken: a pane that loads a dataset or runs a computation when asked does
-// it here, on the rendering goroutine, so that the picture shows results
-// rather than an empty state or a progress bar. Problems are shown in the
-// pane, not returned.
-type renderPreparer interface {
-	PrepareRender(ctx context.Context)
 }
 
 func writePNG(name string, img image.Image) error {

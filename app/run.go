@@ -40,6 +40,12 @@ func (o Options) version() string {
 	return o.Version
 }
 
+// DeviceName returns the name of the compute device shown in the status bar
+// (e.g. the OpenGL renderer's name). The command sets it to ask the engine's
+// backends; it may be slow (it may make a GL context), so the window calls it
+// once, off the UI goroutine, and shows "CPU" until it answers.
+var DeviceName = func() string { return "CPU" }
+
 // Icon returns the application icon.
 func Icon() fyne.Resource {
 	return fyne.NewStaticResource("workbench.png", assets.IconPNG)

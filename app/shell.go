@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -15,7 +16,7 @@ import (
 // the current pane, and the status bar. The desktop window and the
 // render-panes command both build one.
 type shell struct {
-	state   *State
+	state   *ui.State
 	panes   []Pane
 	built   map[string]fyne.CanvasObject
 	current string
@@ -33,7 +34,7 @@ type shell struct {
 // navWidth is the width of the navigation list.
 const navWidth = 210
 
-func newShell(s *State) *shell {
+func newShell(s *ui.State) *shell {
 	sh := &shell{state: s, panes: Panes(), built: map[string]fyne.CanvasObject{}}
 	sh.body = container.NewStack()
 	sh.nav = widget.NewList(
@@ -82,8 +83,11 @@ func newShell(s *State) *shell {
 		container.NewStack(widgets.NewBackground(theme.ColorNameHeaderBackground), navPanel))
 
 	sh.root = container.NewBorder(nil, statusBar, container.NewHBox(left, widget.NewSeparator()), nil, sh.body)
-	s.showPane = sh.show
-	s.OnChange(func(Change) { sh.updateStatus() })
+	s.SetNavigation(sh.show, func(id string) (string, bool) {
+		p, ok := PaneByID(id)
+		return p.Title, ok
+	})
+	s.OnChange(func(ui.Change) { sh.updateStatus() })
 	sh.updateStatus()
 	return sh
 }

@@ -14,7 +14,10 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/data"
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // window is the desktop main window: the shell plus menus, shortcuts, file
@@ -22,7 +25,7 @@ import (
 type window struct {
 	app   fyne.App
 	win   fyne.Window
-	state *State
+	state *ui.State
 	shell *shell
 	opts  Options
 
@@ -50,7 +53,7 @@ const maxRecent = 10
 func newWindow(a fyne.App, opts Options, p *projects.Project, path string) *window {
 	w := &window{app: a, opts: opts, stop: make(chan struct{})}
 	w.win = a.NewWindow("Workbench")
-	w.state = NewState(p, path)
+	w.state = ui.NewState(p, path)
 	w.state.Window = w.win
 	w.shell = newShell(w.state)
 	w.showDialog = func(d dialog.Dialog) { d.Show() }
@@ -62,7 +65,7 @@ func newWindow(a fyne.App, opts Options, p *projects.Project, path string) *wind
 	w.buildMenu()
 	w.win.SetCloseIntercept(func() { w.requestQuit() })
 	w.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { w.dropped(uris) })
-	w.state.OnChange(func(Change) { w.updateTitle() })
+	w.state.OnChange(func(ui.Change) { w.updateTitle() })
 	w.updateTitle()
 	if len(w.shell.panes) > 0 {
 		w.shell.show(w.shell.panes[0].ID)
@@ -209,7 +212,7 @@ func (w *window) saveTo(path string, after func()) {
 	w.saves.Add(1)
 	w.discardAutosave(old)
 	w.discardAutosave(path)
-	w.state.markSaved(path)
+	w.state.MarkSaved(path)
 	w.addRecent(path)
 	if after != nil {
 		after()
@@ -286,7 +289,7 @@ func (w *window) dropped(uris []fyne.URI) {
 		}
 	}
 	// Datasets (folders, zips, IDX/CIFAR/NumPy files) go to the Data pane.
-	if w.state.DropDataset(uris) {
+	if data.Drop(w.state, uris) {
 		return
 	}
 	if len(uris) > 0 {
@@ -296,7 +299,7 @@ func (w *window) dropped(uris []fyne.URI) {
 }
 
 func (w *window) showError(title string, err error) {
-	d := dialog.NewInformation(title, firstUpper(err.Error()), w.win)
+	d := dialog.NewInformation(title, widgets.FirstUpper(err.Error()), w.win)
 	w.showDialog(d)
 }
 
@@ -446,11 +449,4 @@ func safeFileName(name string) string {
 		return "project"
 	}
 	return name
-}
-
-func firstUpper(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

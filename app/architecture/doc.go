@@ -5,7 +5,8 @@
 // edit (errors shown on the node that causes them, with a quick fix where one
 // is obvious) and the course's per-layer summary table.
 //
-// It does not import package app: the app hands it the open project through
-// the Project interface and forwards project changes to Pane.Load and
-// Pane.ProjectChanged.
+// Like every pane it receives the window's *ui.State and follows it through
+// State.OnChange (another project reloads the editor; an edit elsewhere is
+// analysed again). Problems tells the Train pane what stops a graph from
+// being trained.
 package architecture

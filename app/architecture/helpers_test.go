@@ -1,6 +1,7 @@
 package architecture
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,27 +11,33 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/models"
+	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/widgets/graphedit"
 )
 
-// fakeProject is a project in memory that counts the edits stored.
-type fakeProject struct {
-	g       graph.Graph
-	input   []int
-	classes int
-	batch   int
-	win     fyne.Window
-	sets    int
+// testProject is the application state of a pane under test, counting
+// the edits stored.
+type testProject struct {
+	s    *ui.State
+	sets int
 }
 
-func (f *fakeProject) Graph() graph.Graph     { return f.g }
-func (f *fakeProject) SetGraph(g graph.Graph) { f.g = g; f.sets++ }
-func (f *fakeProject) InputShape() []int      { return f.input }
-func (f *fakeProject) Classes() int           { return f.classes }
-func (f *fakeProject) Batch() int             { return f.batch }
-func (f *fakeProject) Window() fyne.Window    { return f.win }
+// graph is the project's architecture.
+func (f *testProject) graph() graph.Graph { return f.s.Project.Graph }
+
+// setData gives the project's dataset an image shape and a number of
+// classes.
+func (f *testProject) setData(input []int, classes int) {
+	d := &f.s.Project.Dataset
+	d.C, d.H, d.W = input[0], input[1], input[2]
+	d.Classes = make([]string, classes)
+	for i := range d.Classes {
+		d.Classes[i] = fmt.Sprint("class ", i)
+	}
+}
 
 // refCNN is the sample project's network (1x28x28, 10 classes).
 func refCNN(t *testing.T) graph.Graph {
@@ -44,14 +51,23 @@ func refCNN(t *testing.T) graph.Graph {
 
 // newTestPane shows the pane for a project with graph g in a light-themed
 // test window.
-func newTestPane(t *testing.T, g graph.Graph, w, h float32) (*Pane, *fakeProject, fyne.Window) {
+func newTestPane(t *testing.T, g graph.Graph, w, h float32) (*editorPane, *testProject, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(theme.LightTheme())
-	proj := &fakeProject{g: g, input: []int{1, 28, 28}, classes: 10, batch: 64}
+	pr := &projects.Project{Graph: g}
+	pr.Hyper.Batch = 64
+	s := ui.NewState(pr, "")
+	proj := &testProject{s: s}
+	proj.setData([]int{1, 28, 28}, 10)
+	s.OnChange(func(c ui.Change) {
+		if c == ui.ProjectEdited {
+			proj.sets++
+		}
+	})
 	win := test.NewTempWindow(t, nil)
-	proj.win = win
-	p := New(proj)
+	s.Window = win
+	p := newPane(s)
 	win.SetContent(p.Content())
 	win.SetPadded(false)
 	win.Resize(fyne.NewSize(w, h))
@@ -84,7 +100,7 @@ func texts(o fyne.CanvasObject) string {
 }
 
 // paletteItemNamed returns the palette row for an op, model or block.
-func paletteItemNamed(t *testing.T, p *Pane, kind, name string) *paletteItem {
+func paletteItemNamed(t *testing.T, p *editorPane, kind, name string) *paletteItem {
 	t.Helper()
 	for _, it := range find[*paletteItem](p.pal.root, nil) {
 		if it.e.kind == kind && it.e.name == name {
@@ -102,7 +118,7 @@ func paletteItemNamed(t *testing.T, p *Pane, kind, name string) *paletteItem {
 	return nil
 }
 
-func node(t *testing.T, p *Pane, id string) graphedit.Node {
+func node(t *testing.T, p *editorPane, id string) graphedit.Node {
 	t.Helper()
 	n, ok := p.ed.Node(id)
 	if !ok {
@@ -111,7 +127,7 @@ func node(t *testing.T, p *Pane, id string) graphedit.Node {
 	return n
 }
 
-func ids(p *Pane) []string {
+func ids(p *editorPane) []string {
 	var out []string
 	for _, n := range p.ed.Graph().Nodes {
 		out = append(out, n.ID)

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/workbench-cv/workbench/engine/nn"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // inspector shows and edits what is selected: a layer's hyper-parameters
@@ -21,7 +22,7 @@ import (
 // receptive field, its problems with their quick fixes; a block; several
 // layers; or, with nothing selected, the network as a whole.
 type inspector struct {
-	pane *Pane
+	pane *editorPane
 	box  *fyne.Container
 	root fyne.CanvasObject
 	// key says what is shown (a node ID, a block, a selection); the fields
@@ -40,7 +41,7 @@ type attrField struct {
 	note  *widget.Label
 }
 
-func newInspector(p *Pane) *inspector {
+func newInspector(p *editorPane) *inspector {
 	in := &inspector{pane: p, box: container.NewVBox()}
 	in.root = container.NewVScroll(container.New(layout.NewCustomPaddedLayout(4, 8, 8, 8), in.box))
 	return in
@@ -209,25 +210,7 @@ func showNote(l *widget.Label, text string, bad bool) {
 // field puts a label left of an input.
 func field(label string, w fyne.CanvasObject) fyne.CanvasObject {
 	l := widget.NewLabel(label)
-	return container.NewBorder(nil, nil, container.New(&minWidth{w: 76}, l), nil, w)
-}
-
-// minWidth gives its content at least w of width.
-type minWidth struct{ w float32 }
-
-func (m *minWidth) Layout(objs []fyne.CanvasObject, s fyne.Size) {
-	for _, o := range objs {
-		o.Resize(s)
-	}
-}
-
-func (m *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	s := fyne.NewSize(m.w, 0)
-	for _, o := range objs {
-		ms := o.MinSize()
-		s = fyne.NewSize(max(s.Width, ms.Width), max(s.Height, ms.Height))
-	}
-	return s
+	return container.NewBorder(nil, nil, container.New(&widgets.MinWidth{W: 76}, l), nil, w)
 }
 
 // refreshNode updates the facts and problems of the shown node, and the
@@ -282,7 +265,7 @@ func (in *inspector) refreshNode(id string) {
 }
 
 // problemCard shows a problem in red with its fix and quick-fix button.
-func problemCard(p *Pane, r *result, pr problem) fyne.CanvasObject {
+func problemCard(p *editorPane, r *result, pr problem) fyne.CanvasObject {
 	msg := widget.NewLabel(pr.msg)
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Importance = widget.DangerImportance

@@ -15,38 +15,20 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/widgets"
 	"github.com/workbench-cv/workbench/widgets/graphedit"
 )
 
-// Project is what the pane needs from the open project.
-type Project interface {
-	// Graph returns the project's architecture.
-	Graph() graph.Graph
-	// SetGraph stores an edited architecture and marks the project dirty.
-	SetGraph(g graph.Graph)
-	// InputShape is the dataset's image shape C,H,W (nil when unknown):
-	// zoo models are built for it and the input layer is checked against
-	// it.
-	InputShape() []int
-	// Classes is the dataset's number of classes (0 when unknown).
-	Classes() int
-	// Batch is the training batch size (0 when unset), for the memory
-	// estimate.
-	Batch() int
-	// Window is the parent of dialogs.
-	Window() fyne.Window
-}
-
 // asyncNodes is the graph size from which analysis runs off the UI
 // goroutine.
 const asyncNodes = 300
 
-// Pane is the Architecture pane.
-type Pane struct {
-	proj    Project
+// editorPane is the Architecture pane.
+type editorPane struct {
+	proj    project
 	ed      *graphedit.Editor
 	pal     *palette
 	insp    *inspector
@@ -65,9 +47,9 @@ type Pane struct {
 	msg     string // the message shown instead of the status, if any
 }
 
-// New builds the pane for a project and shows its graph.
-func New(proj Project) *Pane {
-	p := &Pane{proj: proj}
+// newPane builds the pane for the state's project and shows its graph.
+func newPane(s *ui.State) *editorPane {
+	p := &editorPane{proj: project{s}}
 	p.ed = graphedit.NewEditor()
 	p.ed.Style = style
 	p.ed.Layout = layoutGraph
@@ -109,9 +91,9 @@ func New(proj Project) *Pane {
 	center := container.NewBorder(nil, p.status, nil, nil, canvasArea)
 	// Fixed minimum widths keep the dividers still while the palette is
 	// filtered or the inspector shows another layer.
-	right := container.NewHSplit(center, container.New(&minWidth{w: 250}, p.insp.root))
+	right := container.NewHSplit(center, container.New(&widgets.MinWidth{W: 250}, p.insp.root))
 	right.Offset = 0.72
-	top := container.NewHSplit(container.New(&minWidth{w: 230}, p.pal.root), right)
+	top := container.NewHSplit(container.New(&widgets.MinWidth{W: 230}, p.pal.root), right)
 	top.Offset = 0.2
 	body := container.NewVSplit(top, p.sum.root)
 	body.Offset = 0.7
@@ -121,14 +103,14 @@ func New(proj Project) *Pane {
 }
 
 // Content is the pane's root object.
-func (p *Pane) Content() fyne.CanvasObject { return p.root }
+func (p *editorPane) Content() fyne.CanvasObject { return p.root }
 
 // Editor is the graph canvas (for tests and the app's menus).
-func (p *Pane) Editor() *graphedit.Editor { return p.ed }
+func (p *editorPane) Editor() *graphedit.Editor { return p.ed }
 
 // Load shows the project's graph, as when a project is opened: the undo
 // history starts afresh.
-func (p *Pane) Load() {
+func (p *editorPane) Load() {
 	p.ed.SetGraph(toEditor(p.proj.Graph()))
 	p.analyze()
 	p.insp.key = ""
@@ -139,7 +121,7 @@ func (p *Pane) Load() {
 // ProjectChanged follows an edit of the project made elsewhere (another
 // pane, or this one): a different graph is loaded, and the analysis is
 // redone (the dataset's shape may have changed).
-func (p *Pane) ProjectChanged() {
+func (p *editorPane) ProjectChanged() {
 	if p.writing {
 		return
 	}
@@ -151,7 +133,7 @@ func (p *Pane) ProjectChanged() {
 }
 
 // changed follows every edit, undo and redo of the canvas.
-func (p *Pane) changed() {
+func (p *editorPane) changed() {
 	p.clearMessage()
 	g := fromEditor(p.ed.Graph())
 	p.writing = true
@@ -164,7 +146,7 @@ func (p *Pane) changed() {
 // analyze runs shape inference and the summary; a large graph is analysed
 // on another goroutine and the result shown when it arrives (if no later
 // edit superseded it).
-func (p *Pane) analyze() {
+func (p *editorPane) analyze() {
 	g := fromEditor(p.ed.Graph())
 	in := p.proj.InputShape()
 	p.gen++
@@ -197,7 +179,7 @@ var background = func(work, then func()) {
 	}()
 }
 
-func (p *Pane) apply(r *result) {
+func (p *editorPane) apply(r *result) {
 	p.res = r
 	p.ed.SetAnnotations(r.ann)
 	p.sum.set(r.sum, p.proj.Batch())
@@ -207,7 +189,7 @@ func (p *Pane) apply(r *result) {
 
 // Problems returns the problems of the graph shown, as "node: message"
 // lines (empty when it can be trained).
-func (p *Pane) Problems() []string {
+func (p *editorPane) Problems() []string {
 	if p.res == nil {
 		return nil
 	}
@@ -222,7 +204,7 @@ func (p *Pane) Problems() []string {
 	return out
 }
 
-func (p *Pane) updateStatus() {
+func (p *editorPane) updateStatus() {
 	r := p.res
 	if r == nil {
 		return
@@ -254,7 +236,7 @@ func (p *Pane) updateStatus() {
 
 // message shows a short note (a refused action, a copy) in the status line
 // until the next edit or selection.
-func (p *Pane) message(m string) {
+func (p *editorPane) message(m string) {
 	p.msg = m
 	p.status.SetText("ℹ " + m)
 	p.status.Importance = widget.MediumImportance
@@ -262,18 +244,18 @@ func (p *Pane) message(m string) {
 }
 
 // clearMessage brings the status back after a message.
-func (p *Pane) clearMessage() {
+func (p *editorPane) clearMessage() {
 	if p.msg != "" {
 		p.msg = ""
 		p.updateStatus()
 	}
 }
 
-func (p *Pane) viewChanged() {
+func (p *editorPane) viewChanged() {
 	p.zoomLbl.SetText(fmt.Sprintf("%d%%", int(p.ed.Zoom()*100+0.5)))
 }
 
-func (p *Pane) updateButtons() {
+func (p *editorPane) updateButtons() {
 	if p.ed.CanUndo() {
 		p.undoBtn.Enable()
 	} else {
@@ -286,7 +268,7 @@ func (p *Pane) updateButtons() {
 	}
 }
 
-func (p *Pane) toolbar() fyne.CanvasObject {
+func (p *editorPane) toolbar() fyne.CanvasObject {
 	// Buttons that act on the graph give the keyboard back to the canvas;
 	// those that open a dialog or a menu keep it there.
 	plain := func(label string, icon fyne.Resource, fn func()) *widget.Button {
@@ -333,7 +315,7 @@ func (p *Pane) toolbar() fyne.CanvasObject {
 
 // anchor is the node new layers follow: the selected one, or the graph's
 // output.
-func (p *Pane) anchor() string {
+func (p *editorPane) anchor() string {
 	if sel := p.ed.Selected(); len(sel) == 1 {
 		return sel[0]
 	} else if b := p.ed.SelectedBlock(); b != "" {
@@ -353,13 +335,13 @@ func (p *Pane) anchor() string {
 
 // focusCanvas gives the keyboard to the canvas, so that Delete, Ctrl+Z and
 // the arrows act on the graph after a click elsewhere in the pane.
-func (p *Pane) focusCanvas() {
+func (p *editorPane) focusCanvas() {
 	if c := fyne.CurrentApp().Driver().CanvasForObject(p.ed); c != nil {
 		c.Focus(p.ed)
 	}
 }
 
-func (p *Pane) paletteTap(e entry) {
+func (p *editorPane) paletteTap(e entry) {
 	defer p.focusCanvas()
 	switch e.kind {
 	case "op":
@@ -376,7 +358,7 @@ func (p *Pane) paletteTap(e entry) {
 
 // newNode is a fresh node of op with its default attributes (an input
 // takes the dataset's shape).
-func (p *Pane) newNode(op string) graphedit.Node {
+func (p *editorPane) newNode(op string) graphedit.Node {
 	n := graphedit.Node{Op: op, ID: p.nextID(op)}
 	if op == "input" {
 		c, h, w := 3.0, 32.0, 32.0
@@ -402,7 +384,7 @@ var idPrefixes = map[string]string{
 
 // nextID is the first free "<prefix><n>" for an op (just "input" for the
 // first input).
-func (p *Pane) nextID(op string) string {
+func (p *editorPane) nextID(op string) string {
 	prefix := idPrefixes[op]
 	if prefix == "" {
 		prefix = op
@@ -422,7 +404,7 @@ func (p *Pane) nextID(op string) string {
 
 // addOp adds a layer after the anchor (or, for an input or an empty graph,
 // at the top of the view).
-func (p *Pane) addOp(op string) {
+func (p *editorPane) addOp(op string) {
 	n := p.newNode(op)
 	after := p.anchor()
 	if op == "input" || after == "" {
@@ -453,7 +435,7 @@ func (p *Pane) addOp(op string) {
 
 // viewCentre is the canvas point in the middle of the view, snapped above
 // the graph when it is empty.
-func (p *Pane) viewCentre() fyne.Position {
+func (p *editorPane) viewCentre() fyne.Position {
 	if p.ed.Len() == 0 {
 		return fyne.NewPos(0, 0)
 	}
@@ -465,7 +447,7 @@ func (p *Pane) viewCentre() fyne.Position {
 	return fyne.NewPos(g.Nodes[0].X+graphedit.NodeWidth+40, top)
 }
 
-func (p *Pane) paletteDrop(e entry, abs fyne.Position) {
+func (p *editorPane) paletteDrop(e entry, abs fyne.Position) {
 	if e.kind != "op" {
 		p.ed.HideDropPreview()
 		p.paletteTap(e)
@@ -477,7 +459,7 @@ func (p *Pane) paletteDrop(e entry, abs fyne.Position) {
 }
 
 // confirmZoo asks before a zoo model replaces a network.
-func (p *Pane) confirmZoo(name string) {
+func (p *editorPane) confirmZoo(name string) {
 	w := p.proj.Window()
 	if p.ed.Len() <= 1 || w == nil {
 		p.InsertModel(name)
@@ -497,7 +479,7 @@ func (p *Pane) confirmZoo(name string) {
 // InsertModel replaces the graph with a model of the zoo, built for the
 // project's input shape and classes, as one undoable step. Large models are
 // built off the UI goroutine.
-func (p *Pane) InsertModel(name string) {
+func (p *editorPane) InsertModel(name string) {
 	input := p.proj.InputShape()
 	classes := p.proj.Classes()
 	def, defClasses, ok := models.Defaults(name)
@@ -537,7 +519,7 @@ var bigModels = map[string]bool{"resnet50": true, "resnet101": true, "resnet152"
 
 // --- blocks, dialogs ---
 
-func (p *Pane) freeBlockName() string {
+func (p *editorPane) freeBlockName() string {
 	taken := map[string]bool{}
 	for _, b := range p.ed.Blocks() {
 		taken[b.Name] = true
@@ -550,7 +532,7 @@ func (p *Pane) freeBlockName() string {
 	}
 }
 
-func (p *Pane) groupDialog() {
+func (p *editorPane) groupDialog() {
 	sel := p.ed.Selected()
 	if len(sel) == 0 {
 		p.message("Select the layers to group first (drag a box around them)")
@@ -572,7 +554,7 @@ func (p *Pane) groupDialog() {
 		}, w)
 }
 
-func (p *Pane) contextMenu(sel []string) []*fyne.MenuItem {
+func (p *editorPane) contextMenu(sel []string) []*fyne.MenuItem {
 	var items []*fyne.MenuItem
 	if len(sel) > 1 && p.ed.SelectedBlock() == "" {
 		items = append(items, fyne.NewMenuItem("Group into block…", p.groupDialog))
@@ -591,7 +573,7 @@ func (p *Pane) contextMenu(sel []string) []*fyne.MenuItem {
 }
 
 // checkRename says whether node id may be renamed to name.
-func (p *Pane) checkRename(id, name string) error {
+func (p *editorPane) checkRename(id, name string) error {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -610,7 +592,7 @@ func (p *Pane) checkRename(id, name string) error {
 }
 
 // rename changes a node's ID and every reference to it.
-func (p *Pane) rename(id, name string) error {
+func (p *editorPane) rename(id, name string) error {
 	name = strings.TrimSpace(name)
 	if err := p.checkRename(id, name); err != nil || name == id {
 		return err
@@ -636,7 +618,7 @@ func (p *Pane) rename(id, name string) error {
 
 // setAttr sets one hyper-parameter; typing a number merges into one undo
 // step.
-func (p *Pane) setAttr(id, name string, v float64) {
+func (p *editorPane) setAttr(id, name string, v float64) {
 	if n, ok := p.ed.Node(id); !ok || attrOf(n, name) == v {
 		return
 	}
@@ -654,7 +636,7 @@ func (p *Pane) setAttr(id, name string, v float64) {
 }
 
 // exportDialog saves the graph as a PNG or SVG file.
-func (p *Pane) exportDialog(kind string) {
+func (p *editorPane) exportDialog(kind string) {
 	w := p.proj.Window()
 	if w == nil {
 		return
@@ -676,7 +658,7 @@ func (p *Pane) exportDialog(kind string) {
 }
 
 // Export writes the whole graph as "png" or "svg".
-func (p *Pane) Export(w io.Writer, kind string) error {
+func (p *editorPane) Export(w io.Writer, kind string) error {
 	switch kind {
 	case "png":
 		return p.ed.ExportPNG(w, 2)

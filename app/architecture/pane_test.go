@@ -57,7 +57,7 @@ func TestPaletteOffersEveryLayerByGroupTheZooAndBlocks(t *testing.T) {
 }
 
 // setAttr types a value into the inspector's field for the selected node.
-func setField(t *testing.T, p *Pane, name, value string) {
+func setField(t *testing.T, p *editorPane, name, value string) {
 	t.Helper()
 	f := p.insp.attrs[name]
 	if f == nil || f.entry == nil {
@@ -101,8 +101,8 @@ func TestBuildLeNet5FromThePaletteByClicking(t *testing.T) {
 	if s.Params != 61706 || !slices.Equal(s.Output, []int{10}) || !slices.Equal(s.Input, []int{1, 28, 28}) {
 		t.Fatalf("LeNet-5: %d params, %v -> %v", s.Params, s.Input, s.Output)
 	}
-	if len(proj.g.Nodes) != 13 || proj.sets == 0 {
-		t.Fatalf("project holds %d nodes after %d edits", len(proj.g.Nodes), proj.sets)
+	if len(proj.graph().Nodes) != 13 || proj.sets == 0 {
+		t.Fatalf("project holds %d nodes after %d edits", len(proj.graph().Nodes), proj.sets)
 	}
 	if !strings.Contains(p.status.Text, "61,706 parameters") {
 		t.Fatalf("status %q", p.status.Text)
@@ -326,17 +326,17 @@ func TestInspectorValidatesAsYouTypeAndOneUndoRevertsTheTyping(t *testing.T) {
 
 func TestZooModelsAreAdaptedToTheProjectAndUndoable(t *testing.T) {
 	p, proj, _ := newTestPane(t, refCNN(t), 1280, 800)
-	before := proj.g
+	before := proj.graph()
 	p.InsertModel("lenet5")
 	s := p.res.sum
 	if !slices.Equal(s.Input, []int{1, 28, 28}) || !slices.Equal(s.Output, []int{10}) || !p.res.ok() {
 		t.Fatalf("LeNet-5 for the project: %v -> %v, %v", s.Input, s.Output, p.Problems())
 	}
 	p.ed.Undo()
-	if !sameGraph(proj.g, before) {
+	if !sameGraph(proj.graph(), before) {
 		t.Fatalf("undo did not bring the network back")
 	}
-	proj.input, proj.classes = []int{3, 32, 32}, 100
+	proj.setData([]int{3, 32, 32}, 100)
 	p.InsertModel("resnet18")
 	if s := p.res.sum; !slices.Equal(s.Input, []int{3, 32, 32}) || !slices.Equal(s.Output, []int{100}) || !p.res.ok() {
 		t.Fatalf("ResNet-18 for CIFAR-100: %v -> %v", s.Input, s.Output)
@@ -360,8 +360,7 @@ func TestResNet152IsBuiltAndAnalysedOffTheUIGoroutine(t *testing.T) {
 	}
 	t.Cleanup(func() { background = old })
 	p, proj, w := newTestPane(t, refCNN(t), 1280, 800)
-	proj.input = []int{3, 224, 224}
-	proj.classes = 1000
+	proj.setData([]int{3, 224, 224}, 1000)
 	p.InsertModel("resnet152")
 	if !strings.Contains(p.status.Text, "Building") {
 		t.Fatalf("status while building: %q", p.status.Text)
@@ -503,13 +502,13 @@ func TestRenameKeepsConnections(t *testing.T) {
 func TestInputThatDoesNotMatchTheDatasetIsAProblemWithAFix(t *testing.T) {
 	g := refCNN(t)
 	p, proj, _ := newTestPane(t, g, 1280, 800)
-	proj.input = []int{3, 32, 32}
+	proj.setData([]int{3, 32, 32}, 10)
 	p.ProjectChanged()
 	pr := p.res.problemsOf("input")
 	if len(pr) != 1 || !strings.Contains(pr[0].msg, "3×32×32") {
 		t.Fatalf("input problems %+v", pr)
 	}
-	if lines := Problems(proj.g, proj.input); len(lines) != 1 || !strings.HasPrefix(lines[0], "input: ") {
+	if lines := Problems(proj.graph(), proj.s.DatasetShape()); len(lines) != 1 || !strings.HasPrefix(lines[0], "input: ") {
 		t.Fatalf("Problems: %q", lines)
 	}
 	fixFor(p.res, p.ed, pr[0]).apply(p.ed)
@@ -574,7 +573,7 @@ func TestGoldenResNet18(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, proj, w := newTestPane(t, g, 1280, 800)
-	proj.input, proj.classes = []int{3, 224, 224}, 1000
+	proj.setData([]int{3, 224, 224}, 1000)
 	p.ProjectChanged()
 	test.AssertImageMatches(t, "resnet18.png", w.Canvas().Capture())
 }
@@ -583,7 +582,7 @@ func TestGoldenResNet18(t *testing.T) {
 
 func nodeOf(op string) graphedit.Node { return graphedit.Node{Op: op} }
 
-func opsOf(p *Pane, op string) []string {
+func opsOf(p *editorPane, op string) []string {
 	var out []string
 	for _, n := range p.ed.Graph().Nodes {
 		if n.Op == op {

@@ -20,7 +20,7 @@ import (
 // memory per image, a forward+backward estimate at the training batch size
 // and the multiply-adds.
 type summaryView struct {
-	pane   *Pane
+	pane   *editorPane
 	table  *widget.Table
 	totals *widget.Label
 	root   fyne.CanvasObject
@@ -37,7 +37,7 @@ var summaryColumns = []struct {
 	{"Memory", 160, true}, {"Parameters", 120, true}, {"Multiply-adds", 120, true}, {"Receptive field", 130, true},
 }
 
-func newSummaryView(p *Pane) *summaryView {
+func newSummaryView(p *editorPane) *summaryView {
 	s := &summaryView{pane: p}
 	s.table = widget.NewTableWithHeaders(
 		func() (int, int) {

@@ -39,7 +39,7 @@ func newBabyStep(n int, title, what string, controls []fyne.CanvasObject, run *w
 	num.TextStyle.Bold = true
 	num.TextSize = theme.TextSize() * 1.8
 	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	desc := wrapLabel(what)
+	desc := widgets.WrapLabel(what)
 	st.result = widget.NewLabel("Not run yet.")
 	st.result.Wrapping = fyne.TextWrapWord
 	st.result.Importance = widget.LowImportance
@@ -59,7 +59,7 @@ func newBabyStep(n int, title, what string, controls []fyne.CanvasObject, run *w
 		body.Add(st.plotBox)
 	}
 	numBox := container.New(layout.NewCustomPaddedLayout(0, 0, 4, 10), num)
-	st.root = container.NewStack(newPanelBackground(),
+	st.root = container.NewStack(widgets.NewPanelBackground(),
 		container.New(layout.NewCustomPaddedLayout(6, 6, 8, 8), container.NewBorder(nil, nil, container.NewVBox(numBox), nil, body)))
 	return st
 }
@@ -121,7 +121,7 @@ func newBabysitView(p *trainPane) *babysitView {
 	v.steps = widget.NewEntry()
 	v.steps.SetText("100")
 	small := func(e *widget.Entry, label string) fyne.CanvasObject {
-		return container.NewHBox(widget.NewLabel(label), container.New(&minWidth{w: 60}, e))
+		return container.NewHBox(widget.NewLabel(label), container.New(&widgets.MinWidth{W: 60}, e))
 	}
 	v.initial = newBabyStep(1, "Check the initial loss",
 		"With small random weights every class is about equally likely, so the first softmax loss should be close to "+
@@ -217,7 +217,7 @@ func (v *babysitView) showSearch() {
 		return
 	}
 	text := fmt.Sprintf("Best of %d configurations: %s, validation accuracy %s after %s.",
-		len(sv.trials), paramsInWords(best.Params), pct(best.ValAcc), plural(len(best.History), "epoch"))
+		len(sv.trials), paramsInWords(best.Params), widgets.Pct(best.ValAcc), widgets.Plural(len(best.History), "epoch"))
 	if sv.refined {
 		v.refine.show(boolp(true), "Refined. "+text+" Use it to train for the project's epochs.")
 	} else {
@@ -248,7 +248,7 @@ func paramsInWords(ps map[string]float64) string {
 
 // refreshControls enables the steps when a run could start.
 func (v *babysitView) refreshControls() {
-	ready := v.p.blocker() == nil && !v.p.job.running()
+	ready := v.p.blocker() == nil && !v.p.job.Running()
 	for _, st := range []*babyStep{v.initial, v.overfit, v.finder, v.coarse, v.refine} {
 		if st.run == nil {
 			continue
@@ -285,7 +285,7 @@ func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.C
 	var show func()
 	st.show(nil, what)
 	p.notice.Hide() // it spoke of the last training run
-	err := p.job.start(what, func(ctx context.Context, progress report) error {
+	err := p.job.Start(what, func(ctx context.Context, progress widgets.Report) error {
 		pr, err := prepareRun(g, ds, rs)
 		if err != nil {
 			return err
@@ -298,16 +298,16 @@ func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.C
 			return
 		}
 		switch {
-		case cancelled(err):
+		case widgets.Cancelled(err):
 			st.show(nil, "Cancelled.")
 		case err != nil:
-			st.show(boolp(false), firstUpper(err.Error())+".")
+			st.show(boolp(false), widgets.FirstUpper(err.Error())+".")
 		case show != nil:
 			show()
 		}
 	})
 	if err != nil {
-		st.show(boolp(false), firstUpper(err.Error())+".")
+		st.show(boolp(false), widgets.FirstUpper(err.Error())+".")
 		return
 	}
 	p.refreshControls()
@@ -320,7 +320,7 @@ func (v *babysitView) runInitial() {
 		if err != nil {
 			return nil, err
 		}
-		return func() { st.show(&res.OK, firstUpper(res.Message)+".") }, nil
+		return func() { st.show(&res.OK, widgets.FirstUpper(res.Message)+".") }, nil
 	})
 }
 
@@ -339,7 +339,7 @@ func (v *babysitView) runOverfit() {
 			return nil, err
 		}
 		return func() {
-			st.show(&res.OK, firstUpper(res.Message)+".")
+			st.show(&res.OK, widgets.FirstUpper(res.Message)+".")
 			st.plot.SetPlot(overfitPlot(res.History))
 			st.plotBox.Show()
 			st.relayout()
@@ -373,13 +373,13 @@ func (v *babysitView) showFinder(res *train.LRFinderResult) {
 	st.relayout()
 	st.extra.Objects = nil
 	if res.Suggested <= 0 {
-		st.show(boolp(false), firstUpper(res.Message)+".")
+		st.show(boolp(false), widgets.FirstUpper(res.Message)+".")
 		st.extra.Refresh()
 		return
 	}
 	lr := roundSig(res.Suggested, 2)
 	v.suggested = lr
-	st.show(boolp(true), firstUpper(res.Message)+".")
+	st.show(boolp(true), widgets.FirstUpper(res.Message)+".")
 	use := widget.NewButtonWithIcon("Use "+shortNum(lr), theme.ConfirmIcon(), func() {
 		v.p.form.lr.SetText(strconv.FormatFloat(lr, 'g', -1, 64))
 		st.show(boolp(true), fmt.Sprintf("The learning rate is now %s.", shortNum(lr)))

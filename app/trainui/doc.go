@@ -6,9 +6,9 @@
 // project's run history with a test evaluation of each run (confusion
 // matrix, accuracy per class, misclassified images).
 //
-// The pane knows the application only through the Host interface, so it
-// builds and is tested without the main window; package app adapts its
-// State to Host and registers the pane. Training runs on a goroutine whose
+// Like every pane it receives the window's *ui.State and follows it through
+// State.OnChange, so it builds and is tested without the main window; the
+// shell lists its Pane. Training runs on a goroutine whose
 // callbacks append to a buffer; the UI takes a copy at most ten times a
 // second through fyne.Do, so the UI goroutine never waits on the engine.
 // Runs are recorded in the project exactly as `workbench train --save`

@@ -91,14 +91,14 @@ func newRunsView(p *trainPane) *runsView {
 		}
 	}
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.sub = wrapLabel("")
+	v.sub = widgets.WrapLabel("")
 	v.evalBtn = widget.NewButtonWithIcon("Evaluate on the test split", theme.MediaPlayIcon(), func() { v.evaluate(v.sel) })
 	v.evalBtn.Importance = widget.HighImportance
 	v.useBtn = widget.NewButtonWithIcon("Use these settings", theme.ContentCopyIcon(), v.useSettings)
 	v.delB = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), v.deleteRun)
 	v.contBtn = widget.NewButtonWithIcon("Continue", theme.MediaPlayIcon(), func() {
 		if err := p.resumeRun(v.sel); err != nil {
-			v.sub.SetText(firstUpper(err.Error()) + ".")
+			v.sub.SetText(widgets.FirstUpper(err.Error()) + ".")
 		}
 	})
 	v.chips = container.NewHBox()
@@ -106,7 +106,7 @@ func newRunsView(p *trainPane) *runsView {
 	v.acc = widgets.NewPlotView(nil)
 	v.loss.Min, v.acc.Min = fyne.NewSize(260, 200), fyne.NewSize(220, 200)
 	v.diag = container.NewStack()
-	curves := container.NewBorder(nil, v.diag, nil, nil, container.New(&ratioColumns{ratio: 0.55}, plotCard(v.loss), plotCard(v.acc)))
+	curves := container.NewBorder(nil, v.diag, nil, nil, container.New(&ratioColumns{ratio: 0.55}, widgets.PlotCard(v.loss), widgets.PlotCard(v.acc)))
 	v.conf = widgets.NewPlotView(nil)
 	v.perClass = widgets.NewPlotView(nil)
 	v.conf.Min, v.perClass.Min = fyne.NewSize(300, 250), fyne.NewSize(220, 250)
@@ -134,10 +134,10 @@ func newRunsView(p *trainPane) *runsView {
 func runLine(r *projects.Run) string {
 	s := hyperSummary(r.Hyper)
 	if best, at := bestVal(r.Epochs); at > 0 {
-		s = "val " + pct(best) + " · " + s
+		s = "val " + widgets.Pct(best) + " · " + s
 	}
 	if r.Tested {
-		s = "test " + pct(r.TestAcc) + " · " + s
+		s = "test " + widgets.Pct(r.TestAcc) + " · " + s
 	}
 	return s
 }
@@ -174,7 +174,7 @@ func (v *runsView) refresh() {
 
 // refreshControls enables what the selected run allows.
 func (v *runsView) refreshControls() {
-	busy := v.p.job.running()
+	busy := v.p.job.Running()
 	r := v.p.h.Project().Run(v.sel)
 	live := v.p.live != nil && v.p.live.id == v.sel
 	can := func(b *widget.Button, on bool) {
@@ -208,18 +208,18 @@ func (v *runsView) showSelected() {
 	v.title.SetText(runTitle(r))
 	sub := runSubtitle(r)
 	if r.Notes != "" {
-		sub += ". " + firstUpper(r.Notes) + "."
+		sub += ". " + widgets.FirstUpper(r.Notes) + "."
 	}
 	v.sub.SetText(sub)
 	var chips []fyne.CanvasObject
 	if best, at := bestVal(r.Epochs); at > 0 {
-		chips = append(chips, statChip("Best validation", fmt.Sprintf("%s (epoch %d)", pct(best), at)))
+		chips = append(chips, statChip("Best validation", fmt.Sprintf("%s (epoch %d)", widgets.Pct(best), at)))
 	}
 	if n := len(r.Epochs); n > 0 {
-		chips = append(chips, statChip("Final train accuracy", percentOrDash(r.Epochs[n-1].TrainAcc)))
+		chips = append(chips, statChip("Final train accuracy", widgets.PercentOrDash(r.Epochs[n-1].TrainAcc)))
 	}
 	if r.Tested {
-		chips = append(chips, statChip("Test accuracy", pct(r.TestAcc)), statChip("Test loss", fmtLoss(r.TestLoss)))
+		chips = append(chips, statChip("Test accuracy", widgets.Pct(r.TestAcc)), statChip("Test loss", fmtLoss(r.TestLoss)))
 	}
 	v.chips.Objects = chips
 	v.chips.Refresh()
@@ -250,7 +250,7 @@ func (v *runsView) showEval() {
 		l := widget.NewLabel(msg)
 		l.Wrapping = fyne.TextWrapWord
 		l.Alignment = fyne.TextAlignCenter
-		v.evalBox.Objects = []fyne.CanvasObject{container.NewCenter(container.New(&minWidth{w: 380}, l))}
+		v.evalBox.Objects = []fyne.CanvasObject{container.NewCenter(container.New(&widgets.MinWidth{W: 380}, l))}
 		v.evalBox.Refresh()
 		return
 	}
@@ -258,7 +258,7 @@ func (v *runsView) showEval() {
 	classes := ev.classes
 	v.conf.SetPlot(confusionPlot(res.Confusion, classes))
 	v.perClass.SetPlot(perClassPlot(res.PerClass, classes))
-	head := widget.NewLabel(fmt.Sprintf("%s on %s test images: accuracy %s, loss %s.", firstUpper(ev.which), thousands(res.N), pct(res.Acc), fmtLoss(res.Loss)))
+	head := widget.NewLabel(fmt.Sprintf("%s on %s test images: accuracy %s, loss %s.", widgets.FirstUpper(ev.which), widgets.Thousands(res.N), widgets.Pct(res.Acc), fmtLoss(res.Loss)))
 	head.Wrapping = fyne.TextWrapWord
 	head.TextStyle.Bold = true
 	worst, worstAcc := -1, 2.0
@@ -268,7 +268,7 @@ func (v *runsView) showEval() {
 		}
 	}
 	if worst >= 0 && worst < len(classes) {
-		head.SetText(head.Text + fmt.Sprintf(" Hardest class: %s (%s).", classes[worst], pct(worstAcc)))
+		head.SetText(head.Text + fmt.Sprintf(" Hardest class: %s (%s).", classes[worst], widgets.Pct(worstAcc)))
 	}
 	mistakes := res.Misclassified
 	gallery := widgets.NewImageGrid(func() int { return len(mistakes) },
@@ -291,8 +291,8 @@ func (v *runsView) showEval() {
 			dialog.ShowInformation(fmt.Sprintf("Test image %d", m.Index), text, v.p.h.Window())
 		}
 	}
-	galleryCard := card(fmt.Sprintf("Misclassified: the first %d, captioned with the top prediction (tap one for its true class and top 3)", len(mistakes)), gallery)
-	top := container.New(&ratioColumns{ratio: 0.55}, plotCard(v.conf), plotCard(v.perClass))
+	galleryCard := widgets.Card(fmt.Sprintf("Misclassified: the first %d, captioned with the top prediction (tap one for its true class and top 3)", len(mistakes)), gallery)
+	top := container.New(&ratioColumns{ratio: 0.55}, widgets.PlotCard(v.conf), widgets.PlotCard(v.perClass))
 	v.evalBox.Objects = []fyne.CanvasObject{container.NewBorder(container.NewVBox(head, top), nil, nil, nil, galleryCard)}
 	v.evalBox.Refresh()
 }
@@ -307,9 +307,9 @@ func className(classes []string, i int) string {
 // mistakeLabel is "Shirt → T-shirt 61%".
 func mistakeLabel(m train.Mistake, classes []string) string {
 	if len(m.Top) == 0 {
-		return short(className(classes, m.Label))
+		return widgets.Short(className(classes, m.Label))
 	}
-	return fmt.Sprintf("%s %.0f%%", short(className(classes, m.Top[0].Class)), 100*m.Top[0].Prob)
+	return fmt.Sprintf("%s %.0f%%", widgets.Short(className(classes, m.Top[0].Class)), 100*m.Top[0].Prob)
 }
 
 // evaluate runs the run's weights on the test split.
@@ -327,12 +327,12 @@ func (v *runsView) evaluate(id string) {
 	}
 	st, err := runs.Stats(pr, ds.Test.C, ds.Test.H, ds.Test.W)
 	if err != nil {
-		v.sub.SetText(firstUpper(err.Error()) + ".")
+		v.sub.SetText(widgets.FirstUpper(err.Error()) + ".")
 		return
 	}
 	g, loss := cloneGraph(pr.Graph), loadRunSettings(pr).Train.Loss
 	var res *train.EvalResult
-	err = p.job.start("Evaluating run "+id+" on the test split…", func(ctx context.Context, progress report) error {
+	err = p.job.Start("Evaluating run "+id+" on the test split…", func(ctx context.Context, progress widgets.Report) error {
 		var err error
 		res, err = evaluateWeights(ctx, g, ws, ds.Test, st, loss)
 		return err
@@ -342,8 +342,8 @@ func (v *runsView) evaluate(id string) {
 			return
 		}
 		if err != nil {
-			if !cancelled(err) {
-				v.sub.SetText(firstUpper(err.Error()) + ".")
+			if !widgets.Cancelled(err) {
+				v.sub.SetText(widgets.FirstUpper(err.Error()) + ".")
 			}
 			return
 		}

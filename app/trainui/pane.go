@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/workbench-cv/workbench/engine/data"
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
@@ -23,64 +23,23 @@ import (
 	"github.com/workbench-cv/workbench/widgets"
 )
 
-// Host is what the Train pane needs from the application: the open
-// project and its dataset, and ways to change them and to show other
-// panes. Its methods are called on the UI goroutine only.
-type Host interface {
-	// Project is the open project (never nil).
-	Project() *projects.Project
-	// Dataset is the project's loaded dataset, nil until loaded.
-	Dataset() *data.Dataset
-	// MarkDirty records an edit of the project; the host then calls
-	// Pane.ProjectEdited.
-	MarkDirty()
-	// ArchitectureProblems lists what stops the network from being
-	// trained, empty when it can be.
-	ArchitectureProblems() []string
-	// DatasetShape is the image shape (C,H,W), nil when unknown.
-	DatasetShape() []int
-	// DatasetSpec is the project's dataset ("sample" when it has none)
-	// and DatasetTitle its name in words.
-	DatasetSpec() string
-	DatasetTitle(spec string) string
-	// LoadOptions are the project's cut of the dataset spec.
-	LoadOptions(spec string) data.Options
-	// UseDataset makes a loaded dataset the project's, for every pane;
-	// the host then calls Pane.DatasetChanged.
-	UseDataset(spec string, ds *data.Dataset)
-	// ShowArchitecture and ShowData bring those panes to the front.
-	ShowArchitecture()
-	ShowData()
-	// Window is the parent of dialogs (nil: none are shown).
-	Window() fyne.Window
-	// ProjectPath is the project's file, "" when never saved.
-	ProjectPath() string
+// Pane is the Train pane's entry in the main window.
+var Pane = ui.Pane{ID: ui.PaneTrain, Title: "Train", Icon: theme.MediaPlayIcon(), Order: 30, New: New}
+
+// New builds the Train pane on the state's project; the pane follows the
+// state's changes (another project stops the work on the old one).
+func New(s *ui.State) fyne.CanvasObject {
+	p := newTrainPane(host{s})
+	s.OnChange(func(c ui.Change) {
+		switch c {
+		case ui.ProjectReplaced:
+			p.stateChanged(changeReplaced)
+		case ui.ProjectEdited, ui.DatasetChanged:
+			p.stateChanged(changeEdited)
+		}
+	})
+	return p
 }
-
-// Pane is the Train pane. Build it with New; the host tells it about
-// changes with ProjectReplaced, ProjectEdited and DatasetChanged.
-type Pane struct{ p *trainPane }
-
-// New builds the Train pane for the host's project.
-func New(h Host) *Pane {
-	return &Pane{p: newTrainPane(h)}
-}
-
-// Content is the pane's widget.
-func (pn *Pane) Content() fyne.CanvasObject { return pn.p }
-
-// ProjectReplaced follows a different project: work on the old one stops.
-func (pn *Pane) ProjectReplaced() { pn.p.stateChanged(changeReplaced) }
-
-// ProjectEdited follows an edit of the project (made here or elsewhere).
-func (pn *Pane) ProjectEdited() { pn.p.stateChanged(changeEdited) }
-
-// DatasetChanged follows a newly loaded dataset.
-func (pn *Pane) DatasetChanged() { pn.p.stateChanged(changeEdited) }
-
-// PrepareRender readies the pane for a picture (render-panes): it loads
-// the dataset and evaluates the newest run when it can.
-func (pn *Pane) PrepareRender(ctx context.Context) { pn.p.PrepareRender(ctx) }
 
 type change int
 
@@ -100,7 +59,7 @@ const (
 // goroutine never waits on the engine and a fast run cannot flood it.
 type trainPane struct {
 	widget.BaseWidget
-	h Host
+	h host
 
 	form      *settingsForm
 	problem   string // the first invalid setting, "" when all are valid
@@ -113,7 +72,7 @@ type trainPane struct {
 	reason           *widget.Label
 	reasonBtn        *widget.Button
 	notice           *widget.Label
-	job              *jobBar
+	job              *widgets.JobBar
 
 	tabs     *container.AppTabs
 	controls *fyne.Container
@@ -130,24 +89,24 @@ type trainPane struct {
 	lastLive feedSnapshot        // the last run's final feed (layer statistics)
 }
 
-func newTrainPane(h Host) *trainPane {
-	p := &trainPane{h: h, job: newJobBar(), evals: map[string]*runEval{}}
+func newTrainPane(h host) *trainPane {
+	p := &trainPane{h: h, job: widgets.NewJobBar(), evals: map[string]*runEval{}}
 	p.ExtendBaseWidget(p)
-	p.job.minGap = uiUpdateEvery
-	p.job.stop.OnTapped = p.stopTraining
+	p.job.MinGap = uiUpdateEvery
+	p.job.Stop.OnTapped = p.stopTraining
 	p.form = newSettingsForm(p.settingsChanged)
 	p.schedView = widgets.NewPlotView(nil)
 	p.schedView.Min = fyne.NewSize(280, 150)
-	p.schedNote = wrapLabel("")
+	p.schedNote = widgets.WrapLabel("")
 	p.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), p.startTraining)
 	p.start.Importance = widget.HighImportance
 	p.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), p.togglePause)
 	p.pause.Disable()
-	p.reason = wrapLabel("")
+	p.reason = widgets.WrapLabel("")
 	p.reason.Importance = widget.DangerImportance
 	p.reasonBtn = widget.NewButton("", nil)
 	p.reasonBtn.Hide()
-	p.notice = wrapLabel("")
+	p.notice = widgets.WrapLabel("")
 	p.notice.Importance = widget.WarningImportance
 	p.notice.Hide()
 
@@ -157,11 +116,11 @@ func newTrainPane(h Host) *trainPane {
 	p.search = newSearchView(p)
 	p.history = newRunsView(p)
 
-	settings := cardWith("Settings", nil, p.form.root)
-	sched := cardWith("Learning rate over the run", nil, container.NewBorder(nil, p.schedNote, nil, nil, p.schedView))
+	settings := widgets.CardWith("Settings", nil, p.form.root)
+	sched := widgets.CardWith("Learning rate over the run", nil, container.NewBorder(nil, p.schedNote, nil, nil, p.schedView))
 	settingsScroll := container.NewVScroll(container.NewVBox(settings, sched))
 	p.form.relayout = settingsScroll.Refresh
-	settingsCol := container.New(layout.NewCustomPaddedLayout(6, 6, 6, 0), container.New(&minWidth{w: 330}, settingsScroll))
+	settingsCol := container.New(layout.NewCustomPaddedLayout(6, 6, 6, 0), container.New(&widgets.MinWidth{W: 330}, settingsScroll))
 	p.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Curves", theme.MediaPlayIcon(), container.NewBorder(nil, nil, settingsCol, nil, p.curves.root)),
 		container.NewTabItemWithIcon("Layers", theme.ListIcon(), p.layers.root),
@@ -172,8 +131,8 @@ func newTrainPane(h Host) *trainPane {
 	// The controls stay in view on every tab: Start and Pause, the running
 	// job's progress with Stop, and why a run cannot start.
 	buttons := container.NewGridWithColumns(2, p.start, p.pause)
-	status := container.NewVBox(p.job.root, p.notice, container.NewBorder(nil, nil, nil, p.reasonBtn, p.reason))
-	p.controls = container.NewBorder(nil, nil, container.NewVBox(container.New(&minWidth{w: 330}, buttons)), nil,
+	status := container.NewVBox(p.job.Content(), p.notice, container.NewBorder(nil, nil, nil, p.reasonBtn, p.reason))
+	p.controls = container.NewBorder(nil, nil, container.NewVBox(container.New(&widgets.MinWidth{W: 330}, buttons)), nil,
 		container.New(layout.NewCustomPaddedLayout(0, 0, 8, 0), status))
 	bar := container.NewStack(widgets.NewBackground(theme.ColorNameHeaderBackground),
 		container.New(layout.NewCustomPaddedLayout(6, 6, 6, 6), p.controls))
@@ -275,7 +234,7 @@ func (p *trainPane) blocker() *blocker {
 			"Go to Architecture", goArch}
 	}
 	if ds := h.Dataset(); ds == nil || ds.Train.Len() == 0 {
-		title := h.DatasetTitle(h.DatasetSpec())
+		title := ui.DatasetTitle(h.DatasetSpec())
 		return &blocker{fmt.Sprintf("The dataset (%s) is not loaded yet.", title), "Load " + title, p.loadDataset}
 	}
 	if p.problem != "" {
@@ -312,7 +271,7 @@ func (p *trainPane) classesAndOutputs() (classes, outputs int) {
 // refreshControls enables Start when a run can start, and says why not
 // otherwise.
 func (p *trainPane) refreshControls() {
-	busy := p.job.running()
+	busy := p.job.Running()
 	b := p.blocker()
 	p.reasonBtn.Hide()
 	switch {
@@ -379,7 +338,7 @@ func (p *trainPane) showSchedule() {
 	nb := p.batchesPerEpoch(rs.Hyper.Batch)
 	xs, ys, err := rs.scheduleCurve(nb)
 	if err != nil {
-		p.schedNote.SetText(firstUpper(err.Error()) + ".")
+		p.schedNote.SetText(widgets.FirstUpper(err.Error()) + ".")
 		p.schedView.SetPlot(schedulePlot(nil, nil, rs.Hyper.Epochs))
 		return
 	}
@@ -396,29 +355,21 @@ func (p *trainPane) showSchedule() {
 		desc += " to 0"
 	}
 	if h.Warmup > 0 {
-		desc = fmt.Sprintf("%s of warm-up, then %s", plural(h.Warmup, "epoch"), desc)
+		desc = fmt.Sprintf("%s of warm-up, then %s", widgets.Plural(h.Warmup, "epoch"), desc)
 	}
 	if p.h.Dataset() == nil {
-		p.schedNote.SetText(fmt.Sprintf("%s over %s (the steps per epoch are known once the dataset is loaded).", firstUpper(desc), plural(h.Epochs, "epoch")))
+		p.schedNote.SetText(fmt.Sprintf("%s over %s (the steps per epoch are known once the dataset is loaded).", widgets.FirstUpper(desc), widgets.Plural(h.Epochs, "epoch")))
 		return
 	}
-	p.schedNote.SetText(fmt.Sprintf("%s; %s of %s (%s).", firstUpper(desc), plural(h.Epochs, "epoch"), plural(nb, "batch"), plural(nb*h.Epochs, "step")))
+	p.schedNote.SetText(fmt.Sprintf("%s; %s of %s (%s).", widgets.FirstUpper(desc), widgets.Plural(h.Epochs, "epoch"), widgets.Plural(nb, "batch"), widgets.Plural(nb*h.Epochs, "step")))
 }
 
 // loadDataset loads the project's dataset for every pane.
 func (p *trainPane) loadDataset() {
-	spec := p.h.DatasetSpec()
-	opt := p.h.LoadOptions(spec)
 	proj := p.h.Project()
-	var ds *data.Dataset
-	err := p.job.start("Loading "+p.h.DatasetTitle(spec)+"…", func(ctx context.Context, progress report) error {
-		opt.Progress = func(done, total int) { progress(done, total, "") }
-		var err error
-		ds, err = data.Load(ctx, spec, opt)
-		return err
-	}, func(err error) {
+	err := ui.LoadDataset(p.h.s, p.job, p.h.DatasetSpec(), 0, func(err error) {
 		switch {
-		case p.h.Project() != proj || cancelled(err):
+		case p.h.Project() != proj || widgets.Cancelled(err):
 		case err != nil:
 			p.reason.SetText("The dataset could not be loaded: " + err.Error() + ". Look at it in the Data pane.")
 			p.reason.Show()
@@ -427,8 +378,6 @@ func (p *trainPane) loadDataset() {
 			p.reasonBtn.Show()
 			p.relayoutControls()
 			return
-		default:
-			p.h.UseDataset(spec, ds)
 		}
 		p.refreshControls()
 	})
@@ -458,7 +407,7 @@ func layerStatsEvery(epochs, batches int) int {
 // startTraining starts a run with the settings shown, recording it in the
 // project's history as it goes.
 func (p *trainPane) startTraining() {
-	if p.blocker() != nil || p.job.running() {
+	if p.blocker() != nil || p.job.Running() {
 		p.refreshControls()
 		return
 	}
@@ -496,7 +445,7 @@ func resumable(pr *projects.Project, id string) (*train.Checkpoint, error) {
 // checkpoint, exactly (same settings, data order, augmentation and
 // schedule position), as `workbench train --resume` does.
 func (p *trainPane) resumeRun(id string) error {
-	if p.blocker() != nil || p.job.running() {
+	if p.blocker() != nil || p.job.Running() {
 		p.refreshControls()
 		return fmt.Errorf("a run cannot start now")
 	}
@@ -540,7 +489,7 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 	if resume != nil {
 		what = "Continuing run " + lr.id + " from " + resume.Where() + "…"
 	}
-	err := p.job.start(what, func(ctx context.Context, progress report) error {
+	err := p.job.Start(what, func(ctx context.Context, progress widgets.Report) error {
 		pr, err := prepareRun(g, ds, rs)
 		if err != nil {
 			return err
@@ -551,7 +500,7 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 		}
 		nb := (pr.Train.Len() + pr.Config.Batch - 1) / pr.Config.Batch
 		tr.Config.LayerStatsEvery = layerStatsEvery(pr.Config.Epochs, nb)
-		uiDoAndWait(func() {
+		widgets.DoAndWait(func() {
 			lr.trainer, lr.notice, lr.device, lr.heldOut = tr, pr.Notice, pr.Backend.Name(), pr.HeldOut
 			if r := lr.run(); r != nil {
 				r.Device = pr.Backend.Name()
@@ -569,7 +518,7 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 		tr.Callbacks.Checkpoint = func(ck *train.Checkpoint) error {
 			// The project belongs to the UI goroutine; the checkpoint's
 			// tensors are host copies, safe to hand over.
-			uiDoAndWait(func() { lr.rec.Checkpoint(ck) })
+			widgets.DoAndWait(func() { lr.rec.Checkpoint(ck) })
 			return nil
 		}
 		stop := startThrottle(feed.pending, func() { p.showLive(lr) })
@@ -586,13 +535,13 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 	})
 	if err != nil {
 		p.live = nil
-		p.reason.SetText(firstUpper(err.Error()) + ".")
+		p.reason.SetText(widgets.FirstUpper(err.Error()) + ".")
 		p.reason.Show()
 		p.relayoutControls()
 		return err
 	}
-	p.job.stop.SetText("Stop")
-	p.job.stop.SetIcon(theme.MediaStopIcon())
+	p.job.Stop.SetText("Stop")
+	p.job.Stop.SetIcon(theme.MediaStopIcon())
 	p.h.MarkDirty()
 	p.tabs.SelectIndex(0)
 	p.curves.showLive(lr)
@@ -612,10 +561,10 @@ func (f *liveFeed) pending() bool {
 func (p *trainPane) showNotice(lr *liveRun) {
 	var parts []string
 	if lr.notice != "" {
-		parts = append(parts, firstUpper(lr.notice)+".")
+		parts = append(parts, widgets.FirstUpper(lr.notice)+".")
 	}
 	if lr.heldOut > 0 {
-		parts = append(parts, fmt.Sprintf("The dataset has no validation split: %s training images are held out to validate.", thousands(lr.heldOut)))
+		parts = append(parts, fmt.Sprintf("The dataset has no validation split: %s training images are held out to validate.", widgets.Thousands(lr.heldOut)))
 	}
 	if len(parts) == 0 {
 		p.notice.Hide()
@@ -641,12 +590,12 @@ func (p *trainPane) showLive(lr *liveRun) {
 	p.curves.showLive(lr)
 	p.layers.show(snap)
 	it := snap.it
-	if it.Total > 0 && p.job.running() {
+	if it.Total > 0 && p.job.Running() {
 		text := fmt.Sprintf("Epoch %d/%d · batch %d/%d · loss %.3f", it.Epoch, lr.planned, it.Batch, it.Batches, it.Loss)
 		if lr.trainer != nil && lr.trainer.Paused() {
 			text = "Paused at " + strings.ToLower(text[:1]) + text[1:]
 		}
-		p.job.showNow(it.Iteration, it.Total, text)
+		p.job.ShowNow(it.Iteration, it.Total, text)
 	}
 }
 
@@ -664,7 +613,7 @@ func (p *trainPane) togglePause() {
 		lr.trainer.Pause()
 		p.pause.SetText("Resume")
 		p.pause.SetIcon(theme.MediaPlayIcon())
-		p.job.what.SetText("Paused; Resume continues exactly where the run stopped.")
+		p.job.What.SetText("Paused; Resume continues exactly where the run stopped.")
 	}
 	p.curves.showLive(lr)
 }
@@ -679,8 +628,8 @@ func (p *trainPane) stopTraining() {
 
 // finishRun records how the run ended in the project and shows it.
 func (p *trainPane) finishRun(lr *liveRun, res *train.Result, ev *train.EvalResult, err error) {
-	p.job.stop.SetText("Cancel")
-	p.job.stop.SetIcon(theme.CancelIcon())
+	p.job.Stop.SetText("Cancel")
+	p.job.Stop.SetIcon(theme.CancelIcon())
 	p.showLive(lr) // the last iterations and epochs
 	r := lr.run()
 	if r == nil {
@@ -715,8 +664,8 @@ func (p *trainPane) finishRun(lr *liveRun, res *train.Result, ev *train.EvalResu
 	}
 	p.runsSig = "" // redraw the history and the curves
 	p.h.MarkDirty()
-	if err != nil && !cancelled(err) {
-		p.reason.SetText(firstUpper(err.Error()) + ".")
+	if err != nil && !widgets.Cancelled(err) {
+		p.reason.SetText(widgets.FirstUpper(err.Error()) + ".")
 		p.reason.Show()
 		p.relayoutControls()
 	}
@@ -731,16 +680,16 @@ func (p *trainPane) PrepareRender(ctx context.Context) {
 		return
 	}
 	if p.h.Dataset() == nil && p.h.Project().Dataset.Spec != "" {
-		p.job.sync = true
+		p.job.Sync = true
 		p.loadDataset()
-		p.job.sync = false
+		p.job.Sync = false
 	}
 	last := &p.h.Project().Runs[len(p.h.Project().Runs)-1]
 	if p.h.Dataset() != nil && ctx.Err() == nil {
 		p.history.sel = last.ID
-		p.job.sync = true
+		p.job.Sync = true
 		p.history.evaluate(last.ID)
-		p.job.sync = false
+		p.job.Sync = false
 	}
 	p.tabs.SelectIndex(0)
 	p.curves.showLatest()

@@ -41,16 +41,16 @@ func TestStartTrainsRecordsTheRunAndDrawsLiveCurves(t *testing.T) {
 	var startOff, pauseOn bool
 	onUI(func() {
 		test.Tap(p.start)
-		startOff = p.job.running() && p.start.Disabled()
+		startOff = p.job.Running() && p.start.Disabled()
 	})
 	waitFor(t, "Pause to be enabled", func() bool {
-		onUI(func() { pauseOn = !p.pause.Disabled() || !p.job.running() })
+		onUI(func() { pauseOn = !p.pause.Disabled() || !p.job.Running() })
 		return pauseOn
 	})
 	if !startOff {
 		t.Fatal("while training, Start should be disabled")
 	}
-	p.job.wait()
+	p.job.Wait()
 
 	if len(h.proj.Runs) != 1 {
 		t.Fatalf("%d runs recorded", len(h.proj.Runs))
@@ -101,9 +101,7 @@ func TestStartTrainsRecordsTheRunAndDrawsLiveCurves(t *testing.T) {
 // onUI runs fn as the UI goroutine would, between the pane's own UI
 // updates (Fyne's test driver runs those on the goroutines that ask).
 func onUI(fn func()) {
-	uiMu.Lock()
-	defer uiMu.Unlock()
-	fn()
+	widgets.Locked(fn)
 }
 
 // lastCheckpoint gathers a run's "last" checkpoint tensors as the command
@@ -149,8 +147,8 @@ func TestPauseHoldsAndStopEndsTheRunKeepingItsCheckpoint(t *testing.T) {
 	}
 	onUI(func() { test.Tap(p.pause) })
 	waitFor(t, "the run to go on", func() bool { return iterations() > before })
-	onUI(func() { test.Tap(p.job.stop) })
-	p.job.wait()
+	onUI(func() { test.Tap(p.job.Stop) })
+	p.job.Wait()
 	r := h.proj.Runs[0]
 	if r.Status != projects.RunStopped || r.Finished.IsZero() {
 		t.Fatalf("a stopped run has status %q", r.Status)
@@ -175,7 +173,7 @@ func TestAnArchitectureWithErrorsDisablesStartAndSaysWhy(t *testing.T) {
 			h.proj.Graph.Nodes[i].Inputs = []string{"nowhere"}
 		}
 	}
-	h.MarkDirty()
+	h.s.MarkDirty()
 	if !p.start.Disabled() {
 		t.Fatal("Start is enabled for a network with errors")
 	}
@@ -191,7 +189,7 @@ func TestAnArchitectureWithErrorsDisablesStartAndSaysWhy(t *testing.T) {
 	}
 	// Starting anyway does nothing.
 	p.startTraining()
-	if len(h.proj.Runs) != 0 || p.job.running() {
+	if len(h.proj.Runs) != 0 || p.job.Running() {
 		t.Fatal("a run started with a broken network")
 	}
 	// The babysitting steps and the search are blocked too.
@@ -207,7 +205,7 @@ func TestAnArchitectureWithErrorsDisablesStartAndSaysWhy(t *testing.T) {
 			h.proj.Graph.Nodes[i].Attrs["out"] = 7
 		}
 	}
-	h.MarkDirty()
+	h.s.MarkDirty()
 	if !p.start.Disabled() || !strings.Contains(p.reason.Text, "outputs 7 scores per image but the dataset has 10 classes") {
 		t.Fatalf("wrong class count: Start disabled %v, reason %q", p.start.Disabled(), p.reason.Text)
 	}
@@ -223,16 +221,16 @@ func projectsSampleGraph(t *testing.T) graph.Graph {
 
 func TestWithoutADatasetStartOffersToLoadIt(t *testing.T) {
 	h, p, _ := newTestPane(t, nil)
-	if !p.start.Disabled() || !strings.Contains(p.reason.Text, "not loaded yet") || p.reasonBtn.Text != "Load the sample" {
+	if !p.start.Disabled() || !strings.Contains(p.reason.Text, "not loaded yet") || p.reasonBtn.Text != "Load Bundled sample" {
 		t.Fatalf("without data: disabled %v, reason %q, button %q", p.start.Disabled(), p.reason.Text, p.reasonBtn.Text)
 	}
 	// The curves tab says so as its first step, as every empty pane does.
 	es := findAll[*widgets.EmptyState](p)
-	if len(es) != 1 || !strings.Contains(es[0].Steps[0], "not loaded yet") || es[0].ActionLabel != "Load the sample" {
+	if len(es) != 1 || !strings.Contains(es[0].Steps[0], "not loaded yet") || es[0].ActionLabel != "Load Bundled sample" {
 		t.Fatalf("empty state %+v", es)
 	}
 	onUI(func() { test.Tap(p.reasonBtn) })
-	p.job.wait()
+	p.job.Wait()
 	if h.ds == nil || h.ds.Train.Len() != 300 || h.loadSpec != "sample" {
 		t.Fatalf("the dataset was not loaded with the project's options: %v", h.ds)
 	}
@@ -309,13 +307,13 @@ func TestSchedulePlotFollowsTheSettings(t *testing.T) {
 func TestBabysittingStepsReportInWords(t *testing.T) {
 	_, p, _ := newTestPane(t, tinyData(t, 400, 20))
 	onUI(p.baby.runInitial)
-	p.job.wait()
+	p.job.Wait()
 	if got := p.baby.initial.result.Text; !strings.Contains(got, "log(10) = 2.3") || p.baby.initial.result.Importance == 0 {
 		t.Fatalf("initial loss step: %q", got)
 	}
 	p.baby.steps.SetText("30")
 	onUI(p.baby.runFinder)
-	p.job.wait()
+	p.job.Wait()
 	if p.baby.suggested <= 0 || !strings.Contains(p.baby.finder.result.Text, "falls fastest") {
 		t.Fatalf("finder: suggested %g, %q", p.baby.suggested, p.baby.finder.result.Text)
 	}
@@ -328,7 +326,7 @@ func TestBabysittingStepsReportInWords(t *testing.T) {
 	}
 	p.baby.batches.SetText("2")
 	onUI(p.baby.runOverfit)
-	p.job.wait()
+	p.job.Wait()
 	if got := p.baby.overfit.result.Text; !strings.Contains(got, "by heart") && !strings.Contains(got, "classifies only") {
 		t.Fatalf("overfit step: %q", got)
 	}
@@ -343,7 +341,7 @@ func TestSearchRanksTrialsDrawsTheCommandCentreAndPromotesTheBest(t *testing.T) 
 	s.lrLo.SetText("1e-4")
 	s.lrHi.SetText("3e-3")
 	onUI(s.run)
-	p.job.wait()
+	p.job.Wait()
 	if len(s.trials) != 3 {
 		t.Fatalf("%d trials", len(s.trials))
 	}
@@ -420,13 +418,13 @@ func TestRunHistoryShowsStoredCurvesAndEvaluatesARun(t *testing.T) {
 	h, p, _ := newTestPane(t, tinyData(t, 300, 60))
 	p.form.epochs.SetText("1")
 	onUI(p.startTraining)
-	p.job.wait()
+	p.job.Wait()
 	// A run from the command line (no weights kept: an older run).
 	h.proj.Runs = append(h.proj.Runs, projects.Run{ID: "r9", Status: projects.RunFinished, Hyper: h.proj.Hyper,
 		Epochs:    []projects.EpochMetrics{{Epoch: 1, TrainLoss: 1.2, TrainAcc: 0.6, ValLoss: 1.3, ValAcc: 0.55}, {Epoch: 2, TrainLoss: 0.8, TrainAcc: 0.75, ValLoss: 0.9, ValAcc: 0.7}},
 		Losses:    []float32{2.3, 2.0, 1.5, 1.2, 1.0, 0.9, 0.8},
 		LossEvery: 2, Iterations: 14})
-	h.MarkDirty()
+	h.s.MarkDirty()
 	if p.curves.shown != "r9" || !strings.Contains(p.curves.title.Text, "Run r9") {
 		t.Fatalf("the curves show %q (%q), want the newest run", p.curves.shown, p.curves.title.Text)
 	}
@@ -446,7 +444,7 @@ func TestRunHistoryShowsStoredCurvesAndEvaluatesARun(t *testing.T) {
 		t.Fatal("r1 cannot be evaluated")
 	}
 	onUI(func() { test.Tap(p.history.evalBtn) })
-	p.job.wait()
+	p.job.Wait()
 	ev := p.evals["r1"]
 	if ev == nil || ev.res.N != 60 || len(ev.res.Confusion) != 10 || len(ev.res.PerClass) != 10 {
 		t.Fatalf("evaluation %+v", ev)
@@ -537,7 +535,7 @@ func TestStopThenContinueEndsWithTheWeightsOfAnUninterruptedRun(t *testing.T) {
 	h1, p1, _ := newTestPane(t, ds)
 	settings(p1)
 	onUI(p1.startTraining)
-	p1.job.wait()
+	p1.job.Wait()
 	want := h1.proj.Group(projects.GroupWeights)
 	if h1.proj.Runs[0].Status != projects.RunFinished || len(want) == 0 {
 		t.Fatalf("reference run: %s", h1.proj.Runs[0].Status)
@@ -554,7 +552,7 @@ func TestStopThenContinueEndsWithTheWeightsOfAnUninterruptedRun(t *testing.T) {
 		return len(lr.feed.losses) >= 12 // 9 batches an epoch
 	})
 	onUI(p2.stopTraining)
-	p2.job.wait()
+	p2.job.Wait()
 	r := h2.proj.Run("r1")
 	if r.Status != projects.RunStopped {
 		t.Fatalf("status after Stop: %s", r.Status)
@@ -564,7 +562,7 @@ func TestStopThenContinueEndsWithTheWeightsOfAnUninterruptedRun(t *testing.T) {
 		t.Fatal("a stopped run offers no Continue")
 	}
 	onUI(func() { test.Tap(p2.history.contBtn) })
-	p2.job.wait()
+	p2.job.Wait()
 	r = h2.proj.Run("r1")
 	if r.Status != projects.RunFinished || len(r.Epochs) != 3 || r.Iterations != 27 || len(r.Losses) != 27 {
 		t.Fatalf("continued run (stopped at %d): status %s, %d epochs, %d iterations, %d losses, notes %q",
@@ -597,7 +595,7 @@ func TestPlural(t *testing.T) {
 		word string
 		want string
 	}{{1, "epoch", "1 epoch"}, {2, "epoch", "2 epochs"}, {1, "batch", "1 batch"}, {1200, "batch", "1,200 batches"}} {
-		if got := plural(c.n, c.word); got != c.want {
+		if got := widgets.Plural(c.n, c.word); got != c.want {
 			t.Errorf("plural(%d, %q) = %q, want %q", c.n, c.word, got, c.want)
 		}
 	}

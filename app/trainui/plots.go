@@ -15,6 +15,7 @@ import (
 
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // Colours of the Train pane's plots.
@@ -108,7 +109,7 @@ func curveOfRun(r *projects.Run) curveData {
 // lossPlot draws every iteration's training loss as a faint scatter with
 // its moving average, and the validation loss at the end of each epoch.
 func lossPlot(c curveData) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Training loss per iteration"
 	p.X.Label.Text = "iteration"
 	p.Y.Label.Text = "loss"
@@ -151,7 +152,7 @@ func lossPlot(c curveData) *plot.Plot {
 	}
 	if len(line) > 1 {
 		l, _ := plotter.NewLine(line)
-		l.Color, l.Width = colTrain, vg.Points(2)
+		l.Color, l.Width = widgets.ColorTrain, vg.Points(2)
 		p.Add(l)
 		p.Legend.Add(fmt.Sprintf("train (mean of %d)", w), l)
 	}
@@ -167,9 +168,9 @@ func lossPlot(c curveData) *plot.Plot {
 	}
 	if len(valPts) > 0 {
 		l, s, _ := plotter.NewLinePoints(valPts)
-		l.Color, l.Width = colVal, vg.Points(1.5)
+		l.Color, l.Width = widgets.ColorVal, vg.Points(1.5)
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		s.Shape, s.Color, s.Radius = draw.CircleGlyph{}, colVal, vg.Points(3)
+		s.Shape, s.Color, s.Radius = draw.CircleGlyph{}, widgets.ColorVal, vg.Points(3)
 		p.Add(l, s)
 		p.Legend.Add("validation (epoch end)", l, s)
 	}
@@ -205,11 +206,11 @@ func quantile(v []float64, q float64) float64 {
 
 // accuracyPlot draws training and validation accuracy per epoch.
 func accuracyPlot(c curveData) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Accuracy per epoch"
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "accuracy"
-	p.Y.Tick.Marker = percentTicks{}
+	p.Y.Tick.Marker = widgets.PercentTicks{}
 	gridLines(p, false)
 	planned := max(c.Planned, len(c.Epochs), 1)
 	p.X.Min, p.X.Max = 0.8, float64(planned)+0.2
@@ -230,7 +231,7 @@ func accuracyPlot(c curveData) *plot.Plot {
 		name string
 		pts  plotter.XYs
 		c    color.NRGBA
-	}{{"train", trainPts, colTrain}, {"validation", valPts, colVal}} {
+	}{{"train", trainPts, widgets.ColorTrain}, {"validation", valPts, widgets.ColorVal}} {
 		if len(s.pts) == 0 {
 			continue
 		}
@@ -273,7 +274,7 @@ func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
 
 // schedulePlot draws the learning rate over the run.
 func schedulePlot(xs, ys []float64, epochs int) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "learning rate"
 	gridLines(p, false)
@@ -285,7 +286,7 @@ func schedulePlot(xs, ys []float64, epochs int) *plot.Plot {
 	}
 	if len(pts) > 1 {
 		l, _ := plotter.NewLine(pts)
-		l.Color, l.Width = colTrain, vg.Points(2)
+		l.Color, l.Width = widgets.ColorTrain, vg.Points(2)
 		p.Add(l)
 	}
 	p.X.Min, p.X.Max = 0, float64(max(epochs, 1))
@@ -416,11 +417,11 @@ func logAxis(a *plot.Axis, lo, hi float64) {
 
 // overfitPlot draws the loss and accuracy on the small subset per epoch.
 func overfitPlot(h []train.EpochMetrics) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Overfitting a few batches"
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "accuracy (subset)"
-	p.Y.Tick.Marker = percentTicks{}
+	p.Y.Tick.Marker = widgets.PercentTicks{}
 	gridLines(p, false)
 	var pts plotter.XYs
 	for _, e := range h {
@@ -432,7 +433,7 @@ func overfitPlot(h []train.EpochMetrics) *plot.Plot {
 	}
 	if len(pts) > 0 {
 		l, _ := plotter.NewLine(pts)
-		l.Color, l.Width = colTrain, vg.Points(2)
+		l.Color, l.Width = widgets.ColorTrain, vg.Points(2)
 		p.Add(l)
 	}
 	p.Y.Min, p.Y.Max = 0, 1.02
@@ -445,7 +446,7 @@ func overfitPlot(h []train.EpochMetrics) *plot.Plot {
 // lrFinderPlot draws the loss along the learning-rate sweep, its smoothed
 // curve and the suggested rate.
 func lrFinderPlot(r *train.LRFinderResult) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Loss against learning rate"
 	p.X.Label.Text = "learning rate"
 	p.Y.Label.Text = "loss"
@@ -461,7 +462,7 @@ func lrFinderPlot(r *train.LRFinderResult) *plot.Plot {
 	sc, _ := plotter.NewScatter(raw)
 	sc.GlyphStyle.Shape, sc.GlyphStyle.Color, sc.GlyphStyle.Radius = draw.CircleGlyph{}, colPoints, vg.Points(1.6)
 	l, _ := plotter.NewLine(sm)
-	l.Color, l.Width = colTrain, vg.Points(2)
+	l.Color, l.Width = widgets.ColorTrain, vg.Points(2)
 	p.Add(sc, l)
 	p.Legend.Add("smoothed loss", l)
 	logAxis(&p.X, r.LRs[0], r.LRs[len(r.LRs)-1])
@@ -486,7 +487,7 @@ func lrFinderPlot(r *train.LRFinderResult) *plot.Plot {
 // histogramPlot draws one layer's activation histogram, red when the
 // layer is flagged.
 func histogramPlot(s train.LayerStats, flag layerFlag) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = fmt.Sprintf("%s (%s)", s.Node, s.Op)
 	p.Title.TextStyle.Font.Size = vg.Points(8.5)
 	p.X.Label.Text = fmt.Sprintf("mean %s · std %s", shortNum(s.Mean), shortNum(s.Std))
@@ -501,7 +502,7 @@ func histogramPlot(s train.LayerStats, flag layerFlag) *plot.Plot {
 	if len(h.Counts) == 0 || h.Hi <= h.Lo {
 		return p
 	}
-	c := colTrain
+	c := widgets.ColorTrain
 	switch flag.level {
 	case flagBad:
 		c = colBad
@@ -561,7 +562,7 @@ func (b *histBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 // ratioPlot draws each weighted layer's update-to-weight ratio over the
 // iterations on a log axis, with the healthy band around 1e-3.
 func ratioPlot(series []ratioSeries) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Update / weight ratio"
 	p.X.Label.Text = "iteration"
 	p.Y.Label.Text = "|Δw| / |w|"
@@ -618,7 +619,7 @@ func (b *hband) Plot(c draw.Canvas, p *plot.Plot) {
 // layer, in network order (the lecture's plot of how they shrink or grow
 // through the depth).
 func layerStdPlot(stats []train.LayerStats) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Spread through the network"
 	p.Y.Label.Text = "standard deviation"
 	gridLines(p, false)
@@ -641,7 +642,7 @@ func layerStdPlot(stats []train.LayerStats) *plot.Plot {
 		name string
 		pts  plotter.XYs
 		c    color.NRGBA
-	}{{"activations", act, colTrain}, {"gradients", grad, colVal}} {
+	}{{"activations", act, widgets.ColorTrain}, {"gradients", grad, widgets.ColorVal}} {
 		if len(s.pts) == 0 {
 			continue
 		}
@@ -667,10 +668,10 @@ func layerStdPlot(stats []train.LayerStats) *plot.Plot {
 // validation accuracy against one hyper-parameter on a log axis; the best
 // trial is ringed.
 func accVsParamPlot(trials []searchTrial, param, label string) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Validation accuracy"
 	p.X.Label.Text = label
-	p.Y.Tick.Marker = percentTicks{}
+	p.Y.Tick.Marker = widgets.PercentTicks{}
 	gridLines(p, true)
 	var ok, bad plotter.XYs
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -694,7 +695,7 @@ func accVsParamPlot(trials []searchTrial, param, label string) *plot.Plot {
 	}
 	if len(ok) > 0 {
 		s, _ := plotter.NewScatter(ok)
-		s.GlyphStyle.Shape, s.GlyphStyle.Color, s.GlyphStyle.Radius = draw.CircleGlyph{}, colTrain, vg.Points(3.5)
+		s.GlyphStyle.Shape, s.GlyphStyle.Color, s.GlyphStyle.Radius = draw.CircleGlyph{}, widgets.ColorTrain, vg.Points(3.5)
 		p.Add(s)
 		p.Legend.Add("trial", s)
 	}
@@ -727,7 +728,7 @@ func accVsParamPlot(trials []searchTrial, param, label string) *plot.Plot {
 // allLossPlot draws every trial's training loss (moving average) on one
 // plot; the best is drawn thick.
 func allLossPlot(trials []searchTrial) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Loss of every trial"
 	p.X.Label.Text = "iteration"
 	p.Y.Label.Text = "training loss (smoothed)"
@@ -783,7 +784,7 @@ func allLossPlot(trials []searchTrial) *plot.Plot {
 // classes (first at the top), columns the predictions, shaded by the
 // fraction of the row, with the counts written in.
 func confusionPlot(conf [][]int, classes []string) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Confusion matrix"
 	p.X.Label.Text = "predicted"
 	p.Y.Label.Text = "true class"
@@ -794,7 +795,7 @@ func confusionPlot(conf [][]int, classes []string) *plot.Plot {
 	for i := 0; i < k; i++ {
 		name := ""
 		if i < len(classes) {
-			name = short(classes[i])
+			name = widgets.Short(classes[i])
 		}
 		xt = append(xt, plot.Tick{Value: float64(i), Label: name})
 		yt = append(yt, plot.Tick{Value: float64(k - 1 - i), Label: name})
@@ -872,9 +873,9 @@ func heatColor(f float64, diag bool) color.Color {
 
 // perClassPlot draws each class's accuracy as a horizontal bar.
 func perClassPlot(acc []float64, classes []string) *plot.Plot {
-	p := newPlot()
+	p := widgets.NewPlot()
 	p.Title.Text = "Accuracy per class"
-	p.X.Tick.Marker = percentTicks{}
+	p.X.Tick.Marker = widgets.PercentTicks{}
 	gridLines(p, true)
 	k := len(acc)
 	var yt []plot.Tick
@@ -883,13 +884,13 @@ func perClassPlot(acc []float64, classes []string) *plot.Plot {
 		y := float64(k - 1 - i)
 		name := ""
 		if i < len(classes) {
-			name = short(classes[i])
+			name = widgets.Short(classes[i])
 		}
 		yt = append(yt, plot.Tick{Value: y, Label: name})
 		if math.IsNaN(a) {
 			continue
 		}
-		c := colTest
+		c := widgets.ColorTest
 		if a < 0.7 {
 			c = colWarn
 		}

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/workbench-cv/workbench/engine/backend"
@@ -18,6 +17,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/runs"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // uiUpdateEvery is the shortest time between two updates of the live
@@ -162,29 +162,6 @@ func evaluateWeights(ctx context.Context, g graph.Graph, ws map[string]projects.
 	return train.Evaluate(ctx, m, s, train.EvalOptions{Stats: st, Loss: loss, Misclassified: 64, TopK: 3})
 }
 
-// uiMu serialises the closures this package hands to fyne.Do. A running
-// app runs them all on its UI goroutine anyway; Fyne's test driver runs
-// each on the goroutine that asked, and the lock keeps them apart there.
-var uiMu sync.Mutex
-
-// uiDo runs fn on the UI goroutine, later.
-func uiDo(fn func()) {
-	fyne.Do(func() {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		fn()
-	})
-}
-
-// uiDoAndWait runs fn on the UI goroutine and waits for it.
-func uiDoAndWait(fn func()) {
-	fyne.DoAndWait(func() {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		fn()
-	})
-}
-
 // startThrottle runs throttle on a goroutine; the returned function stops
 // it and waits until it has ended.
 func startThrottle(changed func() bool, show func()) (stop func()) {
@@ -214,7 +191,7 @@ func throttle(stop <-chan struct{}, changed func() bool, show func()) {
 				continue
 			}
 			pending.Store(true)
-			uiDo(func() {
+			widgets.Do(func() {
 				pending.Store(false)
 				show()
 			})

@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/graph"
@@ -172,7 +173,7 @@ func runSearch(ctx context.Context, su searchSetup, feed *searchFeed) error {
 			start := time.Now()
 			feed.update(i, func(t *searchTrial) { t.Running = true })
 			t := train.Trial{Index: i, Params: ps, ValAcc: math.NaN(), ValLoss: math.NaN(), TrainAcc: math.NaN(), TrainLoss: math.NaN()}
-			err := runSafely(func() error {
+			err := widgets.RunSafely(func() error {
 				m, err := nn.Build(su.g, in, b, uint64(su.rs.Hyper.Seed), nn.Init(su.rs.Train.Init))
 				if err != nil {
 					return err
@@ -308,11 +309,11 @@ func newSearchView(p *trainPane) *searchView {
 		}
 	})
 	v.useBt = widget.NewButtonWithIcon("Use the best settings", theme.ConfirmIcon(), func() { v.promote() })
-	v.msg = wrapLabel("Each configuration trains a fresh copy of the network (same seed, so the comparison is fair) " +
+	v.msg = widgets.WrapLabel("Each configuration trains a fresh copy of the network (same seed, so the comparison is fair) " +
 		"on a subset, and is ranked by its best validation accuracy.")
 	left := container.NewVBox(widget.NewLabelWithStyle("Hyper-parameter search", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		form, v.runBtn, v.refineBtn, v.useBt, v.msg)
-	leftCol := container.New(&minWidth{w: 290}, container.NewVScroll(container.New(layout.NewCustomPaddedLayout(4, 4, 4, 8), left)))
+	leftCol := container.New(&widgets.MinWidth{W: 290}, container.NewVScroll(container.New(layout.NewCustomPaddedLayout(4, 4, 4, 8), left)))
 
 	v.summary = widget.NewLabel("No search yet.")
 	v.summary.Wrapping = fyne.TextWrapWord
@@ -345,9 +346,9 @@ func newSearchView(p *trainPane) *searchView {
 	for _, pv := range []*widgets.PlotView{v.accLR, v.accWD, v.losses} {
 		pv.Min = fyne.NewSize(220, 200)
 	}
-	plots := container.NewGridWithColumns(3, plotCard(v.accLR), plotCard(v.accWD), plotCard(v.losses))
+	plots := container.NewGridWithColumns(3, widgets.PlotCard(v.accLR), widgets.PlotCard(v.accWD), widgets.PlotCard(v.losses))
 	right := container.NewBorder(v.summary, nil, nil, nil,
-		container.NewGridWithRows(2, card("Results", v.table), plots))
+		container.NewGridWithRows(2, widgets.Card("Results", v.table), plots))
 	v.root = container.NewBorder(nil, nil, leftCol, nil, container.New(layout.NewCustomPaddedLayout(4, 6, 4, 6), right))
 	v.show()
 	return v
@@ -366,7 +367,7 @@ func (v *searchView) reset() {
 
 // refreshControls enables the buttons that can act now.
 func (v *searchView) refreshControls() {
-	ready := v.p.blocker() == nil && !v.p.job.running()
+	ready := v.p.blocker() == nil && !v.p.job.Running()
 	set := func(b *widget.Button, on bool) {
 		if on {
 			b.Enable()
@@ -377,7 +378,7 @@ func (v *searchView) refreshControls() {
 	_, haveBest := v.best()
 	set(v.runBtn, ready)
 	set(v.refineBtn, ready && haveBest)
-	set(v.useBt, !v.p.job.running() && haveBest)
+	set(v.useBt, !v.p.job.Running() && haveBest)
 }
 
 // best returns the best trial, if one succeeded.
@@ -446,7 +447,7 @@ func (v *searchView) promote() bool {
 		f.decay.SetText(strconv.FormatFloat(roundSig(wd, 3), 'g', -1, 64))
 	}
 	v.msg.SetText(fmt.Sprintf("The project now trains with %s (configuration #%d). Start a run to train it for %s.",
-		paramsInWords(best.Params), best.Index+1, plural(f.rs.Hyper.Epochs, "epoch")))
+		paramsInWords(best.Params), best.Index+1, widgets.Plural(f.rs.Hyper.Epochs, "epoch")))
 	return true
 }
 
@@ -455,7 +456,7 @@ func (v *searchView) read() (grid bool, n, epochs, nTrain, nVal int, ranges map[
 	whole := func(e *widget.Entry, name string, lo, hi int) (int, error) {
 		x, err := strconv.Atoi(strings.TrimSpace(e.Text))
 		if err != nil || x < lo || x > hi {
-			return 0, fmt.Errorf("%s must be a whole number from %d to %s", name, lo, thousands(hi))
+			return 0, fmt.Errorf("%s must be a whole number from %d to %s", name, lo, widgets.Thousands(hi))
 		}
 		return x, nil
 	}
@@ -507,21 +508,21 @@ func (v *searchView) read() (grid bool, n, epochs, nTrain, nVal int, ranges map[
 // run starts a search with the form's settings.
 func (v *searchView) run() {
 	p := v.p
-	if p.blocker() != nil || p.job.running() {
+	if p.blocker() != nil || p.job.Running() {
 		p.refreshControls()
 		return
 	}
 	grid, n, epochs, nTrain, nVal, ranges, err := v.read()
 	if err != nil {
 		v.msg.Importance = widget.DangerImportance
-		v.msg.SetText(firstUpper(err.Error()) + ".")
+		v.msg.SetText(widgets.FirstUpper(err.Error()) + ".")
 		return
 	}
 	v.msg.Importance = widget.MediumImportance
 	rs := p.form.rs
 	base, err := rs.Config()
 	if err != nil {
-		v.msg.SetText(firstUpper(err.Error()) + ".")
+		v.msg.SetText(widgets.FirstUpper(err.Error()) + ".")
 		return
 	}
 	base.Epochs = epochs
@@ -538,10 +539,10 @@ func (v *searchView) run() {
 	v.show()
 	g, ds, proj := cloneGraph(p.h.Project().Graph), p.h.Dataset(), p.h.Project()
 	what := fmt.Sprintf("Searching %d configurations…", len(configs))
-	err = p.job.start(what, func(ctx context.Context, progress report) error {
+	err = p.job.Start(what, func(ctx context.Context, progress widgets.Report) error {
 		trainSet, valSet, _ := runs.Splits(ds, rs.Hyper.Seed, true) // a search needs validation images
 		su := searchSetup{g: g, rs: rs, configs: configs,
-			train: subset(trainSet, nTrain, rs.Hyper.Seed), val: subset(valSet, nVal, rs.Hyper.Seed)}
+			train: ui.Subset(trainSet, nTrain, rs.Hyper.Seed), val: ui.Subset(valSet, nVal, rs.Hyper.Seed)}
 		if su.val.Len() == 0 {
 			return errors.New("a search ranks configurations by validation accuracy, and there are no validation images")
 		}
@@ -564,7 +565,7 @@ func (v *searchView) run() {
 					done++
 				}
 			}
-			p.job.showNow(done, len(v.trials), fmt.Sprintf("Searching: %d of %d configurations done…", done, len(v.trials)))
+			p.job.ShowNow(done, len(v.trials), fmt.Sprintf("Searching: %d of %d configurations done…", done, len(v.trials)))
 			v.show()
 		})
 		err := runSearch(ctx, su, feed)
@@ -577,11 +578,11 @@ func (v *searchView) run() {
 		}
 		v.trials = feed.take()
 		switch {
-		case cancelled(err):
+		case widgets.Cancelled(err):
 			v.msg.SetText("Search cancelled; the table keeps the configurations that finished.")
 		case err != nil:
 			v.msg.Importance = widget.DangerImportance
-			v.msg.SetText(firstUpper(err.Error()) + ".")
+			v.msg.SetText(widgets.FirstUpper(err.Error()) + ".")
 		}
 		v.show()
 		p.refreshControls()
@@ -589,7 +590,7 @@ func (v *searchView) run() {
 	})
 	if err != nil {
 		v.running = false
-		v.msg.SetText(firstUpper(err.Error()) + ".")
+		v.msg.SetText(widgets.FirstUpper(err.Error()) + ".")
 		return
 	}
 	p.refreshControls()
@@ -617,7 +618,7 @@ func (v *searchView) show() {
 	}
 	text := fmt.Sprintf("%d of %d configurations done.", done, len(v.trials))
 	if best, ok := v.best(); ok {
-		text += fmt.Sprintf(" Best so far: #%d, %s: validation accuracy %s.", best.Index+1, paramsInWords(best.Params), pct(best.ValAcc))
+		text += fmt.Sprintf(" Best so far: #%d, %s: validation accuracy %s.", best.Index+1, paramsInWords(best.Params), widgets.Pct(best.ValAcc))
 	}
 	if diverged > 0 {
 		text += fmt.Sprintf(" %d diverged (learning rate too high).", diverged)
@@ -704,11 +705,11 @@ func (v *searchView) cell(id widget.TableCellID, l *widget.Label) {
 			text = "–"
 		}
 	case 3:
-		text = percentOrDash(t.ValAcc)
+		text = widgets.PercentOrDash(t.ValAcc)
 	case 4:
 		text = fmtLoss(t.ValLoss)
 	case 5:
-		text = percentOrDash(t.TrainAcc)
+		text = widgets.PercentOrDash(t.TrainAcc)
 	case 6:
 		if t.Done {
 			text = fmtDuration(secondsDur(t.Seconds))

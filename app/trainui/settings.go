@@ -18,6 +18,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/optim"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/runs"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // runSettings are everything a training run is configured with (the
@@ -307,7 +308,7 @@ func (f *settingsForm) read() (runSettings, string) {
 	h.Epochs, p = whole(f.epochs, "Epochs", 1, 100000, 10)
 	note(p)
 	if h.Warmup >= h.Epochs && h.Warmup > 0 {
-		note(fmt.Sprintf("Warm-up (%s) must be shorter than the run (%s)", plural(h.Warmup, "epoch"), plural(h.Epochs, "epoch")))
+		note(fmt.Sprintf("Warm-up (%s) must be shorter than the run (%s)", widgets.Plural(h.Warmup, "epoch"), widgets.Plural(h.Epochs, "epoch")))
 	}
 	h.WeightDecay, p = num(f.decay, "Weight decay", 0, 10, 0)
 	note(p)
@@ -332,7 +333,7 @@ func (f *settingsForm) read() (runSettings, string) {
 		}
 	}
 	if len(bad) > 0 {
-		return f.rs, firstUpper(bad[0]) + "."
+		return f.rs, widgets.FirstUpper(bad[0]) + "."
 	}
 	return rs, ""
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/runs"
@@ -26,7 +27,7 @@ func statChip(caption, value string) fyne.CanvasObject {
 	v := canvas.NewText(value, theme.Color(theme.ColorNameForeground))
 	v.TextStyle.Bold = true
 	v.TextSize = theme.TextSize() * 1.15
-	return container.NewStack(newPanelBackground(),
+	return container.NewStack(widgets.NewPanelBackground(),
 		container.New(layout.NewCustomPaddedLayout(4, 4, 10, 10), container.NewVBox(c, v)))
 }
 
@@ -42,7 +43,7 @@ func diagnosisRow(d train.Diagnosis) fyne.CanvasObject {
 	case "diverged", "not-learning":
 		icon, imp = theme.ErrorIcon(), widget.DangerImportance
 	}
-	l := widget.NewLabel(firstUpper(d.Message) + ".")
+	l := widget.NewLabel(widgets.FirstUpper(d.Message) + ".")
 	l.Wrapping = fyne.TextWrapWord
 	l.Importance = imp
 	head := widget.NewLabelWithStyle(diagnosisTitle(d.Kind), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -107,7 +108,7 @@ func newCurvesView(p *trainPane) *curvesView {
 	v.diag = container.NewStack()
 	head := container.NewBorder(nil, nil, nil, nil, container.NewVBox(
 		container.NewBorder(nil, nil, v.title, nil, v.sub), v.chips))
-	plots := container.New(&ratioColumns{ratio: 0.58}, plotCard(v.loss), plotCard(v.acc))
+	plots := container.New(&ratioColumns{ratio: 0.58}, widgets.PlotCard(v.loss), widgets.PlotCard(v.acc))
 	v.body = container.New(layout.NewCustomPaddedLayout(4, 6, 6, 6),
 		container.NewBorder(head, container.New(layout.NewCustomPaddedLayout(4, 0, 0, 0), v.diag), nil, nil, plots))
 	return v
@@ -145,7 +146,7 @@ func (v *curvesView) emptyState() *widgets.EmptyState {
 	}
 	path := "FILE.wbproj"
 	if p.h.ProjectPath() != "" {
-		path = shellQuote(p.h.ProjectPath())
+		path = ui.ShellQuote(p.h.ProjectPath())
 	}
 	e.Command = "workbench train --project " + path + " --save " + path
 	return e
@@ -160,23 +161,23 @@ func (v *curvesView) showRun(r *projects.Run) {
 	chips = append(chips, statChip("Epochs", fmt.Sprintf("%d / %d", len(r.Epochs), r.Hyper.Epochs)))
 	if n := len(r.Epochs); n > 0 {
 		last := r.Epochs[n-1]
-		chips = append(chips, statChip("Train accuracy", percentOrDash(last.TrainAcc)))
+		chips = append(chips, statChip("Train accuracy", widgets.PercentOrDash(last.TrainAcc)))
 		if !math.IsNaN(last.ValAcc) {
-			chips = append(chips, statChip("Validation accuracy", pct(last.ValAcc)))
+			chips = append(chips, statChip("Validation accuracy", widgets.Pct(last.ValAcc)))
 		}
 		if best, at := bestVal(r.Epochs); at > 0 {
-			chips = append(chips, statChip("Best validation", fmt.Sprintf("%s (epoch %d)", pct(best), at)))
+			chips = append(chips, statChip("Best validation", fmt.Sprintf("%s (epoch %d)", widgets.Pct(best), at)))
 		}
 		ips, secs := 0.0, 0.0
 		for _, e := range r.Epochs {
 			ips += e.ImagesPerSec
 			secs += e.Seconds
 		}
-		chips = append(chips, statChip("Images / s", thousands(int(math.Round(ips/float64(n))))))
+		chips = append(chips, statChip("Images / s", widgets.Thousands(int(math.Round(ips/float64(n))))))
 		chips = append(chips, statChip("Time", fmtDuration(secondsDur(secs))))
 	}
 	if r.Tested {
-		chips = append(chips, statChip("Test accuracy", pct(r.TestAcc)))
+		chips = append(chips, statChip("Test accuracy", widgets.Pct(r.TestAcc)))
 	}
 	v.chips.Objects = chips
 	v.chips.Refresh()
@@ -212,13 +213,13 @@ func (v *curvesView) showLive(lr *liveRun) {
 	v.sub.SetText(sub)
 	chips := []fyne.CanvasObject{statChip("Epoch", fmt.Sprintf("%d / %d", max(it.Epoch, 1), lr.planned))}
 	if it.Total > 0 {
-		chips = append(chips, statChip("Iteration", fmt.Sprintf("%s / %s", thousands(it.Iteration), thousands(it.Total))))
+		chips = append(chips, statChip("Iteration", fmt.Sprintf("%s / %s", widgets.Thousands(it.Iteration), widgets.Thousands(it.Total))))
 		chips = append(chips, statChip("Loss", fmt.Sprintf("%.3f", it.Loss)))
-		chips = append(chips, statChip("Images / s", thousands(int(math.Round(it.ImagesPerSec)))))
+		chips = append(chips, statChip("Images / s", widgets.Thousands(int(math.Round(it.ImagesPerSec)))))
 		chips = append(chips, statChip("Time left", fmtDuration(it.ETA)))
 	}
 	if n := len(s.epochs); n > 0 {
-		chips = append(chips, statChip("Validation accuracy", percentOrDash(s.epochs[n-1].ValAcc)))
+		chips = append(chips, statChip("Validation accuracy", widgets.PercentOrDash(s.epochs[n-1].ValAcc)))
 	}
 	v.chips.Objects = chips
 	v.chips.Refresh()
@@ -237,7 +238,7 @@ func (v *curvesView) showLive(lr *liveRun) {
 func (v *curvesView) setDiagnosis(h []train.EpochMetrics, notes, status string) {
 	var rows []fyne.CanvasObject
 	if status == projects.RunFailed && notes != "" {
-		l := widget.NewLabel(firstUpper(notes) + ".")
+		l := widget.NewLabel(widgets.FirstUpper(notes) + ".")
 		l.Wrapping = fyne.TextWrapWord
 		l.Importance = widget.DangerImportance
 		rows = append(rows, container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, l))
@@ -245,9 +246,9 @@ func (v *curvesView) setDiagnosis(h []train.EpochMetrics, notes, status string) 
 	if len(h) > 0 || status != projects.RunRunning {
 		rows = append(rows, diagnosisRow(train.Diagnose(h)))
 	} else {
-		rows = append(rows, wrapLabel("The diagnosis reads the curves once the first epoch has ended."))
+		rows = append(rows, widgets.WrapLabel("The diagnosis reads the curves once the first epoch has ended."))
 	}
-	v.diag.Objects = []fyne.CanvasObject{card("Reading the curves", container.NewVBox(rows...))}
+	v.diag.Objects = []fyne.CanvasObject{widgets.Card("Reading the curves", container.NewVBox(rows...))}
 	v.diag.Refresh()
 }
 
@@ -285,7 +286,7 @@ func hyperSummary(h projects.Hyper) string {
 	if h.Warmup > 0 {
 		parts = append(parts, fmt.Sprintf("warm-up %d", h.Warmup))
 	}
-	parts = append(parts, fmt.Sprintf("batch %d", h.Batch), plural(h.Epochs, "epoch"))
+	parts = append(parts, fmt.Sprintf("batch %d", h.Batch), widgets.Plural(h.Epochs, "epoch"))
 	if h.WeightDecay > 0 {
 		parts = append(parts, "decay "+shortNum(h.WeightDecay))
 	}
@@ -427,8 +428,8 @@ func newLayersView() *layersView {
 	v.spread = widgets.NewPlotView(nil)
 	v.spread.Min = fyne.NewSize(260, 220)
 	v.flags = container.NewVBox()
-	hist := card("Activations per layer", container.NewVScroll(v.grid))
-	bottom := container.NewGridWithColumns(2, plotCard(v.ratio), plotCard(v.spread))
+	hist := widgets.Card("Activations per layer", container.NewVScroll(v.grid))
+	bottom := container.NewGridWithColumns(2, widgets.PlotCard(v.ratio), widgets.PlotCard(v.spread))
 	v.body = container.New(layout.NewCustomPaddedLayout(4, 6, 6, 6),
 		container.NewBorder(v.head, container.NewVBox(bottom, v.flags), nil, nil, hist))
 	e := widgets.NewEmptyState(theme.ListIcon(), "Layer statistics",
@@ -455,7 +456,7 @@ func (v *layersView) show(s feedSnapshot) {
 		return // nothing new: statistics come every few iterations
 	}
 	v.iter = s.layerIter
-	v.head.SetText(fmt.Sprintf("Iteration %s: activations, gradients and updates of every layer", thousands(s.layerIter)))
+	v.head.SetText(fmt.Sprintf("Iteration %s: activations, gradients and updates of every layer", widgets.Thousands(s.layerIter)))
 	if len(v.hists) != len(s.layers) {
 		v.hists = nil
 		v.grid.Objects = nil
@@ -502,7 +503,7 @@ func (v *layersView) show(s feedSnapshot) {
 		bad = append(bad, container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, l))
 	}
 	if len(bad) > 4 {
-		bad = append(bad[:4], wrapLabel(fmt.Sprintf("…and %d more layers.", len(bad)-4)))
+		bad = append(bad[:4], widgets.WrapLabel(fmt.Sprintf("…and %d more layers.", len(bad)-4)))
 	}
 	v.flags.Objects = bad
 	v.flags.Refresh()

@@ -1,0 +1,146 @@
+package panetest
+
+import (
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/workbench-cv/workbench/app/ui"
+	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/widgets"
+)
+
+// Shell shows panes in a 1280×800 test window, one at a time, as the main
+// window does: a pane is built the first time it is shown, and State.ShowPane
+// brings another to the front. Panes it was not given are only recorded as
+// Current.
+type Shell struct {
+	S       *ui.State
+	W       fyne.Window
+	Body    *fyne.Container
+	Built   map[string]fyne.CanvasObject
+	Current string
+	panes   map[string]ui.Pane
+}
+
+// NewShell opens project p (never saved) with the given panes.
+func NewShell(t testing.TB, p *projects.Project, panes ...ui.Pane) *Shell {
+	t.Helper()
+	test.NewTempApp(t)
+	sh := &Shell{S: ui.NewState(p, ""), Body: container.NewStack(), Built: map[string]fyne.CanvasObject{}, panes: map[string]ui.Pane{}}
+	for _, pn := range panes {
+		sh.panes[pn.ID] = pn
+	}
+	sh.W = test.NewTempWindow(t, nil)
+	sh.W.SetPadded(false)
+	sh.S.Window = sh.W
+	sh.S.SetNavigation(sh.Show, func(id string) (string, bool) {
+		if pn, ok := sh.panes[id]; ok {
+			return pn.Title, true
+		}
+		return id, true
+	})
+	sh.W.SetContent(sh.Body)
+	sh.W.Resize(fyne.NewSize(1280, 800))
+	return sh
+}
+
+// Show brings pane id to the front, building it on first use.
+func (sh *Shell) Show(id string) {
+	sh.Current = id
+	pn, ok := sh.panes[id]
+	if !ok {
+		return
+	}
+	obj, built := sh.Built[id]
+	if !built {
+		obj = pn.New(sh.S)
+		sh.Built[id] = obj
+	}
+	sh.Body.Objects = []fyne.CanvasObject{obj}
+	sh.Body.Refresh()
+}
+
+// Open is NewShell followed by Show(id): the state, the shell and its
+// window.
+func Open(t testing.TB, p *projects.Project, id string, panes ...ui.Pane) (*ui.State, *Shell, fyne.Window) {
+	t.Helper()
+	sh := NewShell(t, p, panes...)
+	sh.Show(id)
+	return sh.S, sh, sh.W
+}
+
+// EmptyState shows pane id and returns the one empty state it shows.
+func (sh *Shell) EmptyState(t testing.TB, id string) *widgets.EmptyState {
+	t.Helper()
+	sh.Show(id)
+	es := Find[*widgets.EmptyState](sh.Body, nil)
+	if len(es) != 1 {
+		t.Fatalf("pane %s shows %d empty states, want 1", id, len(es))
+	}
+	return es[0]
+}
+
+// WritePNG writes img to name, failing the test when it cannot.
+func WritePNG(t testing.TB, name string, img image.Image) {
+	t.Helper()
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("wrote", name)
+}
+
+// OpenProjectToRender opens the project file named by the environment
+// variable WORKBENCH_INSPECT_PROJECT, with the pane given, in a window of
+// the light theme (dark with WORKBENCH_INSPECT_DARK set) at 1280×800
+// (1024×700 with WORKBENCH_INSPECT_SMALL set), and returns the folder
+// WORKBENCH_INSPECT_OUT to write pictures to (a temporary one when unset).
+// It skips the test when no project is named: it is a quick look while
+// working on a pane, not a check.
+func OpenProjectToRender(t *testing.T, pane ui.Pane) (*Shell, string) {
+	path := os.Getenv("WORKBENCH_INSPECT_PROJECT")
+	if path == "" {
+		t.Skip("set WORKBENCH_INSPECT_PROJECT to a trained project file to render its inspection panes")
+	}
+	p, err := projects.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := os.Getenv("WORKBENCH_INSPECT_OUT")
+	if out == "" {
+		out = t.TempDir()
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sh := NewShell(t, p, pane)
+	sh.S.Path = path
+	if os.Getenv("WORKBENCH_INSPECT_DARK") != "" {
+		fyne.CurrentApp().Settings().SetTheme(theme.DarkTheme())
+	} else {
+		fyne.CurrentApp().Settings().SetTheme(theme.LightTheme())
+	}
+	if os.Getenv("WORKBENCH_INSPECT_SMALL") != "" {
+		sh.W.Resize(fyne.NewSize(1024, 700))
+	}
+	sh.Show(pane.ID)
+	if rp, ok := sh.Built[pane.ID].(ui.RenderPreparer); ok {
+		rp.PrepareRender(context.Background())
+	}
+	return sh, out
+}
