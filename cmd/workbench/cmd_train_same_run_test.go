@@ -13,60 +13,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/workbench-cv/workbench/app/trainui"
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/models"
-	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/runs"
 )
-
-// paneHost is the Train pane's host over one project and its dataset, as
-// the app's State is.
-type paneHost struct {
-	proj *projects.Project
-	ds   *data.Dataset
-	pane *trainui.Pane
-}
-
-func (h *paneHost) Project() *projects.Project { return h.proj }
-func (h *paneHost) Dataset() *data.Dataset     { return h.ds }
-func (h *paneHost) MarkDirty() {
-	if h.pane != nil {
-		h.pane.ProjectEdited()
-	}
-}
-func (h *paneHost) ArchitectureProblems() []string {
-	var out []string
-	for _, e := range nn.Analyze(h.proj.Graph, h.DatasetShape()).Errors {
-		out = append(out, e.Error())
-	}
-	return out
-}
-func (h *paneHost) DatasetShape() []int {
-	d := h.proj.Dataset
-	return []int{d.C, d.H, d.W}
-}
-func (h *paneHost) DatasetSpec() string             { return h.proj.Dataset.Spec }
-func (h *paneHost) DatasetTitle(spec string) string { return spec }
-func (h *paneHost) LoadOptions(string) data.Options { return sameRunLoadOptions(h.proj) }
-func (h *paneHost) UseDataset(_ string, ds *data.Dataset) {
-	h.ds = ds
-	if h.pane != nil {
-		h.pane.DatasetChanged()
-	}
-}
-func (h *paneHost) ShowArchitecture()   {}
-func (h *paneHost) ShowData()           {}
-func (h *paneHost) Window() fyne.Window { return nil }
-func (h *paneHost) ProjectPath() string { return "" }
-
-// sameRunLoadOptions are the options the app loads a project's dataset
-// with (its cut, under the project's seed), as the command does.
-func sameRunLoadOptions(p *projects.Project) data.Options {
-	d := p.Dataset
-	return data.Options{LimitTrain: d.LimitTrain, LimitTest: d.LimitTest, Val: d.Val, Seed: p.Hyper.Seed}
-}
 
 // findButton finds the button labelled text in o's widget tree.
 func findButton(o fyne.CanvasObject, text string) *widget.Button {
@@ -143,7 +96,7 @@ func TestCommandAndTrainPaneRecordTheSameRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := data.Load(context.Background(), "sample", sameRunLoadOptions(gui))
+	ds, err := data.Load(context.Background(), "sample", ui.LoadOptions(ui.NewState(gui, ""), "sample", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,11 +104,12 @@ func TestCommandAndTrainPaneRecordTheSameRun(t *testing.T) {
 	old := train.Threads()
 	train.SetThreads(1)
 	defer train.SetThreads(old)
-	h := &paneHost{proj: gui, ds: ds}
-	h.pane = trainui.New(h)
-	w := test.NewTempWindow(t, h.pane.Content())
+	s := ui.NewState(gui, "")
+	s.Dataset = ds
+	pane := trainui.New(s)
+	w := test.NewTempWindow(t, pane)
 	w.Resize(fyne.NewSize(1280, 800))
-	start := findButton(h.pane.Content(), "Start")
+	start := findButton(pane, "Start")
 	if start == nil || start.Disabled() {
 		t.Fatalf("no enabled Start button (%v)", start)
 	}
