@@ -237,7 +237,8 @@ func TestBadRequests(t *testing.T) {
 
 func TestBlocksAndLayout(t *testing.T) {
 	counts := map[string]int{"resnet18": 8, "resnet152": 50, "googlenet": 9, "densenet121": 58 + 3,
-		"mobilenet_v2": 17, "mobilenet_v1": 13, "vgg16": 0}
+		"mobilenet_v2": 17, "mobilenet_v1": 13, "vgg16": 0, "squeezenet1_1": 8, "shufflenet_v2_x1_0": 16,
+		"mobilenet_v3_large": 15, "efficientnet_b0": 16, "mnasnet1_0": 16, "inception_v3": 11}
 	for name, want := range counts {
 		g, err := Graph(name, []int{3, 224, 224}, 1000)
 		if err != nil {
