@@ -152,28 +152,35 @@ func mapConv(im *importer, n *onnxpb.NodeProto, in []*value) (*value, error) {
 	if groups < 1 || cg*groups != x.shape[0] {
 		return nil, inputErrorf("Conv with %d groups of %d channels does not fit its %d input channels", groups, cg, x.shape[0])
 	}
-	if kh != kw || s[0] != s[1] || d[0] != d[1] {
-		return nil, notMapped("rectangular kernel, stride or dilation")
+	if d[0] != d[1] {
+		return nil, notMapped("different dilations down and across")
 	}
 	p, err := spatialPads(a, [2]int{x.shape[1], x.shape[2]}, [2]int{kh, kw}, s, d)
 	if err != nil {
 		return nil, err
 	}
 	name := hint(n, 1)
-	src, pad := x, p[0]
-	if p[0] != p[1] || p[0] != p[2] || p[0] != p[3] {
+	src, ph, pw := x, p[0], p[1]
+	if p[0] != p[2] || p[1] != p[3] {
 		if src, err = im.add("pad2d", name+"_pad", map[string]float64{"top": float64(p[0]), "left": float64(p[1]),
 			"bottom": float64(p[2]), "right": float64(p[3])}, x); err != nil {
 			return nil, err
 		}
-		pad = 0
+		ph, pw = 0, 0
 	}
 	b, err := constIn(in, 2, "B")
 	if err != nil {
 		return nil, err
 	}
-	y, err := im.add("conv2d", name, map[string]float64{"out": float64(oc), "kernel": float64(kh), "stride": float64(s[0]),
-		"pad": float64(pad), "dilation": float64(d[0]), "groups": float64(groups), "bias": bit(b != nil)}, src)
+	at := map[string]float64{"out": float64(oc), "kernel": float64(kh), "stride": float64(s[0]),
+		"pad": float64(ph), "dilation": float64(d[0]), "groups": float64(groups), "bias": bit(b != nil)}
+	if kw != kh || s[1] != s[0] || pw != ph {
+		at["kernel_h"], at["kernel_w"] = float64(kh), float64(kw)
+		at["stride_h"], at["stride_w"] = float64(s[0]), float64(s[1])
+		// pad_h/pad_w of 0 fall back to pad, so pad is the smaller one.
+		at["pad"], at["pad_h"], at["pad_w"] = float64(min(ph, pw)), float64(ph), float64(pw)
+	}
+	y, err := im.add("conv2d", name, at, src)
 	if err != nil {
 		return nil, err
 	}
