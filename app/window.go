@@ -53,6 +53,7 @@ const maxRecent = 10
 func newWindow(a fyne.App, opts Options, p *projects.Project, path string) *window {
 	w := &window{app: a, opts: opts, stop: make(chan struct{})}
 	w.win = a.NewWindow("Workbench")
+	keepFilesUntilWritten()
 	w.state = ui.NewState(p, path)
 	w.state.Window = w.win
 	w.shell = newShell(w.state)
@@ -221,26 +222,7 @@ func (w *window) saveTo(path string, after func()) {
 
 // saveAs asks where to save the project.
 func (w *window) saveAs(after func()) {
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil {
-			w.showError("Save project", err)
-			return
-		}
-		if wc == nil {
-			return // cancelled
-		}
-		path := wc.URI().Path()
-		wc.Close() // Save writes atomically itself; the dialog only picks the name
-		if !strings.EqualFold(filepath.Ext(path), projects.Extension) {
-			os.Remove(path) // the empty file the dialog created under the other name
-			path += projects.Extension
-		}
-		// A new project takes the name the person just gave its file.
-		if n := strings.TrimSpace(w.state.Project.Name); n == "" || n == "Untitled" {
-			w.state.Project.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-		}
-		w.saveTo(path, after)
-	}, w.win)
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) { w.savePicked(wc, err, after) }, w.win)
 	d.SetFileName(safeFileName(w.state.ProjectName()) + projects.Extension)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{projects.Extension}))
 	if dir := w.lastFolder(); dir != nil {
@@ -248,6 +230,31 @@ func (w *window) saveAs(after func()) {
 	}
 	d.Resize(fyne.NewSize(900, 600))
 	w.showDialog(d)
+}
+
+// savePicked saves to the file chosen in the Save dialog. It takes only
+// the chosen path: the dialog's writer is closed unwritten (it leaves the
+// file as it was, see keepFilesUntilWritten) and projects.Save replaces the
+// file atomically, so a save that fails loses nothing. A name without the
+// project extension gets it, and the file of that name is left alone.
+func (w *window) savePicked(wc fyne.URIWriteCloser, err error, after func()) {
+	if err != nil {
+		w.showError("Save project", err)
+		return
+	}
+	if wc == nil {
+		return // cancelled
+	}
+	path := wc.URI().Path()
+	wc.Close()
+	if !strings.EqualFold(filepath.Ext(path), projects.Extension) {
+		path += projects.Extension
+	}
+	// A new project takes the name the person just gave its file.
+	if n := strings.TrimSpace(w.state.Project.Name); n == "" || n == "Untitled" {
+		w.state.Project.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	w.saveTo(path, after)
 }
 
 // confirmDiscard runs then, after asking to save when there are unsaved
