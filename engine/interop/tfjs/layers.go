@@ -323,7 +323,12 @@ type win struct {
 // false when the layer was reported.
 func (c *converter) window(l *kerasLayer, kKey, sKey string, def []int) (win, bool) {
 	ks, ok1 := l.cfg.ints(kKey, 2, def)
-	ss, ok2 := l.cfg.ints(sKey, 2, ks)
+	// Convolutions step 1 by default, pools by their window.
+	sdef := []int{1, 1}
+	if def != nil {
+		sdef = ks
+	}
+	ss, ok2 := l.cfg.ints(sKey, 2, sdef)
 	ds, ok3 := l.cfg.ints("dilation_rate", 2, []int{1, 1})
 	if !ok1 || !ok2 || !ok3 || ks == nil || ss == nil {
 		c.bad(l, "%s, %s or dilation_rate is malformed", kKey, sKey)

@@ -133,7 +133,7 @@ func Import(pkg *Package, opt Options) (*interop.Model, error) {
 	m.Graph = c.g
 	models.Layout(&m.Graph)
 	if _, err := m.Check(); err != nil {
-		return nil, err
+		return nil, badf("%v", err)
 	}
 	labels := opt.Labels
 	if labels == nil {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -393,7 +394,7 @@ func readWeights(groups []weightGroup, fl files) (map[string]weightValue, error)
 		}
 		var have int64
 		for _, p := range g.Paths {
-			if p == "" || path.IsAbs(p) || strings.Contains(p, "\\") {
+			if p == "" || path.IsAbs(p) || strings.Contains(p, "\\") || slices.Contains(strings.Split(p, "/"), "..") {
 				return nil, badf("weight shard path %q is not a plain relative path", p)
 			}
 			sz, ok := fl.size(p)
