@@ -82,6 +82,11 @@ func runPredict(c *Ctx) error {
 		return usageErrorf("the project's architecture has a problem: %v", err)
 	}
 	in := a.Nodes[a.Input].Out
+	start := time.Now()
+	inputs, err := readPredictInputs(c, p, in)
+	if err != nil {
+		return err
+	}
 	b, err := chooseBackend(c)
 	if err != nil {
 		return err
@@ -96,11 +101,6 @@ func runPredict(c *Ctx) error {
 	}
 	if loaded, skipped := train.LoadMatching(model, w); len(skipped) > 0 {
 		return usageErrorf("the project's weights do not fit its architecture (%d tensors loaded; missing or of another shape: %s)", len(loaded), strings.Join(skipped, ", "))
-	}
-	start := time.Now()
-	inputs, err := readPredictInputs(c, p, in)
-	if err != nil {
-		return err
 	}
 	n, per := len(inputs.names), tensor.Numel(in)
 	var logits []float32
