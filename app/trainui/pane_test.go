@@ -399,7 +399,10 @@ func TestSearchRanksTrialsDrawsTheCommandCentreAndPromotesTheBest(t *testing.T) 
 }
 
 func TestRandomSearchSpreadsSmallSeedsOverTheRange(t *testing.T) {
-	cfgs := searchConfigs(false, 8, map[string]train.Range{"lr": {Lo: 1e-4, Hi: 1e-2, Log: true}}, 1)
+	cfgs, err := searchConfig(false, 8, map[string]train.Range{"lr": {Lo: 1e-4, Hi: 1e-2, Log: true}}, train.Config{}, 1).Configs()
+	if err != nil {
+		t.Fatal(err)
+	}
 	lo, hi := 1.0, 0.0
 	for _, c := range cfgs {
 		lo, hi = math.Min(lo, c["lr"]), math.Max(hi, c["lr"])
@@ -408,8 +411,8 @@ func TestRandomSearchSpreadsSmallSeedsOverTheRange(t *testing.T) {
 	if hi/lo < 10 {
 		t.Fatalf("8 draws span only [%g, %g]", lo, hi)
 	}
-	grid := searchConfigs(true, 9, map[string]train.Range{"lr": {Lo: 1e-4, Hi: 1e-2, Log: true}, "weight_decay": {Lo: 1e-6, Hi: 1e-2, Log: true}}, 1)
-	if len(grid) != 9 || math.Abs(grid[0]["lr"]-1e-4) > 1e-12 || math.Abs(grid[4]["lr"]-1e-3) > 1e-12 || math.Abs(grid[8]["weight_decay"]-1e-2) > 1e-12 {
+	grid, err := searchConfig(true, 9, map[string]train.Range{"lr": {Lo: 1e-4, Hi: 1e-2, Log: true}, "weight_decay": {Lo: 1e-6, Hi: 1e-2, Log: true}}, train.Config{}, 1).Configs()
+	if err != nil || len(grid) != 9 || math.Abs(grid[0]["lr"]-1e-4) > 1e-12 || math.Abs(grid[4]["lr"]-1e-3) > 1e-12 || math.Abs(grid[8]["weight_decay"]-1e-2) > 1e-12 {
 		t.Fatalf("3×3 grid %v", grid)
 	}
 }

@@ -2,17 +2,13 @@ package trainui
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -73,148 +69,42 @@ func (f *searchFeed) take() []searchTrial {
 	return out
 }
 
-// searchConfigs draws n random configurations log-uniformly within the
-// ranges (seeded), or lays a grid of about n points over them.
-func searchConfigs(grid bool, n int, ranges map[string]train.Range, seed int64) []map[string]float64 {
-	var names []string
-	for _, k := range train.SearchParams {
-		if _, ok := ranges[k]; ok {
-			names = append(names, k)
-		}
-	}
-	at := func(r train.Range, u float64) float64 {
-		if r.Log {
-			return math.Exp(math.Log(r.Lo) + u*(math.Log(r.Hi)-math.Log(r.Lo)))
-		}
-		return r.Lo + u*(r.Hi-r.Lo)
-	}
-	var out []map[string]float64
+// searchConfig is the engine's search for the pane's choices: n random
+// configurations (seeded), or a grid of about n points over the ranges.
+// The data, the model builder and the hooks are added when it runs.
+func searchConfig(grid bool, n int, ranges map[string]train.Range, base train.Config, seed int64) train.SearchConfig {
+	sc := train.SearchConfig{Base: base, Ranges: ranges, Grid: grid, Trials: n, Seed: seed}
 	if grid {
-		pts := int(math.Ceil(math.Pow(float64(n), 1/float64(max(len(names), 1)))))
-		total := 1
-		for range names {
-			total *= pts
-		}
-		for i := range total {
-			p := map[string]float64{}
-			j := i
-			for _, k := range names {
-				u := 0.5
-				if pts > 1 {
-					u = float64(j%pts) / float64(pts-1)
-				}
-				p[k] = at(ranges[k], u)
-				j /= pts
-			}
-			out = append(out, p)
-		}
-		return out
+		sc.Points = int(math.Ceil(math.Pow(float64(n), 1/float64(max(len(ranges), 1)))))
 	}
-	// ChaCha8 rather than PCG: PCG's first outputs for small seeds (1, 2,
-	// ...) cluster near 0.5, which would put every trial of an 8-trial
-	// search in the middle of its range.
-	var key [32]byte
-	binary.LittleEndian.PutUint64(key[:], uint64(seed))
-	copy(key[8:], "workbench random search")
-	rng := rand.New(rand.NewChaCha8(key))
-	for range n {
-		p := map[string]float64{}
-		for _, k := range names {
-			p[k] = at(ranges[k], rng.Float64())
-		}
-		out = append(out, p)
-	}
-	return out
+	return sc
 }
 
-// searchSetup is what a search trains: the network, the data and the
-// configuration every trial starts from.
-type searchSetup struct {
-	g          graph.Graph
-	rs         runSettings
-	train, val *data.Set
-	base       train.Config
-	configs    []map[string]float64
-}
-
-// runSearch trains every configuration, several at once on the CPU (one
-// per two cores, sharing the thread budget), and reports each trial's
-// progress through feed. It does what train.Search does, plus the loss of
-// every iteration of every trial for the "all loss curves" plot.
-func runSearch(ctx context.Context, su searchSetup, feed *searchFeed) error {
-	b, _, err := backend.Choose(su.rs.Train.Device)
+// runSearch runs the engine's search (several trials at once on the CPU,
+// sharing the thread budget) on the graph g, reporting each trial's start,
+// every iteration's loss (for the "all loss curves" plot) and its end
+// through feed.
+func runSearch(ctx context.Context, sc train.SearchConfig, g graph.Graph, rs runSettings, feed *searchFeed) error {
+	b, _, err := backend.Choose(rs.Train.Device)
 	if err != nil {
 		return err
 	}
-	conc := 1
-	if b.Name() == "cpu" {
-		conc = max(1, runtime.NumCPU()/2)
+	if b.Name() != "cpu" {
+		sc.Concurrency = 1 // one device: one trial at a time
 	}
-	conc = min(conc, len(su.configs))
-	old := train.Threads()
-	per := max(1, old/conc)
-	train.SetThreads(per)
-	defer train.SetThreads(old)
-	in := []int{su.train.C, su.train.H, su.train.W}
-	sem := make(chan struct{}, conc)
-	var wg sync.WaitGroup
-	for i, ps := range su.configs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			start := time.Now()
-			feed.update(i, func(t *searchTrial) { t.Running = true })
-			t := train.Trial{Index: i, Params: ps, ValAcc: math.NaN(), ValLoss: math.NaN(), TrainAcc: math.NaN(), TrainLoss: math.NaN()}
-			err := widgets.RunSafely(func() error {
-				m, err := nn.Build(su.g, in, b, uint64(su.rs.Hyper.Seed), nn.Init(su.rs.Train.Init))
-				if err != nil {
-					return err
-				}
-				cfg := su.base
-				cfg.Optim.LR = float32(ps["lr"])
-				if wd, ok := ps["weight_decay"]; ok {
-					cfg.Optim.WeightDecay = float32(wd)
-				}
-				cfg.Workers = per
-				tr, err := train.New(m, su.train, su.val, cfg)
-				if err != nil {
-					return err
-				}
-				tr.Callbacks.Iteration = func(it train.IterationInfo) {
-					feed.update(i, func(t *searchTrial) { t.Losses = append(t.Losses, it.Loss) })
-				}
-				res, err := tr.Run(ctx, nil)
-				var de *train.DivergedError
-				t.Diverged = errors.As(err, &de)
-				if res != nil {
-					t.History = res.History
-					if n := len(res.History); n > 0 {
-						last := res.History[n-1]
-						t.ValLoss, t.TrainAcc, t.TrainLoss = last.ValLoss, last.TrainAcc, last.TrainLoss
-						if res.BestEpoch > 0 {
-							t.ValAcc = res.BestValAcc
-						}
-					}
-				}
-				return err
-			})
-			t.Err = err
-			t.Seconds = time.Since(start).Seconds()
-			feed.update(i, func(st *searchTrial) {
-				st.Trial, st.Running, st.Done = t, false, true
-			})
-		}()
+	in := []int{sc.Train.C, sc.Train.H, sc.Train.W}
+	sc.Build = func() (*nn.Model, error) {
+		return nn.Build(g, in, b, uint64(rs.Hyper.Seed), nn.Init(rs.Train.Init))
 	}
-	wg.Wait()
-	return ctx.Err()
+	sc.OnTrialStart = func(t train.Trial) { feed.update(t.Index, func(st *searchTrial) { st.Running = true }) }
+	sc.OnIteration = func(i int, it train.IterationInfo) {
+		feed.update(i, func(st *searchTrial) { st.Losses = append(st.Losses, it.Loss) })
+	}
+	sc.OnTrial = func(t train.Trial) {
+		feed.update(t.Index, func(st *searchTrial) { st.Trial, st.Running, st.Done = t, false, true })
+	}
+	_, err = train.Search(ctx, sc)
+	return err
 }
 
 // rankTrials orders trials as train.Rank does: best validation accuracy
@@ -527,7 +417,13 @@ func (v *searchView) run() {
 	}
 	base.Epochs = epochs
 	base.Patience = 0
-	configs := searchConfigs(grid, n, ranges, rs.Hyper.Seed)
+	sc := searchConfig(grid, n, ranges, base, rs.Hyper.Seed)
+	configs, err := sc.Configs()
+	if err != nil {
+		v.msg.Importance = widget.DangerImportance
+		v.msg.SetText(widgets.FirstUpper(err.Error()) + ".")
+		return
+	}
 	feed := &searchFeed{trials: make([]searchTrial, len(configs))}
 	for i, c := range configs {
 		feed.trials[i] = searchTrial{Trial: train.Trial{Index: i, Params: c, ValAcc: math.NaN(), ValLoss: math.NaN(),
@@ -541,19 +437,17 @@ func (v *searchView) run() {
 	what := fmt.Sprintf("Searching %d configurations…", len(configs))
 	err = p.job.Start(what, func(ctx context.Context, progress widgets.Report) error {
 		trainSet, valSet, _ := runs.Splits(ds, rs.Hyper.Seed, true) // a search needs validation images
-		su := searchSetup{g: g, rs: rs, configs: configs,
-			train: ui.Subset(trainSet, nTrain, rs.Hyper.Seed), val: ui.Subset(valSet, nVal, rs.Hyper.Seed)}
-		if su.val.Len() == 0 {
+		sc.Train, sc.Val = ui.Subset(trainSet, nTrain, rs.Hyper.Seed), ui.Subset(valSet, nVal, rs.Hyper.Seed)
+		if sc.Val.Len() == 0 {
 			return errors.New("a search ranks configurations by validation accuracy, and there are no validation images")
 		}
 		if rs.Preprocess != data.NormNone {
-			st, err := data.FitStats(su.train, rs.Preprocess, data.StatsOptions{Seed: rs.Hyper.Seed})
+			st, err := data.FitStats(sc.Train, rs.Preprocess, data.StatsOptions{Seed: rs.Hyper.Seed})
 			if err != nil {
 				return err
 			}
-			base.Stats = st
+			sc.Base.Stats = st
 		}
-		su.base = base
 		stop := startThrottle(feed.pending, func() {
 			if p.h.Project() != proj {
 				return
@@ -568,7 +462,7 @@ func (v *searchView) run() {
 			p.job.ShowNow(done, len(v.trials), fmt.Sprintf("Searching: %d of %d configurations done…", done, len(v.trials)))
 			v.show()
 		})
-		err := runSearch(ctx, su, feed)
+		err := runSearch(ctx, sc, g, rs, feed)
 		stop()
 		return err
 	}, func(err error) {

@@ -87,7 +87,7 @@ func TestRandomSearchRanks(t *testing.T) {
 		Trials:      8,
 		Concurrency: 2,
 		Build:       func() (*nn.Model, error) { return nn.Build(smallCNN(10), nil, cpu.New(), 1, "default") },
-		Train:       small, Val: ds.Val, Seed: 4,
+		Train:       small, Val: ds.Val, Seed: 1, // draws lr 0.017, 0.031 and 0.055 among others
 		OnTrial: func(Trial) { seen++ },
 	})
 	if err != nil {
