@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 ./scripts/fetch-testdata.sh  # third-party test files into the ignored .cache/testdata
+./scripts/fetch-onnxruntime.sh  # onnxruntime-node for the ONNX export tests, into the ignored .cache/onnxruntime
 export PATH="$PATH:/usr/local/go/bin"
 
 echo "== gofmt"
