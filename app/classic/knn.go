@@ -191,39 +191,29 @@ func (t *knnTab) run() {
 	}
 }
 
-// runKNN is the computation, off the UI goroutine.
+// runKNN is the computation, off the UI goroutine: the engine's recipe
+// (the one `workbench knn` runs) on class-balanced subsets.
 func runKNN(ctx context.Context, ds *data.Dataset, nTrain, nTest, folds int, ks []int, metric classic.Metric, seed int64, progress widgets.Report) (*knnResult, error) {
 	tr := ui.Subset(ds.Train, nTrain, seed)
 	te := ui.Subset(ds.Test, nTest, seed)
-	classes := len(tr.Classes)
-	xtr, xte := classic.Pixels(tr), classic.Pixels(te)
 	// Folds take most of the time; the test distances one more share.
 	steps := folds + 1
-	cv, err := classic.CrossValidateKNN(ctx, xtr, tr.Labels, classes, data.Folds(tr, folds, seed), ks, metric,
-		func(done, total int) {
-			progress(done, steps, fmt.Sprintf("Cross-validating: fold %d of %d done", done, total))
-		})
+	r, err := classic.KNN(ctx, tr, te, classic.KNNConfig{Ks: ks, Metric: metric, Folds: folds, Seed: seed, Neighbours: 10,
+		Progress: func(stage string, done, total int) {
+			switch {
+			case stage != "cv":
+			case done < total:
+				progress(done, steps, fmt.Sprintf("Cross-validating: fold %d of %d done", done, total))
+			default:
+				progress(folds, steps, "Classifying the test images…")
+			}
+		}})
 	if err != nil {
 		return nil, err
-	}
-	best := classic.BestK(cv)
-	progress(folds, steps, "Classifying the test images…")
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	dist, err := classic.Distances(xtr, xte, metric)
-	if err != nil {
-		return nil, err
-	}
-	nb := classic.Neighbors(dist, xtr.Rows, min(max(ks[len(ks)-1], 10), xtr.Rows))
-	acc, _ := classic.KNNAccuracy(nb, tr.Labels, te.Labels, best.K, classes)
-	byK := map[int]float64{}
-	for _, k := range ks {
-		byK[k], _ = classic.KNNAccuracy(nb, tr.Labels, te.Labels, k, classes)
 	}
 	progress(steps, steps, "")
-	return &knnResult{cv: cv, best: best, testAcc: acc, train: tr, test: te, nb: nb, metric: metric, folds: folds,
-		testAccByK: byK, trainN: tr.Len(), testN: te.Len(), classes: tr.Classes}, nil
+	return &knnResult{cv: r.CV, best: r.Best, testAcc: r.TestAcc, train: tr, test: te, nb: r.Neighbours, metric: metric, folds: folds,
+		testAccByK: r.TestAccByK, trainN: tr.Len(), testN: te.Len(), classes: tr.Classes}, nil
 }
 
 // show puts a finished run on screen and in the overview.

@@ -74,44 +74,37 @@ func runKNN(c *Ctx) error {
 	if ds.Train.Len() == 0 || ds.Test.Len() == 0 {
 		return usageErrorf("dataset %s needs both training and test images for kNN", ds.Name)
 	}
-	classes := len(ds.Train.Classes)
-	xtr, xte := classic.Pixels(ds.Train), classic.Pixels(ds.Test)
-	best := classic.CVResult{K: ks[0]}
-	cv := map[string]any{}
-	if folds > 1 {
-		if folds > ds.Train.Len() {
-			return usageErrorf("--folds %d is more than the %d training images", folds, ds.Train.Len())
-		}
-		p := c.Progress("cross-validating", folds)
-		res, err := classic.CrossValidateKNN(c.Context, xtr, ds.Train.Labels, classes, data.Folds(ds.Train, folds, c.Seed), ks, metric,
-			func(done, total int) { p.Set(done) })
-		p.Finish()
-		if err != nil {
-			return err
-		}
-		for _, r := range res {
-			cv[strconv.Itoa(r.K)] = map[string]any{"mean": r.Mean, "std": r.Std, "folds": r.Folds}
-			c.Emit("cv", map[string]any{"k": r.K, "mean": r.Mean, "std": r.Std})
-		}
-		best = classic.BestK(res)
+	if folds > 1 && folds > ds.Train.Len() {
+		return usageErrorf("--folds %d is more than the %d training images", folds, ds.Train.Len())
 	}
-	maxK := 0
-	for _, k := range ks {
-		maxK = max(maxK, k)
+	var bar *Progress
+	res, err := classic.KNN(c.Context, ds.Train, ds.Test, classic.KNNConfig{Ks: ks, Metric: metric, Folds: folds, Seed: c.Seed,
+		Progress: func(stage string, done, total int) {
+			if bar == nil {
+				bar = c.Progress(map[string]string{"cv": "cross-validating", "test": "classifying the test set"}[stage], total)
+			}
+			bar.Set(done)
+			if done == total {
+				bar.Finish()
+				bar = nil
+			}
+		}})
+	if bar != nil {
+		bar.Finish()
 	}
-	pt := c.Progress("classifying the test set", xte.Rows)
-	nb, err := classic.NearestNeighbors(c.Context, xtr, xte, metric, maxK, func(done, total int) { pt.Set(done) })
-	pt.Finish()
 	if err != nil {
 		return err
 	}
-	acc, _ := classic.KNNAccuracy(nb, ds.Train.Labels, ds.Test.Labels, best.K, classes)
+	cv := map[string]any{}
+	for _, r := range res.CV {
+		cv[strconv.Itoa(r.K)] = map[string]any{"mean": r.Mean, "std": r.Std, "folds": r.Folds}
+		c.Emit("cv", map[string]any{"k": r.K, "mean": r.Mean, "std": r.Std})
+	}
 	perK := map[string]any{}
-	for _, k := range ks {
-		a, _ := classic.KNNAccuracy(nb, ds.Train.Labels, ds.Test.Labels, k, classes)
+	for k, a := range res.TestAccByK {
 		perK[strconv.Itoa(k)] = a
 	}
-	c.Done(map[string]any{"best_k": best.K, "cv": cv, "test_acc": acc, "test_acc_by_k": perK,
+	c.Done(map[string]any{"best_k": res.Best.K, "cv": cv, "test_acc": res.TestAcc, "test_acc_by_k": perK,
 		"metric": string(metric), "train": ds.Train.Len(), "test": ds.Test.Len()})
 	return nil
 }

@@ -2,9 +2,13 @@ package classic
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
+
+	"github.com/workbench-cv/workbench/engine/data"
 )
 
 func randMatrix(rng *rand.Rand, r, c int) *Matrix {
@@ -268,5 +272,52 @@ func TestTwoLayerLearnsNonlinear(t *testing.T) {
 	lin.Train(context.Background(), xb, y, SGDConfig{LR: 0.1, Iters: 500, Batch: 40, Seed: 1}, nil)
 	if acc := lin.Accuracy(xb, y); acc > 0.75 {
 		t.Fatalf("a linear classifier should not solve XOR, got %.3f", acc)
+	}
+}
+
+// The recipe is cross-validation, the best k, then the test split: the
+// same numbers as its steps run one by one.
+func TestKNNRecipeMatchesItsSteps(t *testing.T) {
+	ds, err := data.Load(context.Background(), "sample", data.Options{LimitTrain: 300, LimitTest: 60, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := []int{1, 3, 7}
+	var stages []string
+	res, err := KNN(context.Background(), ds.Train, ds.Test, KNNConfig{Ks: ks, Metric: L2, Folds: 3, Seed: 5, Neighbours: 10,
+		Progress: func(stage string, done, total int) {
+			if done == total {
+				stages = append(stages, stage)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := len(ds.Train.Classes)
+	xtr, xte := Pixels(ds.Train), Pixels(ds.Test)
+	cv, err := CrossValidateKNN(context.Background(), xtr, ds.Train.Labels, classes, data.Folds(ds.Train, 3, 5), ks, L2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := BestK(cv)
+	d, err := Distances(xtr, xte, L2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := Neighbors(d, xtr.Rows, 10)
+	acc, _ := KNNAccuracy(nb, ds.Train.Labels, ds.Test.Labels, best.K, classes)
+	if !reflect.DeepEqual(res.CV, cv) || res.Best.K != best.K || res.TestAcc != acc || len(res.Neighbours[0]) != 10 {
+		t.Fatalf("recipe: best k %d, test %v; steps: best k %d, test %v", res.Best.K, res.TestAcc, best.K, acc)
+	}
+	if !reflect.DeepEqual(stages, []string{"cv", "test"}) || res.TestAccByK[best.K] != acc {
+		t.Fatalf("progress stages %v, by k %v", stages, res.TestAccByK)
+	}
+	if _, err := KNN(context.Background(), ds.Train, ds.Test, KNNConfig{Ks: ks, Metric: L2, Folds: 301}); err == nil {
+		t.Fatal("more folds than training images accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := KNN(ctx, ds.Train, ds.Test, KNNConfig{Ks: ks, Metric: L2, Folds: 3}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled recipe: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/workbench-cv/workbench/engine/blas"
+	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
 )
 
@@ -295,4 +296,85 @@ func take(x *Matrix, labels []int32, idx []int) (*Matrix, []int32) {
 		l[j] = labels[i]
 	}
 	return m, l
+}
+
+// KNNConfig is the course's k-NN recipe: cross-validate k on the training
+// split, then classify the test split with the best k.
+type KNNConfig struct {
+	// Ks are the values of k to try (at least one).
+	Ks     []int
+	Metric Metric
+	// Folds is the number of cross-validation folds (class-balanced, drawn
+	// under Seed); 1 skips cross-validation and uses Ks[0].
+	Folds int
+	Seed  int64
+	// Neighbours keeps at least this many nearest training images of each
+	// test image in the result (to show them); the largest k is always kept.
+	Neighbours int
+	// Progress, when set, reports each finished fold (stage "cv") and the
+	// test images classified so far (stage "test").
+	Progress func(stage string, done, total int)
+}
+
+// KNNResult is what the recipe found.
+type KNNResult struct {
+	// CV holds the cross-validation accuracy of each k, in the order of
+	// Ks (nil with one fold); Best is the chosen k's.
+	CV   []CVResult
+	Best CVResult
+	// TestAcc is the test accuracy with the best k; TestAccByK every k's.
+	TestAcc    float64
+	TestAccByK map[int]float64
+	// Neighbours are each test image's nearest training images, nearest
+	// first.
+	Neighbours [][]int
+}
+
+// KNN runs the recipe on pixels: cross-validation over cfg.Ks on train
+// (each fold's distances computed once for every k), the best k (ties: the
+// smaller), then the test split classified with all of train. Cancelling
+// ctx stops it between blocks of work.
+func KNN(ctx context.Context, train, test *data.Set, cfg KNNConfig) (*KNNResult, error) {
+	if len(cfg.Ks) == 0 {
+		return nil, fmt.Errorf("give at least one k")
+	}
+	if cfg.Folds < 1 {
+		return nil, fmt.Errorf("%d folds: use 1 or more", cfg.Folds)
+	}
+	if train.Len() == 0 || test.Len() == 0 {
+		return nil, fmt.Errorf("k-NN needs training and test images (got %d and %d)", train.Len(), test.Len())
+	}
+	if cfg.Folds > train.Len() {
+		return nil, fmt.Errorf("%d folds are more than the %d training images", cfg.Folds, train.Len())
+	}
+	report := func(stage string) func(done, total int) {
+		if cfg.Progress == nil {
+			return nil
+		}
+		return func(done, total int) { cfg.Progress(stage, done, total) }
+	}
+	classes := len(train.Classes)
+	xtr, xte := Pixels(train), Pixels(test)
+	res := &KNNResult{Best: CVResult{K: cfg.Ks[0]}, TestAccByK: map[int]float64{}}
+	if cfg.Folds > 1 {
+		cv, err := CrossValidateKNN(ctx, xtr, train.Labels, classes, data.Folds(train, cfg.Folds, cfg.Seed), cfg.Ks, cfg.Metric, report("cv"))
+		if err != nil {
+			return nil, err
+		}
+		res.CV, res.Best = cv, BestK(cv)
+	}
+	keep := cfg.Neighbours
+	for _, k := range cfg.Ks {
+		keep = max(keep, k)
+	}
+	nb, err := NearestNeighbors(ctx, xtr, xte, cfg.Metric, min(keep, xtr.Rows), report("test"))
+	if err != nil {
+		return nil, err
+	}
+	res.Neighbours = nb
+	res.TestAcc, _ = KNNAccuracy(nb, train.Labels, test.Labels, res.Best.K, classes)
+	for _, k := range cfg.Ks {
+		res.TestAccByK[k], _ = KNNAccuracy(nb, train.Labels, test.Labels, k, classes)
+	}
+	return res, nil
 }
