@@ -8,13 +8,16 @@
 // 3x224x224 with 1000 classes every model that torchvision has matches it
 // exactly: node IDs follow torchvision's module paths, so parameter names
 // ("layer1.0.conv1.weight") and shapes equal its state_dict's, and so do
-// parameter counts. Models end in logits; the softmax belongs to the loss.
+// parameter counts. GoogLeNet and Inception v3 are torchvision's with aux_logits=False
+// (a graph has one output; the auxiliary heads only serve training). Models end in logits; the softmax belongs to the loss.
 //
 // Inputs smaller than 64 pixels on a side (MNIST, CIFAR-10) get the usual
 // small-input variants (see each builder's comment): the ImageNet stems
 // that divide the image by 4 at once become a stride-1 3x3 (ResNet,
 // GoogLeNet, DenseNet) or 5x5 (AlexNet, ZFNet) convolution with no stem
-// max-pool, and MobileNets keep their first stride-2 stages at stride 1.
+// max-pool, and the mobile networks (MobileNets, ShuffleNet, MNASNet,
+// EfficientNet) keep their first stride-2 stages at stride 1; Inception v3's
+// stem keeps stride 1 and padding 1 and drops its first max-pool.
 // Everywhere, a max-pool that would shrink a 1-pixel map is left out, and the
 // adaptive pools before a classifier pool to at most the map's own size (no
 // upsampling of a 1x1 map to 7x7). So every model gives a valid graph for
