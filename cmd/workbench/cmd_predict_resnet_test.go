@@ -55,6 +55,9 @@ func readNPYFile(t *testing.T, path string) *npy.Array {
 // same weights (testdata/keras_reference.py, NHWC, Keras semantics),
 // within 1e-3; the eagle is a bald eagle.
 func TestImportedResNet50MatchesNumPyOnDarknetPhotos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ResNet-50 on 7 photos and its NumPy reference take a while; the full run covers it")
+	}
 	photos := []string{"eagle.jpg", "dog.jpg", "horses.jpg", "person.jpg", "giraffe.jpg", "kite.jpg", "scream.jpg"}
 	var need []string
 	for _, p := range photos {

@@ -21,16 +21,17 @@ type converter struct {
 	ws     map[string]weightValue
 	used   map[string]bool
 	out    map[string]interop.Tensor
-	// perm maps the features of a vector that Flatten made from a C×H×W
-	// map: perm[k] is our index of Keras' (H,W,C-order) index k.
-	perm map[string][]int
+	// perm holds, for a vector that Flatten made from a C×H×W map, that
+	// map's shape: Keras flattened it in H,W,C order, we in C,H,W order
+	// (see order).
+	perm map[string]order
 	uns  interop.Unsupported
 	err  error
 }
 
 func newConverter(ws map[string]weightValue) *converter {
 	return &converter{shapes: map[string][]int{}, ids: map[string]string{}, taken: map[string]bool{},
-		ws: ws, used: map[string]bool{}, out: map[string]interop.Tensor{}, perm: map[string][]int{}}
+		ws: ws, used: map[string]bool{}, out: map[string]interop.Tensor{}, perm: map[string]order{}}
 }
 
 func (c *converter) unsupported(l *kerasLayer, format string, args ...any) {
@@ -516,10 +517,7 @@ func (c *converter) dense(l *kerasLayer, x string, s []int) string {
 	perm := c.perm[x]
 	w := make([]float32, len(kw))
 	for k := range in {
-		dst := k
-		if perm != nil {
-			dst = perm[k]
-		}
+		dst := perm.at(k)
 		for o := range units {
 			w[o*in+dst] = kw[k*units+o]
 		}
@@ -594,14 +592,29 @@ func ones(n int) []float32 {
 	return v
 }
 
-// permute places v[k] at p[k] (nil p: a copy-free identity).
-func permute(v []float32, p []int) []float32 {
+// order is the C,H,W shape of a map that Flatten turned into a vector; nil
+// means the vector's order is the same in Keras and here.
+type order []int
+
+// at returns our index of Keras' (H,W,C-order) feature k.
+func (o order) at(k int) int {
+	if o == nil {
+		return k
+	}
+	ch, h, w := o[0], o[1], o[2]
+	cc, pos := k%ch, k/ch
+	return cc*h*w + pos
+}
+
+// permute places v[k] at p.at(k). The caller has checked len(v) against
+// weights that really exist, so nothing is allocated from a declared size.
+func permute(v []float32, p order) []float32 {
 	if p == nil {
 		return v
 	}
 	out := make([]float32, len(v))
-	for k, d := range p {
-		out[d] = v[k]
+	for k := range v {
+		out[p.at(k)] = v[k]
 	}
 	return out
 }
@@ -719,7 +732,7 @@ func (c *converter) merge(l *kerasLayer, in []string, op string) string {
 		return ""
 	}
 	first := c.shapes[in[0]]
-	var p []int
+	var p order
 	for i, x := range in {
 		if q := c.perm[x]; q != nil || p != nil {
 			if op == "concat" || i > 0 && !samePerm(p, q) {
@@ -739,7 +752,7 @@ func (c *converter) merge(l *kerasLayer, in []string, op string) string {
 	return c.node(l, l.Name, op, in, nil)
 }
 
-func samePerm(a, b []int) bool {
+func samePerm(a, b order) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -759,17 +772,8 @@ func (c *converter) flatten(l *kerasLayer, x string, s []int) string {
 	if id == "" || len(s) != 3 {
 		return id
 	}
-	ch, h, w := s[0], s[1], s[2]
-	if ch > 1 && h*w > 1 {
-		p := make([]int, ch*h*w)
-		for y := range h {
-			for xx := range w {
-				for cc := range ch {
-					p[(y*w+xx)*ch+cc] = (cc*h+y)*w + xx
-				}
-			}
-		}
-		c.perm[id] = p
+	if s[0] > 1 && s[1]*s[2] > 1 {
+		c.perm[id] = order(s)
 	}
 	return id
 }
