@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"sync"
 
 	"github.com/workbench-cv/workbench/engine/data"
@@ -10,17 +11,39 @@ import (
 
 // dataFlags are the dataset flags shared by the commands that read data
 // (data, train, eval, knn, linear, tsne): --data, --limit-train,
-// --limit-test, --val, --size and --channels.
+// --limit-test, --val, --size and --channels, and the reader limits
+// --max-image-pixels, --max-entry-bytes and --max-array-bytes.
 type dataFlags struct {
 	spec                       *string
 	limitTrain, limitTest, val *int
 	size, channels             *int
+	limits                     data.Limits
+}
+
+// quantityValue is a flag holding a count such as 64M or 4GiB (0: the
+// default).
+type quantityValue struct{ v *int64 }
+
+func (q quantityValue) String() string {
+	if q.v == nil {
+		return "0"
+	}
+	return fmt.Sprint(*q.v)
+}
+func (q quantityValue) Get() any { return *q.v }
+func (q quantityValue) Set(s string) error {
+	n, err := data.ParseQuantity(s)
+	if err != nil {
+		return err
+	}
+	*q.v = n
+	return nil
 }
 
 // addDataFlags declares the dataset flags on fs. Use the result's load in
 // Run, or dataFlagsOf(c) when the result was not kept.
 func addDataFlags(fs *flag.FlagSet) *dataFlags {
-	return &dataFlags{
+	d := &dataFlags{
 		spec:       fs.String("data", data.SpecSample, "dataset: sample, fashion-mnist, mnist, cifar10, or a path (folder or .zip of class folders, IDX folder, CIFAR-10 binary folder, .npz)"),
 		limitTrain: fs.Int("limit-train", 0, "keep a class-balanced subset of this many training images (seeded; 0: all)"),
 		limitTest:  fs.Int("limit-test", 0, "keep a class-balanced subset of this many test images (seeded; 0: all)"),
@@ -28,6 +51,10 @@ func addDataFlags(fs *flag.FlagSet) *dataFlags {
 		size:       fs.Int("size", 0, "resize every image to cover NxN and crop the centre (needed for images of mixed sizes; 0: keep)"),
 		channels:   fs.Int("channels", 0, "convert images to 1 (grey) or 3 (RGB) channels (0: keep)"),
 	}
+	fs.Var(quantityValue{&d.limits.MaxImagePixels}, data.FlagMaxImagePixels, fmt.Sprintf("refuse images of more than `N` pixels, e.g. 200M (0: $%s or %d)", data.EnvMaxImagePixels, data.DefaultMaxImagePixels))
+	fs.Var(quantityValue{&d.limits.MaxEntryBytes}, data.FlagMaxEntryBytes, fmt.Sprintf("refuse image files or zip entries of more than `N` bytes, e.g. 1GiB (0: $%s or 256MiB)", data.EnvMaxEntryBytes))
+	fs.Var(quantityValue{&d.limits.MaxArrayBytes}, data.FlagMaxArrayBytes, fmt.Sprintf("refuse .npy/.npz/IDX arrays of more than `N` bytes, e.g. 8GiB (0: $%s or 2GiB)", data.EnvMaxArrayBytes))
+	return d
 }
 
 // dataFlagsOf rebuilds the dataset flags from c's parsed flags (for a
@@ -51,8 +78,20 @@ func dataFlagsOf(c *Ctx) *dataFlags {
 		}
 		return &v
 	}
+	quantity := func(name string) int64 {
+		if f := c.Flags.Lookup(name); f != nil {
+			if g, ok := f.Value.(flag.Getter); ok {
+				if n, ok := g.Get().(int64); ok {
+					return n
+				}
+			}
+		}
+		return 0
+	}
 	return &dataFlags{spec: str("data", data.SpecSample), limitTrain: num("limit-train"), limitTest: num("limit-test"),
-		val: num("val"), size: num("size"), channels: num("channels")}
+		val: num("val"), size: num("size"), channels: num("channels"),
+		limits: data.Limits{MaxImagePixels: quantity(data.FlagMaxImagePixels), MaxEntryBytes: quantity(data.FlagMaxEntryBytes),
+			MaxArrayBytes: quantity(data.FlagMaxArrayBytes)}}
 }
 
 // Spec is the dataset named by --data.
@@ -74,7 +113,7 @@ func (d *dataFlags) options(c *Ctx) (data.Options, error) {
 		return data.Options{}, usageErrorf("--channels %d: use 1 (grey) or 3 (RGB)", ch)
 	}
 	return data.Options{LimitTrain: *d.limitTrain, LimitTest: *d.limitTest, Val: *d.val,
-		Size: *d.size, Channels: *d.channels, Seed: c.Seed, Threads: c.Threads}, nil
+		Size: *d.size, Channels: *d.channels, Seed: c.Seed, Threads: c.Threads, Limits: d.limits}, nil
 }
 
 // load loads --data with a progress bar. Bad input becomes a usage error

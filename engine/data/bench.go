@@ -37,7 +37,7 @@ func BenchLoader(ctx context.Context, path string, threads int) (float64, error)
 		return 0, err
 	}
 	if st.IsDir() {
-		files, err = listFolder(path)
+		files, _, err = listFolder(path)
 		if err != nil {
 			return 0, err
 		}
@@ -47,7 +47,7 @@ func BenchLoader(ctx context.Context, path string, threads int) (float64, error)
 			return 0, badInputf("%s: not a readable zip (%v); pass the CIFAR-10 JPEG zip or a folder of class folders", path, err)
 		}
 		defer zr.Close()
-		files = listZip(&zr.Reader)
+		files, _ = listZip(&zr.Reader)
 	}
 	splits, _, err := organise(files)
 	if err != nil {
@@ -78,14 +78,10 @@ func BenchLoader(ctx context.Context, path string, threads int) (float64, error)
 					return
 				}
 				buf.Reset()
-				rc, err := entries[i].open()
-				if err == nil {
-					_, err = buf.ReadFrom(rc)
-					rc.Close()
-				}
+				err := readEntry(&buf, entries[i], DefaultMaxEntryBytes)
 				var im decodedImage
 				if err == nil {
-					im, err = decodeImage(buf.Bytes(), 0)
+					im, err = decodeImage(buf.Bytes(), 0, DefaultMaxImagePixels)
 				}
 				if err != nil {
 					once.Do(func() { firstErr = inFile(entries[i].name, badInputf("%v", err)) })

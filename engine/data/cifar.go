@@ -150,7 +150,9 @@ func readCIFAR10Dir(dir string, prog *progress) (*Dataset, error) {
 		return nil, badInputf("%s has test_batch.bin but no data_batch_*.bin; add the training batches", root)
 	}
 	classes := CIFAR10Classes
-	if b, err := os.ReadFile(filepath.Join(root, "batches.meta.txt")); err == nil {
+	meta := filepath.Join(root, "batches.meta.txt")
+	// Only a regular file: reading a FIFO would block.
+	if b, err := readIfRegular(meta); err == nil {
 		names := splitLines(string(b))
 		if len(names) != 10 {
 			return nil, badInputf("%s lists %d class names, CIFAR-10 has 10; fix or delete the file", filepath.Join(root, "batches.meta.txt"), len(names))
@@ -169,7 +171,7 @@ func readCIFAR10Dir(dir string, prog *progress) (*Dataset, error) {
 	}
 	prog.setTotal(total)
 	read := func(path string) (*Set, error) {
-		f, err := os.Open(path)
+		f, err := openRegular(path)
 		if err != nil {
 			return nil, err
 		}

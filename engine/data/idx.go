@@ -16,9 +16,10 @@ import (
 const (
 	idxImagesMagic = 0x00000803
 	idxLabelsMagic = 0x00000801
-	// maxIDXBytes bounds what a header may claim, so a corrupt header is
-	// reported instead of exhausting memory.
-	maxIDXBytes = 1 << 34
+	// maxIDXBytes bounds what a header may claim when no limit is given
+	// (ReadIDXPair), so a corrupt header is reported instead of
+	// exhausting memory.
+	maxIDXBytes = DefaultMaxArrayBytes
 )
 
 // maybeGunzip returns a reader that decompresses r if it starts with the
@@ -40,8 +41,8 @@ func maybeGunzip(r io.Reader) (io.Reader, error) {
 }
 
 // readIDX reads one IDX file (gzipped or not) whose magic must equal want,
-// returning its dimensions and the uint8 payload.
-func readIDX(r io.Reader, want uint32, what string) ([]int, []byte, error) {
+// returning its dimensions and the uint8 payload of at most maxBytes.
+func readIDX(r io.Reader, want uint32, what string, maxBytes int64) ([]int, []byte, error) {
 	r, err := maybeGunzip(r)
 	if err != nil {
 		return nil, nil, err
@@ -78,10 +79,10 @@ func readIDX(r io.Reader, want uint32, what string) ([]int, []byte, error) {
 	for i := range dims {
 		d := binary.BigEndian.Uint32(dimBytes[4*i:])
 		dims[i] = int(d)
-		total *= int64(d)
-		if total > maxIDXBytes {
-			return nil, nil, badInputf("header claims dimensions %v, more than %d bytes; the header is corrupt, re-download the file", dims[:i+1], int64(maxIDXBytes))
-		}
+		total = mulSat(total, int64(d))
+	}
+	if total > maxBytes {
+		return nil, nil, arrayBytesError(fmt.Sprintf("the header declares dimensions %v, %s", dims, formatBytes(total)), maxBytes)
 	}
 	payload, err := io.ReadAll(io.LimitReader(r, total+1))
 	if err != nil {
@@ -118,7 +119,11 @@ func compressedErr(err error) error {
 // ReadIDXImages reads an IDX images file (magic 0x00000803, gzipped or not)
 // and returns the image count, height, width and pixels (N*H*W bytes).
 func ReadIDXImages(r io.Reader) (n, h, w int, pix []uint8, err error) {
-	dims, payload, err := readIDX(r, idxImagesMagic, "images")
+	return readIDXImages(r, maxIDXBytes)
+}
+
+func readIDXImages(r io.Reader, maxBytes int64) (n, h, w int, pix []uint8, err error) {
+	dims, payload, err := readIDX(r, idxImagesMagic, "images", maxBytes)
 	if err != nil {
 		return 0, 0, 0, nil, err
 	}
@@ -132,8 +137,10 @@ func ReadIDXImages(r io.Reader) (n, h, w int, pix []uint8, err error) {
 }
 
 // ReadIDXLabels reads an IDX labels file (magic 0x00000801, gzipped or not).
-func ReadIDXLabels(r io.Reader) ([]int32, error) {
-	dims, payload, err := readIDX(r, idxLabelsMagic, "labels")
+func ReadIDXLabels(r io.Reader) ([]int32, error) { return readIDXLabels(r, maxIDXBytes) }
+
+func readIDXLabels(r io.Reader, maxBytes int64) ([]int32, error) {
+	dims, payload, err := readIDX(r, idxLabelsMagic, "labels", maxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -73,14 +73,15 @@ func hasIDX(names []string) bool {
 
 // readIDXFS reads the IDX files of the root folder of fsys. classes nil
 // means: from classes.txt if present, else numbered.
-func readIDXFS(fsys fs.FS, classes []string, prog *progress) (*Dataset, error) {
+func readIDXFS(fsys fs.FS, classes []string, maxBytes int64, prog *progress) (*Dataset, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
 	}
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() {
+		// Regular files only: opening a FIFO would block forever.
+		if e.Type().IsRegular() || !e.IsDir() && regularIn(fsys, e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -99,8 +100,11 @@ func readIDXFS(fsys fs.FS, classes []string, prog *progress) (*Dataset, error) {
 		return nil, badInputf("only test IDX files found; add train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]")
 	}
 	if classes == nil {
-		if b, err := fs.ReadFile(fsys, "classes.txt"); err == nil {
-			classes = splitLines(string(b))
+		// Only a regular classes.txt: reading a FIFO would block.
+		if regularIn(fsys, "classes.txt") {
+			if b, err := fs.ReadFile(fsys, "classes.txt"); err == nil {
+				classes = splitLines(string(b))
+			}
 		}
 	}
 	var total int64
@@ -119,13 +123,19 @@ func readIDXFS(fsys fs.FS, classes []string, prog *progress) (*Dataset, error) {
 		}
 		return readCloser{prog.reader(f), f}, nil
 	}
-	ds := &Dataset{Format: "idx"}
-	for _, p := range pairs {
+	type split struct {
+		n, h, w int
+		pix     []uint8
+		lab     []int32
+	}
+	read := make([]split, len(pairs))
+	var all []int32 // labels of every split, to name the classes
+	for i, p := range pairs {
 		imf, err := open(p.images)
 		if err != nil {
 			return nil, err
 		}
-		n, h, w, pix, err := ReadIDXImages(imf)
+		n, h, w, pix, err := readIDXImages(imf, maxBytes)
 		imf.Close()
 		if err != nil {
 			return nil, inFile(p.images, err)
@@ -134,19 +144,27 @@ func readIDXFS(fsys fs.FS, classes []string, prog *progress) (*Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		lab, err := ReadIDXLabels(lbf)
+		lab, err := readIDXLabels(lbf, maxBytes)
 		lbf.Close()
 		if err != nil {
 			return nil, inFile(p.labels, err)
 		}
-		cl := classes
-		if cl == nil {
-			cl = DigitClasses
-			if mx := len(numberedClasses(lab)); mx > 10 {
-				cl = numberedClasses(lab)
-			}
+		read[i] = split{n, h, w, pix, lab}
+		all = append(all, lab...)
+	}
+	// Without names, the classes are the union of every split's labels
+	// (digits when they fit), so a label the test split lacks (or only it
+	// has) still has its class and every split shares one class list.
+	if classes == nil {
+		classes = DigitClasses
+		if mx := numberedClasses(all); len(mx) > 10 {
+			classes = mx
 		}
-		s, err := idxSet(n, h, w, pix, lab, cl)
+	}
+	ds := &Dataset{Format: "idx"}
+	for i, p := range pairs {
+		r := read[i]
+		s, err := idxSet(r.n, r.h, r.w, r.pix, r.lab, classes)
 		if err != nil {
 			return nil, inFile(path.Join(p.images+" + "+p.labels), err)
 		}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/gif" // registered so stray GIFs decode instead of being skipped
@@ -11,6 +12,7 @@ import (
 	_ "image/png"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -25,6 +27,7 @@ import (
 type imageEntry struct {
 	name  string // slash-separated path inside the folder or zip
 	class int
+	size  int64 // declared size (a zip entry's); 0 when unknown
 	open  func() (io.ReadCloser, error)
 }
 
@@ -47,15 +50,20 @@ func hiddenName(name string) bool {
 
 type fileRef struct {
 	name string
+	size int64 // declared size; 0 when unknown
 	open func() (io.ReadCloser, error)
 }
 
-// listFolder lists the files under dir (recursively) with slash paths.
-func listFolder(dir string) ([]fileRef, error) {
+// listFolder lists the regular files under dir (recursively) with slash
+// paths. Anything else (FIFOs, sockets, devices, links to folders, broken
+// or looping links) is left out and counted in a note: opening a FIFO
+// would block forever.
+func listFolder(dir string) ([]fileRef, []string, error) {
 	var out []fileRef
+	var odd []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			return walkErr(p, err)
 		}
 		if p != dir && hiddenName(d.Name()) {
 			if d.IsDir() {
@@ -70,22 +78,56 @@ func listFolder(dir string) ([]fileRef, error) {
 		if err != nil {
 			return err
 		}
+		if !d.Type().IsRegular() {
+			// Follow a link to a regular file; leave anything else out.
+			st, err := os.Stat(p)
+			if err != nil || !st.Mode().IsRegular() {
+				odd = append(odd, filepath.ToSlash(rel))
+				return nil
+			}
+		}
 		full := p
 		out = append(out, fileRef{name: filepath.ToSlash(rel), open: func() (io.ReadCloser, error) { return os.Open(full) }})
 		return nil
 	})
-	return out, err
+	var notes []string
+	if len(odd) > 0 {
+		notes = append(notes, fmt.Sprintf("ignored %d entries that are not regular files or links to them (FIFOs, sockets, devices, links to folders, broken or looping links), first %s", len(odd), odd[0]))
+	}
+	return out, notes, err
+}
+
+// zipName returns the slash path of a zip entry, or ok false for a name
+// that could escape a folder if extracted: absolute, with a drive letter
+// or a ".." component. Such entries are never made into classes.
+func zipName(raw string) (name string, ok bool) {
+	name = strings.ReplaceAll(raw, "\\", "/")
+	drive := len(name) >= 2 && name[1] == ':' && ('a' <= name[0]|0x20 && name[0]|0x20 <= 'z')
+	if strings.HasPrefix(name, "/") || drive || strings.ContainsRune(name, 0) {
+		return "", false
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return "", false
+		}
+	}
+	return path.Clean(name), true
 }
 
 // listZip lists the files of a zip; they are read in place, never
-// extracted.
-func listZip(zr *zip.Reader) []fileRef {
+// extracted. Entries with unsafe paths are left out and noted.
+func listZip(zr *zip.Reader) ([]fileRef, []string) {
 	var out []fileRef
+	var unsafe []string
 	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/") {
+		if strings.HasSuffix(f.Name, "/") || strings.HasSuffix(f.Name, "\\") {
 			continue
 		}
-		name := strings.TrimPrefix(strings.ReplaceAll(f.Name, "\\", "/"), "/")
+		name, ok := zipName(f.Name)
+		if !ok {
+			unsafe = append(unsafe, fmt.Sprintf("%q", f.Name))
+			continue
+		}
 		hidden := false
 		for _, part := range strings.Split(name, "/") {
 			if hiddenName(part) {
@@ -95,10 +137,13 @@ func listZip(zr *zip.Reader) []fileRef {
 		if hidden {
 			continue
 		}
-		f := f
-		out = append(out, fileRef{name: name, open: f.Open})
+		out = append(out, fileRef{name: name, size: int64(min(f.UncompressedSize64, math.MaxInt64)), open: f.Open})
 	}
-	return out
+	var notes []string
+	if len(unsafe) > 0 {
+		notes = append(notes, fmt.Sprintf("ignored %d zip entries with absolute, drive-letter or '..' paths, first %s; re-create the zip with relative paths", len(unsafe), unsafe[0]))
+	}
+	return out, notes
 }
 
 var splitNames = map[string]string{
@@ -148,7 +193,7 @@ func organise(files []fileRef) ([]imageSplit, []string, error) {
 		var next []fileRef
 		for _, f := range files {
 			if strings.HasPrefix(f.name, prefix) {
-				next = append(next, fileRef{name: strings.TrimPrefix(f.name, prefix), open: f.open})
+				next = append(next, fileRef{name: strings.TrimPrefix(f.name, prefix), size: f.size, open: f.open})
 			}
 		}
 		files = next
@@ -181,7 +226,7 @@ func organise(files []fileRef) ([]imageSplit, []string, error) {
 			ignored++
 			continue
 		}
-		bySplit[sp] = append(bySplit[sp], fileRef{name: f.name, open: f.open})
+		bySplit[sp] = append(bySplit[sp], f)
 	}
 	if ignored > 0 {
 		notes = append(notes, fmt.Sprintf("ignored %d files that are not PNG/JPEG images in a class folder", ignored))
@@ -237,7 +282,7 @@ func organise(files []fileRef) ([]imageSplit, []string, error) {
 			return naturalLess(all[i].f.name, all[j].f.name)
 		})
 		for _, p := range all {
-			s.entries = append(s.entries, imageEntry{name: p.f.name, class: classIdx[p.class], open: p.f.open})
+			s.entries = append(s.entries, imageEntry{name: p.f.name, class: classIdx[p.class], size: p.f.size, open: p.f.open})
 		}
 		splits = append(splits, s)
 	}
@@ -255,6 +300,7 @@ type imageDecodeOptions struct {
 	size     int // 0: keep the size of the images, which must all agree
 	channels int // 0: 1 if every image is grey, else 3
 	threads  int
+	limits   Limits // resolved (all positive)
 }
 
 // decodedImage is one decoded image at the target size, as RGB CHW.
@@ -265,8 +311,19 @@ type decodedImage struct {
 }
 
 // decodeImage decodes one file and, if size > 0, resizes it to cover
-// size x size and crops the centre.
-func decodeImage(data []byte, size int) (decodedImage, error) {
+// size x size and crops the centre. The header is read first: an image of
+// more than maxPixels pixels is refused before its pixels are allocated.
+func decodeImage(data []byte, size int, maxPixels int64) (decodedImage, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return decodedImage{}, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return decodedImage{}, fmt.Errorf("image has no pixels")
+	}
+	if mulSat(int64(cfg.Width), int64(cfg.Height)) > maxPixels {
+		return decodedImage{}, imagePixelsError(cfg.Width, cfg.Height, maxPixels)
+	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return decodedImage{}, err
@@ -398,13 +455,13 @@ func decodeSplit(ctx context.Context, sp imageSplit, classes []string, classMap 
 				}
 				e := sp.entries[i]
 				buf.Reset()
-				rc, err := e.open()
+				err := readEntry(&buf, e, opt.limits.MaxEntryBytes)
 				if err == nil {
-					_, err = buf.ReadFrom(rc)
-					rc.Close()
+					results[i], err = decodeImage(buf.Bytes(), opt.size, opt.limits.MaxImagePixels)
 				}
-				if err == nil {
-					results[i], err = decodeImage(buf.Bytes(), opt.size)
+				if err != nil && errors.Is(err, ErrLimit) {
+					// Stop early: the whole load fails on a limit.
+					next.Store(int64(n))
 				}
 				errs[i] = err
 				prog.add(1)
@@ -414,6 +471,13 @@ func decodeSplit(ctx context.Context, sp imageSplit, classes []string, classMap 
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
+	}
+	// An image over a limit fails the load (skipping it would hide the
+	// remedy); other unreadable images are skipped and listed.
+	for i, err := range errs {
+		if err != nil && errors.Is(err, ErrLimit) {
+			return nil, nil, inFile(sp.entries[i].name, err)
+		}
 	}
 	// Fix the size: the requested one, or the first decoded image's.
 	h, w := opt.size, opt.size
@@ -481,10 +545,15 @@ func rgbToGrey(dst, src []uint8, plane int) {
 	}
 }
 
-// readImages reads a folder or a zip of class folders.
-func readImages(ctx context.Context, files []fileRef, format string, opt imageDecodeOptions, prog *progress) (*Dataset, error) {
+// readImages reads a folder or a zip of class folders; listNotes are
+// the notes of the listing (entries left out).
+func readImages(ctx context.Context, files []fileRef, listNotes []string, format string, opt imageDecodeOptions, prog *progress) (*Dataset, error) {
 	splits, notes, err := organise(files)
+	notes = append(listNotes, notes...)
 	if err != nil {
+		if len(listNotes) > 0 {
+			return nil, badInputf("%v (%s)", err, strings.Join(listNotes, "; "))
+		}
 		return nil, err
 	}
 	// The class list is the training split's; other splits must use a

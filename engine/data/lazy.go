@@ -4,9 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -18,6 +18,7 @@ type LazySet struct {
 	classes []string
 	c, h, w int
 	size    int // resize target; 0: images must already be h x w
+	limits  Limits
 	entries []imageEntry
 	labels  []int32
 }
@@ -57,18 +58,15 @@ func (l *LazySet) Name(i int) string { return l.entries[i].name }
 // concurrent use.
 func (l *LazySet) ReadImage(i int, dst []uint8) error {
 	e := l.entries[i]
-	rc, err := e.open()
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.name, err)
-	}
 	var buf bytes.Buffer
-	_, err = buf.ReadFrom(rc)
-	rc.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.name, err)
+	if err := readEntry(&buf, e, l.limits.MaxEntryBytes); err != nil {
+		return inFile(e.name, err)
 	}
-	im, err := decodeImage(buf.Bytes(), l.size)
+	im, err := decodeImage(buf.Bytes(), l.size, l.limits.MaxImagePixels)
 	if err != nil {
+		if errors.Is(err, ErrLimit) {
+			return inFile(e.name, err)
+		}
 		return fmt.Errorf("%s: %w", e.name, err)
 	}
 	if im.h != l.h || im.w != l.w {
@@ -102,18 +100,20 @@ func (l *LazySet) subset(idx []int) *LazySet {
 // (a test split is held out when the source has none). Close the stream
 // when done.
 func OpenStream(ctx context.Context, path string, opt Options) (*Stream, error) {
-	st, err := os.Stat(path)
+	limits, err := opt.Limits.resolve()
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, badInputf("%s: no such file or folder", path)
-		}
+		return nil, err
+	}
+	st, err := statInput(path)
+	if err != nil {
 		return nil, err
 	}
 	s := &Stream{Name: strings.TrimSuffix(st.Name(), ".zip")}
 	var files []fileRef
+	var listNotes []string
 	if st.IsDir() {
 		s.Format = "image-folder"
-		if files, err = listFolder(path); err != nil {
+		if files, listNotes, err = listFolder(path); err != nil {
 			return nil, err
 		}
 	} else {
@@ -122,7 +122,7 @@ func OpenStream(ctx context.Context, path string, opt Options) (*Stream, error) 
 			return nil, badInputf("%s: streaming reads folders and zips of class folders of images; this is not a readable zip (%v)", path, err)
 		}
 		s.Format, s.closer = "image-zip", zr
-		files = listZip(&zr.Reader)
+		files, listNotes = listZip(&zr.Reader)
 	}
 	fail := func(err error) (*Stream, error) {
 		s.Close()
@@ -130,9 +130,12 @@ func OpenStream(ctx context.Context, path string, opt Options) (*Stream, error) 
 	}
 	splits, notes, err := organise(files)
 	if err != nil {
+		if len(listNotes) > 0 {
+			err = badInputf("%v (%s)", err, strings.Join(listNotes, "; "))
+		}
 		return fail(err)
 	}
-	s.Notes = notes
+	s.Notes = append(listNotes, notes...)
 	classes := splits[0].classes
 	index := map[string]int{}
 	for i, c := range classes {
@@ -140,7 +143,7 @@ func OpenStream(ctx context.Context, path string, opt Options) (*Stream, error) 
 	}
 	var sets []*LazySet
 	for _, sp := range splits {
-		ls := &LazySet{classes: classes, size: opt.Size, entries: sp.entries, labels: make([]int32, len(sp.entries))}
+		ls := &LazySet{classes: classes, size: opt.Size, limits: limits, entries: sp.entries, labels: make([]int32, len(sp.entries))}
 		for i, e := range sp.entries {
 			j, ok := index[sp.classes[e.class]]
 			if !ok {
@@ -169,14 +172,13 @@ func OpenStream(ctx context.Context, path string, opt Options) (*Stream, error) 
 			s.Close()
 			return nil, ctx.Err()
 		}
-		rc, err := s.Train.entries[i].open()
+		var buf bytes.Buffer
+		err := readEntry(&buf, s.Train.entries[i], limits.MaxEntryBytes)
 		if err == nil {
-			var buf bytes.Buffer
-			_, err = buf.ReadFrom(rc)
-			rc.Close()
-			if err == nil {
-				probe, err = decodeImage(buf.Bytes(), opt.Size)
-			}
+			probe, err = decodeImage(buf.Bytes(), opt.Size, limits.MaxImagePixels)
+		}
+		if err != nil && errors.Is(err, ErrLimit) {
+			return fail(inFile(s.Train.entries[i].name, err))
 		}
 		if err == nil {
 			probeErr = nil

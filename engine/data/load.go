@@ -43,6 +43,10 @@ type Options struct {
 	Channels int
 	// Threads decode images in parallel; 0 means all CPUs.
 	Threads int
+
+	// Limits bound what one image, file or array may make the readers
+	// allocate; zero fields take their environment variable or default.
+	Limits
 }
 
 // Named datasets, resolved by Load.
@@ -71,6 +75,11 @@ func Load(ctx context.Context, spec string, opt Options) (*Dataset, error) {
 	if opt.Size < 0 || opt.Size > 4096 {
 		return nil, badInputf("size %d is out of range; pass a side length in pixels (1-4096)", opt.Size)
 	}
+	limits, err := opt.Limits.resolve()
+	if err != nil {
+		return nil, err
+	}
+	opt.Limits = limits
 	prog := newProgress(opt.Progress)
 	ds, err := read(ctx, spec, opt, prog)
 	if err != nil {
@@ -90,7 +99,7 @@ func read(ctx context.Context, spec string, opt Options, prog *progress) (*Datas
 		if err != nil {
 			return nil, err
 		}
-		ds, err := readIDXFS(sub, nil, prog)
+		ds, err := readIDXFS(sub, nil, opt.MaxArrayBytes, prog)
 		if err != nil {
 			return nil, fmt.Errorf("embedded sample: %w", err)
 		}
@@ -101,7 +110,7 @@ func read(ctx context.Context, spec string, opt Options, prog *progress) (*Datas
 		if err != nil {
 			return nil, err
 		}
-		ds, err := readIDXFS(os.DirFS(dir), FashionMNISTClasses, prog)
+		ds, err := readIDXFS(os.DirFS(dir), FashionMNISTClasses, opt.MaxArrayBytes, prog)
 		if err != nil {
 			return nil, inFile(dir, err)
 		}
@@ -112,7 +121,7 @@ func read(ctx context.Context, spec string, opt Options, prog *progress) (*Datas
 		if err != nil {
 			return nil, err
 		}
-		ds, err := readIDXFS(os.DirFS(dir), DigitClasses, prog)
+		ds, err := readIDXFS(os.DirFS(dir), DigitClasses, opt.MaxArrayBytes, prog)
 		if err != nil {
 			return nil, inFile(dir, err)
 		}
@@ -135,11 +144,8 @@ func read(ctx context.Context, spec string, opt Options, prog *progress) (*Datas
 		}
 		return ds, nil
 	}
-	if _, err := os.Stat(spec); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, badInputf("no dataset named %q and no such file or folder; use sample, fashion-mnist, mnist, cifar10 or a path to a dataset", spec)
-		}
-		return nil, err
+	if _, err := os.Stat(spec); err != nil && errors.Is(err, fs.ErrNotExist) {
+		return nil, badInputf("no dataset named %q and no such file or folder; use sample, fashion-mnist, mnist, cifar10 or a path to a dataset", spec)
 	}
 	ds, err := readPath(ctx, spec, opt, prog)
 	if err != nil {
@@ -296,15 +302,15 @@ func goMNISTDir() string {
 
 // readPath detects the format of a file or folder and reads it.
 func readPath(ctx context.Context, p string, opt Options, prog *progress) (*Dataset, error) {
-	st, err := os.Stat(p)
+	st, err := statInput(p)
 	if err != nil {
 		return nil, err
 	}
-	imgOpt := imageDecodeOptions{size: opt.Size, channels: opt.Channels, threads: opt.Threads}
+	imgOpt := imageDecodeOptions{size: opt.Size, channels: opt.Channels, threads: opt.Threads, limits: opt.Limits}
 	if st.IsDir() {
 		entries, err := os.ReadDir(p)
 		if err != nil {
-			return nil, err
+			return nil, pathErr(p, err)
 		}
 		var names []string
 		for _, e := range entries {
@@ -312,18 +318,18 @@ func readPath(ctx context.Context, p string, opt Options, prog *progress) (*Data
 		}
 		switch {
 		case hasIDX(names):
-			ds, err := readIDXFS(os.DirFS(p), idxClassesFor(p), prog)
+			ds, err := readIDXFS(os.DirFS(p), idxClassesFor(p), opt.MaxArrayBytes, prog)
 			return ds, inFile(p, err)
 		case cifarDir(p):
 			return readCIFAR10Dir(p, prog)
 		case npyFolderFiles(p)["x_train"] != "" || npyFolderFiles(p)["X_train"] != "":
-			return readNPYFolder(p, prog)
+			return readNPYFolder(p, opt.MaxArrayBytes, prog)
 		}
-		files, err := listFolder(p)
+		files, listNotes, err := listFolder(p)
 		if err != nil {
 			return nil, err
 		}
-		ds, err := readImages(ctx, files, "image-folder", imgOpt, prog)
+		ds, err := readImages(ctx, files, listNotes, "image-folder", imgOpt, prog)
 		if err != nil && errors.Is(err, ErrBadInput) {
 			for _, n := range names {
 				if strings.EqualFold(filepath.Ext(n), ".npz") || strings.EqualFold(filepath.Ext(n), ".zip") {
@@ -334,7 +340,7 @@ func readPath(ctx context.Context, p string, opt Options, prog *progress) (*Data
 		return ds, inFile(p, err)
 	}
 	head := make([]byte, 8)
-	f, err := os.Open(p)
+	f, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
@@ -350,10 +356,10 @@ func readPath(ctx context.Context, p string, opt Options, prog *progress) (*Data
 		if files["x_train"] == "" && files["X_train"] == "" {
 			return nil, badInputf("%s is a single .npy array, which holds no labels; put x_train.npy, y_train.npy (and x_test.npy, y_test.npy) in one folder and pass the folder, or save an .npz", p)
 		}
-		return readNPYFolder(dir, prog)
+		return readNPYFolder(dir, opt.MaxArrayBytes, prog)
 	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b,
 		len(head) >= 4 && (binary.BigEndian.Uint32(head) == idxImagesMagic || binary.BigEndian.Uint32(head) == idxLabelsMagic):
-		ds, err := readIDXFS(os.DirFS(dir), idxClassesFor(dir), prog)
+		ds, err := readIDXFS(os.DirFS(dir), idxClassesFor(dir), opt.MaxArrayBytes, prog)
 		return ds, inFile(dir, err)
 	case strings.HasSuffix(p, ".bin") && st.Size()%cifarRecord == 0 && cifarDir(dir):
 		return readCIFAR10Dir(dir, prog)
@@ -390,9 +396,10 @@ func readZip(ctx context.Context, p string, opt imageDecodeOptions, prog *progre
 	}
 	if npyOnly {
 		zr.Close()
-		return readNPZDataset(p, prog)
+		return readNPZDataset(p, opt.limits.MaxArrayBytes, prog)
 	}
-	ds, err := readImages(ctx, listZip(&zr.Reader), "image-zip", opt, prog)
+	files, notes := listZip(&zr.Reader)
+	ds, err := readImages(ctx, files, notes, "image-zip", opt, prog)
 	return ds, inFile(p, err)
 }
 
@@ -400,6 +407,13 @@ func readZip(ctx context.Context, p string, opt imageDecodeOptions, prog *progre
 func finish(ds *Dataset, opt Options) (*Dataset, error) {
 	if ds.Train == nil || ds.Train.Len() == 0 {
 		return nil, badInputf("the dataset has no training images; check the path")
+	}
+	// Every reader gives its splits one class list; a split with another
+	// would index past the class list downstream.
+	for _, s := range []*Set{ds.Val, ds.Test} {
+		if s != nil && s.Len() > 0 && len(s.Classes) != len(ds.Train.Classes) {
+			return nil, badInputf("the training split has %d classes but another split has %d; give every split the same classes", len(ds.Train.Classes), len(s.Classes))
+		}
 	}
 	if ds.Test == nil || ds.Test.Len() == 0 {
 		n := ds.Train.Len() / 10

@@ -12,8 +12,13 @@ import (
 	"github.com/workbench-cv/workbench/engine/data/npy"
 )
 
-// npyErr turns the npy package's format errors into bad-input errors.
+// npyErr turns the npy package's format and size errors into bad-input
+// errors.
 func npyErr(err error) error {
+	var se *npy.SizeError
+	if errors.As(err, &se) {
+		return arrayBytesError(fmt.Sprintf("%s declares %s", se.What, formatBytes(se.Bytes)), se.Limit)
+	}
 	if errors.Is(err, npy.ErrFormat) {
 		return badInputf("%v", err)
 	}
@@ -49,38 +54,51 @@ func ImagesFromArray(a *npy.Array) (n, c, h, w int, pix []uint8, err error) {
 	}
 	total := n * c * h * w
 	vals := make([]uint8, total)
+	// Wider dtypes are converted a chunk at a time, so a large array
+	// never exists a second time as int64 or float64.
+	chunk := func(start int) *npy.Array {
+		m := min(convertChunk, total-start)
+		return &npy.Array{Kind: a.Kind, ItemSize: a.ItemSize, Shape: []int{m}, Data: a.Data[start*a.ItemSize : (start+m)*a.ItemSize]}
+	}
 	switch {
 	case a.Kind == 'u' && a.ItemSize == 1:
 		copy(vals, a.Data)
 	case a.IsInt():
-		ints, err := a.Int64s()
-		if err != nil {
-			return 0, 0, 0, 0, nil, npyErr(err)
-		}
-		for i, v := range ints {
-			if v < 0 || v > 255 {
-				return 0, 0, 0, 0, nil, badInputf("integer pixel %d at element %d is outside 0-255; store images as uint8 or floats", v, i)
+		for start := 0; start < total; start += convertChunk {
+			ints, err := chunk(start).Int64s()
+			if err != nil {
+				return 0, 0, 0, 0, nil, npyErr(err)
 			}
-			vals[i] = uint8(v)
+			for k, v := range ints {
+				if v < 0 || v > 255 {
+					return 0, 0, 0, 0, nil, badInputf("integer pixel %d at element %d is outside 0-255; store images as uint8 or floats", v, start+k)
+				}
+				vals[start+k] = uint8(v)
+			}
 		}
 	case a.IsFloat():
-		fs, err := a.Float64s()
-		if err != nil {
-			return 0, 0, 0, 0, nil, npyErr(err)
-		}
 		mx := 0.0
-		for i, v := range fs {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return 0, 0, 0, 0, nil, badInputf("pixel element %d is %v; replace NaN/Inf values before saving", i, v)
+		for start := 0; start < total; start += convertChunk {
+			fs, err := chunk(start).Float64s()
+			if err != nil {
+				return 0, 0, 0, 0, nil, npyErr(err)
 			}
-			mx = math.Max(mx, v)
+			for k, v := range fs {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return 0, 0, 0, 0, nil, badInputf("pixel element %d is %v; replace NaN/Inf values before saving", start+k, v)
+				}
+				mx = math.Max(mx, v)
+			}
 		}
 		scale := 1.0
 		if mx <= 1.0 {
 			scale = 255
 		}
-		for i, v := range fs {
-			vals[i] = uint8(math.Round(math.Min(math.Max(v*scale, 0), 255)))
+		for start := 0; start < total; start += convertChunk {
+			fs, _ := chunk(start).Float64s()
+			for k, v := range fs {
+				vals[start+k] = uint8(math.Round(math.Min(math.Max(v*scale, 0), 255)))
+			}
 		}
 	default:
 		return 0, 0, 0, 0, nil, badInputf("image array has dtype %s; store images as uint8 or float32/float64", a.Dtype())
@@ -101,6 +119,9 @@ func ImagesFromArray(a *npy.Array) (n, c, h, w int, pix []uint8, err error) {
 	}
 	return n, c, h, w, pix, nil
 }
+
+// convertChunk is how many elements ImagesFromArray widens at a time.
+const convertChunk = 1 << 20
 
 // LabelsFromArray converts a 1-D (or N x 1) integer label array.
 func LabelsFromArray(a *npy.Array) ([]int32, error) {
@@ -219,12 +240,12 @@ func arraysToDataset(arrays map[string]*npy.Array, format string) (*Dataset, err
 	return ds, nil
 }
 
-func readNPZDataset(path string, prog *progress) (*Dataset, error) {
+func readNPZDataset(path string, maxBytes int64, prog *progress) (*Dataset, error) {
 	if st, err := os.Stat(path); err == nil {
 		prog.setTotal(st.Size())
 		defer prog.add(st.Size())
 	}
-	arrays, err := npy.OpenNPZ(path)
+	arrays, err := npy.OpenNPZMax(path, maxBytes)
 	if err != nil {
 		return nil, inFile(path, npyErr(err))
 	}
@@ -241,14 +262,14 @@ func npyFolderFiles(dir string) map[string]string {
 	out := map[string]string{}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() && strings.EqualFold(filepath.Ext(name), ".npy") {
+		if strings.EqualFold(filepath.Ext(name), ".npy") && (e.Type().IsRegular() || !e.IsDir() && regularFile(filepath.Join(dir, name))) {
 			out[strings.TrimSuffix(name, filepath.Ext(name))] = filepath.Join(dir, name)
 		}
 	}
 	return out
 }
 
-func readNPYFolder(dir string, prog *progress) (*Dataset, error) {
+func readNPYFolder(dir string, maxBytes int64, prog *progress) (*Dataset, error) {
 	files := npyFolderFiles(dir)
 	var total int64
 	for _, p := range files {
@@ -259,11 +280,11 @@ func readNPYFolder(dir string, prog *progress) (*Dataset, error) {
 	prog.setTotal(total)
 	arrays := map[string]*npy.Array{}
 	for k, p := range files {
-		f, err := os.Open(p)
+		f, err := openRegular(p)
 		if err != nil {
 			return nil, err
 		}
-		a, err := npy.Read(prog.reader(f))
+		a, err := npy.ReadMax(prog.reader(f), maxBytes)
 		f.Close()
 		if err != nil {
 			return nil, inFile(p, npyErr(err))

@@ -373,7 +373,11 @@ func zipTree(t *testing.T, dir, prefix, out string) {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		w, _ := zw.CreateHeader(&zip.FileHeader{Name: prefix + "/" + filepath.ToSlash(rel), Method: zip.Store})
+		name := filepath.ToSlash(rel)
+		if prefix != "" {
+			name = prefix + "/" + name
+		}
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
 		b, _ := os.ReadFile(p)
 		w.Write(b)
 		return nil

@@ -107,8 +107,15 @@ func inFile(name string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrBadInput) {
-		return &badInputError{msg: name + ": " + err.Error()}
-	}
-	return fmt.Errorf("%s: %w", name, err)
+	return &inFileError{name: name, err: err}
 }
+
+// inFileError prefixes an error with a file name, keeping what it wraps
+// (bad input, a limit) visible to errors.Is.
+type inFileError struct {
+	name string
+	err  error
+}
+
+func (e *inFileError) Error() string { return e.name + ": " + e.err.Error() }
+func (e *inFileError) Unwrap() error { return e.err }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,9 +26,30 @@ func formatErrorf(format string, args ...any) error {
 	return &formatError{msg: fmt.Sprintf(format, args...)}
 }
 
-// MaxBytes bounds the data of one array so a corrupt header is reported
-// rather than exhausting memory.
+// MaxBytes bounds the data of one array read by Read, ReadNPZ and OpenNPZ
+// so a corrupt header is reported rather than exhausting memory. ReadMax,
+// ReadNPZMax and OpenNPZMax take the bound instead.
 const MaxBytes = 1 << 34
+
+// ErrTooLarge is wrapped by every error about an array whose declared size
+// is over the reader's bound (see SizeError).
+var ErrTooLarge = errors.New("npy array too large")
+
+// SizeError reports an array (or an .npz entry) whose header declares more
+// bytes than the reader's bound, found before anything was allocated.
+type SizeError struct {
+	What  string // what declared it, e.g. "shape (1000000, 28, 28) of <f4"
+	Bytes int64  // the declared size (saturated at MaxInt64)
+	Limit int64
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("%s needs %d bytes, more than the limit of %d", e.What, e.Bytes, e.Limit)
+}
+
+// Is reports ErrTooLarge, and ErrFormat: the input is unsupported (or its
+// header corrupt).
+func (e *SizeError) Is(target error) bool { return target == ErrTooLarge || target == ErrFormat }
 
 var magic = []byte("\x93NUMPY")
 
@@ -230,8 +252,12 @@ func FromStrings(v []string) *Array {
 	return &Array{Kind: 'U', ItemSize: 4 * width, Shape: []int{len(v)}, Data: d}
 }
 
-// Read reads one .npy array.
-func Read(r io.Reader) (*Array, error) {
+// Read reads one .npy array of at most MaxBytes of data.
+func Read(r io.Reader) (*Array, error) { return ReadMax(r, MaxBytes) }
+
+// ReadMax reads one .npy array, refusing with a *SizeError, before
+// allocating, one whose header declares more than maxBytes of data.
+func ReadMax(r io.Reader, maxBytes int64) (*Array, error) {
 	br := bufio.NewReader(r)
 	var pre [8]byte
 	if _, err := io.ReadFull(br, pre[:]); err != nil {
@@ -276,10 +302,15 @@ func Read(r io.Reader) (*Array, error) {
 	a.Shape = h.shape
 	total := int64(a.ItemSize)
 	for _, d := range h.shape {
-		total *= int64(d)
-		if total > MaxBytes {
-			return nil, formatErrorf("shape %v needs more than %d bytes; the header is corrupt", h.shape, int64(MaxBytes))
+		hi, lo := bits.Mul64(uint64(total), uint64(d))
+		if hi != 0 || lo > math.MaxInt64 {
+			total = math.MaxInt64
+		} else {
+			total = int64(lo)
 		}
+	}
+	if total > maxBytes {
+		return nil, &SizeError{What: fmt.Sprintf("shape %s of %s", shapeString(h.shape), h.descr), Bytes: total, Limit: maxBytes}
 	}
 	data, err := io.ReadAll(io.LimitReader(br, total+1))
 	if err != nil {
@@ -426,19 +457,7 @@ func Write(w io.Writer, a *Array) error {
 	if len(a.Data) != a.Len()*a.ItemSize {
 		return fmt.Errorf("npy.Write: %d data bytes for shape %v of %s", len(a.Data), a.Shape, a.Dtype())
 	}
-	var shape strings.Builder
-	shape.WriteByte('(')
-	for i, d := range a.Shape {
-		if i > 0 {
-			shape.WriteString(", ")
-		}
-		shape.WriteString(strconv.Itoa(d))
-	}
-	if len(a.Shape) == 1 {
-		shape.WriteByte(',')
-	}
-	shape.WriteByte(')')
-	header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", a.Dtype(), shape.String())
+	header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", a.Dtype(), shapeString(a.Shape))
 	// Pad with spaces so the data starts on a 64-byte boundary.
 	total := len(magic) + 2 + 2 + len(header) + 1
 	header += strings.Repeat(" ", (64-total%64)%64) + "\n"
@@ -455,4 +474,21 @@ func Write(w io.Writer, a *Array) error {
 	}
 	_, err := w.Write(a.Data)
 	return err
+}
+
+// shapeString writes a shape as Python does: (2, 3), (5,) or ().
+func shapeString(shape []int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, d := range shape {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(d))
+	}
+	if len(shape) == 1 {
+		b.WriteByte(',')
+	}
+	b.WriteByte(')')
+	return b.String()
 }

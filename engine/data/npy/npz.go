@@ -5,14 +5,25 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
 )
 
 // ReadNPZ reads every array of an .npz archive, keyed by name without the
-// .npy extension.
+// .npy extension, each of at most MaxBytes.
 func ReadNPZ(r io.ReaderAt, size int64) (map[string]*Array, error) {
+	return ReadNPZMax(r, size, MaxBytes)
+}
+
+// npyHeaderSlack is what an entry may hold beyond its array's data: the
+// magic string, version and header of the .npy.
+const npyHeaderSlack = 1 << 20
+
+// ReadNPZMax is ReadNPZ refusing with a *SizeError, before allocating, an
+// array (or entry) that declares more than maxBytes of data.
+func ReadNPZMax(r io.ReaderAt, size int64, maxBytes int64) (map[string]*Array, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrAlgorithm) || errors.Is(err, zip.ErrChecksum) {
@@ -26,16 +37,22 @@ func ReadNPZ(r io.ReaderAt, size int64) (map[string]*Array, error) {
 			continue
 		}
 		name := strings.TrimSuffix(f.Name, ".npy")
-		if f.UncompressedSize64 > MaxBytes+1<<20 {
-			return nil, formatErrorf("%s: %d bytes is more than the %d this reader accepts", f.Name, f.UncompressedSize64, int64(MaxBytes))
+		if f.UncompressedSize64 > uint64(maxBytes)+npyHeaderSlack {
+			return nil, &SizeError{What: f.Name,
+				Bytes: int64(min(f.UncompressedSize64, math.MaxInt64)), Limit: maxBytes}
 		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, formatErrorf("%s: %v; the archive is corrupt", f.Name, err)
 		}
-		a, err := Read(rc)
+		a, err := ReadMax(rc, maxBytes)
 		rc.Close()
 		if err != nil {
+			var se *SizeError
+			if errors.As(err, &se) {
+				se.What = f.Name + ": " + se.What
+				return nil, se
+			}
 			if errors.Is(err, ErrFormat) {
 				return nil, formatErrorf("%s: %v", f.Name, err)
 			}
@@ -50,7 +67,10 @@ func ReadNPZ(r io.ReaderAt, size int64) (map[string]*Array, error) {
 }
 
 // OpenNPZ reads an .npz file.
-func OpenNPZ(path string) (map[string]*Array, error) {
+func OpenNPZ(path string) (map[string]*Array, error) { return OpenNPZMax(path, MaxBytes) }
+
+// OpenNPZMax reads an .npz file whose arrays hold at most maxBytes each.
+func OpenNPZMax(path string, maxBytes int64) (map[string]*Array, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -60,7 +80,7 @@ func OpenNPZ(path string) (map[string]*Array, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ReadNPZ(f, st.Size())
+	return ReadNPZMax(f, st.Size(), maxBytes)
 }
 
 // WriteNPZ writes arrays as an .npz archive (entries in name order), with
