@@ -416,3 +416,13 @@ func TestParseQuantity(t *testing.T) {
 		}
 	}
 }
+
+func TestReadImageFileRefusesHugeHeaders(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "huge.png")
+	os.WriteFile(p, lyingPNG(t, 100000, 100000), 0o644)
+	_, err := ReadImageFile(p, 3, 8, 8, false)
+	wantLimit(t, err, FlagMaxImagePixels, "huge.png", EnvMaxImagePixels)
+	t.Setenv(EnvMaxEntryBytes, "10")
+	_, err = ReadImageFile(p, 3, 8, 8, false)
+	wantLimit(t, err, FlagMaxEntryBytes, EnvMaxEntryBytes)
+}

@@ -1,34 +1,43 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
-
-// maxImageFile bounds the size of one image file read by ReadImageFile.
-const maxImageFile = 256 << 20
 
 // ReadImageFile decodes one image file (PNG, JPEG or GIF)
 // and returns it as c×h×w float32 pixels in [0, 1]: RGB, or grey when c is
 // 1. stretch scales width and height apart to h×w (Keras' load_img);
 // otherwise the image is scaled to cover h×w and its centre kept (what
-// dataset loading does). Resampling is antialiased bilinear.
+// dataset loading does). Resampling is antialiased bilinear. The file and
+// its pixels are bounded by the limits of the environment (see Limits).
 func ReadImageFile(path string, c, h, w int, stretch bool) ([]float32, error) {
 	if c != 1 && c != 3 {
 		return nil, badInputf("images have 1 or 3 channels; the model takes %d", c)
 	}
-	st, err := os.Stat(path)
+	lim, err := Limits{}.resolve()
 	if err != nil {
-		return nil, badInputf("cannot read image %s: %v", path, err)
+		return nil, err
 	}
-	if st.Size() > maxImageFile {
-		return nil, badInputf("image %s is %d bytes, more than the %d allowed", path, st.Size(), maxImageFile)
+	st, err := statInput(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, badInputf("%s is a folder; pass image files", path)
+	}
+	if st.Size() > lim.MaxEntryBytes {
+		return nil, inFile(path, entryBytesError("is "+formatBytes(st.Size()), lim.MaxEntryBytes))
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, badInputf("cannot read image %s: %v", path, err)
 	}
-	im, err := decodeImage(b, 0)
+	im, err := decodeImage(b, 0, lim.MaxImagePixels)
+	if errors.Is(err, ErrLimit) {
+		return nil, inFile(path, err)
+	}
 	if err != nil {
 		return nil, badInputf("%s is not an image Workbench can decode (%v); use PNG or JPEG", path, err)
 	}
