@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 )
 
-// threads is the thread count used by SgemmGo and, where the native
-// library allows it, by the native Sgemm.
+// threads is the goroutine count of a product (SgemmGo, and OpenBLAS
+// products through split.go).
 var threads atomic.Int64
 
 func init() {
@@ -22,7 +22,6 @@ func SetThreads(n int) {
 		n = runtime.NumCPU()
 	}
 	threads.Store(int64(n))
-	syncNativeThreads(n)
 }
 
 // Threads reports the number of threads matrix products may use.

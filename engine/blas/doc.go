@@ -25,11 +25,23 @@
 // elsewhere, or with the build tag purego, it is a portable Go kernel.
 // [GoKernel] says which one runs.
 //
-// Threading: [SetThreads] sets the number of threads used by both paths
-// (for OpenBLAS through openblas_set_num_threads). Accelerate schedules its
-// own threads and ignores the setting. [Serial] confines products to the
-// calling thread while it runs, for callers that parallelise over many
-// small products themselves (the CPU backend's convolutions).
+// Threading: [SetThreads] sets the number of goroutines a product uses on
+// both paths. OpenBLAS itself always runs single-threaded: a product is cut
+// into a fixed number of row or column blocks that depends on its sizes
+// only, one OpenBLAS call each, spread over the goroutines (split.go). The
+// Go path cuts C into one tile per goroutine, and every element is summed
+// in the same order whatever the tiling. So Sgemm gives the same bits on
+// any thread count. Accelerate schedules its own threads and ignores the
+// setting. [Serial] confines products to the calling goroutine while it
+// runs, for callers that parallelise over many small products themselves
+// (the CPU backend's convolutions).
+//
+// Same bits across machines: the Go micro-kernels (AVX-512, AVX2 and the
+// portable one, which emulates a fused multiply-add exactly) share one
+// depth KC and one summation order, so the pure-Go build gives the same
+// bits on AVX-512, AVX2 and other machines. OpenBLAS picks its kernels by
+// CPU, and they round differently; with OpenBLAS, results match across
+// machines only where OPENBLAS_CORETYPE selects the same kernels.
 //
 // Argument errors (negative sizes, leading dimensions smaller than a row,
 // slices too short for the described matrix) are programming errors and

@@ -20,6 +20,14 @@ type kernel struct {
 	fn     func(kc int, a, b, c []float32, ldc, h, w int)
 }
 
+// kcAll is the depth KC of every micro-kernel. Each kernel sums an
+// element's products over one KC block from zero with fused multiply-adds
+// in order of k, then adds that sum to C, so kernels with the same KC give
+// the same bits: the AVX-512, AVX2 and portable kernels agree exactly, and
+// a product computed with the pure-Go build has the same bits on AVX2 and
+// AVX-512 machines (see TestGoKernelsAgreeBitForBit).
+const kcAll = 384
+
 // minFlopsPerThread is the work below which another thread costs more
 // (goroutine start, a second packing of B) than it saves.
 const minFlopsPerThread = 96 * 96 * 96
@@ -164,7 +172,9 @@ func (g *gemmJob) run(i0, i1, j0, j1 int) {
 
 // macro multiplies the packed mc x kc block of A by the packed kc x nc
 // panel of B into C, one mr x nr micro-tile at a time. Micro-tiles that
-// stick out of C are computed into a scratch tile and then added.
+// stick out of C are computed in a scratch tile that holds C's values
+// (zeros outside C) and copied back, so each element gets the kernel's
+// own c + sum, as inside C.
 func (g *gemmJob) macro(buf *buffers, ic, mc, jc, nc, kc int) {
 	kr := g.kr
 	mr, nr := kr.mr, kr.nr
@@ -182,13 +192,12 @@ func (g *gemmJob) macro(buf *buffers, ic, mc, jc, nc, kc int) {
 			}
 			tmp := buf.tmp
 			clear(tmp)
+			for r := 0; r < h; r++ {
+				copy(tmp[r*nr:r*nr+w], c[off+r*ldc:off+r*ldc+w])
+			}
 			kr.fn(kc, as, bs, tmp, nr, mr, nr)
 			for r := 0; r < h; r++ {
-				dst := c[off+r*ldc : off+r*ldc+w]
-				src := tmp[r*nr : r*nr+w]
-				for j := range dst {
-					dst[j] += src[j]
-				}
+				copy(c[off+r*ldc:off+r*ldc+w], tmp[r*nr:r*nr+w])
 			}
 		}
 	}

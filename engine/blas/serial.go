@@ -1,54 +1,27 @@
 package blas
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
-// serial counts the Serial calls in progress; while it is above zero the
-// native library runs every product on its caller's thread.
-var serial struct {
-	mu    sync.Mutex
-	depth atomic.Int64
-}
+// serial counts the Serial calls in progress; while it is above zero every
+// product runs on its caller's goroutine.
+var serial struct{ depth atomic.Int64 }
 
-// Serial runs f with the native Sgemm confined to the calling thread: every
-// product called while f runs (from any goroutine) uses one thread. It is
-// for callers that split their work over goroutines themselves, such as the
-// CPU backend's per-image convolutions: with a threaded BLAS underneath,
-// two goroutines' products would queue for the library's thread pool, and
-// its idle threads would spin (sched_yield) against the goroutines on the
-// same cores. Calls may nest and overlap; the thread count of SetThreads
-// returns when the last one ends. Other callers of Sgemm in the process
-// also run single-threaded meanwhile.
+// Serial runs f with every product confined to the calling goroutine: a
+// product called while f runs (from any goroutine) computes its blocks
+// one after the other instead of on Threads() goroutines. It is for callers
+// that split their work over goroutines themselves, such as the CPU
+// backend's per-image convolutions, where more goroutines per product
+// would only queue for the same cores. The blocks, and so the result, are
+// the same bits either way. Calls may nest and overlap. Other callers of
+// Sgemm in the process also run on one goroutine meanwhile.
 func Serial(f func()) {
-	serial.mu.Lock()
-	if serial.depth.Add(1) == 1 {
-		setNativeThreads(1)
-	}
-	serial.mu.Unlock()
-	defer func() {
-		serial.mu.Lock()
-		if serial.depth.Add(-1) == 0 {
-			setNativeThreads(Threads())
-		}
-		serial.mu.Unlock()
-	}()
+	serial.depth.Add(1)
+	defer serial.depth.Add(-1)
 	f()
 }
 
-// syncNativeThreads passes the thread count to the native library unless
-// a Serial call holds it at one.
-func syncNativeThreads(n int) {
-	serial.mu.Lock()
-	if serial.depth.Load() == 0 {
-		setNativeThreads(n)
-	}
-	serial.mu.Unlock()
-}
-
-// gemmThreads is the goroutine count for the pure-Go path: 1 inside
-// Serial, else Threads().
+// gemmThreads is the goroutine count of a product: 1 inside Serial, else
+// Threads().
 func gemmThreads() int {
 	if serial.depth.Load() > 0 {
 		return 1

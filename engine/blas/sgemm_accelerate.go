@@ -28,9 +28,6 @@ const implName = "accelerate"
 
 func initNative() {}
 
-// setNativeThreads does nothing: Accelerate sizes its own thread pool.
-func setNativeThreads(int) {}
-
 func nativeSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for _, v := range [...]int{m, n, k, lda, ldb, ldc} {
 		if v > math.MaxInt32 {

@@ -27,13 +27,18 @@ const implName = "openblas"
 
 func initNative() {
 	// OpenBLAS starts with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or all
-	// cores; report what it chose.
+	// cores; that becomes our thread count, and OpenBLAS itself runs every
+	// call on one thread (split.go threads the products).
 	threads.Store(int64(C.openblas_get_num_threads()))
+	C.openblas_set_num_threads(1)
 }
 
-func setNativeThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
-
 func nativeSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	splitSgemm(gemmThreads(), openblasSgemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// openblasSgemm is one single-threaded OpenBLAS call.
+func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for _, v := range [...]int{m, n, k, lda, ldb, ldc} {
 		if v > math.MaxInt32 {
 			panic(fmt.Sprintf("blas: dimension %d exceeds the 32-bit range of the OpenBLAS interface", v))
@@ -51,5 +56,5 @@ func cbool(b bool) C.int {
 	return 0
 }
 
-// nativeThreads asks OpenBLAS how many threads it will use.
+// nativeThreads asks OpenBLAS how many threads it will use (always 1).
 func nativeThreads() int { return int(C.openblas_get_num_threads()) }

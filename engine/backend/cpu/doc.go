@@ -13,10 +13,15 @@
 //   - Convolutions run image by image (directconv.go): an L2-sized column
 //     matrix per image, the GEMM writing NCHW directly, the bias folded into
 //     it, goroutines taking whole images.
-//   - Threads: the backend splits work over goroutines itself and keeps the
-//     BLAS library single-threaded inside its calls (blas.Serial), so
-//     OpenBLAS's thread pool neither queues our goroutines nor spins
-//     against them.
+//   - Threads: the backend splits work over goroutines itself and the BLAS
+//     library runs single-threaded inside its calls (engine/blas threads a
+//     product over goroutines, blas.Serial keeps a product on its caller's
+//     goroutine), so OpenBLAS's thread pool neither queues our goroutines
+//     nor spins against them.
+//   - Same bits on any thread count: every output value is computed by one
+//     goroutine in a fixed order, and sums over the batch (weight and bias
+//     gradients of convolutions) are cut into chunks that depend on the
+//     sizes only, added in chunk order.
 //
 // Importing the package registers it under the name "cpu".
 package cpu
