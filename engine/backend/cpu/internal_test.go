@@ -94,6 +94,10 @@ func TestMaxPool2x2PlaneMatchesScalar(t *testing.T) {
 					src[i] = 1 // plateaus
 				case 1:
 					src[i] = float32(math.NaN())
+				case 2:
+					src[i] = float32(math.Copysign(0, -1)) // relu(-0) and ties of -0, +0
+				case 3:
+					src[i] = 0
 				default:
 					src[i] = float32(r.NormFloat64())
 				}
@@ -110,7 +114,9 @@ func TestMaxPool2x2PlaneMatchesScalar(t *testing.T) {
 				reluInPlace(want)
 			}
 			for i := range n {
-				same := got[i] == want[i] || math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))
+				// Bit for bit (signed zeros too): results must not depend
+				// on whether the CPU has AVX-512.
+				same := math.Float32bits(got[i]) == math.Float32bits(want[i]) || math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))
 				if !same || gotIx[i] != wantIx[i] {
 					t.Fatalf("%dx%d output %d: %v at %v, want %v at %v", h, w, i, got[i], gotIx[i], want[i], wantIx[i])
 				}
@@ -157,7 +163,7 @@ func TestMaxPool2x2GradPlaneMatchesScalar(t *testing.T) {
 			maxPool2x2GradPlane(got, dy, ix, y, g)
 			maxPool2x2Grad(want, dy, ix, y, g)
 			for i := range want {
-				if got[i] != want[i] {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("%dx%d cell %d: %v, want %v", h, w, i, got[i], want[i])
 				}
 			}

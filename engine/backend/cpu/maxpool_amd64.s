@@ -115,7 +115,8 @@ body:
 	VCVTDQ2PS Z6, Z6
 	TESTQ AX, AX
 	JZ store
-	VMAXPS Z4, Z26, Z4         // (0 > best) ? 0 : best
+	VCMPPS $0x16, Z26, Z4, K5  // !(best <= 0): best > 0, or NaN
+	VMOVAPS.Z Z4, K5, Z4       // else +0, as Go's max(best, 0) (never -0)
 store:
 	VMOVUPS Z4, K1, (DI)
 	VMOVUPS Z6, K1, (R8)
