@@ -32,20 +32,7 @@ func fixFor(r *result, ed *graphedit.Editor, p problem) *quickFix {
 		return nil
 	}
 	info := r.an.Nodes[id]
-	setAttrs := func(label string, kv map[string]float64) *quickFix {
-		return &quickFix{label: label, apply: func(ed *graphedit.Editor) error {
-			return ed.Edit(label, func(g *graphedit.Graph) error {
-				m := g.Find(id)
-				if m.Attrs == nil {
-					m.Attrs = map[string]float64{}
-				}
-				for k, v := range kv {
-					m.Attrs[k] = v
-				}
-				return nil
-			})
-		}}
-	}
+	setAttrs := func(label string, kv map[string]float64) *quickFix { return setAttrsFix(id, label, kv) }
 	switch {
 	case strings.Contains(msg, "dataset's images are") && len(r.dataset) == 3:
 		d := r.dataset
@@ -121,6 +108,32 @@ func fixFor(r *result, ed *graphedit.Editor, p problem) *quickFix {
 			}
 		}
 
+	case strings.Contains(msg, "has no attribute"), strings.Contains(msg, "is outside ["), strings.Contains(msg, "must be a whole number"):
+		return attributeFix(n, id, msg)
+	}
+	return nil
+}
+
+// setAttrsFix sets attributes of node id.
+func setAttrsFix(id, label string, kv map[string]float64) *quickFix {
+	return &quickFix{label: label, apply: func(ed *graphedit.Editor) error {
+		return ed.Edit(label, func(g *graphedit.Graph) error {
+			m := g.Find(id)
+			if m.Attrs == nil {
+				m.Attrs = map[string]float64{}
+			}
+			for k, v := range kv {
+				m.Attrs[k] = v
+			}
+			return nil
+		})
+	}}
+}
+
+// attributeFix removes the attributes a layer does not have, or brings
+// its values into their ranges.
+func attributeFix(n graphedit.Node, id, msg string) *quickFix {
+	switch {
 	case strings.Contains(msg, "has no attribute"):
 		o, ok := nn.Lookup(n.Op)
 		if !ok {
@@ -155,7 +168,7 @@ func fixFor(r *result, ed *graphedit.Editor, p problem) *quickFix {
 			}
 		}
 		if len(kv) > 0 {
-			return setAttrs("Bring the values into range", kv)
+			return setAttrsFix(id, "Bring the values into range", kv)
 		}
 	}
 	return nil

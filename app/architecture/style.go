@@ -52,6 +52,7 @@ var labels = map[string]string{
 	"identity": "Identity", "softmax": "Softmax", "logsoftmax": "Log-softmax",
 	"hardswish": "Hard-swish", "hardsigmoid": "Hard-sigmoid", "silu": "SiLU (swish)",
 	"channelshuffle": "Channel shuffle", "channelslice": "Channel slice", "stochasticdepth": "Stochastic depth",
+	"pool2d": "Pool (padded, any window)", "pad2d": "Pad", "softplus": "Softplus", "clip": "Clip",
 }
 
 // opLabel is an op's readable name.

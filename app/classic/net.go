@@ -123,6 +123,31 @@ func featureSets(pr *prepared) *netRun {
 	}
 }
 
+// netSets are the training, validation and test sets of a run on feat
+// (raw pixels, standardised by the mean image, or features).
+func netSets(ctx context.Context, ds *data.Dataset, feat string, nTrain, nVal int, seed int64, progress widgets.Report) (*netRun, error) {
+	var run *netRun
+	if feat == "pixels" {
+		tr, val := trainVal(ds, nTrain, nVal, seed)
+		st, err := data.FitStats(tr, data.NormMeanImage, data.StatsOptions{Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		run = &netRun{tr: tr, val: val, te: ds.Test, stats: st}
+	} else {
+		pr, err := prepareLinear(ctx, ds, feat, nTrain, nVal, seed, func(d, n int, w string) { progress(0, 1, w) })
+		if err != nil {
+			return nil, err
+		}
+		run = featureSets(pr)
+	}
+	if run.val.Len() == 0 {
+		return nil, errors.New("too few training images to hold some out for validation")
+	}
+	return run, nil
+}
+
+// run trains the two-layer net with the settings shown.
 func (t *netTab) run() {
 	ds := t.ds
 	if ds == nil {
@@ -156,23 +181,9 @@ func (t *netTab) run() {
 	var testAcc float64
 	var trainN int
 	err := t.job.Start("Training the two-layer net…", func(ctx context.Context, progress widgets.Report) error {
-		var run *netRun
-		if feat == "pixels" {
-			tr, val := trainVal(ds, nTrain, nVal, seed)
-			st, err := data.FitStats(tr, data.NormMeanImage, data.StatsOptions{Seed: seed})
-			if err != nil {
-				return err
-			}
-			run = &netRun{tr: tr, val: val, te: ds.Test, stats: st}
-		} else {
-			pr, err := prepareLinear(ctx, ds, feat, nTrain, nVal, seed, func(d, n int, w string) { progress(0, 1, w) })
-			if err != nil {
-				return err
-			}
-			run = featureSets(pr)
-		}
-		if run.val.Len() == 0 {
-			return errors.New("too few training images to hold some out for validation")
+		run, err := netSets(ctx, ds, feat, nTrain, nVal, seed, progress)
+		if err != nil {
+			return err
 		}
 		trainN = run.tr.Len()
 		in := []int{run.tr.C, run.tr.H, run.tr.W}
