@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/workbench-cv/workbench/engine/interop"
 	"github.com/workbench-cv/workbench/engine/interop/onnx/onnxpb"
 )
 
@@ -19,7 +20,7 @@ func TestUnsupportedOpsAreListedAndNothingLoads(t *testing.T) {
 		node("Add", []string{"r", "s"}, []string{"y"}).out("y")
 	b.m.Graph.Node = append(b.m.Graph.Node, &onnxpb.NodeProto{OpType: "FusedConv", Domain: "com.microsoft", Input: []string{"c"}, Output: []string{"f"}})
 	m, err := Import(b.bytes())
-	var u *UnsupportedError
+	var u *interop.UnsupportedError
 	if !errors.As(err, &u) || m != nil {
 		t.Fatalf("got %v, %v; want an UnsupportedError and no model", m, err)
 	}

@@ -8,50 +8,27 @@ import (
 	"strings"
 
 	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/interop"
 	"github.com/workbench-cv/workbench/engine/interop/onnx/onnxpb"
 	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/engine/nn"
 )
 
 // Tensor is a dense float32 array in row-major order.
-type Tensor struct {
-	Shape []int
-	Data  []float32
-}
+type Tensor = interop.Tensor
 
 // Model is an imported network: an ordinary Workbench graph plus the values
 // of its parameters and running statistics, named as nn.Model.State names
-// them ("conv1.weight", "bn1.running_mean").
+// them ("conv1.weight", "bn1.running_mean"), with what the ONNX file said
+// about itself.
 type Model struct {
-	Graph graph.Graph
-	// Input is the per-example input shape: C,H,W or F.
-	Input   []int
-	Weights map[string]Tensor
+	interop.Model
 	// Opset is the version of the default ONNX operator set the file uses.
 	Opset    int
 	Producer string
 	// InputName and OutputName are the ONNX names of the graph's input and
 	// output.
 	InputName, OutputName string
-}
-
-// UnsupportedError lists what an import could not map; nothing was loaded.
-type UnsupportedError struct {
-	// Ops are the ONNX op types, sorted, each once.
-	Ops []string
-	// Why gives a reason per op type (the first one met).
-	Why map[string]string
-}
-
-func (e *UnsupportedError) Error() string {
-	parts := make([]string, len(e.Ops))
-	for k, op := range e.Ops {
-		parts[k] = op
-		if w := e.Why[op]; w != "" {
-			parts[k] += " (" + w + ")"
-		}
-	}
-	return "the model uses ops Workbench cannot map: " + strings.Join(parts, ", ") + "; nothing was imported"
 }
 
 // unsupported is returned by a mapper for a node it cannot map.
@@ -145,12 +122,20 @@ func FromProto(m *onnxpb.ModelProto) (*Model, error) {
 		}
 	}
 	if len(im.bad) > 0 {
-		e := &UnsupportedError{Why: im.bad}
+		var u interop.Unsupported
+		ops := make([]string, 0, len(im.bad))
 		for op := range im.bad {
-			e.Ops = append(e.Ops, op)
+			ops = append(ops, op)
 		}
-		sort.Strings(e.Ops)
-		return nil, e
+		sort.Strings(ops)
+		for _, op := range ops {
+			detail := ""
+			if w := im.bad[op]; w != "" {
+				detail = op + ": " + w
+			}
+			u.Add(op, detail)
+		}
+		return nil, u.Err("ONNX")
 	}
 	out := im.vals[outName]
 	if out == nil {
@@ -164,8 +149,13 @@ func FromProto(m *onnxpb.ModelProto) (*Model, error) {
 			return nil, err
 		}
 	}
-	res := &Model{Input: in, Weights: map[string]Tensor{}, Opset: im.opset, Producer: m.GetProducerName(),
-		InputName: im.input, OutputName: outName}
+	res := &Model{Opset: im.opset, Producer: m.GetProducerName(), InputName: im.input, OutputName: outName}
+	res.Format, res.Input, res.Weights = "onnx", in, map[string]Tensor{}
+	res.Name = strings.TrimSpace(g.GetName())
+	if res.Name == "" || res.Name == "main_graph" || res.Name == "torch_jit" || res.Name == "torch-jit-export" {
+		res.Name = "Imported ONNX model"
+	}
+	res.Notes = append(res.Notes, strings.TrimSpace(fmt.Sprintf("ONNX opset %d, written by %s %s", im.opset, m.GetProducerName(), m.GetProducerVersion())))
 	res.Graph = im.prune(out.node)
 	for _, n := range res.Graph.Nodes {
 		for k, t := range im.weights {
@@ -182,6 +172,7 @@ func FromProto(m *onnxpb.ModelProto) (*Model, error) {
 	if a.Output != out.node {
 		return nil, fmt.Errorf("the imported graph ends at %s, not at the model's output %s", a.Output, out.node)
 	}
+	res.SourceParams, res.SourceLayers = a.Params, len(g.GetNode())
 	return res, nil
 }
 
