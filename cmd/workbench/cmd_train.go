@@ -43,7 +43,14 @@ iterations or --checkpoint-seconds, after every epoch). --resume FILE
 continues the last run saved in FILE exactly where its last checkpoint left
 it: same seed, same data order, same augmentation, same schedule position, so
 the final weights equal those of an uninterrupted run (bit for bit on cpu).
-Only --epochs may change when resuming (to train longer).
+Only --epochs may change when resuming (to train longer). While it runs, the
+project is locked: a second process saving to it is refused at once. --save
+replaces an existing file only if it is the project named by --project or
+--resume, or with --force.
+
+Before training, the memory a step needs (as 'workbench summary' estimates
+it for the batch) is compared with the memory available (or --memory); a
+batch that does not fit is refused with a batch size that does.
 
 A loss that becomes NaN, or explodes past 1000 times its first value, stops
 the run with a message; the project keeps the last good checkpoint.
@@ -84,6 +91,8 @@ Examples:
 			fs.String("freeze", "", "comma-separated layer IDs whose weights stay fixed (fine-tuning, linear probes)")
 			fs.String("from", "", "start from the weights of this project file (layers whose names and shapes match)")
 			fs.String("save", "", "write the project (architecture, weights, optimizer state, history) to this file")
+			fs.Bool("force", false, "let --save replace an existing file that is not the project trained (--project) or resumed")
+			fs.String("memory", "", memoryFlagUsage)
 			fs.String("resume", "", "continue the last run saved in this project file")
 			fs.Int("checkpoint-every", 0, "with --save/--resume: also save every N iterations (0: only by time and at epoch ends)")
 			fs.Float64("checkpoint-seconds", 60, "with --save/--resume: save at least this often during an epoch (0: off)")
@@ -161,10 +170,21 @@ func chooseBackend(c *Ctx) (backend.Backend, error) {
 	if err != nil {
 		return nil, usageErrorf("--device %s: %v", c.Device, err)
 	}
-	if notice != "" {
+	reportNotice(c, notice)
+	return b, nil
+}
+
+// reportNotice shows why the backend is not the expected one: a warning
+// when --device gl was asked for and is slow (a software rasteriser), a
+// note when auto fell back to the CPU.
+func reportNotice(c *Ctx, notice string) {
+	switch {
+	case notice == "":
+	case c.Device == "gl":
+		c.Warnf("%s", notice)
+	default:
 		c.Logf("%s", notice)
 	}
-	return b, nil
 }
 
 func splitList(s string) []string {
@@ -191,6 +211,24 @@ func runTrain(c *Ctx) error {
 	j, err := parseTrain(c)
 	if err != nil {
 		return err
+	}
+	if j.savePath != "" {
+		// Before any work: a target that cannot be written, or that
+		// another process is writing (a second train --save of the same
+		// file), fails now, naming that process.
+		lock, err := lockForSave(j.savePath, j.force)
+		if err != nil {
+			return err
+		}
+		source := j.resumePath
+		if source == "" {
+			source = flagStr(c, "project")
+		}
+		if err := checkNewSave(j.savePath, source, j.force); err != nil {
+			lock.Release()
+			return err
+		}
+		defer lock.Release()
 	}
 	train.SetThreads(c.Threads)
 	pr, err := j.prepare(c)

@@ -8,6 +8,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/data/augment"
 	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/optim"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
@@ -29,7 +30,8 @@ type trainJob struct {
 	rec                   *runs.Recorder // records the run when saving
 	checkpointEvery       int
 	checkpointSecs        float64
-	tta                   bool
+	tta, force            bool
+	memory                string // --memory
 }
 
 // resumeFixed are the flags a resumed run cannot change.
@@ -50,7 +52,10 @@ func parseTrain(c *Ctx) (*trainJob, error) {
 	j := &trainJob{set: flagsSet(c), df: dataFlagsOf(c), savePath: flagStr(c, "save"), resumePath: flagStr(c, "resume"),
 		modelName: flagStr(c, "model"), from: flagStr(c, "from"), name: flagStr(c, "name"),
 		checkpointEvery: flagInt(c, "checkpoint-every"), checkpointSecs: flagNum(c, "checkpoint-seconds"),
-		tta: flagStr(c, "tta") == "true"}
+		tta: flagStr(c, "tta") == "true", force: flagStr(c, "force") == "true", memory: flagStr(c, "memory")}
+	if _, _, err := parseMemory(j.memory); err != nil {
+		return nil, err
+	}
 	var err error
 	if j.resumePath != "" {
 		err = j.parseResume(c)
@@ -72,7 +77,7 @@ func (j *trainJob) parseResume(c *Ctx) error {
 		return usageErrorf("--resume continues the run saved in %s; do not combine it with --project, --model or --from", j.resumePath)
 	}
 	for _, f := range resumeFixed {
-		if j.set[f] {
+		if j.set[f] && f != "seed" {
 			return usageErrorf("--%s cannot change when resuming (the run continues exactly as it was saved); only --epochs may, or start a new run", f)
 		}
 	}
@@ -82,6 +87,10 @@ func (j *trainJob) parseResume(c *Ctx) error {
 	}
 	if j.resumed, err = runs.Newest(j.proj); err != nil {
 		return usageErrorf("the project has no resumable run; start one with 'workbench train --save FILE'")
+	}
+	if seed := j.resumed.Hyper.Seed; j.set["seed"] && c.Seed != seed {
+		// The run's own seed may be repeated; another would not continue it.
+		return usageErrorf("--seed %d cannot change when resuming: run %s was trained with seed %d (give that, or none, or start a new run)", c.Seed, j.resumed.ID, seed)
 	}
 	if j.resume, err = runs.LastCheckpoint(j.proj, j.resumed); err != nil {
 		return usageErrorf("run %s cannot be resumed: %v", j.resumed.ID, err)
@@ -186,6 +195,9 @@ func (j *trainJob) fromFlags(c *Ctx) error {
 	}
 	if set["freeze"] {
 		t.Freeze = splitList(flagStr(c, "freeze"))
+	}
+	if err := nn.Init(t.Init).Validate(); err != nil {
+		return usageErrorf("--init: %v", err)
 	}
 	if _, err := optim.New(h.Optimizer, optim.Config{}); err != nil {
 		return usageErrorf("--optim: %v", err)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/workbench-cv/workbench/engine/data"
+	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/engine/optim"
 	"github.com/workbench-cv/workbench/engine/train"
@@ -52,6 +53,9 @@ func (j *trainJob) prepare(c *Ctx) (*prepared, error) {
 			return nil, usageErrorf("--model: %v", err)
 		}
 	}
+	if err := checkFreeze(j.g, j.s.Train.Freeze); err != nil {
+		return nil, err
+	}
 	rp, err := runs.Prepare(j.g, ds, j.s, runs.Options{Device: c.Device})
 	if err != nil {
 		if se, ok := err.(*runs.SettingError); ok {
@@ -59,8 +63,16 @@ func (j *trainJob) prepare(c *Ctx) (*prepared, error) {
 		}
 		return nil, usageErrorf("%v", err)
 	}
-	if rp.Notice != "" {
-		c.Logf("%s", rp.Notice)
+	reportNotice(c, rp.Notice)
+	if rp.Backend.Name() == "cpu" {
+		// The CPU backend holds the batch's activations in this process's
+		// memory: a batch that cannot fit dies with an out-of-memory trace
+		// mid-run unless refused here.
+		h := j.s.Hyper
+		in := []int{ds.Train.C, ds.Train.H, ds.Train.W}
+		if err := checkTrainMemory(j.g, in, min(h.Batch, rp.Train.Len()), h.Optimizer, h.Momentum, j.memory); err != nil {
+			return nil, err
+		}
 	}
 	if err := j.loadFrom(c, rp); err != nil {
 		return nil, err
@@ -90,5 +102,24 @@ func (j *trainJob) loadFrom(c *Ctx, rp *runs.Prepared) error {
 		return usageErrorf("--from %s: none of its weights fit this model (names or shapes differ)", j.from)
 	}
 	c.Logf("loaded %d tensors from %s; %d start from the initialisation: %s", len(loaded), j.from, len(skipped), strings.Join(skipped, ", "))
+	return nil
+}
+
+// checkFreeze refuses --freeze names that are not layers of g, listing the
+// layers there are.
+func checkFreeze(g graph.Graph, freeze []string) error {
+	var ids []string
+	have := map[string]bool{}
+	for _, n := range g.Nodes {
+		have[n.ID] = true
+		if n.Op != "input" {
+			ids = append(ids, n.ID)
+		}
+	}
+	for _, f := range freeze {
+		if !have[f] {
+			return usageErrorf("--freeze %s: the model has no layer %q; its layers are %s", f, f, strings.Join(ids, ", "))
+		}
+	}
 	return nil
 }

@@ -42,7 +42,7 @@ func (j *trainJob) record(pr *prepared) {
 // save writes the project file.
 func (j *trainJob) save() error {
 	j.proj.Modified = time.Now().UTC()
-	return projects.Save(j.proj, j.savePath)
+	return saveFailure(projects.SaveWith(j.proj, j.savePath, projects.SaveOptions{Overwrite: j.force}))
 }
 
 // train runs the trainer with progress, JSON epoch events and, when
@@ -102,7 +102,10 @@ func (j *trainJob) train(c *Ctx, pr *prepared) (*train.Result, error) {
 // tensors of the last good checkpoint and the losses recorded since, to
 // show the blow-up.
 func (j *trainJob) failed(c *Ctx, err error) error {
-	if j.rec != nil {
+	var pe *projects.Error
+	if j.rec != nil && !errors.As(err, &pe) {
+		// (A run stopped by a failed save is not saved again: the error
+		// would only repeat.)
 		j.rec.Finish(nil, err, time.Now().UTC())
 		if serr := j.save(); serr != nil {
 			c.Logf("could not save the project: %v", serr)

@@ -43,9 +43,14 @@ func register(cmd Command) {
 }
 
 // usageError marks an error as bad usage or bad input: exit code 2.
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	err error // what it reports, if anything (for errors.As)
+}
 
 func (e *usageError) Error() string { return e.msg }
+
+func (e *usageError) Unwrap() error { return e.err }
 
 // usageErrorf returns an error that makes workbench exit with code 2 and print
 // the message as one line on stderr. Say what is wrong and what to do.

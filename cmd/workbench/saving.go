@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"syscall"
 
 	"github.com/workbench-cv/workbench/projects"
@@ -25,7 +26,7 @@ func saveFailure(err error) error {
 		errors.Is(err, projects.ErrWrite) && pe.Err == nil,
 		errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOTDIR),
 		errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.EROFS):
-		return &usageError{msg: err.Error()}
+		return &usageError{msg: err.Error(), err: err}
 	}
 	return err
 }
@@ -44,4 +45,21 @@ func lockForSave(path string, force bool) (*projects.Lock, error) {
 		return nil, saveFailure(err)
 	}
 	return l, nil
+}
+
+// checkNewSave refuses to replace an existing project with a new one: a
+// --save target that exists must be the file the command read the project
+// from (source: --project or --resume; "" for none), unless force.
+func checkNewSave(path, source string, force bool) error {
+	st, err := os.Stat(path)
+	if force || err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+		return nil
+	}
+	if source != "" {
+		if ss, err := os.Stat(source); err == nil && os.SameFile(st, ss) {
+			return nil
+		}
+	}
+	return usageErrorf("%s is an existing project that this run does not come from, so it was not replaced; add the run to it with --project %s --save %s, continue its run with --resume %s, save elsewhere, or pass --force to replace it",
+		path, path, path, path)
 }

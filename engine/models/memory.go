@@ -69,12 +69,18 @@ func (c MemoryCheck) Err() error {
 	if c.Fits() {
 		return nil
 	}
+	return fmt.Errorf("%s", c.Problem("available"))
+}
+
+// Problem says why the run does not fit, calling the budget by what sets it
+// ("available", "set by --memory"), and the batch size that fits.
+func (c MemoryCheck) Problem(budget string) string {
 	if c.MaxBatch == 0 {
-		return fmt.Errorf("training needs about %s even at batch 1 (weights, gradients, optimizer state and one image's activations), more than the %s of memory available; use a smaller model or a machine with more memory",
-			ByteText(c.Fixed+c.PerImage), ByteText(c.Available))
+		return fmt.Sprintf("training needs about %s even at batch 1 (weights, gradients, optimizer state and one image's activations), more than the %s %s; use a smaller model or a machine with more memory",
+			ByteText(c.Fixed+c.PerImage), ByteText(c.Available), budget)
 	}
-	return fmt.Errorf("training at batch %d needs about %s of memory (activations and their gradients, weights, gradients, optimizer state), more than the %s available; use --batch %d or less (at most %d fits)",
-		c.Batch, ByteText(c.Need), ByteText(c.Available), c.SuggestBatch, c.MaxBatch)
+	return fmt.Sprintf("training at batch %d needs about %s of memory (activations and their gradients, weights, gradients, optimizer state), more than the %s %s; a batch of %d or less fits (at most %d)",
+		c.Batch, ByteText(c.Need), ByteText(c.Available), budget, c.SuggestBatch, c.MaxBatch)
 }
 
 // ByteText writes a size the way the summary table does: 1.23 GB, 45.6 MB.

@@ -40,7 +40,7 @@ func TestTrainingMemoryCheckSuggestsABatchThatFits(t *testing.T) {
 		t.Fatal("MaxBatch is not the largest that fits")
 	}
 	msg := c.Err().Error()
-	for _, want := range []string{"batch 20000", "GB", "--batch 4096"} {
+	for _, want := range []string{"batch 20000", "GB", "batch of 4096 or less"} {
 		if !strings.Contains(msg, want) {
 			t.Fatalf("message %q lacks %q", msg, want)
 		}
