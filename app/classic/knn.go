@@ -167,27 +167,47 @@ func (t *knnTab) run() {
 		metric = classic.L1
 	}
 	seed := t.p.s.Project.Hyper.Seed
-	var res *knnResult
-	t.msg.Importance = widget.MediumImportance
-	t.msg.SetText("")
-	t.runBtn.Disable()
-	err := t.job.Start("Cross-validating k…", func(ctx context.Context, progress widgets.Report) error {
-		r, err := runKNN(ctx, ds, nTrain, nTest, folds, ks, metric, seed, progress)
-		res = r
+	startTabJob(tabJob{job: t.job, button: t.runBtn, msg: t.msg, stale: func() bool { return t.ds != ds }},
+		"Cross-validating k…", func(ctx context.Context, progress widgets.Report) (*knnResult, error) {
+			return runKNN(ctx, ds, nTrain, nTest, folds, ks, metric, seed, progress)
+		}, t.show)
+}
+
+// tabJob is what a tab's computation runs with: its job bar, the button
+// that starts it, the line that shows errors, and whether a result came
+// too late (the dataset changed meanwhile).
+type tabJob struct {
+	job    *widgets.JobBar
+	button *widget.Button
+	msg    *widget.Label
+	stale  func() bool
+}
+
+// startTabJob runs work on the tab's job bar with its button disabled;
+// show gets the result unless it is stale, and an error goes to the
+// message line.
+func startTabJob[R any](tj tabJob, what string, work func(ctx context.Context, progress widgets.Report) (R, error), show func(R)) {
+	var res R
+	tj.msg.Importance = widget.MediumImportance
+	tj.msg.SetText("")
+	tj.button.Disable()
+	err := tj.job.Start(what, func(ctx context.Context, progress widgets.Report) error {
+		var err error
+		res, err = work(ctx, progress)
 		return err
 	}, func(err error) {
-		t.runBtn.Enable()
+		tj.button.Enable()
 		switch {
-		case t.ds != ds: // the dataset changed meanwhile: the run is stale
+		case tj.stale():
 		case err != nil:
-			widgets.ShowRunError(t.msg, err)
+			widgets.ShowRunError(tj.msg, err)
 		default:
-			t.show(res)
+			show(res)
 		}
 	})
 	if err != nil {
-		t.runBtn.Enable()
-		widgets.ShowRunError(t.msg, err)
+		tj.button.Enable()
+		widgets.ShowRunError(tj.msg, err)
 	}
 }
 

@@ -328,28 +328,10 @@ func (t *linearTab) run() {
 	}
 	feat := t.features.Selected
 	seed := t.p.s.Project.Hyper.Seed
-	var res *linearResult
-	t.runBtn.Disable()
-	t.msg.Importance = widget.MediumImportance
-	t.msg.SetText("")
-	err := t.job.Start("Training linear classifiers…", func(ctx context.Context, progress widgets.Report) error {
-		r, err := runLinear(ctx, ds, loss, feat, nTrain, nVal, n, iters, lrR, regR, seed, progress)
-		res = r
-		return err
-	}, func(err error) {
-		t.runBtn.Enable()
-		switch {
-		case t.ds != ds: // the dataset changed meanwhile: the run is stale
-		case err != nil:
-			widgets.ShowRunError(t.msg, err)
-		default:
-			t.show(res)
-		}
-	})
-	if err != nil {
-		t.runBtn.Enable()
-		widgets.ShowRunError(t.msg, err)
-	}
+	startTabJob(tabJob{job: t.job, button: t.runBtn, msg: t.msg, stale: func() bool { return t.ds != ds }},
+		"Training linear classifiers…", func(ctx context.Context, progress widgets.Report) (*linearResult, error) {
+			return runLinear(ctx, ds, loss, feat, nTrain, nVal, n, iters, lrR, regR, seed, progress)
+		}, t.show)
 }
 
 // runLinear is the computation, off the UI goroutine.
