@@ -106,19 +106,17 @@ func (r *ReceptiveFields) forward(n *graph.Node) Field {
 		out = Field{Size: hi - lo, Jump: max(out.Jump, f.Jump), Offset: lo}
 	}
 	switch n.Op {
-	case "conv2d":
-		k, s, p, d := n.IntAttr("kernel", 3), n.IntAttr("stride", 1), n.IntAttr("pad", 0), n.IntAttr("dilation", 1)
-		out.Size += (k - 1) * d * out.Jump
-		out.Offset -= p * out.Jump
-		out.Jump *= s
-	case "maxpool2d", "avgpool2d":
-		k, s, p := n.IntAttr("kernel", 2), n.IntAttr("stride", 0), n.IntAttr("pad", 0)
-		if s == 0 {
-			s = k
+	case "conv2d", "maxpool2d", "avgpool2d":
+		// A rectangular window counts by its larger axis (nn.WindowOf):
+		// the square field then bounds the true one.
+		k, s, p, d, _ := nn.WindowOf(n)
+		a := 0
+		if (k[1]-1)*d[1] > (k[0]-1)*d[0] {
+			a = 1
 		}
-		out.Size += (k - 1) * out.Jump
-		out.Offset -= p * out.Jump
-		out.Jump *= s
+		out.Size += (k[a] - 1) * d[a] * out.Jump
+		out.Offset -= p[a] * out.Jump
+		out.Jump *= max(s[0], s[1])
 	case "adaptiveavgpool2d", "layernorm", "groupnorm", "instancenorm", "softmax", "logsoftmax", "linear", "globalavgpool", "flatten", "scale":
 		out.Global = true
 	}
@@ -253,22 +251,17 @@ func (r *ReceptiveFields) back(n *graph.Node, k int, sp span) (span, bool) {
 		return span{c0, c1, 0, in[1] - 1, 0, in[2] - 1}, true
 	}
 	switch n.Op {
-	case "conv2d":
-		kk, s, p, d := n.IntAttr("kernel", 3), n.IntAttr("stride", 1), n.IntAttr("pad", 0), n.IntAttr("dilation", 1)
-		groups := max(n.IntAttr("groups", 1), 1)
-		ocg, icg := r.shape(n.ID)[0]/groups, in[0]/groups
-		g0, g1 := sp.c0/ocg, (sp.c1-1)/ocg
-		y0, y1, okY := window(sp.y0, sp.y1, kk, s, p, d, in[1])
-		x0, x1, okX := window(sp.x0, sp.x1, kk, s, p, d, in[2])
-		return span{g0 * icg, (g1 + 1) * icg, y0, y1, x0, x1}, okY && okX
-	case "maxpool2d", "avgpool2d":
-		kk, s, p := n.IntAttr("kernel", 2), n.IntAttr("stride", 0), n.IntAttr("pad", 0)
-		if s == 0 {
-			s = kk
+	case "conv2d", "maxpool2d", "avgpool2d":
+		kk, s, p, d, _ := nn.WindowOf(n) // per axis: rectangular windows too
+		c0, c1 := sp.c0, sp.c1
+		if n.Op == "conv2d" {
+			groups := max(n.IntAttr("groups", 1), 1)
+			ocg, icg := r.shape(n.ID)[0]/groups, in[0]/groups
+			c0, c1 = sp.c0/ocg*icg, ((sp.c1-1)/ocg+1)*icg
 		}
-		y0, y1, okY := window(sp.y0, sp.y1, kk, s, p, 1, in[1])
-		x0, x1, okX := window(sp.x0, sp.x1, kk, s, p, 1, in[2])
-		return span{sp.c0, sp.c1, y0, y1, x0, x1}, okY && okX
+		y0, y1, okY := window(sp.y0, sp.y1, kk[0], s[0], p[0], d[0], in[1])
+		x0, x1, okX := window(sp.x0, sp.x1, kk[1], s[1], p[1], d[1], in[2])
+		return span{c0, c1, y0, y1, x0, x1}, okY && okX
 	case "adaptiveavgpool2d":
 		size := max(n.IntAttr("size", 1), 1)
 		bin := func(a, b, full int) (int, int) {

@@ -74,3 +74,15 @@ func kernelText(w win2) string {
 	}
 	return fmt.Sprintf("%dx%d", w.k[0], w.k[1])
 }
+
+// WindowOf returns a conv2d, maxpool2d or avgpool2d node's kernel, stride,
+// padding and dilation per axis (index 0 the height, 1 the width), with the
+// per-axis attributes resolved against the square ones and a pool's stride
+// 0 resolved to its kernel. ok is false for other ops.
+func WindowOf(n *graph.Node) (k, s, p, d [2]int, ok bool) {
+	if n.Op != "conv2d" && n.Op != "maxpool2d" && n.Op != "avgpool2d" {
+		return k, s, p, d, false
+	}
+	w := windowOf(n)
+	return w.k, w.s, w.p, w.d, true
+}
