@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
@@ -127,19 +128,19 @@ func runEval(c *Ctx) error {
 		return usageErrorf("dataset %s has no test images to evaluate on", df.Spec())
 	}
 	in := []int{ds.Test.C, ds.Test.H, ds.Test.W}
-	for i, q := range projs {
-		if err := checkEvalShape(q, paths[i], df.Spec(), in); err != nil {
-			return err
-		}
-	}
 	b, err := chooseBackend(c)
 	if err != nil {
 		return err
 	}
 	var ms []*nn.Model
 	for i, q := range projs {
+		// A model that does not take the data's images, or whose weights
+		// then misfit, is the data's fault when the shapes differ.
 		m, err := buildModel(q.Graph, in, b, 1, "default")
 		if err != nil {
+			if serr := checkEvalShape(q, paths[i], df.Spec(), in); serr != nil {
+				return serr
+			}
 			return err
 		}
 		w, err := projectWeights(q, flagStr(c, "checkpoint"))
@@ -147,6 +148,9 @@ func runEval(c *Ctx) error {
 			return err
 		}
 		if loaded, skipped := train.LoadMatching(m, w); len(skipped) > 0 {
+			if serr := checkEvalShape(q, paths[i], df.Spec(), in); serr != nil {
+				return serr
+			}
 			return usageErrorf("%s: its weights do not fit its architecture (%d loaded, missing or misshapen: %v)", paths[i], len(loaded), skipped)
 		}
 		ms = append(ms, m)
@@ -199,12 +203,21 @@ func runEval(c *Ctx) error {
 	return nil
 }
 
-// checkEvalShape refuses data whose images differ in shape from those the
-// project's model was trained on, naming both: the weights are not at
-// fault, the data is.
+// checkEvalShape explains a model that cannot run on the data: when its
+// images differ in shape from those the project's model was trained on, it
+// names both (the weights are not at fault, the data is); else nil.
 func checkEvalShape(p *projects.Project, path, spec string, in []int) error {
 	d := p.Dataset
-	if d.C <= 0 || d.H <= 0 || d.W <= 0 || (d.C == in[0] && d.H == in[1] && d.W == in[2]) {
+	if d.C <= 0 || d.H <= 0 || d.W <= 0 {
+		// No dataset recorded (an imported model): the shape its graph
+		// was made for, if it says.
+		s, err := models.Summarize(p.Graph, nil)
+		if err != nil || len(s.Input) != 3 {
+			return nil
+		}
+		d.C, d.H, d.W = s.Input[0], s.Input[1], s.Input[2]
+	}
+	if d.C == in[0] && d.H == in[1] && d.W == in[2] {
 		return nil
 	}
 	hint := "evaluate on data of that shape"

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/workbench-cv/workbench/projects"
 )
 
 // TestFloatFlagsRefuseNaNAndInfinity guards `--label-smoothing NaN`, which
@@ -129,6 +131,22 @@ func TestEvalOnImagesOfAnotherShapeBlamesTheData(t *testing.T) {
 	if strings.Contains(errs, "weights") {
 		t.Fatalf("the weights are blamed: %q", errs)
 	}
+	// A project that records no dataset (an imported model): the shape
+	// its graph was made for.
+	p, err := projects.Open(proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Dataset.C, p.Dataset.H, p.Dataset.W = 0, 0, 0
+	bare := filepath.Join(dir, "bare.wbproj")
+	if err := projects.Save(p, bare); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = call(t, "eval", "--project", bare, "--data", other, "--device", "cpu")
+	if code != exitUsage {
+		t.Fatalf("bare project: exit %d, %q", code, errs)
+	}
+	oneErrorLine(t, errs, "3x32x32", "expects 1x28x28")
 }
 
 // writeImageFolder writes a dataset folder of random PNGs, c channels of

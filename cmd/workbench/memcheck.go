@@ -62,12 +62,8 @@ func checkTrainMemory(g graph.Graph, in []int, batch int, optimizer string, mome
 		}
 		budget, source = avail, "available"
 	}
-	s, err := models.Summarize(g, in)
-	if err != nil {
-		return nil // the model's own errors are reported when it is built
-	}
-	chk := models.CheckTrainingMemory(s, batch, models.OptimizerStates(optimizer, momentum), budget)
-	if chk.Fits() {
+	chk, err := models.CheckTraining(g, in, batch, optimizer, momentum, budget)
+	if err != nil || chk.Fits() { // the model's own errors are reported when it is built
 		return nil
 	}
 	fix := fmt.Sprintf("pass --batch %d, or --memory off to skip this check", chk.SuggestBatch)

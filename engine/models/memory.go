@@ -3,6 +3,8 @@ package models
 import (
 	"fmt"
 	"strings"
+
+	"github.com/workbench-cv/workbench/engine/graph"
 )
 
 // OptimizerStates is how many values per parameter an optimizer keeps
@@ -58,6 +60,19 @@ func CheckTrainingMemory(s *Summary, batch, states int, available int64) MemoryC
 		}
 	}
 	return c
+}
+
+// CheckTraining is CheckTrainingMemory for the network g on images of shape
+// in (C,H,W) trained at batch with the named optimizer: what the command
+// line and the Train pane call before a run, with available from
+// sysmem.Available or a user's limit. The error is the graph's, when it
+// cannot be analysed.
+func CheckTraining(g graph.Graph, in []int, batch int, optimizer string, momentum float64, available int64) (MemoryCheck, error) {
+	s, err := Summarize(g, in)
+	if err != nil {
+		return MemoryCheck{}, err
+	}
+	return CheckTrainingMemory(s, batch, OptimizerStates(optimizer, momentum), available), nil
 }
 
 // Fits reports whether the estimate is within the available memory.

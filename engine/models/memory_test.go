@@ -45,6 +45,9 @@ func TestTrainingMemoryCheckSuggestsABatchThatFits(t *testing.T) {
 			t.Fatalf("message %q lacks %q", msg, want)
 		}
 	}
+	if viaGraph, err := CheckTraining(g, []int{1, 28, 28}, 20000, "adam", 0, avail); err != nil || viaGraph != c {
+		t.Fatalf("CheckTraining = %+v, %v; want %+v", viaGraph, err, c)
+	}
 	if small := CheckTrainingMemory(s, 64, states, avail); !small.Fits() || small.Err() != nil {
 		t.Fatal("batch 64 does not fit in 4 GB")
 	}
