@@ -16,7 +16,8 @@ import (
 // LayerNormalization and HardSwish as single ops).
 const ExportOpset = 17
 
-// OutputName is the name of an exported model's output.
+// OutputName is the name of an exported model's output ("logits_output"
+// when a layer already has that name).
 const OutputName = "logits"
 
 // exporter writes one graph.
@@ -54,8 +55,12 @@ func Export(g graph.Graph, input []int, weights map[string]Tensor, producer stri
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("these layers have no exact ONNX form: %s", strings.Join(missing, ", "))
 	}
-	e.g.Node = append(e.g.Node, &onnxpb.NodeProto{OpType: "Identity", Name: OutputName, Input: []string{a.Output}, Output: []string{OutputName}})
-	e.g.Output = []*onnxpb.ValueInfoProto{valueInfo(OutputName, a.Nodes[a.Output].Out)}
+	out := OutputName
+	if _, taken := a.Nodes[out]; taken {
+		out += "_output" // a layer is called "logits"
+	}
+	e.g.Node = append(e.g.Node, &onnxpb.NodeProto{OpType: "Identity", Name: out, Input: []string{a.Output}, Output: []string{out}})
+	e.g.Output = []*onnxpb.ValueInfoProto{valueInfo(out, a.Nodes[a.Output].Out)}
 	// value_info lists the intermediate values, not the graph's input.
 	var infos []*onnxpb.ValueInfoProto
 	for _, vi := range e.g.ValueInfo {

@@ -313,6 +313,9 @@ func topoSort(nodes []*onnxpb.NodeProto, known map[string]*value) ([]*onnxpb.Nod
 // node maps one ONNX node.
 func (im *importer) node(n *onnxpb.NodeProto) error {
 	op := n.GetOpType()
+	if len(n.GetOutput()) == 0 || n.GetOutput()[0] == "" {
+		return inputErrorf("node %q (%s) has no output", n.GetName(), op)
+	}
 	if d := n.GetDomain(); d != "" && d != "ai.onnx" {
 		im.bad[d+":"+op] = "custom domain"
 		im.poison(n)
