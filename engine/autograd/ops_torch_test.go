@@ -188,6 +188,29 @@ keep = torch.from_numpy(u >= p).reshape(x.shape)
 out = x * keep / (1 - p)`, p, seed)
 }
 
+// stochasticDepthCode runs torchvision.ops.stochastic_depth (mode "row")
+// with its Bernoulli draws replaced by backend.Uniform's, one per row, as
+// dropoutCode computes them.
+func stochasticDepthCode(p float32, seed uint64) string {
+	return fmt.Sprintf(`import torchvision.ops
+p = float(np.float32(%g))
+i = np.arange(x.shape[0], dtype=np.uint64)
+with np.errstate(over='ignore'):
+    z = np.uint64(%d) + (i + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+u = (z >> np.uint64(40)).astype(np.float64) / 2.0**24
+keep = torch.from_numpy(u >= p).to(x.dtype)
+assert 0 < int(keep.sum()) < x.shape[0], "pick a seed that keeps some rows and drops others"
+orig = torch.Tensor.bernoulli_
+torch.Tensor.bernoulli_ = lambda self, q=0.5: self.copy_(keep.view_as(self))
+try:
+    out = torchvision.ops.stochastic_depth(x, p, "row", True)
+finally:
+    torch.Tensor.bernoulli_ = orig`, p, seed)
+}
+
 func opCases() []torchCase {
 	seed = 0
 	away := awayFrom(0, 0.01)
@@ -381,6 +404,20 @@ func opCases() []torchCase {
 		// documented counter-based hash (backend.Uniform).
 		op("dropout/p0.3", dropoutCode(0.3, 12345), func(v vars) *autograd.Var { return autograd.Dropout(v["x"], 0.3, 12345) }, in("x", 1, 4, 3, 5)),
 		op("dropout/p0.8", dropoutCode(0.8, 1<<40), func(v vars) *autograd.Var { return autograd.Dropout(v["x"], 0.8, 1<<40) }, in("x", 1, 50)),
+		// Stochastic depth: torchvision's function with its Bernoulli draws
+		// replaced by the counter-based hash's, one per row.
+		op("stochasticdepth/row", stochasticDepthCode(0.5, 777), func(v vars) *autograd.Var { return autograd.StochasticDepth(v["x"], 0.5, true, 777) }, in("x", 1, 8, 2, 2, 3)),
+
+		// The mobile networks' activations and channel plumbing.
+		op("hardsigmoid", "out = F.hardsigmoid(x)", func(v vars) *autograd.Var { return autograd.HardSigmoid(v["x"]) },
+			with(with(in("x", 3, 3, 4, 5), awayFrom(3, 0.02)), awayFrom(-3, 0.02))),
+		op("hardswish", "out = F.hardswish(x)", func(v vars) *autograd.Var { return autograd.HardSwish(v["x"]) },
+			with(with(in("x", 3, 3, 4, 5), awayFrom(3, 0.02)), awayFrom(-3, 0.02))),
+		op("silu", "out = F.silu(x)", func(v vars) *autograd.Var { return autograd.SiLU(v["x"]) }, in("x", 3, 3, 4, 5)),
+		op("permute", "out = x.permute(2, 0, 3, 1)", func(v vars) *autograd.Var { return autograd.Permute(v["x"], 2, 0, 3, 1) }, in("x", 1, 2, 3, 4, 5)),
+		op("channelshuffle", "from torchvision.models.shufflenetv2 import channel_shuffle\nout = channel_shuffle(x, 3)",
+			func(v vars) *autograd.Var { return autograd.ChannelShuffle(v["x"], 3) }, in("x", 1, 2, 6, 3, 2)),
+		op("slicechannels", "out = x[:, 1:4]", func(v vars) *autograd.Var { return autograd.SliceChannels(v["x"], 1, 4) }, in("x", 1, 2, 5, 3, 2)),
 
 		// Losses.
 		op("crossentropy/soft-targets", "out = F.cross_entropy(x, t)", func(v vars) *autograd.Var { return autograd.CrossEntropy(v["x"], v["t"].Value) },
