@@ -79,7 +79,7 @@ func newShell(s *ui.State) *shell {
 	navHeader := container.New(layout.NewCustomPaddedLayout(10, 6, 10, 4), container.NewHBox(logo, title))
 	navPanel := container.NewBorder(navHeader, nil, nil, nil,
 		container.New(layout.NewCustomPaddedLayout(0, 4, 4, 4), sh.nav))
-	left := container.New(&fixedWidth{width: navWidth},
+	left := container.New(&widgets.FixedWidth{W: navWidth},
 		container.NewStack(widgets.NewBackground(theme.ColorNameHeaderBackground), navPanel))
 
 	sh.root = container.NewBorder(nil, statusBar, container.NewHBox(left, widget.NewSeparator()), nil, sh.body)
@@ -136,22 +136,4 @@ func (sh *shell) updateStatus() {
 	if sh.status != nil {
 		sh.status.Refresh()
 	}
-}
-
-// fixedWidth lays its children out at a fixed width and full height.
-type fixedWidth struct{ width float32 }
-
-func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
-	}
-}
-
-func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	h := float32(0)
-	for _, o := range objs {
-		h = max(h, o.MinSize().Height)
-	}
-	return fyne.NewSize(l.width, h)
 }

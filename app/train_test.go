@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/widget"
+
 	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
 )

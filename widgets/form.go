@@ -169,3 +169,25 @@ func (l *thumbLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 func Labelled(name string, o fyne.CanvasObject, w float32) fyne.CanvasObject {
 	return container.NewHBox(widget.NewLabel(name), container.New(&MinWidth{W: w}, o))
 }
+
+// SortableHeaders gives a table a header row of buttons titled cols (the
+// widest title is widest, with its arrow): tapping one calls sortBy with
+// its column, and the sorted column shows ▲ or ▼ as sorted reports.
+func SortableHeaders(t *widget.Table, cols []string, widest string, sorted func() (col int, asc bool), sortBy func(col int)) {
+	t.ShowHeaderColumn = false
+	t.CreateHeader = func() fyne.CanvasObject { return widget.NewButton(widest+" ▼", nil) }
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		b := o.(*widget.Button)
+		name := cols[id.Col]
+		if c, asc := sorted(); id.Col == c {
+			if asc {
+				name += " ▲"
+			} else {
+				name += " ▼"
+			}
+		}
+		b.SetText(name)
+		col := id.Col
+		b.OnTapped = func() { sortBy(col) }
+	}
+}

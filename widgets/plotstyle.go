@@ -1,11 +1,14 @@
 package widgets
 
 import (
+	"image/color"
 	"math"
 	"strconv"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // NewPlot returns a plot in Workbench's style: sans-serif text a little
@@ -51,4 +54,18 @@ func (ThousandsTicks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+// AddLinePoints adds a 2-point line through pts with round markers of
+// radius r in colour c, named name in the legend; nothing when pts is
+// empty.
+func AddLinePoints(p *plot.Plot, name string, pts plotter.XYs, c color.Color, r vg.Length) {
+	if len(pts) == 0 {
+		return
+	}
+	l, marks, _ := plotter.NewLinePoints(pts)
+	l.Color, l.Width = c, vg.Points(2)
+	marks.Shape, marks.Color, marks.Radius = draw.CircleGlyph{}, c, r
+	p.Add(l, marks)
+	p.Legend.Add(name, l, marks)
 }

@@ -148,3 +148,15 @@ func maxMin(objs []fyne.CanvasObject) fyne.Size {
 	}
 	return s
 }
+
+// FixedWidth is a layout that gives its children the full space and asks
+// for exactly W of width (and the tallest child's height).
+type FixedWidth struct{ W float32 }
+
+// Layout is part of fyne.Layout.
+func (l *FixedWidth) Layout(objs []fyne.CanvasObject, s fyne.Size) { fill(objs, s) }
+
+// MinSize is part of fyne.Layout.
+func (l *FixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(l.W, maxMin(objs).Height)
+}

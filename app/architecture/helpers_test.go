@@ -2,15 +2,13 @@ package architecture
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/models"
@@ -74,42 +72,17 @@ func newTestPane(t *testing.T, g graph.Graph, w, h float32) (*editorPane, *testP
 	return p, proj, win
 }
 
-// find returns the laid-out objects under o of type T that satisfy keep.
-func find[T fyne.CanvasObject](o fyne.CanvasObject, keep func(T) bool) []T {
-	var out []T
-	for _, obj := range test.LaidOutObjects(o) {
-		if v, ok := obj.(T); ok && (keep == nil || keep(v)) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// texts is every text shown under o, one per line.
-func texts(o fyne.CanvasObject) string {
-	var b strings.Builder
-	for _, obj := range test.LaidOutObjects(o) {
-		switch v := obj.(type) {
-		case *canvas.Text:
-			b.WriteString(v.Text + "\n")
-		case *widget.Label:
-			b.WriteString(v.Text + "\n")
-		}
-	}
-	return b.String()
-}
-
 // paletteItemNamed returns the palette row for an op, model or block.
 func paletteItemNamed(t *testing.T, p *editorPane, kind, name string) *paletteItem {
 	t.Helper()
-	for _, it := range find[*paletteItem](p.pal.root, nil) {
+	for _, it := range panetest.Find[*paletteItem](p.pal.root, nil) {
 		if it.e.kind == kind && it.e.name == name {
 			return it
 		}
 	}
 	// Collapsed sections are not laid out: search for it.
 	p.pal.search.SetText(name)
-	for _, it := range find[*paletteItem](p.pal.root, nil) {
+	for _, it := range panetest.Find[*paletteItem](p.pal.root, nil) {
 		if it.e.kind == kind && it.e.name == name {
 			return it
 		}

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -43,7 +42,7 @@ type attrField struct {
 
 func newInspector(p *editorPane) *inspector {
 	in := &inspector{pane: p, box: container.NewVBox()}
-	in.root = container.NewVScroll(container.New(layout.NewCustomPaddedLayout(4, 8, 8, 8), in.box))
+	in.root = container.NewVScroll(widgets.Pad(4, 8, 8, 8, in.box))
 	return in
 }
 
@@ -288,7 +287,7 @@ func problemCard(p *editorPane, r *result, pr problem) fyne.CanvasObject {
 	bg.CornerRadius = 6
 	bg.StrokeColor = withAlpha(theme.Color(theme.ColorNameError), 0x80)
 	bg.StrokeWidth = 1
-	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(2, 4, 4, 4), container.NewVBox(objs...)))
+	return container.NewStack(bg, widgets.Pad(2, 4, 4, 4, container.NewVBox(objs...)))
 }
 
 func (in *inspector) showBlock(name string) {

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/engine/nn"
@@ -148,9 +149,9 @@ func TestAnErrorAppearsOnTheNodeThatCausesItAndClearsWhenFixed(t *testing.T) {
 	}
 	// The inspector offers the quick fix; it inserts a Flatten.
 	p.ed.Select(fc[0])
-	buttons := find[*widget.Button](p.insp.root, func(b *widget.Button) bool { return strings.HasPrefix(b.Text, "Insert a Flatten") })
+	buttons := panetest.Find[*widget.Button](p.insp.root, func(b *widget.Button) bool { return strings.HasPrefix(b.Text, "Insert a Flatten") })
 	if len(buttons) != 1 {
-		t.Fatalf("no quick fix in the inspector: %s", texts(p.insp.root))
+		t.Fatalf("no quick fix in the inspector: %s", panetest.Texts(p.insp.root))
 	}
 	test.Tap(buttons[0])
 	if !p.res.ok() || p.ed.Annotation(fc[0]).Error != "" {
@@ -437,7 +438,7 @@ func TestBlocksInsertAfterTheSelectedLayerAndCollapse(t *testing.T) {
 	if !strings.HasPrefix(p.insp.key, "block:se1") {
 		t.Fatalf("inspector shows %q", p.insp.key)
 	}
-	collapse := find[*widget.Button](p.insp.root, func(b *widget.Button) bool { return b.Text == "Collapse" })
+	collapse := panetest.Find[*widget.Button](p.insp.root, func(b *widget.Button) bool { return b.Text == "Collapse" })
 	test.Tap(collapse[0])
 	if _, c := p.ed.BlockOf(members[0]); !c {
 		t.Fatalf("not collapsed")
@@ -471,9 +472,9 @@ func TestGroupSelectionIntoANamedBlockFromTheInspector(t *testing.T) {
 	if !strings.HasPrefix(p.insp.key, "nodes:") {
 		t.Fatalf("inspector shows %q", p.insp.key)
 	}
-	entries := find[*widget.Entry](p.insp.root, nil)
+	entries := panetest.Find[*widget.Entry](p.insp.root, nil)
 	entries[0].SetText("stem")
-	test.Tap(find[*widget.Button](p.insp.root, func(b *widget.Button) bool { return b.Text == "Group into block" })[0])
+	test.Tap(panetest.Find[*widget.Button](p.insp.root, func(b *widget.Button) bool { return b.Text == "Group into block" })[0])
 	if b, _ := p.ed.BlockOf(relus[0]); b != "stem" {
 		t.Fatalf("relu in block %q", b)
 	}

@@ -133,22 +133,7 @@ func newLinearTab(p *classicPane) *linearTab {
 				l.SetText(accOrErr(r.ValAcc, r.Err))
 			}
 		})
-	t.table.ShowHeaderColumn = false
-	t.table.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("Regularisation ▼", nil) }
-	t.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		b := o.(*widget.Button)
-		name := linearColumns[id.Col]
-		if id.Col == t.sortCol {
-			if t.sortAsc {
-				name += " ▲"
-			} else {
-				name += " ▼"
-			}
-		}
-		b.SetText(name)
-		col := id.Col
-		b.OnTapped = func() { t.sortBy(col) }
-	}
+	widgets.SortableHeaders(t.table, linearColumns, "Regularisation", func() (int, bool) { return t.sortCol, t.sortAsc }, t.sortBy)
 	for c := range linearColumns {
 		t.table.SetColumnWidth(c, 140)
 	}

@@ -15,7 +15,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/workbench-cv/workbench/engine/backend/cpu"
 	"github.com/workbench-cv/workbench/engine/classic"
@@ -274,20 +273,8 @@ func epochPlot(h []train.EpochMetrics, epochs int) *plot.Plot {
 			valPts = append(valPts, plotter.XY{X: float64(e.Epoch), Y: e.ValAcc})
 		}
 	}
-	for _, s := range []struct {
-		name string
-		pts  plotter.XYs
-		c    color.NRGBA
-	}{{"train", trainPts, widgets.SplitColors["Train"]}, {"validation", valPts, widgets.SplitColors["Validation"]}} {
-		if len(s.pts) == 0 {
-			continue
-		}
-		l, pts, _ := plotter.NewLinePoints(s.pts)
-		l.Color, l.Width = s.c, vg.Points(2)
-		pts.Shape, pts.Color, pts.Radius = draw.CircleGlyph{}, s.c, vg.Points(2.5)
-		p.Add(l, pts)
-		p.Legend.Add(s.name, l, pts)
-	}
+	widgets.AddLinePoints(p, "train", trainPts, widgets.SplitColors["Train"], vg.Points(2.5))
+	widgets.AddLinePoints(p, "validation", valPts, widgets.SplitColors["Validation"], vg.Points(2.5))
 	p.Legend.Top, p.Legend.Left = false, false
 	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(6), vg.Points(6)
 	return p

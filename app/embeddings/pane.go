@@ -267,19 +267,8 @@ func (p *embeddingsPane) setBody(o fyne.CanvasObject) {
 
 func (p *embeddingsPane) setModel(m *inspection.Model) {
 	p.layers = m.Layers()
-	pen := m.PenultimateLayer()
-	var names []string
-	def := ""
-	for _, l := range p.layers {
-		names = append(names, l.Title())
-		if l.ID == pen {
-			def = l.Title()
-		}
-	}
+	names, def := m.LayerChoices()
 	p.layer.Options = names
-	if def == "" && len(names) > 0 {
-		def = names[len(names)-1]
-	}
 	p.layer.SetSelected(def)
 	p.job.Cancel()
 	p.clearResult()

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+
 	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/widgets"

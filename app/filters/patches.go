@@ -20,6 +20,26 @@ import (
 	"github.com/workbench-cv/workbench/widgets"
 )
 
+// layerJob is what the Top patches and Nearest neighbours tabs share: a
+// layer to choose, a Run button with its job, a message, the result, and
+// the model and dataset the tab was last set up for.
+type layerJob struct {
+	layer  *widget.Select
+	run    *widget.Button
+	job    *widgets.JobBar
+	msg    *widget.Label
+	result *fyne.Container
+	root   fyne.CanvasObject
+
+	model  *inspection.Model
+	layers []inspection.Layer
+	ds     *data.Dataset
+}
+
+func newLayerJob() layerJob {
+	return layerJob{job: widgets.NewJobBar(), msg: widget.NewLabel("")}
+}
+
 // ---- maximally activating patches ----
 
 // patchView finds the image patches that excite one unit of a layer the
@@ -27,24 +47,15 @@ import (
 // receptive field.
 type patchView struct {
 	p       *filtersPane
-	layer   *widget.Select
 	channel *widgets.IntField
 	top     *widgets.IntField
 	split   *widget.Select
-	run     *widget.Button
 	nextCh  *widget.Button
-	job     *widgets.JobBar
-	msg     *widget.Label
-	result  *fyne.Container
-	root    fyne.CanvasObject
-
-	model  *inspection.Model
-	layers []inspection.Layer
-	ds     *data.Dataset
+	layerJob
 }
 
 func newPatchView(p *filtersPane) *patchView {
-	v := &patchView{p: p, job: widgets.NewJobBar(), msg: widget.NewLabel("")}
+	v := &patchView{p: p, layerJob: newLayerJob()}
 	v.layer = widget.NewSelect(nil, func(string) { v.channel.Hi = v.channels() - 1 })
 	v.channel = widgets.NewIntField("Channel", 0, 0, 1<<20)
 	v.top = widgets.NewIntField("Patches", 16, 1, 64)
@@ -230,23 +241,14 @@ func (v *patchView) showResult(l inspection.Layer, ch int, set *data.Set, patche
 // pixels: what the network counts as similar.
 type neighbourView struct {
 	p       *filtersPane
-	layer   *widget.Select
 	queries *widgets.IntField
 	k       *widgets.IntField
 	pool    *widgets.IntField
-	run     *widget.Button
-	job     *widgets.JobBar
-	msg     *widget.Label
-	result  *fyne.Container
-	root    fyne.CanvasObject
-
-	model  *inspection.Model
-	layers []inspection.Layer
-	ds     *data.Dataset
+	layerJob
 }
 
 func newNeighbourView(p *filtersPane) *neighbourView {
-	v := &neighbourView{p: p, job: widgets.NewJobBar(), msg: widget.NewLabel("")}
+	v := &neighbourView{p: p, layerJob: newLayerJob()}
 	v.layer = widget.NewSelect(nil, nil)
 	v.queries = widgets.NewIntField("Test images", 8, 1, 64)
 	v.k = widgets.NewIntField("Neighbours", 6, 1, 20)
@@ -267,19 +269,8 @@ func newNeighbourView(p *filtersPane) *neighbourView {
 func (v *neighbourView) setModel(m *inspection.Model) {
 	v.model = m
 	v.layers = m.Layers()
-	pen := m.PenultimateLayer()
-	var names []string
-	def := ""
-	for _, l := range v.layers {
-		names = append(names, l.Title())
-		if l.ID == pen {
-			def = l.Title()
-		}
-	}
+	names, def := m.LayerChoices()
 	v.layer.Options = names
-	if def == "" && len(names) > 0 {
-		def = names[len(names)-1]
-	}
 	v.layer.SetSelected(def)
 }
 

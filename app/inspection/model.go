@@ -270,3 +270,20 @@ func SplitKey(choice string) string {
 	}
 	return "test"
 }
+
+// LayerChoices are the titles of the model's layers for a chooser, and the
+// one to start with: the penultimate layer (the features a classifier
+// reads), else the last.
+func (m *Model) LayerChoices() (titles []string, def string) {
+	pen := m.PenultimateLayer()
+	for _, l := range m.Layers() {
+		titles = append(titles, l.Title())
+		if l.ID == pen {
+			def = l.Title()
+		}
+	}
+	if def == "" && len(titles) > 0 {
+		def = titles[len(titles)-1]
+	}
+	return titles, def
+}

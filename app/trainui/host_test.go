@@ -1,13 +1,12 @@
 package trainui
 
 import (
-	"context"
-	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/projects"
@@ -26,21 +25,8 @@ type testHost struct {
 	loadSpec string
 }
 
-var (
-	sampleOnce sync.Once
-	sampleDS   *data.Dataset
-	sampleErr  error
-)
-
 // sampleData is the bundled sample dataset, loaded once.
-func sampleData(t testing.TB) *data.Dataset {
-	t.Helper()
-	sampleOnce.Do(func() { sampleDS, sampleErr = data.Load(context.Background(), "sample", data.Options{}) })
-	if sampleErr != nil {
-		t.Fatal(sampleErr)
-	}
-	return sampleDS
-}
+func sampleData(t testing.TB) *data.Dataset { return panetest.SampleData(t) }
 
 // tinyData is a class-balanced cut of the sample: n training and m test
 // images, no validation split (the pane holds a tenth out).

@@ -139,8 +139,20 @@ func TestPauseHoldsAndStopEndsTheRunKeepingItsCheckpoint(t *testing.T) {
 	if !paused {
 		t.Fatal("Pause did not pause the run")
 	}
-	time.Sleep(150 * time.Millisecond) // let the step in progress end
+	// The step in progress when Pause was tapped may still end (slowly on a
+	// loaded machine); then no other starts.
 	before := iterations()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		time.Sleep(200 * time.Millisecond)
+		n := iterations()
+		if n == before {
+			break
+		}
+		if n > before+1 || time.Now().After(deadline) {
+			t.Fatalf("a paused run went on: %d iterations, then %d", before, n)
+		}
+		before = n
+	}
 	time.Sleep(300 * time.Millisecond)
 	if n := iterations(); n != before {
 		t.Fatalf("a paused run went on: %d iterations, then %d", before, n)

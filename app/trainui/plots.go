@@ -227,20 +227,8 @@ func accuracyPlot(c curveData) *plot.Plot {
 			lo = math.Min(lo, e.ValAcc)
 		}
 	}
-	for _, s := range []struct {
-		name string
-		pts  plotter.XYs
-		c    color.NRGBA
-	}{{"train", trainPts, widgets.ColorTrain}, {"validation", valPts, widgets.ColorVal}} {
-		if len(s.pts) == 0 {
-			continue
-		}
-		l, pts, _ := plotter.NewLinePoints(s.pts)
-		l.Color, l.Width = s.c, vg.Points(2)
-		pts.Shape, pts.Color, pts.Radius = draw.CircleGlyph{}, s.c, vg.Points(3)
-		p.Add(l, pts)
-		p.Legend.Add(s.name, l, pts)
-	}
+	widgets.AddLinePoints(p, "train", trainPts, widgets.ColorTrain, vg.Points(3))
+	widgets.AddLinePoints(p, "validation", valPts, widgets.ColorVal, vg.Points(3))
 	if len(trainPts)+len(valPts) == 0 {
 		p.Y.Min, p.Y.Max = 0, 1
 	} else {

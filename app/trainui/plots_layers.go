@@ -171,20 +171,8 @@ func layerStdPlot(stats []train.LayerStats) *plot.Plot {
 			lo, hi = math.Min(lo, s.GradStd), math.Max(hi, s.GradStd)
 		}
 	}
-	for _, s := range []struct {
-		name string
-		pts  plotter.XYs
-		c    color.NRGBA
-	}{{"activations", act, widgets.ColorTrain}, {"gradients", grad, widgets.ColorVal}} {
-		if len(s.pts) == 0 {
-			continue
-		}
-		l, pts, _ := plotter.NewLinePoints(s.pts)
-		l.Color, l.Width = s.c, vg.Points(2)
-		pts.Shape, pts.Color, pts.Radius = draw.CircleGlyph{}, s.c, vg.Points(2.5)
-		p.Add(l, pts)
-		p.Legend.Add(s.name, l, pts)
-	}
+	widgets.AddLinePoints(p, "activations", act, widgets.ColorTrain, vg.Points(2.5))
+	widgets.AddLinePoints(p, "gradients", grad, widgets.ColorVal, vg.Points(2.5))
 	logAxis(&p.Y, lo, hi)
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.X.Tick.Label.Rotation = math.Pi / 5

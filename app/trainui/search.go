@@ -211,22 +211,7 @@ func newSearchView(p *trainPane) *searchView {
 		func() (int, int) { return len(v.rows), len(searchCols) },
 		func() fyne.CanvasObject { return widget.NewLabel("0.000000") },
 		func(id widget.TableCellID, o fyne.CanvasObject) { v.cell(id, o.(*widget.Label)) })
-	v.table.ShowHeaderColumn = false
-	v.table.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("Train accuracy ▼", nil) }
-	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		b := o.(*widget.Button)
-		t := searchCols[id.Col]
-		if id.Col == v.sortCol {
-			if v.sortAsc {
-				t += " ▲"
-			} else {
-				t += " ▼"
-			}
-		}
-		b.SetText(t)
-		col := id.Col
-		b.OnTapped = func() { v.sortBy(col) }
-	}
+	widgets.SortableHeaders(v.table, searchCols, "Train accuracy", func() (int, bool) { return v.sortCol, v.sortAsc }, v.sortBy)
 	for i, w := range []float32{40, 110, 110, 120, 90, 120, 70, 130} {
 		v.table.SetColumnWidth(i, w)
 	}

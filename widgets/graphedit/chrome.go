@@ -158,33 +158,29 @@ func (e *Editor) contentRect() (x0, y0, x1, y1 float32) {
 // vbarRect and hbarRect are the scroll bars' thumbs, shown when the graph
 // extends beyond the view that way.
 func (e *Editor) vbarRect() (rect, bool) {
-	if e.exporter || len(e.sc.items) == 0 {
-		return rect{}, false
-	}
 	_, cy0, _, cy1 := e.contentRect()
 	_, vy0, _, vy1 := e.viewRect()
-	if vy0-cy0 < 1 && cy1-vy1 < 1 {
-		return rect{}, false
-	}
-	track := e.size.Height - barWidth - 2*barMargin
-	h := max(24, track*(vy1-vy0)/(cy1-cy0))
-	y := barMargin + (track-h)*(vy0-cy0)/max(1, (cy1-cy0)-(vy1-vy0))
-	return rect{x: e.size.Width - barWidth - barMargin, y: y, w: barWidth, h: h}, true
+	y, h, ok := e.thumb(cy0, cy1, vy0, vy1, e.size.Height)
+	return rect{x: e.size.Width - barWidth - barMargin, y: y, w: barWidth, h: h}, ok
 }
 
 func (e *Editor) hbarRect() (rect, bool) {
-	if e.exporter || len(e.sc.items) == 0 {
-		return rect{}, false
-	}
 	cx0, _, cx1, _ := e.contentRect()
 	vx0, _, vx1, _ := e.viewRect()
-	if vx0-cx0 < 1 && cx1-vx1 < 1 {
-		return rect{}, false
+	x, w, ok := e.thumb(cx0, cx1, vx0, vx1, e.size.Width)
+	return rect{x: x, y: e.size.Height - barWidth - barMargin, w: w, h: barWidth}, ok
+}
+
+// thumb places a scroll bar's thumb along a side of the given length for
+// content c0..c1 seen through v0..v1; ok is false when no bar is shown.
+func (e *Editor) thumb(c0, c1, v0, v1, side float32) (pos, length float32, ok bool) {
+	if e.exporter || len(e.sc.items) == 0 || v0-c0 < 1 && c1-v1 < 1 {
+		return 0, 0, false
 	}
-	track := e.size.Width - barWidth - 2*barMargin
-	w := max(24, track*(vx1-vx0)/(cx1-cx0))
-	x := barMargin + (track-w)*(vx0-cx0)/max(1, (cx1-cx0)-(vx1-vx0))
-	return rect{x: x, y: e.size.Height - barWidth - barMargin, w: w, h: barWidth}, true
+	track := side - barWidth - 2*barMargin
+	length = max(24, track*(v1-v0)/(c1-c0))
+	pos = barMargin + (track-length)*(v0-c0)/max(1, (c1-c0)-(v1-v0))
+	return pos, length, true
 }
 
 // inVBar and inHBar report whether p is on a scroll bar's track.

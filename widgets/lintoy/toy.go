@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // Toy is the whole interactive demo: the plane beside the controls (loss,
@@ -130,7 +132,7 @@ func (t *Toy) build() {
 		heading("Parameters"), t.params,
 		heading("Points"), t.table,
 	)
-	side := container.New(&fixedWidth{w: 330}, container.NewVScroll(controls))
+	side := container.New(&widgets.FixedWidth{W: 330}, container.NewVScroll(controls))
 	t.root = container.NewBorder(nil, container.New(layout.NewCustomPaddedLayout(0, 0, 4, 4), hint), nil, side, t.Plane)
 }
 
@@ -222,22 +224,4 @@ func (t *Toy) update() {
 // CreateRenderer implements fyne.Widget.
 func (t *Toy) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(t.root)
-}
-
-// fixedWidth gives its children a fixed width and the full height.
-type fixedWidth struct{ w float32 }
-
-func (l *fixedWidth) Layout(objs []fyne.CanvasObject, s fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(s)
-	}
-}
-
-func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	h := float32(0)
-	for _, o := range objs {
-		h = max(h, o.MinSize().Height)
-	}
-	return fyne.NewSize(l.w, h)
 }
