@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -65,7 +66,14 @@ func ortDir(t *testing.T) string {
 // value (batch-norm statistics and affines matter, as after training).
 func perturb(m *nn.Model, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 9))
-	for name, t := range m.State() {
+	state := m.State()
+	names := make([]string, 0, len(state))
+	for name := range state {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same draws for the same tensors on every run
+	for _, name := range names {
+		t := state[name]
 		v := t.Data()
 		for i := range v {
 			switch {
