@@ -1,9 +1,11 @@
 package main
 
 import (
-	"fmt"
+	"errors"
+	"os"
 
 	"github.com/workbench-cv/workbench/engine/interop/onnx"
+	"github.com/workbench-cv/workbench/exchange"
 )
 
 func init() {
@@ -11,17 +13,17 @@ func init() {
 }
 
 func exportONNX(c *Ctx, job *exportJob) ([]string, error) {
-	w := make(map[string]onnx.Tensor, len(job.Weights))
-	for k, t := range job.Weights {
-		w[k] = onnx.Tensor{Shape: t.Shape, Data: t.Data}
+	files, err := exchange.WriteONNX(exchange.Model{Graph: job.Graph, Input: job.Input, Weights: job.Weights, Producer: "workbench " + Version()}, job.Out)
+	if errors.Is(err, exchange.ErrInput) {
+		return nil, usageErrorf("%v", err)
 	}
-	data, err := onnx.Export(job.Graph, job.Input, w, "workbench "+Version())
 	if err != nil {
-		return nil, usageErrorf("cannot export to ONNX: %v", err)
+		return nil, err
 	}
-	if err := writeFileAtomic(job.Out, data); err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", job.Out, err)
+	var size int64
+	if st, err := os.Stat(job.Out); err == nil {
+		size = st.Size()
 	}
-	c.Logf("wrote %s (%d bytes, ONNX opset %d)", job.Out, len(data), onnx.ExportOpset)
-	return []string{job.Out}, nil
+	c.Logf("wrote %s (%d bytes, ONNX opset %d)", job.Out, size, onnx.ExportOpset)
+	return files, nil
 }

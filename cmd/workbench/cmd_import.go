@@ -10,6 +10,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/interop"
 	"github.com/workbench-cv/workbench/engine/interop/tfjs"
 	"github.com/workbench-cv/workbench/engine/nn"
+	"github.com/workbench-cv/workbench/exchange"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/projects/imported"
 )
@@ -132,10 +133,6 @@ func runImport(c *Ctx) error {
 }
 
 func importTFJS(c *Ctx, path string) (*interop.Model, error) {
-	pkg, err := tfjs.Open(path)
-	if err != nil {
-		return nil, tfjsError(err)
-	}
 	opt := tfjs.Options{Preprocess: flagStr(c, "preprocess")}
 	if lf := flagStr(c, "labels"); lf != "" {
 		b, err := os.ReadFile(lf)
@@ -144,13 +141,13 @@ func importTFJS(c *Ctx, path string) (*interop.Model, error) {
 		}
 		opt.Labels = b
 	}
-	m, err := tfjs.Import(pkg, opt)
-	return m, tfjsError(err)
+	m, err := exchange.ReadTFJS(path, opt)
+	return m, exchangeError(err)
 }
 
-// tfjsError marks bad model files as bad input (exit 2).
-func tfjsError(err error) error {
-	if err != nil && errors.Is(err, tfjs.ErrFormat) {
+// exchangeError marks bad model files as bad input (exit 2).
+func exchangeError(err error) error {
+	if err != nil && errors.Is(err, exchange.ErrInput) {
 		return usageErrorf("%v", err)
 	}
 	return err
