@@ -1,8 +1,14 @@
 package data
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"strings"
 	"testing"
 )
 
@@ -49,6 +55,96 @@ func FuzzReadCIFAR10(f *testing.F) {
 		}
 		if set.Len()*3073 != len(data) || set.Validate() != nil {
 			t.Fatalf("accepted %d bytes as %d records", len(data), set.Len())
+		}
+	})
+}
+
+// fuzzLimits keep what one fuzz input may allocate small.
+var fuzzLimits = Limits{MaxImagePixels: 1 << 16, MaxEntryBytes: 1 << 20, MaxArrayBytes: 1 << 20}
+
+// seedZip is a zip of the given entries, in order.
+func seedZip(entries ...[2]string) []byte {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, e := range entries {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: e[0], Method: zip.Store})
+		w.Write([]byte(e[1]))
+	}
+	zw.Close()
+	return b.Bytes()
+}
+
+// FuzzReadImageZip feeds arbitrary bytes to the image-zip reader (listing,
+// class folders, splits, decoding): it must not panic, every error must
+// be bad input, and what it accepts must be a valid dataset whose classes
+// are safe folder names.
+func FuzzReadImageZip(f *testing.F) {
+	png1, png2 := string(greyPNG(f, 3, 3, 10)), string(greyPNG(f, 3, 3, 200))
+	f.Add(seedZip([2]string{"a/1.png", png1}, [2]string{"a/2.png", png2}, [2]string{"b/1.png", png2}, [2]string{"b/2.png", png1}))
+	f.Add(seedZip([2]string{"set/train/cat/1.png", png1}, [2]string{"set/train/dog/1.png", png2},
+		[2]string{"set/test/cat/1.png", png1}, [2]string{"set/test/dog/1.png", png2}, [2]string{"set/val/dog/2.png", png2}))
+	f.Add(seedZip([2]string{"/etc/x.png", png1}, [2]string{`C:\x\y.png`, png2}, [2]string{"../a/z.png", png1}, [2]string{"a/1.png", png1}, [2]string{"b/1.png", png2}))
+	f.Add(seedZip([2]string{"a/huge.png", string(lyingPNG(f, 100000, 100000))}, [2]string{"b/1.png", png1}))
+	f.Add(seedZip([2]string{"a/1.png", "not a png"}, [2]string{"b/1.png", png1}, [2]string{"__MACOSX/a/1.png", png1}))
+	f.Add(seedZip([2]string{"a/1.png", png1}, [2]string{"b/1.png", string(greyPNG(f, 5, 4, 1))}))
+	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		files, notes := listZip(zr)
+		ds, err := readImages(context.Background(), files, notes, "image-zip", imageDecodeOptions{threads: 2, limits: fuzzLimits}, newProgress(nil))
+		if err != nil {
+			if !errors.Is(err, ErrBadInput) {
+				t.Fatalf("error is not bad input: %v", err)
+			}
+			return
+		}
+		for _, c := range ds.Train.Classes {
+			if c == "" || c == "." || c == ".." || strings.ContainsAny(c, "/\\") || len(c) >= 2 && c[1] == ':' {
+				t.Fatalf("unsafe class name %q", c)
+			}
+		}
+		for _, s := range []*Set{ds.Train, ds.Val, ds.Test} {
+			if s == nil {
+				continue
+			}
+			if err := s.Validate(); err != nil {
+				t.Fatalf("accepted an invalid set: %v", err)
+			}
+			if len(s.Classes) != len(ds.Train.Classes) || int64(s.H*s.W) > fuzzLimits.MaxImagePixels {
+				t.Fatalf("split of %d classes, %dx%d images", len(s.Classes), s.W, s.H)
+			}
+		}
+	})
+}
+
+// FuzzDecodeImage: the header is checked before decoding, so no accepted
+// image exceeds the pixel limit, and the pixels match the size reported.
+func FuzzDecodeImage(f *testing.F) {
+	f.Add(greyPNG(f, 3, 5, 9), uint8(0))
+	f.Add(lyingPNG(f, 100000, 100000), uint8(0))
+	var j bytes.Buffer
+	jpeg.Encode(&j, solid(9, 7, color.NRGBA{200, 30, 30, 255}), nil)
+	f.Add(j.Bytes(), uint8(4))
+	var g bytes.Buffer
+	gif.Encode(&g, solid(4, 6, color.NRGBA{1, 2, 3, 255}), nil)
+	f.Add(g.Bytes(), uint8(3))
+	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
+		im, err := decodeImage(b, int(size%65), fuzzLimits.MaxImagePixels)
+		if err != nil {
+			return
+		}
+		if im.h <= 0 || im.w <= 0 || len(im.pix) != 3*im.h*im.w {
+			t.Fatalf("%d values for %dx%d", len(im.pix), im.w, im.h)
+		}
+		if size%65 == 0 && int64(im.h*im.w) > fuzzLimits.MaxImagePixels {
+			t.Fatalf("accepted %dx%d over a %d-pixel limit", im.w, im.h, fuzzLimits.MaxImagePixels)
+		}
+		if size%65 != 0 && (im.h != int(size%65) || im.w != int(size%65)) {
+			t.Fatalf("resized to %dx%d, want %d", im.w, im.h, size%65)
 		}
 	})
 }

@@ -426,3 +426,20 @@ func TestReadImageFileRefusesHugeHeaders(t *testing.T) {
 	_, err = ReadImageFile(p, 3, 8, 8, false)
 	wantLimit(t, err, FlagMaxEntryBytes, EnvMaxEntryBytes)
 }
+
+// Found by FuzzReadImageZip: a split holding only loose images (no class
+// folder) gave a dataset with no classes and a panic naming the first.
+func TestSplitOfOnlyLooseImagesIsBadInput(t *testing.T) {
+	png1 := string(greyPNG(t, 3, 3, 9))
+	for _, z := range [][]byte{
+		seedZip([2]string{"train/x.png", png1}, [2]string{"test/a/1.png", png1}, [2]string{"test/b/1.png", png1}),
+		seedZip([2]string{"x.png", png1}, [2]string{"y.png", png1}),
+	} {
+		p := filepath.Join(t.TempDir(), "d.zip")
+		os.WriteFile(p, z, 0o644)
+		_, err := Load(context.Background(), p, Options{})
+		wantBadInput(t, err, "class folders")
+		_, err = OpenStream(context.Background(), p, Options{})
+		wantBadInput(t, err, "class folders")
+	}
+}

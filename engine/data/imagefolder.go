@@ -268,6 +268,9 @@ func organise(files []fileRef) ([]imageSplit, []string, error) {
 			}
 			notes = append(notes, fmt.Sprintf("ignored %d images directly in %s (not inside a class folder)", loose, where))
 		}
+		if len(all) == 0 {
+			continue // only loose images: no split
+		}
 		for cls := range classIdx {
 			s.classes = append(s.classes, cls)
 		}
@@ -289,7 +292,7 @@ func organise(files []fileRef) ([]imageSplit, []string, error) {
 	if len(splits) == 0 {
 		return nil, notes, badInputf("no PNG/JPEG images inside class folders; lay the data out as CLASS/IMAGE.png (optionally under train/ and test/)")
 	}
-	if hasSplits && len(bySplit["train"]) == 0 {
+	if hasSplits && splits[0].name != "train" {
 		return nil, notes, badInputf("train/ holds no images in class folders; put the training images in train/CLASS/")
 	}
 	return splits, notes, nil

@@ -1,9 +1,11 @@
 package npy
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -146,6 +148,40 @@ func FuzzRead(f *testing.F) {
 		back, err := Read(&out)
 		if err != nil || !bytes.Equal(back.Data, a.Data) {
 			t.Fatalf("re-read of an accepted array failed: %v", err)
+		}
+	})
+}
+
+// FuzzReadNPZ: arbitrary bytes as an .npz must give arrays consistent with
+// their shapes, within the bound, or a format error (never another kind,
+// which a command would report as a failure rather than bad input).
+func FuzzReadNPZ(f *testing.F) {
+	const bound = 1 << 16
+	for _, compress := range []bool{false, true} {
+		var b bytes.Buffer
+		WriteNPZ(&b, map[string]*Array{"x_train": FromUint8([]int{2, 2, 2}, make([]uint8, 8)), "y_train": FromInt64([]int{2}, []int64{0, 1}),
+			"classes": FromStrings([]string{"a", "b"})}, compress)
+		f.Add(b.Bytes())
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("x.npy")
+	w.Write(rawNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (1050000, 28, 28), }\n", nil))
+	zw.Close()
+	f.Add(b.Bytes())
+	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		arrays, err := ReadNPZMax(bytes.NewReader(data), int64(len(data)), bound)
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error is not a format error: %v", err)
+			}
+			return
+		}
+		for name, a := range arrays {
+			if len(a.Data) != a.Len()*a.ItemSize || len(a.Data) > bound {
+				t.Fatalf("%s: %d bytes for shape %v of %s", name, len(a.Data), a.Shape, a.Dtype())
+			}
 		}
 	})
 }

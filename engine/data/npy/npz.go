@@ -3,6 +3,7 @@ package npy
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"io"
 	"math"
@@ -26,7 +27,8 @@ const npyHeaderSlack = 1 << 20
 func ReadNPZMax(r io.ReaderAt, size int64, maxBytes int64) (map[string]*Array, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrAlgorithm) || errors.Is(err, zip.ErrChecksum) {
+		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrAlgorithm) || errors.Is(err, zip.ErrChecksum) ||
+			errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, formatErrorf("not a readable .npz (zip) archive (%v); save it with numpy.savez", err)
 		}
 		return nil, err
@@ -56,7 +58,8 @@ func ReadNPZMax(r io.ReaderAt, size int64, maxBytes int64) (map[string]*Array, e
 			if errors.Is(err, ErrFormat) {
 				return nil, formatErrorf("%s: %v", f.Name, err)
 			}
-			if errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
+			var corrupt flate.CorruptInputError
+			if errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &corrupt) {
 				return nil, formatErrorf("%s: %v; the archive is corrupt", f.Name, err)
 			}
 			return nil, err
