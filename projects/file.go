@@ -40,7 +40,7 @@ func Open(path string) (*Project, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{Kind: ErrRead, Path: path, Problem: "cannot read the project file",
-			Fix: "check that the file exists and that you may read it", Err: err}
+			Fix: "check that the file exists and that you may read it", Err: bareCause(err)}
 	}
 	defer f.Close()
 	st, err := f.Stat()
@@ -57,6 +57,16 @@ func Open(path string) (*Project, error) {
 		return nil, withPath(err, path)
 	}
 	return p, nil
+}
+
+// bareCause is the cause of a file-system error without the path it
+// carries, which the *Error names once already.
+func bareCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Decode reads a project from the size bytes of r, as Open does from a file.

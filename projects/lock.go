@@ -234,10 +234,7 @@ func lockedError(path, holder string) *Error {
 // the bare cause (the temporary file's name would only repeat the path).
 func saveError(path string, err error) *Error {
 	fix := "the previous file is unchanged — check free space and permissions, or save elsewhere"
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
+	err = bareCause(err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		fix = "the folder " + quoteDir(path) + " does not exist; create it or save elsewhere (the previous file is unchanged)"

@@ -294,3 +294,16 @@ func TestLockHolderFileIsReadable(t *testing.T) {
 		t.Fatalf("holder of a garbled note = %q", got)
 	}
 }
+
+// TestOpenErrorNamesThePathOnce: "p.wbproj: cannot read the project file
+// (open p.wbproj: no such file or directory)" said the path twice.
+func TestOpenErrorNamesThePathOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.wbproj")
+	_, err := Open(path)
+	if !errors.Is(err, ErrRead) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Open of a missing file = %v", err)
+	}
+	if strings.Count(err.Error(), "p.wbproj") != 1 {
+		t.Fatalf("message %q", err)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -48,6 +49,7 @@ Examples:
 			fs.String("project", "", "project file (.wbproj) whose model classifies (required)")
 			fs.Int("top", 5, "classes to report per input")
 			fs.String("logits", "", "write the logits (N,K float32) to this .npy file")
+			fs.Bool("force", false, "let --logits replace an existing file that is not an .npy file")
 			fs.Int("batch", 8, "inputs per forward pass")
 		},
 		Run: runPredict,
@@ -71,6 +73,9 @@ func runPredict(c *Ctx) error {
 	topK, batch := flagInt(c, "top"), flagInt(c, "batch")
 	if topK < 1 || batch < 1 {
 		return usageErrorf("--top and --batch must be at least 1 (got %d and %d)", topK, batch)
+	}
+	if err := checkOutput(flagStr(c, "logits"), "logits", outputNPY, flagStr(c, "force") == "true"); err != nil {
+		return err
 	}
 	train.SetThreads(c.Threads)
 	p, err := openProjectFile(path, "project")
@@ -123,8 +128,8 @@ func runPredict(c *Ctx) error {
 	}
 	prog.Finish()
 	if lp := flagStr(c, "logits"); lp != "" {
-		if err := writeNPY(lp, npy.FromFloat32([]int{n, k}, logits)); err != nil {
-			return fmt.Errorf("cannot write --logits %s: %v", lp, err)
+		if err := writeLogits(lp, npy.FromFloat32([]int{n, k}, logits), flagStr(c, "force") == "true"); err != nil {
+			return err // names --logits and the file
 		}
 	}
 	preds := make([][]map[string]any, n)
@@ -240,14 +245,10 @@ func readNPYBatch(path string, in []int) ([]float32, int, error) {
 	return x, arr.Shape[0], nil
 }
 
-func writeNPY(path string, a *npy.Array) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := npy.Write(f, a); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+func writeNPY(path string, a *npy.Array) error { return writeLogits(path, a, true) }
+
+// writeLogits writes --logits atomically; an existing file that is not an
+// .npy file is replaced only with force.
+func writeLogits(path string, a *npy.Array, force bool) error {
+	return writeOutput(path, "logits", outputNPY, force, func(w io.Writer) error { return npy.Write(w, a) })
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"strings"
@@ -54,6 +55,7 @@ Examples:
 			fs.String("init", "pca", "initial layout: pca or random")
 			fs.String("out", "", "write the coordinates to this CSV file")
 			fs.String("png", "", "draw the layout to this PNG file")
+			fs.Bool("force", false, "let --out and --png replace an existing file that is not an earlier CSV or PNG")
 			fs.Int("png-size", 800, "width and height of the --png picture in pixels")
 		},
 		Run: runTSNE,
@@ -83,6 +85,13 @@ func runTSNE(c *Ctx) error {
 		return usageErrorf("--project needs --layer NAME: the layer whose features are embedded")
 	case feats == "" && flagStr(c, "labels") != "":
 		return usageErrorf("--labels goes with --features; a project's images bring their own labels")
+	}
+	force := flagStr(c, "force") == "true"
+	if err := checkOutput(flagStr(c, "out"), "out", outputCSV, force); err != nil {
+		return err
+	}
+	if err := checkOutput(flagStr(c, "png"), "png", outputPNG, force); err != nil {
+		return err
 	}
 	limit := flagInt(c, "limit")
 	if limit < 0 {
@@ -144,16 +153,11 @@ func runTSNE(c *Ctx) error {
 	}
 	var files []string
 	if out := flagStr(c, "out"); out != "" {
-		f, err := os.Create(out)
+		err := writeOutput(out, "out", outputCSV, force, func(w io.Writer) error {
+			return inspect.WriteLayoutCSV(w, r.Layout, pts.labels, pts.classes)
+		})
 		if err != nil {
-			return usageErrorf("--out %s: %v", out, err)
-		}
-		err = inspect.WriteLayoutCSV(f, r.Layout, pts.labels, pts.classes)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %v", out, err)
+			return err
 		}
 		files = append(files, out)
 	}
@@ -162,16 +166,8 @@ func runTSNE(c *Ctx) error {
 		if err != nil {
 			return usageErrorf("--png: %v", err)
 		}
-		f, err := os.Create(out)
-		if err != nil {
-			return usageErrorf("--png %s: %v", out, err)
-		}
-		err = png.Encode(f, img)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %v", out, err)
+		if err := writeOutput(out, "png", outputPNG, force, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
+			return err
 		}
 		files = append(files, out)
 	}

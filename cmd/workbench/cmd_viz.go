@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -218,16 +219,8 @@ type pngWriter struct {
 
 func (w *pngWriter) write(name string, img image.Image) error {
 	path := filepath.Join(w.dir, unsafeName.ReplaceAllString(name, "_")+".png")
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
+	if err := writeOutput(path, "out", outputPNG, false, func(f io.Writer) error { return png.Encode(f, img) }); err != nil {
+		return err
 	}
 	w.files = append(w.files, path)
 	return nil

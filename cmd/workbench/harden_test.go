@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -190,4 +192,59 @@ func writeImageFolder(t *testing.T, dir string, c, size, n int) string {
 		}
 	}
 	return dir
+}
+
+// TestOutputFilesAreReplacedOnlyByTheirKind guards `tsne --out`, `--png`
+// and `predict --logits`, which truncated whatever file they were given (a
+// project, a dataset) and left it half-written when the write failed.
+func TestOutputFilesAreReplacedOnlyByTheirKind(t *testing.T) {
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "p.wbproj")
+	if err := projects.Save(projects.New("p"), proj); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(proj)
+	write := func(w io.Writer) error { _, err := io.WriteString(w, "x,y\n1,2\n"); return err }
+	err := writeOutput(proj, "out", outputCSV, false, write)
+	if !isUsageError(err) || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("writing a CSV over a project = %v", err)
+	}
+	if after, _ := os.ReadFile(proj); !bytes.Equal(before, after) {
+		t.Fatal("the project changed")
+	}
+	csv := filepath.Join(dir, "e.csv")
+	for range 2 { // an earlier CSV is replaced without --force
+		if err := writeOutput(csv, "out", outputCSV, false, write); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A failed write leaves the previous file and no temporary file.
+	err = writeOutput(csv, "out", outputCSV, false, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return errors.New("disk full")
+	})
+	if err == nil {
+		t.Fatal("a failed write succeeded")
+	}
+	if got, _ := os.ReadFile(csv); string(got) != "x,y\n1,2\n" {
+		t.Fatalf("after a failed write the file holds %q", got)
+	}
+	if err := writeOutput(filepath.Join(dir, "img.png"), "png", outputPNG, false, write); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeOutput(filepath.Join(dir, "img.png"), "png", outputPNG, false, write); !isUsageError(err) {
+		t.Fatalf("a non-PNG file was replaced as a PNG: %v", err)
+	}
+	if err := writeOutput(proj, "out", outputCSV, true, write); err != nil {
+		t.Fatalf("--force: %v", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Fatalf("temporary file %s left", e.Name())
+		}
+	}
+	if err := writeOutput(filepath.Join(dir, "nodir", "x.csv"), "out", outputCSV, false, write); !isUsageError(err) {
+		t.Fatalf("missing folder: %v", err)
+	}
 }

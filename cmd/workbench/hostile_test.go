@@ -224,6 +224,12 @@ func TestHostileCLIInputs(t *testing.T) {
 			args: withQuick("train", "--save", "other.wbproj"), code: 2, want: []string{"other.wbproj", "--project other.wbproj", "--force"}},
 		{name: "save into a missing folder", args: withQuick("train", "--save", "nodir/x.wbproj"), code: 2, want: []string{"nodir", "does not exist"}},
 		{name: "save to a device", args: withQuick("train", "--save", os.DevNull), code: 2, want: []string{"not a regular file"}},
+		// Other writers: an output flag given an existing project or text.
+		{name: "tsne --out over a project", setup: project,
+			args: []string{"tsne", "--project", "other.wbproj", "--layer", "fc1", "--data", "sample", "--limit", "50", "--device", "cpu", "--out", "other.wbproj"},
+			code: 2, want: []string{"other.wbproj", "not a CSV file", "--force"}},
+		{name: "tsne --png over a text file", setup: func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "notes.txt"), []byte("my notes\n")) },
+			args: []string{"tsne", "--features", "nofile.npy", "--png", "notes.txt"}, code: 2, want: []string{"notes.txt", "not a PNG file"}},
 		// 5: a batch whose activations cannot fit.
 		{name: "batch too big for memory", args: []string{"train", "--data", "sample", "--batch", "20000", "--memory", "1G", "--device", "cpu"},
 			code: 2, want: []string{"batch 6000", "GB", "--batch 1024"}},
