@@ -19,6 +19,9 @@ func TestExportThenImportRoundTrip(t *testing.T) {
 		input []int
 	}{{"ref-cnn", []int{1, 28, 28}}, {"resnet18", []int{3, 32, 32}}, {"densenet121", []int{3, 32, 32}}} {
 		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && c.name != "ref-cnn" {
+				t.Skip("the full run covers the larger models")
+			}
 			g, err := models.Graph(c.name, c.input, 10)
 			if err != nil {
 				t.Fatal(err)
