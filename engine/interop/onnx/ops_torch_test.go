@@ -105,6 +105,13 @@ out = s / cnt`},
 					node("Softmax", []string{"c"}, []string{"y"}, aInt("axis", 1))
 			},
 			torch: "out = torch.softmax(torch.clamp(x, -0.3, 0.4), 1)"},
+		{name: "dropout-identity-sum", input: []int{5}, ops: []string{"add", "sigmoid"},
+			model: func(b *mb) *mb {
+				b.init("ratio", []int{}, []float32{0.4})
+				return b.node("Dropout", []string{"x", "ratio"}, []string{"d", ""}).node("Identity", []string{"d"}, []string{"i"}).
+					node("Sigmoid", []string{"i"}, []string{"s"}).node("Sum", []string{"s", "x", "i"}, []string{"y"})
+			},
+			torch: "out = torch.sigmoid(x) + x + x"},
 		{name: "pad-value", input: []int{2, 3, 4}, ops: []string{"pad2d"},
 			model: func(b *mb) *mb {
 				b.init("v", []int{}, []float32{0.5})

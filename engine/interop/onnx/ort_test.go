@@ -132,7 +132,7 @@ func everyOp() graph.Graph {
 	sa := add("el", "elu", A{"alpha": 0.7}, add("sa", "channelslice", A{"from": 0, "to": 4}, cs))
 	sb := add("si", "silu", nil, add("sb", "channelslice", A{"from": 4, "to": 8}, cs))
 	cat := add("hs", "hardswish", nil, add("cat", "concat", nil, sa, sb))
-	c2 := add("c2", "conv2d", A{"out": 8, "kernel": 1})
+	c2 := add("c2", "conv2d", A{"out": 8, "kernel": 3, "pad": 2, "dilation": 2, "groups": 2})
 	add("sum", "add", nil, add("ap", "avgpool2d", A{"kernel": 3, "stride": 1, "pad": 1}, c2), cat, c2)
 	add("mo", "maxout", A{"pieces": 2})
 	add("ln", "layernorm", nil)
@@ -169,9 +169,10 @@ func TestExportRunsInOnnxRuntime(t *testing.T) {
 		{"resnet18", zoo("resnet18", []int{3, 64, 64}, 10), []int{3, 64, 64}, 2},
 		{"densenet121", zoo("densenet121", []int{3, 64, 64}, 10), []int{3, 64, 64}, 2},
 		{"every-op", everyOp(), []int{4, 12, 12}, 3},
+		{"mobilenet_v2", zoo("mobilenet_v2", []int{3, 32, 32}, 10), []int{3, 32, 32}, 2},
 	}
 	if testing.Short() {
-		cases = []ortCase{cases[0], cases[3]} // the full run covers resnet18 and densenet121
+		cases = []ortCase{cases[0], cases[3]} // the full run covers the zoo's larger models
 	}
 	tmp := t.TempDir()
 	type spec struct {
