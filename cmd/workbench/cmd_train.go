@@ -62,10 +62,19 @@ Schedules: constant, step (--gamma every --step-every epochs), cosine (to
 Augmentation (--augment, comma-separated, e.g. flip,crop:4):
   ` + strings.Join(augmentNames(), "\n  ") + `
 
+--backend torchrun exports the model (model.py), its starting weights, the
+data and these settings (train.py, train.json) and trains them with PyTorch
+DistributedDataParallel under torchrun (--nproc processes per node, gloo on
+CPU, NCCL on GPUs; --nnodes/--node-rank/--rdzv for several machines). Epochs
+stream in as usual; the trained weights come back into the model, are
+evaluated here and saved as the run's weights (PyTorch's own test figures are
+in "done" as torch_test_acc and torch_test_loss). Needs python3-torch.
+
 Examples:
   workbench train --data fashion-mnist --model ref-cnn --epochs 1 --json
   workbench train --data sample --val 500 --epochs 5 --optim momentum --lr 0.05 --schedule cosine --save run.wbproj
-  workbench train --resume run.wbproj`,
+  workbench train --resume run.wbproj
+  workbench train --data fashion-mnist --epochs 1 --backend torchrun --nproc 2 --save ddp.wbproj`,
 		Flags: func(fs *flag.FlagSet) {
 			addDataFlags(fs)
 			fs.String("project", "", "train the architecture of this project file")
@@ -98,6 +107,13 @@ Examples:
 			fs.Float64("checkpoint-seconds", 60, "with --save/--resume: save at least this often during an epoch (0: off)")
 			fs.Bool("tta", false, "evaluate the test split with test-time augmentation (shifted and flipped views)")
 			fs.String("name", "", "a name for the run in the project's history")
+			fs.String("backend", "local", "local (this engine) or torchrun (export to PyTorch and train with DDP under torchrun)")
+			fs.Int("nproc", 1, "torchrun: processes per node (CPU processes with gloo, or one per GPU with NCCL)")
+			fs.Int("nnodes", 1, "torchrun: number of machines (needs --rdzv)")
+			fs.Int("node-rank", 0, "torchrun: this machine's rank among --nnodes")
+			fs.String("rdzv", "", "torchrun: rendezvous endpoint HOST:PORT (c10d) for several machines")
+			fs.String("torch-device", "auto", "torchrun: auto (CUDA when PyTorch sees a GPU), cpu or cuda")
+			fs.String("export-dir", "", "torchrun: keep the exported model.py, train.py, weights and data in this folder")
 		},
 		Run: runTrain,
 	})
@@ -212,6 +228,9 @@ func runTrain(c *Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := checkBackend(c, j); err != nil {
+		return err
+	}
 	if j.savePath != "" {
 		// Before any work: a target that cannot be written, or that
 		// another process is writing (a second train --save of the same
@@ -235,7 +254,12 @@ func runTrain(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := j.train(c, pr)
+	var res *train.Result
+	if flagStr(c, "backend") == "torchrun" {
+		res, err = j.trainTorchrun(c, pr)
+	} else {
+		res, err = j.train(c, pr)
+	}
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/data/augment"
 	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/engine/nn"
+	"github.com/workbench-cv/workbench/engine/interop/pytorch"
 	"github.com/workbench-cv/workbench/engine/optim"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
@@ -31,7 +32,8 @@ type trainJob struct {
 	checkpointEvery       int
 	checkpointSecs        float64
 	tta, force            bool
-	memory                string // --memory
+	memory                string          // --memory
+	torch                 *pytorch.Result // set when --backend torchrun trained the run
 }
 
 // resumeFixed are the flags a resumed run cannot change.

@@ -43,6 +43,10 @@ func (j *trainJob) report(c *Ctx, pr *prepared, res *train.Result) error {
 			j.rec.Tested(ev)
 		}
 	}
+	if t := j.torch; t != nil {
+		done["backend"], done["device"], done["world_size"] = "torchrun", t.Device, t.WorldSize
+		done["torch_test_acc"], done["torch_test_loss"] = t.TestAcc, t.TestLoss
+	}
 	done["diagnosis"] = train.Diagnose(res.History).Message
 	if j.rec != nil {
 		j.rec.Finish(res, nil, time.Now().UTC())

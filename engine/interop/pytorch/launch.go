@@ -154,7 +154,11 @@ func Launch(ctx context.Context, o LaunchOptions) (*Result, error) {
 		case err := <-exited:
 			offset = readMetrics(metrics, offset, res, o.OnEpoch)
 			if err != nil {
-				return nil, fmt.Errorf("torchrun failed (%v): %s; its logs are in %s", err, lastLine(tail.String(), err), filepath.Join(o.Dir, "torchrun-logs"))
+				why := workerError(filepath.Join(o.Dir, "torchrun-logs"))
+				if why == "" {
+					why = lastLine(tail.String(), err)
+				}
+				return nil, fmt.Errorf("torchrun failed (%v): %s", err, why)
 			}
 			if res.Weights == "" {
 				return nil, fmt.Errorf("torchrun finished without rank 0 reporting the trained weights; see %s", filepath.Join(o.Dir, "torchrun-logs"))
@@ -212,12 +216,39 @@ func readMetrics(path string, offset int64, res *Result, onEpoch func(Epoch)) in
 	}
 }
 
+// workerError finds why a worker failed: the last line of the first
+// worker log that ends in an error (torchrun keeps one stdout.log per rank).
+func workerError(logDir string) string {
+	var logs []string
+	filepath.WalkDir(logDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "stdout.log" {
+			logs = append(logs, p)
+		}
+		return nil
+	})
+	for _, p := range logs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		text := strings.TrimSpace(string(b))
+		if strings.Contains(text, "Traceback") || strings.Contains(text, "train.py:") {
+			rank := filepath.Base(filepath.Dir(p))
+			return "rank " + rank + ": " + lastLine(text, nil)
+		}
+	}
+	return ""
+}
+
 func lastLine(s string, err error) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		if l := strings.TrimSpace(lines[i]); l != "" {
 			return l
 		}
+	}
+	if err == nil {
+		return ""
 	}
 	return err.Error()
 }

@@ -206,12 +206,28 @@ var translations = map[string]translation{
 
 func pool(module string) translation {
 	return func(g *node) (string, string) {
-		stride := g.pair("stride")
-		if stride == "0" {
-			stride = g.pair("kernel")
+		kh, kw := g.axis("kernel", "_h", 0), g.axis("kernel", "_w", 0)
+		sh, sw := g.axis("stride", "_h", kh), g.axis("stride", "_w", kw) // stride 0: the kernel
+		win := func(h, w int) string {
+			if h == w {
+				return strconv.Itoa(h)
+			}
+			return fmt.Sprintf("(%d, %d)", h, w)
 		}
-		return fmt.Sprintf("%s(kernel_size=%s, stride=%s, padding=%s)", module, g.pair("kernel"), stride, g.pair("pad")), call(g)
+		return fmt.Sprintf("%s(kernel_size=%s, stride=%s, padding=%s)", module, win(kh, kw), win(sh, sw), g.pair("pad")), call(g)
 	}
+}
+
+// axis is one axis of a window attribute: base+suffix when set (non-zero),
+// else base, else def when base is 0 too.
+func (g *node) axis(base, suffix string, def int) int {
+	if v := int(g.n.Attrs[base+suffix]); v != 0 {
+		return v
+	}
+	if v := g.i(base); v != 0 {
+		return v
+	}
+	return def
 }
 
 func batchnorm(module string) translation {

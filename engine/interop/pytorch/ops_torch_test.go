@@ -46,6 +46,7 @@ func everyOpGraph() graph.Graph {
 		[]any{"pavg", "pool2d", a{"max": 0, "kh": 2, "kw": 3, "sh": 1, "sw": 2, "pt": 1, "pb": 0, "pl": 2, "pr": 1, "ceil": 1}},
 		[]any{"pavg2", "pool2d", a{"max": 0, "kh": 3, "kw": 3, "sh": 1, "sw": 1, "pt": 1, "pb": 1, "pl": 1, "pr": 1, "count_pad": 1}},
 		[]any{"clip", "clip", a{"min": -0.3, "max": 0.8}},
+		[]any{"rectpool", "maxpool2d", a{"kernel": 2, "kernel_w": 1, "stride_h": 1}},
 		[]any{"bn.1", "batchnorm2d", a{"eps": 1e-3, "momentum": 0.2}},
 		[]any{"lrn", "lrn", a{"size": 3, "alpha": 1e-2, "beta": 0.75, "k": 2}},
 		[]any{"prelu", "prelu", a{"init": 0.2}},

@@ -28,6 +28,10 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 
+# torchrun on Debian's torch 1.13 can only redirect stdout to its log files:
+# send this process's stderr (tracebacks included) there too.
+os.dup2(sys.stdout.fileno(), sys.stderr.fileno())
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import model as wbmodel  # noqa: E402

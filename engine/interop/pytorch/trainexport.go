@@ -101,7 +101,7 @@ func trainConfig(g graph.Graph, input []int, cfg train.Config, mod *Module) (*tr
 	if cfg.Augment != nil && cfg.Augment.Mixup > 0 {
 		return nil, fmt.Errorf("mixup has no PyTorch version in train.py: train without it or on this machine")
 	}
-	var aug []string
+	aug := []string{}
 	if cfg.Augment != nil {
 		var bad []string
 		for _, op := range cfg.Augment.Ops {
