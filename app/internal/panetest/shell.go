@@ -144,3 +144,16 @@ func OpenProjectToRender(t *testing.T, pane ui.Pane) (*Shell, string) {
 	}
 	return sh, out
 }
+
+// AssertMarkup compares what the window shows with testdata/name (Fyne's
+// markup: the laid-out objects, their sizes and texts). It lays the window
+// out afresh first, so that labels wrapped before their text changed do
+// not depend on when the last layout ran.
+func AssertMarkup(t *testing.T, name string, w fyne.Window) {
+	t.Helper()
+	size := w.Canvas().Size()
+	w.Resize(size.AddWidthHeight(1, 1))
+	w.Resize(size)
+	w.Content().Refresh()
+	test.AssertRendersToMarkup(t, name, w.Canvas())
+}
