@@ -100,7 +100,7 @@ func (j *trainJob) trainTorchrun(c *Ctx, pr *prepared) (*train.Result, error) {
 		return nil, j.failed(c, err)
 	}
 	j.torch = res
-	tr := &train.Result{History: history, TrainImagesPerSec: res.ImagesPerSec}
+	tr := &train.Result{History: history, TrainImagesPerSec: res.ImagesPerSec, Iterations: res.Iterations}
 	if res.Seconds == 0 {
 		res.Seconds = time.Since(start).Seconds()
 	}

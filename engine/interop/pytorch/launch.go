@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +61,7 @@ type Result struct {
 	ImagesPerSec      float64
 	Seconds           float64
 	WorldSize         int
+	Iterations        int
 	Device            string
 	// Weights is the trained weights file (under Workbench's names).
 	Weights string
@@ -71,6 +73,7 @@ type doneLine struct {
 	Seconds      float64  `json:"seconds"`
 	ImagesPerSec float64  `json:"train_images_per_sec"`
 	WorldSize    int      `json:"world_size"`
+	Iterations   int      `json:"iterations"`
 	Weights      string   `json:"weights"`
 	Device       string   `json:"device"`
 	TestAcc      *float64 `json:"test_acc"`
@@ -196,7 +199,7 @@ func readMetrics(path string, offset int64, res *Result, onEpoch func(Epoch)) in
 		}
 		switch probe.Event {
 		case "epoch":
-			var e Epoch
+			e := Epoch{ValLoss: math.NaN(), ValAcc: math.NaN()} // absent without a validation split
 			if json.Unmarshal(line, &e) == nil {
 				res.Epochs = append(res.Epochs, e)
 				if onEpoch != nil {
@@ -207,6 +210,7 @@ func readMetrics(path string, offset int64, res *Result, onEpoch func(Epoch)) in
 			var d doneLine
 			if json.Unmarshal(line, &d) == nil {
 				res.Seconds, res.ImagesPerSec, res.WorldSize, res.Device = d.Seconds, d.ImagesPerSec, d.WorldSize, d.Device
+				res.Iterations = d.Iterations
 				res.Weights = d.Weights
 				if d.TestAcc != nil {
 					res.TestAcc, res.TestLoss = *d.TestAcc, *d.TestLoss

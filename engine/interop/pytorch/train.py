@@ -260,7 +260,7 @@ def main():
         wbmodel.save_weights(net, args.out)
         done = {"event": "done", "epochs": cfg["epochs"], "seconds": time.time() - start,
                 "train_images_per_sec": n * cfg["epochs"] / (time.time() - start), "world_size": world,
-                "weights": os.path.abspath(args.out), "device": "cuda" if use_cuda else "cpu"}
+                "iterations": step, "weights": os.path.abspath(args.out), "device": "cuda" if use_cuda else "cpu"}
         if "test" in splits:
             done["test_loss"], done["test_acc"] = evaluate(cfg, net, norm, *splits["test"], device)
         out.write(json.dumps(done) + "\n")
