@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/gif"
 	"image/jpeg"
+	"io"
 	"strings"
 	"testing"
 )
@@ -145,6 +146,56 @@ func FuzzDecodeImage(f *testing.F) {
 		}
 		if size%65 != 0 && (im.h != int(size%65) || im.w != int(size%65)) {
 			t.Fatalf("resized to %dx%d, want %d", im.w, im.h, size%65)
+		}
+	})
+}
+
+// FuzzOrganise fuzzes the layout rules shared by folders and zips (class
+// folders, train/val/test folders, wrapping folders, hidden and loose
+// files) on lists of paths, one per line, which the zip fuzzer rarely
+// reaches through the zip format.
+func FuzzOrganise(f *testing.F) {
+	f.Add("a/1.png\nb/2.png")
+	f.Add("set/train/cat/1.png\nset/train/dog/2.jpg\nset/test/cat/3.png\nset/val/dog/4.png\nset/README.txt")
+	f.Add("train/x.png\ntest/a/1.png\ntest/b/1.png")
+	f.Add("w/x/a/1.png\nw/x/b/1.png\nw/loose.png")
+	f.Add("Train/A/1.PNG\nTESTING/A/2.jpeg\nvalidation/B/3.gif")
+	f.Fuzz(func(t *testing.T, list string) {
+		in := map[string]bool{}
+		var files []fileRef
+		for _, raw := range strings.Split(list, "\n") {
+			// Names as the zip lister gives them (folders give clean ones).
+			name, ok := zipName(raw)
+			if raw == "" || strings.HasSuffix(raw, "/") || !ok {
+				continue
+			}
+			in[name] = true
+			files = append(files, fileRef{name: name, open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("")), nil }})
+		}
+		splits, _, err := organise(files)
+		if err != nil {
+			if !errors.Is(err, ErrBadInput) {
+				t.Fatalf("error is not bad input: %v", err)
+			}
+			return
+		}
+		if n := splits[0].name; n != "" && n != "train" {
+			t.Fatalf("first split is %q", n)
+		}
+		for _, sp := range splits {
+			if len(sp.classes) == 0 || len(sp.entries) == 0 {
+				t.Fatalf("split %q has %d classes and %d images", sp.name, len(sp.classes), len(sp.entries))
+			}
+			for _, c := range sp.classes {
+				if c == "" || strings.Contains(c, "/") {
+					t.Fatalf("class %q", c)
+				}
+			}
+			for _, e := range sp.entries {
+				if e.class < 0 || e.class >= len(sp.classes) || !isImageName(e.name) {
+					t.Fatalf("entry %q of class %d of %d", e.name, e.class, len(sp.classes))
+				}
+			}
 		}
 	})
 }
