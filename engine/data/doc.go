@@ -14,4 +14,13 @@
 //
 // Every problem with the input wraps ErrBadInput, names what is wrong and
 // says how to fix it, so that a command can report it and exit 2.
+//
+// Hostile input is bounded before anything is allocated (see Limits):
+// pixels per image (read from the header with image.DecodeConfig), bytes
+// per image file or zip entry (declared, then enforced while reading), and
+// bytes per .npy/.npz/IDX array (declared by the header); each limit is
+// raised by an Options field, a CLI flag or an environment variable that
+// the error names. Only folders and regular files are opened (a FIFO would
+// block), zip entries with absolute, drive-letter or ".." paths are
+// skipped, and loops of links are reported as bad input.
 package data
