@@ -44,6 +44,9 @@ func (w *window) buildMenu() {
 		item("Open…", fyne.KeyO, false, w.openDialog),
 		recent,
 		fyne.NewMenuItemSeparator(),
+		item("Import Model…", fyne.KeyI, false, w.importModelDialog),
+		item("Export Model…", fyne.KeyE, false, w.exportModelDialog),
+		fyne.NewMenuItemSeparator(),
 		item("Save", fyne.KeyS, false, func() { w.save(nil) }),
 		item("Save As…", fyne.KeyS, true, func() { w.saveAs(nil) }),
 		fyne.NewMenuItemSeparator(),
@@ -101,6 +104,8 @@ func shortcutTable() [][2]string {
 	return [][2]string{
 		{m + "+N", "New project"},
 		{m + "+O", "Open a project"},
+		{m + "+I", "Import a model (ONNX, TensorFlow.js)"},
+		{m + "+E", "Export the model (ONNX, PyTorch, NumPy)"},
 		{m + "+S", "Save"},
 		{m + "+Shift+S", "Save as a new file"},
 		{m + "+W", "Close the project"},
@@ -114,7 +119,7 @@ func (w *window) showShortcuts() {
 		grid.Add(widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
 		grid.Add(widget.NewLabel(r[1]))
 	}
-	extra := widget.NewLabel("Drop a project file on the window to open it.")
+	extra := widget.NewLabel("Drop a project file on the window to open it, or a model (.onnx, model.json, .tgz) to import it.")
 	w.showDialog(dialog.NewCustom("Keyboard Shortcuts", "Close", container.NewVBox(grid, widget.NewSeparator(), extra), w.win))
 }
 

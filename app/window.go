@@ -41,6 +41,11 @@ type window struct {
 	showDialog func(d dialog.Dialog)
 	// quit ends the app; tests replace it.
 	quit func()
+
+	// importJob runs model imports and exports (modelimport.go);
+	// lastExport lists the files the last export wrote.
+	importJob  *widgets.JobBar
+	lastExport []string
 }
 
 // prefRecent is the preferences key of the recent files list.
@@ -295,13 +300,20 @@ func (w *window) dropped(uris []fyne.URI) {
 			return
 		}
 	}
+	// Models (ONNX, TensorFlow.js) are imported.
+	for _, u := range uris {
+		if isModelPath(u.Path()) {
+			w.importModel(u.Path())
+			return
+		}
+	}
 	// Datasets (folders, zips, IDX/CIFAR/NumPy files) go to the Data pane.
 	if data.Drop(w.state, uris) {
 		return
 	}
 	if len(uris) > 0 {
 		w.showError("Cannot open "+uris[0].Name(), fmt.Errorf(
-			"workbench opens project files (%s); %s is not one. Use File ▸ Open to choose a project", projects.Extension, uris[0].Name()))
+			"workbench opens project files (%s) and imports models (.onnx, model.json, .tgz); %s is not one. Use File ▸ Open to choose a project, File ▸ Import Model… for a model", projects.Extension, uris[0].Name()))
 	}
 }
 
