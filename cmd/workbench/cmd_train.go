@@ -199,7 +199,7 @@ func reportNotice(c *Ctx, notice string) {
 	case c.Device == "gl":
 		c.Warnf("%s", notice)
 	default:
-		c.Logf("%s", notice)
+		c.Notef("%s", notice)
 	}
 }
 

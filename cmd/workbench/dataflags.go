@@ -154,7 +154,7 @@ func (d *dataFlags) loadSpec(c *Ctx, spec string) (*data.Dataset, error) {
 		return nil, err
 	}
 	for _, n := range ds.Notes {
-		c.Logf("note: %s", n)
+		c.Notef("note: %s", n)
 	}
 	if k := len(ds.Skipped); k > 0 {
 		c.Logf("skipped %d unreadable images (first: %s); 'workbench data %s --list-skipped' lists them", k, ds.Skipped[0], spec)

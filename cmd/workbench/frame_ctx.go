@@ -34,6 +34,7 @@ type Ctx struct {
 	mu       sync.Mutex // serialises writes from goroutines
 	done     bool
 	warned   map[string]bool
+	notes    []string // Notef lines not shown yet
 	progress []*Progress
 }
 
@@ -47,6 +48,7 @@ func (c *Ctx) Emit(event string, fields map[string]any) {
 		return
 	}
 	c.clearBarsLocked()
+	c.flushNotesLocked()
 	var b strings.Builder
 	b.WriteString(event)
 	for i, k := range sortedKeys(fields) {
@@ -74,6 +76,7 @@ func (c *Ctx) Done(fields map[string]any) {
 		return
 	}
 	c.clearBarsLocked()
+	c.flushNotesLocked()
 	writeTable(c.Stdout, fields)
 }
 
@@ -86,7 +89,29 @@ func (c *Ctx) Logf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.clearBarsLocked()
+	c.flushNotesLocked()
 	fmt.Fprintf(c.Stderr, strings.TrimRight(format, "\n")+"\n", args...)
+}
+
+// Notef is a note for people (a fallback to the CPU, a split held out)
+// that matters only if the command goes on: it is shown on stderr before
+// the command's next output (an event, a progress bar, a log line, the
+// result), and dropped if the command fails first, so that a failure is one
+// line. Silent with --json, as Logf.
+func (c *Ctx) Notef(format string, args ...any) {
+	if c.JSON {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notes = append(c.notes, fmt.Sprintf(strings.TrimRight(format, "\n"), args...))
+}
+
+func (c *Ctx) flushNotesLocked() {
+	for _, n := range c.notes {
+		fmt.Fprintln(c.Stderr, n)
+	}
+	c.notes = nil
 }
 
 // Warnf reports something the user should know but that does not stop the
@@ -109,6 +134,7 @@ func (c *Ctx) Warnf(format string, args ...any) {
 		return
 	}
 	c.clearBarsLocked()
+	c.flushNotesLocked()
 	fmt.Fprintf(c.Stderr, "warning: %s\n", msg)
 }
 

@@ -27,6 +27,7 @@ const progressEvery = 100 * time.Millisecond
 func (c *Ctx) Progress(label string, total int) *Progress {
 	p := &Progress{c: c, label: label, total: total, start: time.Now()}
 	c.mu.Lock()
+	c.flushNotesLocked()
 	c.progress = append(c.progress, p)
 	c.mu.Unlock()
 	return p

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"image"
 	"image/png"
@@ -246,5 +247,40 @@ func TestOutputFilesAreReplacedOnlyByTheirKind(t *testing.T) {
 	}
 	if err := writeOutput(filepath.Join(dir, "nodir", "x.csv"), "out", outputCSV, false, write); !isUsageError(err) {
 		t.Fatalf("missing folder: %v", err)
+	}
+}
+
+func init() {
+	register(Command{
+		Name:    "frametest-note",
+		Summary: "a command that leaves a note and then fails or succeeds",
+		Flags:   func(fs *flag.FlagSet) { fs.Bool("fail", false, "fail after the note") },
+		Run: func(c *Ctx) error {
+			c.Notef("OpenGL renders in software here; using the CPU")
+			if flagStr(c, "fail") == "true" {
+				return usageErrorf("the batch does not fit")
+			}
+			c.Done(map[string]any{"ok": 1})
+			return nil
+		},
+	})
+}
+
+// TestNotesShowOnlyIfTheCommandGoesOn guards two-line failures on machines
+// without a GPU ("OpenGL renders in software here; using the CPU" before
+// every error): a note is shown before the command's output, and dropped
+// when the command fails first.
+func TestNotesShowOnlyIfTheCommandGoesOn(t *testing.T) {
+	code, _, errs := call(t, "frametest-note", "--fail")
+	if code != exitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	oneErrorLine(t, errs, "the batch does not fit")
+	code, out, errs := call(t, "frametest-note")
+	if code != 0 || errs != "OpenGL renders in software here; using the CPU\n" || !strings.Contains(out, "ok") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, _, errs := call(t, "frametest-note", "--json"); code != 0 || errs != "" {
+		t.Fatalf("--json: exit %d, stderr %q", code, errs)
 	}
 }
