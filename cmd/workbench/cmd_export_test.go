@@ -61,6 +61,11 @@ func TestExportONNXImportBackAndNPZ(t *testing.T) {
 	oneErrorLine(t, errs, "exists", "--force")
 
 	back := filepath.Join(dir, "back.wbproj")
+	code, out, errs = call(t, "import", "--onnx", model, "--out", back, "--preprocess", "caffe")
+	if code != 2 {
+		t.Fatalf("import --onnx with caffe preprocessing: exit %d, want 2", code)
+	}
+	oneErrorLine(t, errs, "caffe", "torch")
 	code, out, errs = call(t, "import", "--onnx", model, "--out", back, "--json")
 	if code != 0 {
 		t.Fatalf("import: exit %d: %s", code, errs)

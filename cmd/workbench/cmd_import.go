@@ -37,7 +37,7 @@ normalisation epsilons, NHWC weights reordered to NCHW). Class labels come
 from the package's assets/labels.json (or --labels: a JSON list, a JSON
 object from index to name, or one name per line).
 
---preprocess (tfjs) says how the network's training images were
+--preprocess says how the network's training images were
 normalised, as Keras' preprocess_input modes: caffe (BGR, 0-255 minus the
 ImageNet means: Keras ResNet50 and VGG), tf (x/127.5 - 1), torch (ImageNet
 mean and std), none; auto (default) picks caffe for Keras' resnet50, vgg16
@@ -62,7 +62,7 @@ Examples:
 			fs.String("tfjs", "", "TensorFlow.js layers model: folder with model.json, model.json, or npm .tgz")
 			fs.String("onnx", "", "ONNX model file (.onnx)")
 			fs.String("out", "", "project file to write (.wbproj) (required)")
-			fs.String("preprocess", "auto", "tfjs: training normalisation: auto, caffe, tf, torch or none")
+			fs.String("preprocess", "auto", "training normalisation: auto, caffe (tfjs only), tf, torch or none")
 			fs.String("labels", "", "class-label file (JSON list, JSON object index->name, or one per line)")
 			fs.String("name", "", "project name (default: the model's)")
 			fs.Bool("force", false, "overwrite --out if it exists")
