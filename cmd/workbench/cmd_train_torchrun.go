@@ -1,8 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -56,35 +56,22 @@ func checkBackend(c *Ctx, j *trainJob) error {
 
 // trainTorchrun exports the prepared run to PyTorch, trains it under
 // torchrun with the epochs streamed as events and into the run's history,
-// and brings the trained weights back into the model and the project.
+// and brings the trained weights back into the model and the project
+// (runs.Torchrun, as the Train pane does).
 func (j *trainJob) trainTorchrun(c *Ctx, pr *prepared) (*train.Result, error) {
 	tf := torchrunFlagsOf(c)
 	j.record(pr)
-	dir := tf.dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "workbench-torchrun-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	input := []int{pr.Train.C, pr.Train.H, pr.Train.W}
-	header := fmt.Sprintf("%s trained on %s by torchrun", modelLabel(j), j.df.Spec())
-	if _, err := pytorch.ExportTraining(dir, j.g, input, pr.Model.State(), pr.Config,
-		pytorch.Splits{Train: pr.Train, Val: pr.Val, Test: pr.Test}, header); err != nil {
-		return nil, usageErrorf("cannot train this run under torchrun: %v", err)
-	}
-	c.Logf("exported to %s; starting torchrun with %d process(es) per node", dir, max(tf.nproc, 1))
-	var history []train.EpochMetrics
 	epochs := j.s.Hyper.Epochs
 	start := time.Now()
-	res, err := pytorch.Launch(c.Context, pytorch.LaunchOptions{Dir: dir, NProc: tf.nproc, NNodes: tf.nnodes,
-		NodeRank: tf.nodeRank, Rdzv: tf.rdzv, Device: tf.torchDevice, Threads: tf.threads,
-		OnEpoch: func(e pytorch.Epoch) {
-			m := train.EpochMetrics{Epoch: e.Epoch, TrainLoss: e.TrainLoss, TrainAcc: e.TrainAcc, ValLoss: e.ValLoss,
-				ValAcc: e.ValAcc, ImagesPerSec: e.ImagesPerSec, Seconds: e.Seconds}
-			history = append(history, m)
+	tr, err := runs.Torchrun(c.Context, pr.Prepared, j.g, runs.TorchrunOptions{
+		Dir:    tf.dir,
+		Header: fmt.Sprintf("%s trained on %s by torchrun", modelLabel(j), j.df.Spec()),
+		Launch: pytorch.LaunchOptions{NProc: tf.nproc, NNodes: tf.nnodes, NodeRank: tf.nodeRank, Rdzv: tf.rdzv,
+			Device: tf.torchDevice, Threads: tf.threads},
+		Exported: func(dir string) {
+			c.Logf("exported to %s; starting torchrun with %d process(es) per node", dir, max(tf.nproc, 1))
+		},
+		OnEpoch: func(m train.EpochMetrics, e pytorch.Epoch) {
 			c.Logf("epoch %d/%d (torchrun, %d processes): train loss %.4f acc %.4f, val acc %.4f", e.Epoch, epochs, e.WorldSize, e.TrainLoss, e.TrainAcc, e.ValAcc)
 			c.Emit("epoch", map[string]any{"epoch": e.Epoch, "train_loss": e.TrainLoss, "train_acc": e.TrainAcc,
 				"val_loss": e.ValLoss, "val_acc": e.ValAcc, "images_per_sec": e.ImagesPerSec, "seconds": e.Seconds,
@@ -93,44 +80,23 @@ func (j *trainJob) trainTorchrun(c *Ctx, pr *prepared) (*train.Result, error) {
 				j.rec.Run().Epochs = append(j.rec.Run().Epochs, runs.ProjectEpochs([]train.EpochMetrics{m})...)
 			}
 		}})
+	var ee *runs.ExportError
+	if errors.As(err, &ee) {
+		return nil, usageErrorf("%v", err)
+	}
 	if err != nil {
 		return nil, j.failed(c, err)
-	}
-	if err := j.loadTorchWeights(pr, res, history); err != nil {
-		return nil, j.failed(c, err)
-	}
-	j.torch = res
-	tr := &train.Result{History: history, TrainImagesPerSec: res.ImagesPerSec, Iterations: res.Iterations}
-	if res.Seconds == 0 {
-		res.Seconds = time.Since(start).Seconds()
-	}
-	return tr, nil
-}
-
-// loadTorchWeights reads the weights train.py wrote into the model and
-// records them in the project as the run's last checkpoint.
-func (j *trainJob) loadTorchWeights(pr *prepared, res *pytorch.Result, history []train.EpochMetrics) error {
-	w, err := pytorch.ReadWeights(res.Weights)
-	if err != nil {
-		return err
-	}
-	ws := make(map[string]train.Tensor, len(w))
-	for name, v := range w {
-		ws[name] = train.Tensor{Shape: v.Shape, Data: v.Data}
-	}
-	loaded, skipped := train.LoadMatching(pr.Model, ws)
-	if len(skipped) > 0 || len(loaded) != len(pr.Model.State()) {
-		return fmt.Errorf("the weights torchrun wrote do not fit the model (%d loaded, missing or mismatched: %s)", len(loaded), strings.Join(skipped, ", "))
 	}
 	if j.rec != nil {
-		ck := &train.Checkpoint{Kind: train.KindLast, Epoch: len(history), Seed: j.s.Hyper.Seed, Weights: ws,
-			Optim: map[string]train.Tensor{}, History: history}
-		j.rec.Checkpoint(ck)
+		j.rec.Torchrun(tr, j.s.Hyper.Seed)
 		run := j.rec.Run()
-		run.Device = fmt.Sprintf("torchrun (%d processes, %s)", res.WorldSize, res.Device)
 		run.Notes = strings.TrimSpace(run.Notes + " Trained by PyTorch DDP under torchrun; its optimizer state stays there, so continue it with --from, not --resume.")
 	}
-	return nil
+	j.torch = tr.Torch
+	if tr.Torch.Seconds == 0 {
+		tr.Torch.Seconds = time.Since(start).Seconds()
+	}
+	return tr.Result(), nil
 }
 
 func modelLabel(j *trainJob) string {
