@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/architecture"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/interop"
 	"github.com/workbench-cv/workbench/engine/interop/tfjs"
@@ -126,7 +127,7 @@ func readModelProject(ctx context.Context, path string, report widgets.Report) (
 			if r.p, err = imported.Project(m); err != nil {
 				return err
 			}
-			groupBlocks(&r.p.Graph)
+			architecture.GroupBlocks(&r.p.Graph)
 			r.m = m
 			return nil
 		})
@@ -152,7 +153,7 @@ func (w *window) adoptImported(p *projects.Project, m *interop.Model) {
 	w.state.ShowPane(ui.PaneArchitecture)
 	a := nn.Analyze(p.Graph, m.Input)
 	msg := fmt.Sprintf("Imported %s (%s): %s, %s learned parameters, %d classes, input %s.", p.Name, strings.ToUpper(m.Format),
-		widgets.Plural(len(p.Graph.Nodes), "layer"), widgets.Thousands(int(a.Params)), len(m.Classes), shapeText(m.Input))
+		widgets.Plural(len(p.Graph.Nodes), "layer"), widgets.Thousands(int(a.Params)), len(m.Classes), architecture.ShapeText(m.Input))
 	if len(p.Graph.Blocks) > 0 {
 		msg += fmt.Sprintf(" Its layers are grouped into %d blocks: Collapse all in the Architecture pane shows one card per block.", len(p.Graph.Blocks))
 	}
@@ -188,13 +189,4 @@ func (w *window) showImportError(name string, err error) {
 	scroll := container.NewVScroll(body)
 	scroll.SetMinSize(fyne.NewSize(560, 260))
 	w.showDialog(dialog.NewCustom("Unsupported layers in "+name, "OK", scroll, w.win))
-}
-
-// shapeText writes a shape as 3×224×224.
-func shapeText(s []int) string {
-	parts := make([]string, len(s))
-	for i, v := range s {
-		parts[i] = fmt.Sprint(v)
-	}
-	return strings.Join(parts, "×")
 }

@@ -264,24 +264,6 @@ func Hint(text string) fyne.CanvasObject {
 	return container.NewCenter(container.New(&MinWidth{W: 260}, l))
 }
 
-// inspMinHeight gives its children at least a height.
-type inspMinHeight struct{ h float32 }
-
-func (l *inspMinHeight) Layout(objs []fyne.CanvasObject, s fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(s)
-	}
-}
-
-func (l *inspMinHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var s fyne.Size
-	for _, o := range objs {
-		s = s.Max(o.MinSize())
-	}
-	return fyne.NewSize(s.Width, max(s.Height, l.h))
-}
-
 // Swatch is a colour square and a small name, for legends.
 func Swatch(name string, c color.Color) fyne.CanvasObject {
 	sq := canvas.NewRectangle(c)

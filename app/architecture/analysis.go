@@ -70,7 +70,7 @@ func analyze(g graph.Graph, dataset []int) (r *result) {
 		r.problems = append(r.problems, p)
 	}
 	for id, info := range r.an.Nodes {
-		a := graphedit.Annotation{Shape: shapeText(info.Out)}
+		a := graphedit.Annotation{Shape: ShapeText(info.Out)}
 		if info.Params > 0 {
 			a.Detail = compact(info.Params) + " params"
 		}
@@ -140,8 +140,8 @@ func inputMismatch(g graph.Graph, a *nn.Analysis, dataset []int) (problem, bool)
 		return problem{}, false
 	}
 	return problem{id: a.Input,
-		msg: fmt.Sprintf("The dataset's images are %s but this input takes %s.", shapeText(want), shapeText(info.Out)),
-		fix: fmt.Sprintf("Set the input to %s.", shapeText(want))}, true
+		msg: fmt.Sprintf("The dataset's images are %s but this input takes %s.", ShapeText(want), ShapeText(info.Out)),
+		fix: fmt.Sprintf("Set the input to %s.", ShapeText(want))}, true
 }
 
 // fixVerbs start the quick-fix part of the engine's messages ("...: add a

@@ -143,7 +143,7 @@ func residual(g *graph.Graph, after, p string, bottleneck bool) (string, error) 
 		return "", fmt.Errorf("%s has no known output shape: fix its errors first", after)
 	}
 	if len(info.Out) != 3 {
-		return "", fmt.Errorf("a residual block needs a C×H×W volume, and %s gives %s", after, shapeText(info.Out))
+		return "", fmt.Errorf("a residual block needs a C×H×W volume, and %s gives %s", after, ShapeText(info.Out))
 	}
 	c := info.Out[0]
 	src := g.Find(after)

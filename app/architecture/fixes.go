@@ -37,10 +37,10 @@ func fixFor(r *result, ed *graphedit.Editor, p problem) *quickFix {
 	case strings.Contains(msg, "dataset's images are") && len(r.dataset) == 3:
 		d := r.dataset
 		if info != nil && len(info.Out) == 1 {
-			return setAttrs("Set the input to "+shapeText([]int{d[0] * d[1] * d[2]}),
+			return setAttrs("Set the input to "+ShapeText([]int{d[0] * d[1] * d[2]}),
 				map[string]float64{"channels": float64(d[0] * d[1] * d[2]), "height": 0, "width": 0})
 		}
-		return setAttrs("Set the input to "+shapeText(d),
+		return setAttrs("Set the input to "+ShapeText(d),
 			map[string]float64{"channels": float64(d[0]), "height": float64(d[1]), "width": float64(d[2])})
 
 	case strings.Contains(msg, "needs a 1-D input") && len(n.Inputs) == 1:

@@ -239,7 +239,7 @@ func (in *inspector) refreshNode(id string) {
 	info := r.an.Nodes[id]
 	var lines []string
 	if info != nil && info.Out != nil {
-		lines = append(lines, "Output "+shapeText(info.Out)+fmt.Sprintf(" = %s values (%s)", thousands(info.Activations), bytesText(4*info.Activations)))
+		lines = append(lines, "Output "+ShapeText(info.Out)+fmt.Sprintf(" = %s values (%s)", thousands(info.Activations), bytesText(4*info.Activations)))
 		lines = append(lines, "Parameters "+thousands(info.Params))
 		lines = append(lines, "Multiply-adds "+thousands(info.MACs)+" per image")
 		if len(info.Out) == 3 {
@@ -248,7 +248,7 @@ func (in *inspector) refreshNode(id string) {
 		if len(info.In) > 0 {
 			var ins []string
 			for _, s := range info.In {
-				ins = append(ins, shapeText(s))
+				ins = append(ins, ShapeText(s))
 			}
 			lines = append([]string{"Input " + strings.Join(ins, ", ")}, lines...)
 		}
@@ -356,10 +356,10 @@ func (in *inspector) showGraph() {
 	s := r.sum
 	lines := []string{fmt.Sprintf("%d layers", len(r.g.Nodes))}
 	if s.Input != nil {
-		lines = append(lines, "Input "+shapeText(s.Input))
+		lines = append(lines, "Input "+ShapeText(s.Input))
 	}
 	if s.Output != nil {
-		lines = append(lines, "Output "+shapeText(s.Output))
+		lines = append(lines, "Output "+ShapeText(s.Output))
 	}
 	lines = append(lines, "Parameters "+thousands(s.Params), "Multiply-adds "+compact(s.MACs)+" per image")
 	info := widget.NewLabel(strings.Join(lines, "\n"))

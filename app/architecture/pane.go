@@ -216,7 +216,7 @@ func (p *editorPane) updateStatus() {
 		p.status.Importance = widget.LowImportance
 	case r.ok():
 		p.status.SetText(fmt.Sprintf("✓ %d layers · %s → %s · %s parameters · %s multiply-adds", len(r.g.Nodes),
-			shapeText(s.Input), shapeText(s.Output), thousands(s.Params), compact(s.MACs)))
+			ShapeText(s.Input), ShapeText(s.Output), thousands(s.Params), compact(s.MACs)))
 		p.status.Importance = widget.SuccessImportance
 	default:
 		first := r.problems[0]
@@ -500,7 +500,7 @@ func (p *editorPane) InsertModel(name string) {
 			return
 		}
 		p.ed.Replace("Insert "+zooName(name), toEditor(g))
-		p.message(fmt.Sprintf("%s for %s images and %d classes", zooName(name), shapeText(input), classes))
+		p.message(fmt.Sprintf("%s for %s images and %d classes", zooName(name), ShapeText(input), classes))
 	}
 	if !bigModels[name] {
 		done(build())

@@ -255,8 +255,8 @@ func bytesText(b int64) string {
 	}
 }
 
-// shapeText writes a shape as the cards do: "64×56×56", "10".
-func shapeText(s []int) string {
+// ShapeText writes a shape as the cards do: "64×56×56", "10".
+func ShapeText(s []int) string {
 	if s == nil {
 		return ""
 	}

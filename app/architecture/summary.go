@@ -98,7 +98,7 @@ func (s *summaryView) cell(row, col int) (string, bool, bool) {
 		if l.Output == nil {
 			return "—", right, bad
 		}
-		return shapeText(l.Output), right, false
+		return ShapeText(l.Output), right, false
 	case 4:
 		if l.Output == nil {
 			return "", right, false

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,9 +89,9 @@ func (v *filterView) setModel(m *inspection.Model, p *projects.Project) {
 	v.quiet = true
 	old := v.layer.Selected
 	v.layer.Options = v.convs
-	if len(v.convs) > 0 && !inspContains(v.convs, old) {
+	if len(v.convs) > 0 && !slices.Contains(v.convs, old) {
 		v.layer.SetSelected(v.convs[0])
-	} else if inspContains(v.convs, old) {
+	} else if slices.Contains(v.convs, old) {
 		v.layer.SetSelected(old)
 	}
 	v.layer.Refresh()
@@ -109,15 +110,6 @@ func (v *filterView) setModel(m *inspection.Model, p *projects.Project) {
 	v.stepsRow.Refresh()
 	v.quiet = false
 	v.show()
-}
-
-func inspContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // show draws the chosen layer's filters in the chosen snapshot.
@@ -439,7 +431,7 @@ func (v *activationView) showInput(out []float32) {
 	img := widgets.PixelImage(set.Picture(i), fyne.NewSquareSize(80))
 	lines := []string{fmt.Sprintf("Image %s of %s %s", widgets.Thousands(i), widgets.Thousands(set.Len()), v.splitName()),
 		"Class: " + inspection.ClassName(set, i)}
-	if pred, prob, ok := inspTopClass(out, set.Classes); ok {
+	if pred, prob, ok := topClass(out, set.Classes); ok {
 		lines = append(lines, fmt.Sprintf("The network says: %s (%.0f%%)", pred, 100*prob))
 	} else if out == nil {
 		lines = append(lines, "Computing…")
@@ -458,9 +450,9 @@ func (v *activationView) splitName() string {
 	return "test images"
 }
 
-// inspTopClass reads the network's output as class scores: the most likely
+// topClass reads the network's output as class scores: the most likely
 // class and its softmax probability.
-func inspTopClass(out []float32, classes []string) (string, float64, bool) {
+func topClass(out []float32, classes []string) (string, float64, bool) {
 	if len(out) == 0 || len(out) != len(classes) {
 		return "", 0, false
 	}

@@ -163,7 +163,7 @@ func TestFiltersPaneShowsFeatureAndPixelNeighbours(t *testing.T) {
 	if n := len(panetest.Find[*canvas.Image](v.result, nil)); n != 3*9 {
 		t.Fatalf("%d thumbnails, want 27", n)
 	}
-	q := inspSpreadQueries(panetest.SampleData(t).Test, 3)
+	q := spreadQueries(panetest.SampleData(t).Test, 3)
 	ts := panetest.SampleData(t).Test
 	if ts.Labels[q[0]] == ts.Labels[q[1]] || ts.Labels[q[1]] == ts.Labels[q[2]] {
 		t.Fatalf("queries %v have classes %d %d %d", q, ts.Labels[q[0]], ts.Labels[q[1]], ts.Labels[q[2]])

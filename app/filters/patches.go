@@ -313,7 +313,7 @@ func (v *neighbourView) start() {
 		pool = queries
 	}
 	pool = ui.Subset(pool, np, v.p.S.Project.Hyper.Seed)
-	qidx := inspSpreadQueries(queries, nq)
+	qidx := spreadQueries(queries, nq)
 	m := v.model
 	var nb []inspect.Neighbours
 	v.msg.Importance = widget.MediumImportance
@@ -342,10 +342,10 @@ func (v *neighbourView) start() {
 	}
 }
 
-// inspSpreadQueries picks n images of s taking the classes in turn (the
+// spreadQueries picks n images of s taking the classes in turn (the
 // first of each class, then the second...), so that the rows show
 // different classes.
-func inspSpreadQueries(s *data.Set, n int) []int {
+func spreadQueries(s *data.Set, n int) []int {
 	n = min(n, s.Len())
 	byClass := map[int32][]int{}
 	var order []int32

@@ -1,4 +1,4 @@
-package app
+package architecture
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // grouped into blocks: smaller graphs read well as they are.
 const minBlockGraph = 40
 
-// groupBlocks groups a large imported graph's layers into blocks so that
+// GroupBlocks groups a large imported graph's layers into blocks so that
 // the Architecture pane can collapse each into one card: a 177-layer
 // ResNet-50 becomes an overview of about twenty cards. A block is the
 // stretch of layers between two layers that every path from the input to
@@ -20,7 +20,7 @@ const minBlockGraph = 40
 // Inception module, a dense block), ending with the later of the two; a
 // plain chain of layers forms none. Graphs that have blocks already, or
 // are small, are left as they are.
-func groupBlocks(g *graph.Graph) {
+func GroupBlocks(g *graph.Graph) {
 	if len(g.Nodes) < minBlockGraph || len(g.Blocks) > 0 {
 		return
 	}
