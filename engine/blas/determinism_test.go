@@ -105,13 +105,15 @@ func TestSgemmBitsDoNotDependOnThreads(t *testing.T) {
 	for _, tc := range []gemmCase{
 		{m: 64, n: 128, k: 3136, alpha: 1},               // ref-cnn's fc1
 		{transA: true, m: 3136, n: 128, k: 64, alpha: 1}, // its weight gradient, as rows
-		{transB: true, m: 256, n: 1000, k: 784, alpha: -2},
+		{transB: true, m: 256, n: 600, k: 300, alpha: -2}, // a kNN distance block
 		{m: 300, n: 77, k: 513, alpha: 1, beta: 1, padA: 1, padB: 2, padC: 3},
 	} {
 		if parts, _ := splitBlocks(tc.m, tc.n, tc.k); parts < 2 {
 			t.Fatalf("%v is not split: the test would not test the blocks", tc)
 		}
 		p := prepare(tc, rng)
+		SetThreads(3)
+		p.check(t, "Sgemm in blocks", Sgemm) // the blocks make the right product
 		var first []float32
 		for _, nt := range []int{1, 2, 3, 8, -1} {
 			c := append([]float32(nil), p.c...)
