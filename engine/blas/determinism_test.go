@@ -103,8 +103,8 @@ func TestSgemmBitsDoNotDependOnThreads(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, tc := range []gemmCase{
-		{m: 64, n: 128, k: 3136, alpha: 1},               // ref-cnn's fc1
-		{transA: true, m: 3136, n: 128, k: 64, alpha: 1}, // its weight gradient, as rows
+		{m: 64, n: 128, k: 3136, alpha: 1},                // ref-cnn's fc1
+		{transA: true, m: 3136, n: 128, k: 64, alpha: 1},  // its weight gradient, as rows
 		{transB: true, m: 256, n: 600, k: 300, alpha: -2}, // a kNN distance block
 		{m: 300, n: 77, k: 513, alpha: 1, beta: 1, padA: 1, padB: 2, padC: 3},
 	} {
