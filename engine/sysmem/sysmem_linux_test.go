@@ -1,7 +1,9 @@
 package sysmem
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -51,5 +53,37 @@ func TestAvailableOnThisMachine(t *testing.T) {
 	n, ok := Available()
 	if !ok || n <= 0 {
 		t.Fatalf("Available = %d %v on Linux", n, ok)
+	}
+}
+
+func TestStatusKB(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "status")
+	write(t, p, "Name:\tworkbench\nVmPeak:\t 2000 kB\nVmSize:\t  1500 kB\n")
+	if n, ok := statusKB(p, "VmSize:"); !ok || n != 1500*1024 {
+		t.Fatalf("VmSize = %d %v", n, ok)
+	}
+}
+
+// TestUlimitVCounts runs a child under `ulimit -v`: the memory it may use
+// is at most that limit (a Go program past it dies with a runtime trace).
+func TestUlimitVCounts(t *testing.T) {
+	if os.Getenv("WORKBENCH_SYSMEM_CHILD") == "1" {
+		n, ok := Available()
+		fmt.Println(n, ok)
+		return
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no shell")
+	}
+	const limitKB = 8 << 20 // 8 GiB
+	out, err := exec.Command(sh, "-c", fmt.Sprintf("ulimit -v %d && WORKBENCH_SYSMEM_CHILD=1 exec %q -test.run='^TestUlimitVCounts$'", limitKB, os.Args[0])).Output()
+	if err != nil {
+		t.Skipf("cannot run under ulimit -v: %v", err)
+	}
+	var n int64
+	var ok bool
+	if _, err := fmt.Sscan(string(out), &n, &ok); err != nil || !ok || n <= 0 || n > limitKB*1024 {
+		t.Fatalf("under ulimit -v %d kB the child says %q", limitKB, out)
 	}
 }
