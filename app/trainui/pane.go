@@ -87,6 +87,9 @@ type trainPane struct {
 	evals    map[string]*runEval // test evaluations of this project's runs, by run ID
 	runsSig  string              // what the run history looked like when last drawn
 	lastLive feedSnapshot        // the last run's final feed (layer statistics)
+
+	scaleOutBtn *widget.Button // Scale out: train under torchrun (torchrun.go)
+	scaleOut    scaleOut       // its last settings
 }
 
 func newTrainPane(h host) *trainPane {
@@ -130,7 +133,7 @@ func newTrainPane(h host) *trainPane {
 	)
 	// The controls stay in view on every tab: Start and Pause, the running
 	// job's progress with Stop, and why a run cannot start.
-	buttons := container.NewGridWithColumns(2, p.start, p.pause)
+	buttons := container.NewGridWithColumns(3, p.start, p.pause, p.newScaleOutButton())
 	status := container.NewVBox(p.job.Content(), p.notice, container.NewBorder(nil, nil, nil, p.reasonBtn, p.reason))
 	p.controls = container.NewBorder(nil, nil, container.NewVBox(container.New(&widgets.MinWidth{W: 330}, buttons)), nil,
 		container.New(layout.NewCustomPaddedLayout(0, 0, 8, 0), status))
@@ -299,6 +302,7 @@ func (p *trainPane) refreshControls() {
 		p.pause.SetIcon(theme.MediaPauseIcon())
 	}
 	p.form.setEnabled(!busy)
+	p.refreshScaleOut()
 	p.baby.refreshControls()
 	p.search.refreshControls()
 	p.history.refreshControls()
@@ -642,7 +646,7 @@ func (p *trainPane) finishRun(lr *liveRun, res *train.Result, ev *train.EvalResu
 		if err != nil {
 			r.Notes = "could not continue: " + err.Error()
 		}
-	case lr.trainer == nil:
+	case lr.trainer == nil && !lr.launched:
 		// The run never started (the model did not build, no device...):
 		// it is no run at all.
 		lr.proj.DeleteRun(lr.id)

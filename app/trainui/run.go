@@ -13,6 +13,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/interop/pytorch"
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
@@ -131,7 +132,13 @@ type liveRun struct {
 	// whose earlier losses were thinned).
 	recorded, skip int
 	resumed        bool // continues a run of the history
-	last           feedSnapshot
+	// torchrun says how a scaled-out run trains ("torchrun, 2 processes"),
+	// "" for a local run; launched is set once it was exported and
+	// started (it has no trainer).
+	torchrun string
+	launched bool
+	torch    *pytorch.Result // what torchrun reported once it finished
+	last     feedSnapshot
 }
 
 // run returns the project's record of the run (nil once deleted).

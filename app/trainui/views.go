@@ -202,6 +202,9 @@ func (v *curvesView) showLive(lr *liveRun) {
 	if it.Total == 0 {
 		state = "starting"
 	}
+	if lr.torchrun != "" {
+		state = "training under " + lr.torchrun
+	}
 	v.title.SetText(fmt.Sprintf("Run %s — %s", lr.id, state))
 	sub := ""
 	if r := lr.run(); r != nil {
