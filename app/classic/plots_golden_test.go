@@ -3,23 +3,10 @@ package classic
 import (
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
-	"gonum.org/v1/plot"
-
+	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/engine/classic"
 	"github.com/workbench-cv/workbench/engine/train"
-	"github.com/workbench-cv/workbench/widgets"
 )
-
-// assertPlot draws p at 480×300 in the light theme and compares it with
-// testdata/plots/name.png.
-func assertPlot(t *testing.T, name string, p *plot.Plot) {
-	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(theme.LightTheme())
-	test.AssertImageMatches(t, "plots/"+name+".png", widgets.NewPlotView(p).Render(480, 300, 1))
-}
 
 func TestGoldenClassicPlots(t *testing.T) {
 	var cv []classic.CVResult
@@ -27,11 +14,11 @@ func TestGoldenClassicPlots(t *testing.T) {
 		m := 0.25 + 0.02*float64(min(i, 4)) - 0.01*float64(max(i-4, 0))
 		cv = append(cv, classic.CVResult{K: k, Folds: []float64{m - 0.01, m, m + 0.01, m + 0.005, m - 0.005}, Mean: m, Std: 0.008})
 	}
-	assertPlot(t, "knn-cv", cvPlot(cv, 10))
+	panetest.AssertPlot(t, "knn-cv", cvPlot(cv, 10))
 	var h []train.EpochMetrics
 	for e := 1; e <= 6; e++ {
 		h = append(h, train.EpochMetrics{Epoch: e, TrainAcc: 0.3 + 0.08*float64(e), ValAcc: 0.28 + 0.06*float64(e)})
 	}
-	assertPlot(t, "two-layer-net", epochPlot(h, 10))
-	assertPlot(t, "hue", huePlot([]float32{0.3, 0.1, 0.05, 0.05, 0.02, 0.08, 0.1, 0.1, 0.1, 0.1}))
+	panetest.AssertPlot(t, "two-layer-net", epochPlot(h, 10))
+	panetest.AssertPlot(t, "hue", huePlot([]float32{0.3, 0.1, 0.05, 0.05, 0.02, 0.08, 0.1, 0.1, 0.1, 0.1}))
 }

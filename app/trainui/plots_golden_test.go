@@ -4,23 +4,10 @@ import (
 	"math"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
-	"gonum.org/v1/plot"
-
+	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
-	"github.com/workbench-cv/workbench/widgets"
 )
-
-// assertPlot draws p at 480×300 in the light theme and compares it with
-// testdata/plots/name.png (written to testdata/failed/ when it differs).
-func assertPlot(t *testing.T, name string, p *plot.Plot) {
-	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(theme.LightTheme())
-	test.AssertImageMatches(t, "plots/"+name+".png", widgets.NewPlotView(p).Render(480, 300, 1))
-}
 
 // goldenRun is a three-epoch run: a loss that falls with some noise, and
 // training and validation accuracy that part ways.
@@ -38,17 +25,17 @@ func goldenRun() curveData {
 }
 
 func TestGoldenTrainingCurves(t *testing.T) {
-	assertPlot(t, "loss", lossPlot(goldenRun()))
-	assertPlot(t, "accuracy", accuracyPlot(goldenRun()))
+	panetest.AssertPlot(t, "loss", lossPlot(goldenRun()))
+	panetest.AssertPlot(t, "accuracy", accuracyPlot(goldenRun()))
 	xs, ys := []float64{0, 1, 2, 3, 4, 5}, []float64{0.1, 0.1, 0.05, 0.05, 0.025, 0.025}
-	assertPlot(t, "schedule", schedulePlot(xs, ys, 5))
+	panetest.AssertPlot(t, "schedule", schedulePlot(xs, ys, 5))
 }
 
 func TestGoldenEvaluationPlots(t *testing.T) {
 	classes := []string{"T-shirt/top", "Trouser", "Pullover"}
 	conf := [][]int{{40, 2, 8}, {1, 48, 1}, {9, 0, 41}}
-	assertPlot(t, "confusion", confusionPlot(conf, classes))
-	assertPlot(t, "per-class", perClassPlot([]float64{0.8, 0.96, 0.82}, classes))
+	panetest.AssertPlot(t, "confusion", confusionPlot(conf, classes))
+	panetest.AssertPlot(t, "per-class", perClassPlot([]float64{0.8, 0.96, 0.82}, classes))
 }
 
 func TestGoldenLayerAndSearchPlots(t *testing.T) {
@@ -58,7 +45,7 @@ func TestGoldenLayerAndSearchPlots(t *testing.T) {
 		{Node: "conv2", Op: "conv2d", Std: 0.7, GradStd: 0.001, HasWeight: true, UpdateRatio: 2e-3},
 		{Node: "fc", Op: "linear", Std: 1.2, GradStd: 0.004, HasWeight: true, UpdateRatio: 5e-4},
 	}
-	assertPlot(t, "layer-std", layerStdPlot(stats))
+	panetest.AssertPlot(t, "layer-std", layerStdPlot(stats))
 	var trials []searchTrial
 	for i, lr := range []float64{1e-4, 3e-4, 1e-3, 3e-3, 1e-2} {
 		tr := searchTrial{Trial: train.Trial{Index: i, Params: map[string]float64{"lr": lr}, ValAcc: 0.5 + 0.3*math.Sin(float64(i))}, Done: true}
@@ -67,6 +54,6 @@ func TestGoldenLayerAndSearchPlots(t *testing.T) {
 		}
 		trials = append(trials, tr)
 	}
-	assertPlot(t, "search-accuracy", accVsParamPlot(trials, "lr", "learning rate"))
-	assertPlot(t, "search-losses", allLossPlot(trials))
+	panetest.AssertPlot(t, "search-accuracy", accVsParamPlot(trials, "lr", "learning rate"))
+	panetest.AssertPlot(t, "search-losses", allLossPlot(trials))
 }

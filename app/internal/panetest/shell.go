@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"gonum.org/v1/plot"
 
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/projects"
@@ -156,4 +157,13 @@ func AssertMarkup(t *testing.T, name string, w fyne.Window) {
 	w.Resize(size)
 	w.Content().Refresh()
 	test.AssertRendersToMarkup(t, name, w.Canvas())
+}
+
+// AssertPlot draws p at 480×300 in the light theme and compares it with
+// testdata/plots/name.png.
+func AssertPlot(t *testing.T, name string, p *plot.Plot) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.LightTheme())
+	test.AssertImageMatches(t, "plots/"+name+".png", widgets.NewPlotView(p).Render(480, 300, 1))
 }
