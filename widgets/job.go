@@ -121,6 +121,8 @@ func (j *JobBar) Show(done, total int, what string) {
 	Do(func() { j.ShowNow(done, total, what) })
 }
 
+// ShowNow shows progress at once; call it on the UI goroutine (a job that
+// runs synchronously, with Sync, reports through it).
 func (j *JobBar) ShowNow(done, total int, what string) {
 	if what != "" {
 		j.What.SetText(what)
