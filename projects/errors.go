@@ -24,13 +24,19 @@ var (
 	ErrNewerVersion = errors.New("project file was made by a newer Workbench")
 	// ErrWrite: the project could not be saved; the previous file is intact.
 	ErrWrite = errors.New("cannot save project")
+	// ErrNotProject: Save would replace a file that is not a Workbench
+	// project; it was left as it was (SaveWith with Overwrite replaces it).
+	ErrNotProject = errors.New("file is not a Workbench project")
+	// ErrLocked: another process (or another job of this one) holds the
+	// project's Lock; nothing was written.
+	ErrLocked = errors.New("project file is being written by another process")
 )
 
 // Error is the error Open, Save and Autosave return. Its message names the
 // file, the problem and what to do about it.
 type Error struct {
 	// Kind is one of ErrRead, ErrCorrupt, ErrUnsafe, ErrInvalid,
-	// ErrNewerVersion, ErrWrite.
+	// ErrNewerVersion, ErrWrite, ErrNotProject, ErrLocked.
 	Kind error
 	// Path is the file concerned.
 	Path string

@@ -458,10 +458,6 @@ type SaveOptions struct {
 	Overwrite bool
 }
 
-// ErrNotProject: the file Save would replace is not a Workbench project; it
-// was left as it was.
-var ErrNotProject = errors.New("file is not a Workbench project")
-
 // SaveWith is Save with options.
 func SaveWith(p *Project, path string, opt SaveOptions) error {
 	return saveAtomic(p, path, opt)

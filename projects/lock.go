@@ -12,10 +12,6 @@ import (
 	"time"
 )
 
-// ErrLocked: another process (or another part of this one) is writing the
-// project; nothing was written.
-var ErrLocked = errors.New("project file is being written by another process")
-
 // Lock is an advisory lock on a project file, held by a process while it
 // writes the file (a training run that saves checkpoints holds it from start
 // to end). Other Workbench processes that try to lock or save the same file
