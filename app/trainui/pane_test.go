@@ -132,26 +132,28 @@ func TestPauseHoldsAndStopEndsTheRunKeepingItsCheckpoint(t *testing.T) {
 	}
 	waitFor(t, "the first iterations", func() bool { return iterations() > 0 })
 	var paused bool
+	atPause := 0
 	onUI(func() {
 		test.Tap(p.pause)
+		atPause = iterations()
 		paused = lr.trainer.Paused() && p.pause.Text == "Resume"
 	})
 	if !paused {
 		t.Fatal("Pause did not pause the run")
 	}
 	// The step in progress when Pause was tapped may still end (slowly on a
-	// loaded machine); then no other starts.
-	before := iterations()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		time.Sleep(200 * time.Millisecond)
+	// loaded machine); no other may start. Watch for 2 s after the count
+	// last changed.
+	before := atPause
+	for changed, deadline := time.Now(), time.Now().Add(20*time.Second); time.Since(changed) < 2*time.Second; {
+		time.Sleep(100 * time.Millisecond)
 		n := iterations()
-		if n == before {
-			break
+		if n > atPause+1 || time.Now().After(deadline) {
+			t.Fatalf("a paused run went on: %d iterations at Pause, then %d", atPause, n)
 		}
-		if n > before+1 || time.Now().After(deadline) {
-			t.Fatalf("a paused run went on: %d iterations, then %d", before, n)
+		if n != before {
+			before, changed = n, time.Now()
 		}
-		before = n
 	}
 	time.Sleep(300 * time.Millisecond)
 	if n := iterations(); n != before {
