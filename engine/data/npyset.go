@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -78,8 +79,9 @@ func ImagesFromArray(a *npy.Array) (n, c, h, w int, pix []uint8, err error) {
 		}
 	case a.IsFloat():
 		mx := 0.0
+		buf := make([]float64, min(convertChunk, total))
 		for start := 0; start < total; start += convertChunk {
-			fs, err := chunk(start).Float64s()
+			fs, err := floatChunk(chunk(start), buf)
 			if err != nil {
 				return 0, 0, 0, 0, nil, npyErr(err)
 			}
@@ -95,7 +97,7 @@ func ImagesFromArray(a *npy.Array) (n, c, h, w int, pix []uint8, err error) {
 			scale = 255
 		}
 		for start := 0; start < total; start += convertChunk {
-			fs, _ := chunk(start).Float64s()
+			fs, _ := floatChunk(chunk(start), buf)
 			for k, v := range fs {
 				vals[start+k] = uint8(math.Round(math.Min(math.Max(v*scale, 0), 255)))
 			}
@@ -122,6 +124,27 @@ func ImagesFromArray(a *npy.Array) (n, c, h, w int, pix []uint8, err error) {
 
 // convertChunk is how many elements ImagesFromArray widens at a time.
 const convertChunk = 1 << 20
+
+// floatChunk widens a float array into buf (reused, so converting a large
+// array makes no garbage) for float32 and float64, and through Float64s
+// for float16.
+func floatChunk(a *npy.Array, buf []float64) ([]float64, error) {
+	n := a.Len()
+	out := buf[:n]
+	switch a.ItemSize {
+	case 4:
+		for i := range out {
+			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(a.Data[4*i:])))
+		}
+	case 8:
+		for i := range out {
+			out[i] = math.Float64frombits(binary.LittleEndian.Uint64(a.Data[8*i:]))
+		}
+	default:
+		return a.Float64s()
+	}
+	return out, nil
+}
 
 // LabelsFromArray converts a 1-D (or N x 1) integer label array.
 func LabelsFromArray(a *npy.Array) ([]int32, error) {
@@ -199,6 +222,8 @@ func arraysToDataset(arrays map[string]*npy.Array, format string) (*Dataset, err
 		if err != nil {
 			return nil, fmt.Errorf("x_%s: %w", sp, err)
 		}
+		xa.Data = nil // converted: let a large array go before the next
+
 		lab, err := LabelsFromArray(ya)
 		if err != nil {
 			return nil, fmt.Errorf("y_%s: %w", sp, err)

@@ -312,14 +312,14 @@ func ReadMax(r io.Reader, maxBytes int64) (*Array, error) {
 	if total > maxBytes {
 		return nil, &SizeError{What: fmt.Sprintf("shape %s of %s", shapeString(h.shape), h.descr), Bytes: total, Limit: maxBytes}
 	}
-	data, err := io.ReadAll(io.LimitReader(br, total+1))
+	data, got, err := readData(br, total)
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) < total {
-		return nil, formatErrorf("truncated: shape %v of %s needs %d bytes but the file holds %d; re-save the array", h.shape, h.descr, total, len(data))
+	if got < total {
+		return nil, formatErrorf("truncated: shape %v of %s needs %d bytes but the file holds %d; re-save the array", h.shape, h.descr, total, got)
 	}
-	if int64(len(data)) > total {
+	if n, _ := io.ReadFull(br, make([]byte, 1)); n > 0 {
 		return nil, formatErrorf("more data than shape %v of %s needs; the header is corrupt", h.shape, h.descr)
 	}
 	if order == '>' {
@@ -330,6 +330,31 @@ func ReadMax(r io.Reader, maxBytes int64) (*Array, error) {
 	}
 	a.Data = data
 	return a, nil
+}
+
+// firstChunk is what readData reads before trusting a declared size.
+const firstChunk = 64 << 20
+
+// readData reads the total bytes a header declares, returning fewer (and
+// how many arrived) when the input ends early. It allocates the declared
+// size only once the first chunk has arrived, so a header that overstates
+// costs at most that chunk, and a large array is read into one buffer of
+// its size (not grown by doubling, which needed twice the memory).
+func readData(r io.Reader, total int64) ([]byte, int64, error) {
+	data := make([]byte, min(total, firstChunk))
+	n, err := io.ReadFull(r, data)
+	if err == nil && total > firstChunk {
+		full := make([]byte, total)
+		copy(full, data)
+		data = full
+		var m int
+		m, err = io.ReadFull(r, data[n:])
+		n += m
+	}
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return data[:n], int64(n), nil
+	}
+	return data, int64(n), err
 }
 
 // elemWidth is the width of one byte-swappable unit.
