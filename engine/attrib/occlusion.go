@@ -18,7 +18,8 @@ type OcclusionOptions struct {
 
 // Occlusion (Zeiler and Fergus, 2014) slides a grey patch over each image
 // and maps, for every pixel, the mean drop in the probability of the
-// image's class over the patches that covered it (Captum's averaging).
+// image's class over the patches that covered it (Captum's averaging; the
+// patches also overhang the border, so every pixel is covered equally).
 func (n Net) Occlusion(ctx context.Context, x []float32, N int, classes []int, o OcclusionOptions) ([]Map, error) {
 	in := n.Input()
 	c, h, w := in[0], in[1], in[2]
@@ -59,8 +60,12 @@ func (n Net) Occlusion(ctx context.Context, x []float32, N int, classes []int, o
 	}
 	type pos struct{ y, x int }
 	var windows []pos
-	for y := 0; y+o.Patch <= h; y += o.Stride {
-		for x := 0; x+o.Patch <= w; x += o.Stride {
+	// Patches overhang the border (clipped to the image), so that pixels
+	// near the edges are covered as often as the others and the mean is
+	// not biased there.
+	over := max(o.Patch-o.Stride, 0)
+	for y := -over; y < h; y += o.Stride {
+		for x := -over; x < w; x += o.Stride {
 			windows = append(windows, pos{y, x})
 		}
 	}
@@ -81,8 +86,8 @@ func (n Net) Occlusion(ctx context.Context, x []float32, N int, classes []int, o
 				b := batch[j*d : (j+1)*d]
 				copy(b, img)
 				for ch := range c {
-					for y := wp.y; y < wp.y+o.Patch; y++ {
-						for x := wp.x; x < wp.x+o.Patch; x++ {
+					for y := max(wp.y, 0); y < min(wp.y+o.Patch, h); y++ {
+						for x := max(wp.x, 0); x < min(wp.x+o.Patch, w); x++ {
 							b[(ch*h+y)*w+x] = fill[ch]
 						}
 					}
@@ -92,8 +97,8 @@ func (n Net) Occlusion(ctx context.Context, x []float32, N int, classes []int, o
 			k := len(probs) / (hi - lo)
 			for j, wp := range windows[lo:hi] {
 				drop := p0 - probs[j*k+classes[i]]
-				for y := wp.y; y < wp.y+o.Patch; y++ {
-					for x := wp.x; x < wp.x+o.Patch; x++ {
+				for y := max(wp.y, 0); y < min(wp.y+o.Patch, h); y++ {
+					for x := max(wp.x, 0); x < min(wp.x+o.Patch, w); x++ {
 						sum[y*w+x] += drop
 						count[y*w+x]++
 					}
