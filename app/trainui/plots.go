@@ -109,6 +109,9 @@ func curveOfRun(r *projects.Run) curveData {
 // lossPlot draws every iteration's training loss as a faint scatter with
 // its moving average, and the validation loss at the end of each epoch.
 func lossPlot(c curveData) *plot.Plot {
+	if len(c.Losses) == 0 && len(c.Epochs) > 0 {
+		return epochLossPlot(c) // a run trained under torchrun
+	}
 	p := widgets.NewPlot()
 	p.Title.Text = "Training loss per iteration"
 	p.X.Label.Text = "iteration"

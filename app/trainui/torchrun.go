@@ -31,8 +31,14 @@ type scaleOut struct {
 	Threads int
 }
 
-func (s scaleOut) label() string {
-	return fmt.Sprintf("torchrun, %s", widgets.Plural(max(s.NProc, 1), "process"))
+func (s scaleOut) label() string { return "torchrun, " + processes(s.NProc) }
+
+// processes writes a number of processes: "1 process", "2 processes".
+func processes(n int) string {
+	if n = max(n, 1); n == 1 {
+		return "1 process"
+	}
+	return strconv.Itoa(n) + " processes"
 }
 
 // newScaleOutButton is the Train pane's Scale out action.
@@ -152,7 +158,7 @@ func (p *trainPane) runTorchrun(lr *liveRun, rs runSettings, so scaleOut) error 
 			Header: fmt.Sprintf("%s trained on %s by torchrun", proj.Name, p.h.DatasetSpec()),
 			Launch: pytorch.LaunchOptions{NProc: so.NProc, Device: so.Device, Threads: so.Threads},
 			Exported: func(string) {
-				progress(0, epochs, fmt.Sprintf("Training under torchrun with %s…", widgets.Plural(max(so.NProc, 1), "process")))
+				progress(0, epochs, fmt.Sprintf("Training under torchrun with %s…", processes(so.NProc)))
 			},
 			OnEpoch: func(m train.EpochMetrics, e pytorch.Epoch) {
 				feed.epoch(m)
@@ -167,7 +173,7 @@ func (p *trainPane) runTorchrun(lr *liveRun, rs runSettings, so scaleOut) error 
 					}
 				})
 				progress(e.Epoch, epochs, fmt.Sprintf("Epoch %d/%d under torchrun (%s) · train loss %.3f · %s images/s",
-					e.Epoch, epochs, widgets.Plural(e.WorldSize, "process"), e.TrainLoss, widgets.Thousands(int(e.ImagesPerSec))))
+					e.Epoch, epochs, processes(e.WorldSize), e.TrainLoss, widgets.Thousands(int(e.ImagesPerSec))))
 			},
 		})
 		if err != nil {

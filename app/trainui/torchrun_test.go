@@ -113,3 +113,15 @@ func TestScaleOutAsksForProcessesAndRefusesNonsense(t *testing.T) {
 		t.Fatalf("0 processes: message %d, %d runs, running %v", len(msg), len(h.proj.Runs), p.job.Running())
 	}
 }
+
+func TestARunWithoutIterationLossesDrawsItsLossPerEpoch(t *testing.T) {
+	c := curveData{Planned: 4, Epochs: []projects.EpochMetrics{{Epoch: 1, TrainLoss: 1.4, ValLoss: 1.1}, {Epoch: 2, TrainLoss: 0.7, ValLoss: 0.69}}}
+	p := lossPlot(c)
+	if p.Title.Text != "Loss per epoch" || p.Y.Min > 0.69 || p.Y.Max < 1.4 || p.X.Max < 4 {
+		t.Fatalf("plot %q, y %g..%g, x to %g", p.Title.Text, p.Y.Min, p.Y.Max, p.X.Max)
+	}
+	c.Losses = []float64{2, 1.5, 1}
+	if p := lossPlot(c); p.Title.Text != "Training loss per iteration" {
+		t.Fatalf("a local run's plot is %q", p.Title.Text)
+	}
+}

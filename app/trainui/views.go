@@ -203,7 +203,7 @@ func (v *curvesView) showLive(lr *liveRun) {
 		state = "starting"
 	}
 	if lr.torchrun != "" {
-		state = "training under " + lr.torchrun
+		state = "training under torchrun"
 	}
 	v.title.SetText(fmt.Sprintf("Run %s — %s", lr.id, state))
 	sub := ""
