@@ -61,3 +61,23 @@ func TestDroppedResNet50OpensInBlocksThatCollapseToAnOverview(t *testing.T) {
 		t.Fatalf("collapsed, the graph still shows %d cards", len(cards))
 	}
 }
+
+// TestCancelledImportLoadsNothing cancels the import of the 95 MB package
+// at once: the open project stays, and no dialog asks anything.
+func TestCancelledImportLoadsNothing(t *testing.T) {
+	tgz := resnetTarball(t)
+	tw := newTestWindow(t, panetest.Sample(t), "")
+	before := tw.state.Project
+	tw.importModel(tgz)
+	if !tw.importJob.Running() {
+		t.Fatal("the import did not run off the UI goroutine")
+	}
+	tw.importJob.Cancel()
+	tw.importJob.Wait()
+	if tw.state.Project != before || tw.state.Dirty() {
+		t.Fatalf("a cancelled import changed the project")
+	}
+	if top := tw.win.Canvas().Overlays().Top(); top != nil && top.Visible() {
+		t.Fatalf("a dialog is left open after Cancel")
+	}
+}

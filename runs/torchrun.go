@@ -92,6 +92,9 @@ func Torchrun(ctx context.Context, pr *Prepared, g graph.Graph, opt TorchrunOpti
 		}
 	}
 	res, err := pytorch.Launch(ctx, lo)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err() // stopped by hand, whatever the killed process said
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,5 +124,58 @@ func TestARunWithoutIterationLossesDrawsItsLossPerEpoch(t *testing.T) {
 	c.Losses = []float64{2, 1.5, 1}
 	if p := lossPlot(c); p.Title.Text != "Training loss per iteration" {
 		t.Fatalf("a local run's plot is %q", p.Title.Text)
+	}
+}
+
+// torchChildren lists this test's child processes whose command line
+// holds what.
+func torchChildren(t *testing.T, what string) []string {
+	t.Helper()
+	var out []string
+	dirs, _ := os.ReadDir("/proc")
+	me := strconv.Itoa(os.Getpid())
+	for _, d := range dirs {
+		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		cmd, _ := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if len(f) > 1 && f[1] == me && strings.Contains(string(cmd), what) {
+			out = append(out, d.Name())
+		}
+	}
+	return out
+}
+
+func TestStopEndsATorchrunRunAndItsProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PyTorch processes")
+	}
+	needTorch(t)
+	h, p, _ := newTestPane(t, tinyData(t, 400, 100))
+	p.form.epochs.SetText("20")
+	var lr *liveRun
+	onUI(func() {
+		if err := p.startTorchrun(scaleOut{NProc: 2, Device: "cpu", Threads: 1}); err != nil {
+			t.Fatal(err)
+		}
+		lr = p.live
+	})
+	waitFor(t, "torchrun to start", func() bool {
+		var up bool
+		onUI(func() { up = lr.launched })
+		return up && len(torchChildren(t, "nproc_per_node")) > 0
+	})
+	onUI(p.stopTraining)
+	p.job.Wait()
+	if kids := torchChildren(t, "torch"); len(kids) > 0 {
+		t.Fatalf("torchrun processes left after Stop: %v", kids)
+	}
+	if len(h.proj.Runs) != 1 || h.proj.Runs[0].Status != projects.RunStopped {
+		t.Fatalf("runs after Stop: %+v", h.proj.Runs)
+	}
+	if len(h.proj.Group(projects.GroupWeights)) != 0 {
+		t.Fatalf("a stopped torchrun run left weights in the project")
 	}
 }
