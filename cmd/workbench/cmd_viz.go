@@ -19,14 +19,14 @@ import (
 	"github.com/workbench-cv/workbench/projects"
 )
 
-// vizKinds are the visualisations this version offers; the later kinds
-// of the CLI contract (saliency, occlusion, ...) come with their issue.
-var vizKinds = []string{"filters", "activations", "patches", "neighbors"}
+// vizKinds are the visualisations this version offers (attribKinds: see
+// cmd_viz_attrib.go); dream, invert, texture and style come with their issue.
+var vizKinds = append([]string{"filters", "activations", "patches", "neighbors"}, attribKinds...)
 
 func init() {
 	register(Command{
 		Name:    "viz",
-		Summary: "visualise what a trained model learned as PNG files: filters, activations, patches, neighbors",
+		Summary: "visualise what a trained model learned as PNG files: filters, activations, patches, neighbors, saliency maps, class visualisation, fooling",
 		Usage: `workbench viz KIND --project FILE [options] --out DIR
 
 KIND is one of:
@@ -49,14 +49,17 @@ Examples:
   workbench viz filters --project run.wbproj --out viz/
   workbench viz activations --project run.wbproj --image 12 --out viz/
   workbench viz patches --project run.wbproj --layer conv2 --channel 5 --out viz/
-  workbench viz neighbors --project run.wbproj --layer relu3 --queries 6 --out viz/`,
+  workbench viz neighbors --project run.wbproj --layer relu3 --queries 6 --out viz/
+  workbench viz gradcam --project resnet50.wbproj --image eagle.jpg --out viz/
+  workbench viz fool --project run.wbproj --limit 100 --out viz/` + attribUsage,
 		Flags: func(fs *flag.FlagSet) {
 			addDataFlags(fs)
 			fs.String("project", "", "project file (.wbproj) with a trained model (required)")
 			fs.String("out", "", "folder to write the PNG files to (required)")
 			fs.String("checkpoint", "last", "weights: last (the current weights) or best (best validation accuracy)")
 			fs.String("layer", "", "layer to show (filters: default every convolution; patches: default the last convolution; neighbors: default the input of the last fully connected layer; activations: comma-separated list, default all)")
-			fs.Int("image", 0, "activations: index of the image in the split")
+			fs.Var(&imageList{}, "image", "activations: index of the image in the split; attribution kinds: image files (repeat or comma-separate)")
+			addAttribFlags(fs)
 			fs.String("split", "test", "images from the test or train split")
 			fs.String("norm", inspect.NormLayer, "activations: normalise maps per layer or per channel")
 			fs.Int("channel", -1, "patches: channel to show (-1: the first 8)")
@@ -252,6 +255,9 @@ func runViz(c *Ctx) error {
 	}
 	if s := flagInt(c, "scale"); s < 0 || s > 64 {
 		return usageErrorf("--scale %d: use 0 (automatic) to 64", s)
+	}
+	if isAttribKind(kind) {
+		return runVizAttrib(c, kind, out)
 	}
 	t, err := openInspectTarget(c)
 	if err != nil {

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"flag"
+	"time"
+
+	"github.com/workbench-cv/workbench/engine/adversarial"
+	"github.com/workbench-cv/workbench/engine/inspect"
+)
+
+func init() {
+	register(Command{
+		Name:    "attack",
+		Summary: "adversarial attack (FGSM, PGD) on the test split: accuracy before and after",
+		Usage: `workbench attack --project FILE --method fgsm|pgd --eps E [--steps N] [--step-size A] [--norm linf|l2] [--targeted] [--data D] [--limit N]
+
+Attacks the first --limit test images of the project's dataset (or --data)
+with the project's model and reports the accuracy before and after.
+Perturbations are in [0,1] pixel units, before the project's normalisation,
+and images stay in [0,1]. E and A may be written as fractions (8/255).
+
+  fgsm   one step of size E along the sign of the loss gradient (L-inf), or
+         along the gradient scaled to L2 norm E (--norm l2)
+  pgd    --steps iterations of --step-size (default 2.5·E/steps), projected
+         back onto the E-ball, from a random point of it (--random-start,
+         on by default)
+
+--targeted drives each image to a random other class (seeded) and reports
+success, the fraction that reached it. --curve 0,2/255,4/255,8/255 also
+measures the accuracy at each epsilon (done field curve).
+
+Done fields: clean_acc, adv_acc, eps, mean_linf, mean_l2 (mean norms of the
+perturbations), method, norm, steps, step_size, images, device, seconds.
+
+Examples:
+  workbench attack --project cifar.wbproj --method fgsm --eps 8/255
+  workbench attack --project cifar.wbproj --method pgd --eps 8/255 --steps 10 --step-size 2/255`,
+		Flags: func(fs *flag.FlagSet) {
+			addDataFlags(fs)
+			fs.String("project", "", "project file (.wbproj) with a trained model (required)")
+			fs.String("checkpoint", "last", "weights: last or best")
+			fs.String("method", "pgd", "fgsm or pgd")
+			fs.String("eps", "8/255", "radius of the perturbation in [0,1] pixel units (8/255 allowed)")
+			fs.Int("steps", 10, "pgd: iterations")
+			fs.String("step-size", "", "pgd: step per iteration (default 2.5·eps/steps)")
+			fs.String("norm", "linf", "linf or l2")
+			fs.Bool("targeted", false, "drive each image to a random other class instead of away from its own")
+			fs.Bool("random-start", true, "pgd: start at a random point of the eps-ball")
+			fs.Int("limit", 1000, "number of test images to attack (the first ones)")
+			fs.Int("batch", 32, "images per gradient pass")
+			fs.String("curve", "", "comma-separated epsilons: also report the accuracy at each (done field curve)")
+			fs.String("split", "test", "images from the test or train split")
+		},
+		Run: runAttack,
+	})
+}
+
+func runAttack(c *Ctx) error {
+	start := time.Now()
+	eps, err := parseFraction("eps", flagStr(c, "eps"))
+	if err != nil {
+		return err
+	}
+	cfg := adversarial.Config{Method: flagStr(c, "method"), Norm: flagStr(c, "norm"), Eps: eps, Steps: flagInt(c, "steps"),
+		RandomStart: flagStr(c, "random-start") == "true" && flagStr(c, "method") == adversarial.PGD,
+		Targeted:    flagStr(c, "targeted") == "true", Seed: uint64(c.Seed), Batch: flagInt(c, "batch")}
+	if cfg.Method != adversarial.FGSM && cfg.Method != adversarial.PGD {
+		return usageErrorf("--method %q: use fgsm or pgd", cfg.Method)
+	}
+	if cfg.Norm != adversarial.LInf && cfg.Norm != adversarial.L2 {
+		return usageErrorf("--norm %q: use linf or l2", cfg.Norm)
+	}
+	if cfg.Steps < 1 || cfg.Steps > 100000 || cfg.Batch < 1 {
+		return usageErrorf("--steps %d, --batch %d: use at least 1", cfg.Steps, cfg.Batch)
+	}
+	if s := flagStr(c, "step-size"); s != "" {
+		if cfg.StepSize, err = parseFraction("step-size", s); err != nil {
+			return err
+		}
+	}
+	var curve []float64
+	for _, s := range splitList(flagStr(c, "curve")) {
+		e, err := parseFraction("curve", s)
+		if err != nil {
+			return err
+		}
+		curve = append(curve, e)
+	}
+	if flagInt(c, "limit") < 1 {
+		return usageErrorf("--limit %d: use at least 1", flagInt(c, "limit"))
+	}
+	it, err := openInspectTarget(c)
+	if err != nil {
+		return err
+	}
+	s, err := it.split(c)
+	if err != nil {
+		return err
+	}
+	n := min(flagInt(c, "limit"), s.Len())
+	t := &attribTarget{proj: it.proj, net: inspectToAttrib(it.net), device: it.net.Model.B.Describe(), n: n}
+	labels := make([]int, n)
+	for i := range n {
+		for _, v := range s.Image(i) {
+			t.x = append(t.x, float32(v)/255)
+		}
+		labels[i] = int(s.Labels[i])
+	}
+	goal := labels
+	if cfg.Targeted {
+		goal = randomOther(c.Seed, t.net.Classes(), labels)
+	}
+	bar := c.Progress(cfg.Method, 0)
+	cfg.Progress = func(d, total int) { bar.Set(d) }
+	res, err := adversarial.Run(c.Context, t.net, t.x, n, goal, cfg)
+	bar.Finish()
+	if err != nil {
+		if c.Context.Err() != nil {
+			return err
+		}
+		return usageErrorf("attack: %v", err)
+	}
+	clean := adversarial.Accuracy(t.net, t.x, n, labels, cfg.Batch)
+	adv := adversarial.Accuracy(t.net, res.Adv, n, labels, cfg.Batch)
+	done := map[string]any{"clean_acc": clean, "adv_acc": adv, "eps": eps, "mean_linf": res.LInf, "mean_l2": res.L2,
+		"method": cfg.Method, "norm": cfg.Norm, "steps": map[bool]int{true: 1, false: cfg.Steps}[cfg.Method == adversarial.FGSM], "images": n, "device": t.device, "targeted": cfg.Targeted}
+	if cfg.Method == adversarial.PGD {
+		step := cfg.StepSize
+		if step == 0 {
+			step = 2.5 * eps / float64(cfg.Steps)
+		}
+		done["step_size"] = step
+	}
+	if cfg.Targeted {
+		ok := 0
+		for _, v := range res.Success {
+			if v {
+				ok++
+			}
+		}
+		done["success"] = float64(ok) / float64(n)
+	}
+	if len(curve) > 0 {
+		cc := cfg
+		cc.StepSize = 0
+		bar := c.Progress("curve", len(curve))
+		accs, err := adversarial.Curve(c.Context, t.net, t.x, n, labels, cc, curve, func(d, _ int) { bar.Set(d) })
+		bar.Finish()
+		if err != nil {
+			return err
+		}
+		pts := make([]map[string]any, len(curve))
+		for i := range curve {
+			pts[i] = map[string]any{"eps": curve[i], "acc": accs[i]}
+		}
+		done["curve"] = pts
+	}
+	done["seconds"] = time.Since(start).Seconds()
+	c.Done(done)
+	return nil
+}
+
+func inspectToAttrib(n inspect.Net) adversarial.Net {
+	return adversarial.Net{Model: n.Model, Stats: n.Stats}
+}

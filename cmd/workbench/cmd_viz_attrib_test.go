@@ -1,0 +1,102 @@
+package main
+
+import (
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAttributionAndAttackCommands trains ref-cnn on sample images for one
+// epoch, then runs every attribution kind, fooling and both attacks on it,
+// from the dataset and from an image file, and checks bad input.
+func TestAttributionAndAttackCommands(t *testing.T) {
+	proj := filepath.Join(t.TempDir(), "m.wbproj")
+	code, _, errs := call(t, "train", "--data", "sample", "--limit-train", "300", "--limit-test", "60", "--model", "ref-cnn",
+		"--epochs", "1", "--batch", "30", "--threads", "2", "--device", "cpu", "--json", "--save", proj)
+	if code != 0 {
+		t.Fatalf("training the test project: exit %d: %s", code, errs)
+	}
+	dir := t.TempDir()
+	run := func(args ...string) map[string]any {
+		t.Helper()
+		code, out, errs := call(t, append(args, "--project", proj, "--json", "--threads", "2", "--device", "cpu")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		return lastJSON(t, out)
+	}
+	for _, kind := range []string{"saliency", "occlusion", "guided", "gradcam", "smoothgrad", "intgrad", "sanity"} {
+		d := run("viz", kind, "--limit", "2", "--out", dir, "--samples", "4", "--steps", "8")
+		files := pngFiles(t, d, dir)
+		if len(files) != 2 {
+			t.Errorf("%s wrote %v", kind, files)
+		}
+		if kind == "sanity" {
+			c := d["correlations"].([]any)
+			if len(c) != 4 || len(d["layers"].([]any)) != 4 { // fc2, fc1, conv2, conv1
+				t.Errorf("sanity: %v", d)
+			}
+		}
+		if kind == "gradcam" && d["layer"] != "conv2" {
+			t.Errorf("gradcam explained layer %v, want the last convolution conv2", d["layer"])
+		}
+	}
+	d := run("viz", "classviz", "--class", "1", "--steps", "20", "--out", dir)
+	if files := pngFiles(t, d, dir); len(files) != 2 {
+		t.Errorf("classviz wrote %v", files)
+	}
+	if s, s0 := d["score"].([]any)[0].(float64), d["score_start"].([]any)[0].(float64); !(s > s0) {
+		t.Errorf("classviz: score %v -> %v", s0, s)
+	}
+	d = run("viz", "fool", "--limit", "4", "--out", dir)
+	if d["fooled"] != 1.0 || d["mean_linf"].(float64) <= 0 || d["steps"].(float64) < 1 {
+		t.Errorf("fool: %v", d)
+	}
+	d = run("viz", "universal", "--limit", "20", "--eps", "16/255", "--out", dir)
+	if d["mean_linf"].(float64) > 16.0/255+1e-6 {
+		t.Errorf("universal: %v", d)
+	}
+	// An image file, no dataset needed.
+	img := image.NewGray(image.Rect(0, 0, 40, 40))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	img.Set(20, 20, color.Gray{Y: 255})
+	pngPath := filepath.Join(t.TempDir(), "x.png")
+	f, _ := os.Create(pngPath)
+	png.Encode(f, img)
+	f.Close()
+	d = run("viz", "gradcam", "--image", pngPath, "--out", dir)
+	if im := d["images"].([]any); len(im) != 1 || im[0] != pngPath {
+		t.Errorf("gradcam on a file: %v", d)
+	}
+	fg := run("attack", "--method", "fgsm", "--eps", "8/255", "--limit", "40")
+	pg := run("attack", "--method", "pgd", "--eps", "8/255", "--steps", "5", "--step-size", "2/255", "--limit", "40")
+	for _, a := range []map[string]any{fg, pg} {
+		if a["eps"] != 8.0/255 || a["mean_linf"].(float64) > 8.0/255+1e-6 || a["adv_acc"].(float64) > a["clean_acc"].(float64) {
+			t.Errorf("attack: %v", a)
+		}
+	}
+	if pg["adv_acc"].(float64) > fg["adv_acc"].(float64)+0.05 {
+		t.Errorf("PGD (%v) much weaker than FGSM (%v)", pg["adv_acc"], fg["adv_acc"])
+	}
+	for _, bad := range [][]string{
+		{"attack", "--method", "cw", "--eps", "0.1"},
+		{"attack", "--eps", "eight"},
+		{"attack", "--eps", "1/0"},
+		{"viz", "saliency", "--class", "99", "--out", dir},
+		{"viz", "gradcam", "--layer", "fc1", "--out", dir},
+		{"viz", "guided", "--layer", "nope", "--out", dir},
+		{"viz", "intgrad", "--rule", "simpson", "--out", dir},
+		{"viz", "saliency", "--image", filepath.Join(dir, "missing.png"), "--out", dir},
+	} {
+		code, _, errs := call(t, append(bad, "--project", proj, "--device", "cpu")...)
+		if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") > 0 || strings.Contains(errs, "panic") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", bad, code, errs)
+		}
+	}
+}
