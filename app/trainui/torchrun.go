@@ -198,18 +198,5 @@ func (p *trainPane) runTorchrun(lr *liveRun, rs runSettings, so scaleOut) error 
 			p.history.refresh()
 		}
 	})
-	if err != nil {
-		p.live = nil
-		p.reason.SetText(widgets.FirstUpper(err.Error()) + ".")
-		p.reason.Show()
-		p.relayoutControls()
-		return err
-	}
-	p.job.Stop.SetText("Stop")
-	p.job.Stop.SetIcon(theme.MediaStopIcon())
-	p.h.MarkDirty()
-	p.tabs.SelectIndex(0)
-	p.curves.showLive(lr)
-	p.refreshControls()
-	return nil
+	return p.started(lr, err)
 }
