@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/workbench-cv/workbench/engine/train"
@@ -17,6 +18,9 @@ import (
 type Recorder struct {
 	P  *projects.Project
 	ID string
+	// notes are added to the run's notes when it finishes (how it was
+	// trained, when not here).
+	notes []string
 }
 
 // NextID is the first free run ID, "r<N>".
@@ -106,6 +110,9 @@ func (r *Recorder) Finish(res *train.Result, err error, finished time.Time) {
 		return
 	}
 	run.Status, run.Notes = Outcome(err, res)
+	for _, n := range r.notes {
+		run.Notes = strings.TrimSpace(run.Notes + " " + n)
+	}
 	run.Finished = finished
 	if res != nil {
 		run.Epochs = ProjectEpochs(res.History)

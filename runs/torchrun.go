@@ -114,11 +114,9 @@ func Torchrun(ctx context.Context, pr *Prepared, g graph.Graph, opt TorchrunOpti
 	return out, nil
 }
 
-// TorchrunNote is the run history's note on a run trained under torchrun.
-const TorchrunNote = "Trained by PyTorch DDP under torchrun; its optimizer state stays there, so it cannot be continued here (start a new run from its weights)."
-
 // Torchrun records a torchrun run's trained weights as its last checkpoint
-// (the project's weights; no optimizer state) and where it trained.
+// (the project's weights; no optimizer state) and where it trained; when
+// the run finishes, its notes say so and give PyTorch's test accuracy.
 func (r *Recorder) Torchrun(res *TorchrunResult, seed int64) {
 	ck := &train.Checkpoint{Kind: train.KindLast, Epoch: len(res.History), Seed: seed, Weights: res.Weights,
 		Optim: map[string]train.Tensor{}, History: res.History}
@@ -126,4 +124,9 @@ func (r *Recorder) Torchrun(res *TorchrunResult, seed int64) {
 	if run := r.Run(); run != nil {
 		run.Device = res.Device()
 	}
+	note := fmt.Sprintf("Trained by PyTorch DDP under %s", res.Device())
+	if res.Torch.TestAcc > 0 {
+		note += fmt.Sprintf(", which measured %.2f%% test accuracy", 100*res.Torch.TestAcc)
+	}
+	r.notes = append(r.notes, note+"; its optimizer state stayed there, so the run cannot be continued, only trained again from its weights.")
 }

@@ -133,7 +133,6 @@ func (p *trainPane) runTorchrun(lr *liveRun, rs runSettings, so scaleOut) error 
 	var (
 		res *train.Result
 		ev  *train.EvalResult
-		tr  *runs.TorchrunResult
 	)
 	epochs := rs.Hyper.Epochs
 	err := p.job.Start("Exporting the run to PyTorch…", func(ctx context.Context, progress widgets.Report) error {
@@ -154,7 +153,7 @@ func (p *trainPane) runTorchrun(lr *liveRun, rs runSettings, so scaleOut) error 
 		feed := lr.feed
 		stop := startThrottle(feed.pending, func() { p.showLive(lr) })
 		defer stop()
-		tr, err = runs.Torchrun(ctx, pr, g, runs.TorchrunOptions{
+		tr, err := runs.Torchrun(ctx, pr, g, runs.TorchrunOptions{
 			Header: fmt.Sprintf("%s trained on %s by torchrun", proj.Name, p.h.DatasetSpec()),
 			Launch: pytorch.LaunchOptions{NProc: so.NProc, Device: so.Device, Threads: so.Threads},
 			Exported: func(string) {
@@ -192,11 +191,6 @@ func (p *trainPane) runTorchrun(lr *liveRun, rs runSettings, so scaleOut) error 
 		return err
 	}, func(err error) {
 		p.finishRun(lr, res, ev, err)
-		if r := lr.run(); r != nil && tr != nil {
-			r.Device = tr.Device()
-			r.Notes = strings.TrimSpace(fmt.Sprintf("%s %s PyTorch measured %.2f%% test accuracy.", r.Notes, runs.TorchrunNote, 100*tr.Torch.TestAcc))
-			p.history.refresh()
-		}
 	})
 	return p.started(lr, err)
 }

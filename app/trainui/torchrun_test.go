@@ -61,7 +61,7 @@ func TestScaleOutTrainsUnderTorchrunAndItsWeightsEvaluateToTorchsAccuracy(t *tes
 	if r.Status != projects.RunFinished || len(r.Epochs) != 1 || !strings.HasPrefix(r.Device, "torchrun (2 processes") || !r.Tested {
 		t.Fatalf("run %s: status %s, %d epochs, device %q, tested %v, notes %q", r.ID, r.Status, len(r.Epochs), r.Device, r.Tested, r.Notes)
 	}
-	if lr.torch == nil || lr.torch.WorldSize != 2 || r.Epochs[0].TrainLoss <= 0 {
+	if lr.torch == nil || lr.torch.WorldSize != 2 || r.Epochs[0].TrainLoss <= 0 || !strings.Contains(r.Notes, "under torchrun") {
 		t.Fatalf("torchrun result %+v, epochs %+v", lr.torch, r.Epochs)
 	}
 	// The curves showed the epoch as it came, and the run is the one shown.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/workbench-cv/workbench/engine/interop/pytorch"
@@ -89,8 +88,6 @@ func (j *trainJob) trainTorchrun(c *Ctx, pr *prepared) (*train.Result, error) {
 	}
 	if j.rec != nil {
 		j.rec.Torchrun(tr, j.s.Hyper.Seed)
-		run := j.rec.Run()
-		run.Notes = strings.TrimSpace(run.Notes + " Trained by PyTorch DDP under torchrun; its optimizer state stays there, so continue it with --from, not --resume.")
 	}
 	j.torch = tr.Torch
 	if tr.Torch.Seconds == 0 {
