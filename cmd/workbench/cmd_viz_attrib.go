@@ -32,7 +32,7 @@ without a dataset, e.g. imported ones):
   guided       guided backpropagation of the class score, or of a unit
                (--layer and --channel)
   gradcam      Grad-CAM of any layer with a C×H×W output (--layer, default
-               the last convolution)
+               the last one larger than 1×1: the features before pooling)
   smoothgrad   gradients averaged over --samples noisy copies (--sigma)
   intgrad      integrated gradients, black baseline, --steps points of
                --rule (gausslegendre, riemann_left|right|middle|trapezoid)

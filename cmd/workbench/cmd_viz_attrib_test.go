@@ -41,8 +41,8 @@ func TestAttributionAndAttackCommands(t *testing.T) {
 				t.Errorf("sanity: %v", d)
 			}
 		}
-		if kind == "gradcam" && d["layer"] != "conv2" {
-			t.Errorf("gradcam explained layer %v, want the last convolution conv2", d["layer"])
+		if kind == "gradcam" && d["layer"] != "pool2" {
+			t.Errorf("gradcam explained layer %v, want the last spatial layer pool2", d["layer"])
 		}
 	}
 	d := run("viz", "classviz", "--class", "1", "--steps", "20", "--out", dir)

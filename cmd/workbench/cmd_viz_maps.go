@@ -19,11 +19,9 @@ func vizMaps(c *Ctx, t *attribTarget, kind string, w *pngWriter, done map[string
 	if kind == "gradcam" {
 		isUnit = false
 		if camLayer = flagStr(c, "layer"); camLayer == "" {
-			convs := inspect.ConvLayers(t.net.Model.Graph)
-			if len(convs) == 0 {
-				return usageErrorf("the model has no convolution; name a layer with --layer")
+			if camLayer = lastSpatial(t); camLayer == "" {
+				return usageErrorf("the model has no layer with a C×H×W output; name one with --layer")
 			}
-			camLayer = convs[len(convs)-1]
 		}
 		if info := t.net.Model.Analysis.Nodes[camLayer]; info == nil || len(info.Out) != 3 {
 			return usageErrorf("--layer %s: Grad-CAM needs a layer with a C×H×W output, e.g. a convolution: %v", camLayer, inspect.ConvLayers(t.net.Model.Graph))
@@ -84,6 +82,19 @@ func vizMaps(c *Ctx, t *attribTarget, kind string, w *pngWriter, done map[string
 		done["patch"], done["stride"] = flagInt(c, "patch"), flagInt(c, "stride")
 	}
 	return nil
+}
+
+// lastSpatial is the last layer whose output is a map larger than 1×1
+// (the rectified features before global pooling in a ResNet, as Grad-CAM
+// uses).
+func lastSpatial(t *attribTarget) string {
+	a := t.net.Model.Analysis
+	for i := len(a.Order) - 1; i >= 0; i-- {
+		if out := a.Nodes[a.Order[i]].Out; len(out) == 3 && out[1]*out[2] > 1 {
+			return a.Order[i]
+		}
+	}
+	return ""
 }
 
 func stepsOr(c *Ctx, def int) int {
