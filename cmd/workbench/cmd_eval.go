@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/train"
@@ -74,7 +76,6 @@ func runEval(c *Ctx) error {
 	if len(c.Args) > 0 {
 		return usageErrorf("eval takes no positional arguments (got %q); give the project with --project FILE", c.Args[0])
 	}
-	set := flagsSet(c)
 	path := flagStr(c, "project")
 	if path == "" {
 		return usageErrorf("eval needs --project FILE (a project saved by 'workbench train --save FILE')")
@@ -85,75 +86,23 @@ func runEval(c *Ctx) error {
 	}
 	train.SetThreads(c.Threads)
 	paths := append([]string{path}, splitList(flagStr(c, "ensemble"))...)
-	var projs []*projects.Project
-	for i, pp := range paths {
-		name := "project"
-		if i > 0 {
-			name = "ensemble"
-		}
-		p, err := openProjectFile(pp, name)
-		if err != nil {
-			return err
-		}
-		if len(p.Graph.Nodes) == 0 {
-			return usageErrorf("%s has no architecture to evaluate", pp)
-		}
-		projs = append(projs, p)
-	}
-	p := projs[0]
-	df := dataFlagsOf(c)
-	if !set["data"] {
-		if p.Dataset.Spec == "" {
-			return usageErrorf("the project names no dataset; give --data D")
-		}
-		*df.spec = p.Dataset.Spec
-		if !set["limit-test"] {
-			*df.limitTest = p.Dataset.LimitTest
-		}
-		if !set["limit-train"] {
-			*df.limitTrain = p.Dataset.LimitTrain
-		}
-		if !set["val"] {
-			*df.val = p.Dataset.Val
-		}
-	}
-	if !set["seed"] && p.Hyper.Seed != 0 {
-		c.Seed = p.Hyper.Seed // the same test subset as in training
-	}
-	ds, err := df.load(c)
+	projs, err := openEvalProjects(paths)
 	if err != nil {
 		return err
 	}
-	if ds.Test.Len() == 0 {
-		return usageErrorf("dataset %s has no test images to evaluate on", df.Spec())
+	p := projs[0]
+	df, ds, err := loadEvalData(c, p)
+	if err != nil {
+		return err
 	}
 	in := []int{ds.Test.C, ds.Test.H, ds.Test.W}
 	b, err := chooseBackend(c)
 	if err != nil {
 		return err
 	}
-	var ms []*nn.Model
-	for i, q := range projs {
-		// A model that does not take the data's images, or whose weights
-		// then misfit, is the data's fault when the shapes differ.
-		m, err := buildModel(q.Graph, in, b, 1, "default")
-		if err != nil {
-			if serr := checkEvalShape(q, paths[i], df.Spec(), in); serr != nil {
-				return serr
-			}
-			return err
-		}
-		w, err := projectWeights(q, flagStr(c, "checkpoint"))
-		if err != nil {
-			return err
-		}
-		if loaded, skipped := train.LoadMatching(m, w); len(skipped) > 0 {
-			if serr := checkEvalShape(q, paths[i], df.Spec(), in); serr != nil {
-				return serr
-			}
-			return usageErrorf("%s: its weights do not fit its architecture (%d loaded, missing or misshapen: %v)", paths[i], len(loaded), skipped)
-		}
-		ms = append(ms, m)
+	ms, err := evalModels(c, projs, paths, df.Spec(), in, b)
+	if err != nil {
+		return err
 	}
 	stats, err := projectStats(p, in[0], in[1], in[2])
 	if err != nil {
@@ -172,7 +121,95 @@ func runEval(c *Ctx) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	classes := ds.Test.Classes
+	c.Done(evalDone(r, ds.Test.Classes, b.Name(), len(ms)))
+	return nil
+}
+
+// openEvalProjects opens the evaluated project and its ensemble partners.
+func openEvalProjects(paths []string) ([]*projects.Project, error) {
+	var projs []*projects.Project
+	for i, pp := range paths {
+		name := "project"
+		if i > 0 {
+			name = "ensemble"
+		}
+		p, err := openProjectFile(pp, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(p.Graph.Nodes) == 0 {
+			return nil, usageErrorf("%s has no architecture to evaluate", pp)
+		}
+		projs = append(projs, p)
+	}
+	return projs, nil
+}
+
+// loadEvalData loads --data, or the project's own dataset (with the seed
+// of its training run, so the same test subset).
+func loadEvalData(c *Ctx, p *projects.Project) (*dataFlags, *data.Dataset, error) {
+	set := flagsSet(c)
+	df := dataFlagsOf(c)
+	if !set["data"] {
+		if p.Dataset.Spec == "" {
+			return nil, nil, usageErrorf("the project names no dataset; give --data D")
+		}
+		*df.spec = p.Dataset.Spec
+		if !set["limit-test"] {
+			*df.limitTest = p.Dataset.LimitTest
+		}
+		if !set["limit-train"] {
+			*df.limitTrain = p.Dataset.LimitTrain
+		}
+		if !set["val"] {
+			*df.val = p.Dataset.Val
+		}
+	}
+	if !set["seed"] && p.Hyper.Seed != 0 {
+		c.Seed = p.Hyper.Seed // the same test subset as in training
+	}
+	ds, err := df.load(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ds.Test.Len() == 0 {
+		return nil, nil, usageErrorf("dataset %s has no test images to evaluate on", df.Spec())
+	}
+	return df, ds, nil
+}
+
+// evalModels builds each project's model for images of shape in with its
+// weights.
+func evalModels(c *Ctx, projs []*projects.Project, paths []string, spec string, in []int, b backend.Backend) ([]*nn.Model, error) {
+	var ms []*nn.Model
+	for i, q := range projs {
+		// A model that does not take the data's images, or whose weights
+		// then misfit, is the data's fault when the shapes differ.
+		m, err := buildModel(q.Graph, in, b, 1, "default")
+		if err != nil {
+			if serr := checkEvalShape(q, paths[i], spec, in); serr != nil {
+				return nil, serr
+			}
+			return nil, err
+		}
+		w, err := projectWeights(q, flagStr(c, "checkpoint"))
+		if err != nil {
+			return nil, err
+		}
+		if loaded, skipped := train.LoadMatching(m, w); len(skipped) > 0 {
+			if serr := checkEvalShape(q, paths[i], spec, in); serr != nil {
+				return nil, serr
+			}
+			return nil, usageErrorf("%s: its weights do not fit its architecture (%d loaded, missing or misshapen: %v)", paths[i], len(loaded), skipped)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// evalDone is the done event of eval: accuracy, loss, confusion, per-class
+// accuracy and the misclassified images.
+func evalDone(r *train.EvalResult, classes []string, device string, models int) map[string]any {
 	perClass := make([]map[string]any, len(classes))
 	for i, name := range classes {
 		acc := r.PerClass[i]
@@ -195,12 +232,11 @@ func runEval(c *Ctx) error {
 			"predicted": classes[mk.Top[0].Class], "prob": mk.Top[0].Prob, "top": top})
 	}
 	done := map[string]any{"test_acc": r.Acc, "test_loss": r.Loss, "confusion": r.Confusion, "classes": classes,
-		"per_class": perClass, "test": r.N, "device": b.Name(), "models": len(ms)}
+		"per_class": perClass, "test": r.N, "device": device, "models": models}
 	if len(wrong) > 0 {
 		done["misclassified"] = wrong
 	}
-	c.Done(done)
-	return nil
+	return done
 }
 
 // checkEvalShape explains a model that cannot run on the data: when its

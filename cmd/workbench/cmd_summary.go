@@ -119,65 +119,16 @@ func runSummary(c *Ctx) error {
 			return err
 		}
 	}
-	var g graph.Graph
-	source := name
-	if name != "" {
-		defIn, defClasses, ok := models.Defaults(name)
-		if !ok {
-			return usageErrorf("unknown model %q; choose one of %s", name, strings.Join(append(models.Names(), models.Examples()...), ", "))
-		}
-		if set["classes"] {
-			if defClasses == 0 {
-				return usageErrorf("--classes does not apply to %s: it is a module with no classifier", name)
-			}
-			if classes < 1 {
-				return usageErrorf("--classes %d: use 1 or more", classes)
-			}
-		} else {
-			classes = defClasses
-		}
-		if input == nil {
-			input = defIn
-		}
-		var err error
-		if g, err = models.Graph(name, input, classes); err != nil {
-			return usageErrorf("%v", err)
-		}
-		input = nil // the graph's input node has it
-	} else {
-		if set["classes"] {
-			return usageErrorf("--classes applies to --model; a project's classes are set by its last layer (edit it in the app)")
-		}
-		p, err := projects.Open(path)
-		if err != nil {
-			return usageErrorf("%v", err)
-		}
-		g, source = p.Graph, path
-		if !set["batch"] && p.Hyper.Batch > 0 {
-			batch = p.Hyper.Batch
-		}
+	g, source, input, classes, batch, err := summaryGraph(set, name, path, input, classes, batch)
+	if err != nil {
+		return err
 	}
 	if batch < 1 {
 		batch = 64
 	}
 	s, err := models.Summarize(g, input)
 	if err != nil {
-		var msgs []string
-		for i, e := range s.Errors {
-			if i == 3 {
-				msgs = append(msgs, fmt.Sprintf("and %d more", len(s.Errors)-3))
-				break
-			}
-			m := e.Error()
-			if e.Fix != "" {
-				m += " (" + e.Fix + ")"
-			}
-			msgs = append(msgs, m)
-		}
-		if len(msgs) == 0 {
-			msgs = []string{err.Error()}
-		}
-		return usageErrorf("%s has errors: %s", source, strings.Join(msgs, "; "))
+		return summaryErrors(source, s, err)
 	}
 	fields := map[string]any{
 		"params":        s.Params,
@@ -201,23 +152,95 @@ func runSummary(c *Ctx) error {
 		fields["project"] = path
 	}
 	if c.JSON {
-		layers := make([]map[string]any, len(s.Layers))
-		for i, l := range s.Layers {
-			m := map[string]any{"name": l.Name, "id": l.ID, "type": l.Type, "output": l.Output, "params": l.Params,
-				"activations": l.Activations, "macs": l.MACs, "flops": 2 * l.MACs, "other_ops": l.OtherOps}
-			if l.RF > 0 {
-				m["rf"] = l.RF
-			}
-			if l.Block != "" {
-				m["block"] = l.Block
-			}
-			layers[i] = m
-		}
-		fields["layers"] = layers
+		fields["layers"] = summaryLayers(s)
 		c.Done(fields)
 		return nil
 	}
 	writeSummaryTable(c.Stdout, s)
+	writeSummaryTotals(c.Stdout, s, name, path, batch)
+	// The totals above are the human form of the done fields.
+	c.Done(nil)
+	return nil
+}
+
+// summaryGraph resolves --model (adapted to --input and --classes) or
+// --project into the graph to summarise. It returns the graph, what it
+// came from, the input shape still to apply (nil when the graph's input
+// node has it), the classes and the batch size.
+func summaryGraph(set map[string]bool, name, path string, input []int, classes, batch int) (graph.Graph, string, []int, int, int, error) {
+	if name == "" {
+		if set["classes"] {
+			return graph.Graph{}, "", nil, 0, 0, usageErrorf("--classes applies to --model; a project's classes are set by its last layer (edit it in the app)")
+		}
+		p, err := projects.Open(path)
+		if err != nil {
+			return graph.Graph{}, "", nil, 0, 0, usageErrorf("%v", err)
+		}
+		if !set["batch"] && p.Hyper.Batch > 0 {
+			batch = p.Hyper.Batch
+		}
+		return p.Graph, path, input, classes, batch, nil
+	}
+	defIn, defClasses, ok := models.Defaults(name)
+	switch {
+	case !ok:
+		return graph.Graph{}, "", nil, 0, 0, usageErrorf("unknown model %q; choose one of %s", name, strings.Join(append(models.Names(), models.Examples()...), ", "))
+	case set["classes"] && defClasses == 0:
+		return graph.Graph{}, "", nil, 0, 0, usageErrorf("--classes does not apply to %s: it is a module with no classifier", name)
+	case set["classes"] && classes < 1:
+		return graph.Graph{}, "", nil, 0, 0, usageErrorf("--classes %d: use 1 or more", classes)
+	case !set["classes"]:
+		classes = defClasses
+	}
+	if input == nil {
+		input = defIn
+	}
+	g, err := models.Graph(name, input, classes)
+	if err != nil {
+		return graph.Graph{}, "", nil, 0, 0, usageErrorf("%v", err)
+	}
+	return g, name, nil, classes, batch, nil
+}
+
+// summaryErrors names up to three of the graph's problems, with their fixes.
+func summaryErrors(source string, s *models.Summary, err error) error {
+	var msgs []string
+	for i, e := range s.Errors {
+		if i == 3 {
+			msgs = append(msgs, fmt.Sprintf("and %d more", len(s.Errors)-3))
+			break
+		}
+		m := e.Error()
+		if e.Fix != "" {
+			m += " (" + e.Fix + ")"
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) == 0 {
+		msgs = []string{err.Error()}
+	}
+	return usageErrorf("%s has errors: %s", source, strings.Join(msgs, "; "))
+}
+
+// summaryLayers are the per-layer objects of the done event.
+func summaryLayers(s *models.Summary) []map[string]any {
+	layers := make([]map[string]any, len(s.Layers))
+	for i, l := range s.Layers {
+		m := map[string]any{"name": l.Name, "id": l.ID, "type": l.Type, "output": l.Output, "params": l.Params,
+			"activations": l.Activations, "macs": l.MACs, "flops": 2 * l.MACs, "other_ops": l.OtherOps}
+		if l.RF > 0 {
+			m["rf"] = l.RF
+		}
+		if l.Block != "" {
+			m["block"] = l.Block
+		}
+		layers[i] = m
+	}
+	return layers
+}
+
+// writeSummaryTotals prints the totals under the table for people.
+func writeSummaryTotals(w io.Writer, s *models.Summary, name, path string, batch int) {
 	head := "model"
 	if name == "" {
 		head, name = "project", path
@@ -235,13 +258,10 @@ func runSummary(c *Ctx) error {
 			grouped(s.MACs), siText(s.MACs), siText(2*s.MACs))},
 		{"other ops", grouped(s.OtherOps) + " (pooling, activations, normalisation, merges)"},
 	}
-	fmt.Fprintln(c.Stdout)
+	fmt.Fprintln(w)
 	for _, t := range totals {
-		fmt.Fprintf(c.Stdout, "%-16s %s\n", t[0], t[1])
+		fmt.Fprintf(w, "%-16s %s\n", t[0], t[1])
 	}
-	// The totals above are the human form of the done fields.
-	c.Done(nil)
-	return nil
 }
 
 // writeSummaryTable prints the per-layer table for people.
