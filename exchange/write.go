@@ -12,6 +12,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/interop/onnx"
 	"github.com/workbench-cv/workbench/engine/interop/pytorch"
 	"github.com/workbench-cv/workbench/engine/tensor"
+	"github.com/workbench-cv/workbench/engine/train"
 )
 
 // Format is an export format.
@@ -110,6 +111,25 @@ func WritePyTorch(m Model, out string) ([]string, error) {
 	files, _, err := pytorch.ExportModel(out, m.Graph, m.Input, state, m.Producer)
 	if err != nil {
 		return nil, inputf("cannot export to PyTorch: %v", err)
+	}
+	return files, nil
+}
+
+// WritePyTorchTraining writes model.py and weights.npz and, beside them,
+// train.py, train.json and data.npz: the same training (settings cfg, the
+// splits' pixels) under torchrun with DistributedDataParallel.
+func WritePyTorchTraining(m Model, cfg train.Config, sp pytorch.Splits, out string) ([]string, error) {
+	b, _, err := backend.Choose("cpu")
+	if err != nil {
+		return nil, err
+	}
+	state := make(map[string]*tensor.Tensor, len(m.Weights))
+	for k, t := range m.Weights {
+		state[k] = tensor.FromData(b, t.Data, t.Shape...)
+	}
+	files, err := pytorch.ExportTraining(out, m.Graph, m.Input, state, cfg, sp, m.Producer)
+	if err != nil {
+		return nil, inputf("cannot export the training to PyTorch: %v", err)
 	}
 	return files, nil
 }

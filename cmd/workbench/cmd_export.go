@@ -67,7 +67,9 @@ Writes the project's model in another format:
          'workbench import --onnx'
   npz    the weights and running statistics as a NumPy .npz, one array per
          tensor named as PyTorch names them ("conv1.weight")
-  pytorch  model.py, weights and train.py (when built in)
+  pytorch  a folder: model.py (a readable nn.Module), weights.npz and, when
+         the project's dataset loads (or with --data), train.py, train.json
+         and data.npz to train the same run under torchrun with DDP
 
 --checkpoint best exports the best-validation snapshot of the newest run
 instead of the current weights. An existing --out is kept unless --force.
@@ -76,6 +78,7 @@ Examples:
   workbench export --project run.wbproj --format onnx --out model.onnx
   workbench export --project run.wbproj --format npz --out weights.npz --json`,
 		Flags: func(fs *flag.FlagSet) {
+			addDataFlags(fs)
 			fs.String("project", "", "project file (.wbproj) to export (required)")
 			fs.String("format", "", "onnx, npz or pytorch (required)")
 			fs.String("out", "", "file (or folder, for pytorch) to write (required)")
