@@ -341,15 +341,5 @@ func siText(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-func byteText(n int64) string {
-	f := float64(n)
-	switch {
-	case f >= 1e9:
-		return fmt.Sprintf("%.2f GB", f/1e9)
-	case f >= 1e6:
-		return fmt.Sprintf("%.1f MB", f/1e6)
-	case f >= 1e3:
-		return fmt.Sprintf("%.1f kB", f/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// byteText writes a size as the summary table does (models.ByteText).
+func byteText(n int64) string { return models.ByteText(n) }

@@ -381,12 +381,7 @@ func (st *Stats) Apply(x []float32, n int) {
 	plane := st.H * st.W
 	switch st.Norm {
 	case NormMeanImage:
-		for i := range n {
-			row := x[i*d : (i+1)*d]
-			for j := range row {
-				row[j] -= st.Mean[j]
-			}
-		}
+		st.shiftByMean(x, n, -1)
 	case NormChannelMean, NormChannelStd:
 		for i := range n {
 			for c := range st.C {
@@ -402,22 +397,8 @@ func (st *Stats) Apply(x []float32, n int) {
 			}
 		}
 	case NormPCAWhiten:
-		k := len(st.Eigenvalues)
-		for i := range n {
-			row := x[i*d : (i+1)*d]
-			for j := range row {
-				row[j] -= st.Mean[j]
-			}
-		}
-		proj := make([]float32, n*k)
-		// proj = X U (n x k); scale; X = proj U^T.
-		blas.Sgemm(false, true, n, k, d, 1, x, d, st.Components, d, 0, proj, k)
-		for i := range n {
-			for j := range k {
-				proj[i*k+j] /= float32(math.Sqrt(float64(st.Eigenvalues[j] + st.Epsilon)))
-			}
-		}
-		blas.Sgemm(false, false, n, d, k, 1, proj, k, st.Components, d, 0, x[:n*d], d)
+		st.shiftByMean(x, n, -1)
+		st.rescaleComponents(x, n, false)
 	}
 }
 
@@ -431,12 +412,7 @@ func (st *Stats) Unapply(x []float32, n int) {
 	plane := st.H * st.W
 	switch st.Norm {
 	case NormMeanImage:
-		for i := range n {
-			row := x[i*d : (i+1)*d]
-			for j := range row {
-				row[j] += st.Mean[j]
-			}
-		}
+		st.shiftByMean(x, n, 1)
 	case NormChannelMean, NormChannelStd:
 		for i := range n {
 			for c := range st.C {
@@ -451,22 +427,42 @@ func (st *Stats) Unapply(x []float32, n int) {
 			}
 		}
 	case NormPCAWhiten:
-		k := len(st.Eigenvalues)
-		proj := make([]float32, n*k)
-		blas.Sgemm(false, true, n, k, d, 1, x, d, st.Components, d, 0, proj, k)
-		for i := range n {
-			for j := range k {
-				proj[i*k+j] *= float32(math.Sqrt(float64(st.Eigenvalues[j] + st.Epsilon)))
-			}
+		st.rescaleComponents(x, n, true)
+		st.shiftByMean(x, n, 1)
+	}
+}
+
+// shiftByMean adds sign times the mean image to each of the n images
+// (sign -1 subtracts it, exactly as x - mean).
+func (st *Stats) shiftByMean(x []float32, n int, sign float32) {
+	d := st.C * st.H * st.W
+	for i := range n {
+		row := x[i*d : (i+1)*d]
+		for j := range row {
+			row[j] += sign * st.Mean[j]
 		}
-		blas.Sgemm(false, false, n, d, k, 1, proj, k, st.Components, d, 0, x[:n*d], d)
-		for i := range n {
-			row := x[i*d : (i+1)*d]
-			for j := range row {
-				row[j] += st.Mean[j]
+	}
+}
+
+// rescaleComponents projects the n images on the kept components, divides
+// each coordinate by sqrt(lambda+eps) (whitening) or multiplies by it
+// (undo), and maps back to pixel space: X = (X U^T) diag(s) U.
+func (st *Stats) rescaleComponents(x []float32, n int, undo bool) {
+	d := st.C * st.H * st.W
+	k := len(st.Eigenvalues)
+	proj := make([]float32, n*k)
+	blas.Sgemm(false, true, n, k, d, 1, x, d, st.Components, d, 0, proj, k)
+	for i := range n {
+		for j := range k {
+			s := float32(math.Sqrt(float64(st.Eigenvalues[j] + st.Epsilon)))
+			if undo {
+				proj[i*k+j] *= s
+			} else {
+				proj[i*k+j] /= s
 			}
 		}
 	}
+	blas.Sgemm(false, false, n, d, k, 1, proj, k, st.Components, d, 0, x[:n*d], d)
 }
 
 // ChannelMean returns the per-channel mean in [0,1] pixel units, whatever
