@@ -3,8 +3,7 @@ package main
 import "testing"
 
 // workbench gradcheck --model ref-cnn --json reports every parameter
-// tensor with its largest relative error; the layers after the first
-// convolution are below 1e-3, and none is wrong.
+// tensor with its largest relative error, all below 1e-3.
 func TestGradcheckRefCNN(t *testing.T) {
 	code, out, errs := call(t, "gradcheck", "--model", "ref-cnn", "--input", "1,28,28", "--classes", "10", "--device", "cpu", "--json")
 	if code != 0 {
@@ -20,11 +19,11 @@ func TestGradcheckRefCNN(t *testing.T) {
 		tr := x.(map[string]any)
 		e, _ := tr["max_rel_error"].(float64)
 		worst = max(worst, e)
-		if name, _ := tr["name"].(string); name != "conv1.weight" && name != "conv1.bias" && e >= 1e-3 {
+		if name, _ := tr["name"].(string); name == "" || e >= 1e-3 {
 			t.Errorf("%s: max_rel_error %.2e, want below 1e-3", name, e)
 		}
 	}
-	if m, _ := d["max_rel_error"].(float64); m != worst || m >= 1e-2 || d["verdict"] == "fail" {
+	if m, _ := d["max_rel_error"].(float64); m != worst || m >= 1e-3 || d["verdict"] != "pass" {
 		t.Errorf("max_rel_error %v (tensors' worst %v), verdict %v", d["max_rel_error"], worst, d["verdict"])
 	}
 }

@@ -41,15 +41,19 @@ type Options struct {
 	// Progress, when set, is called after each checked element.
 	Progress func(done, total int)
 	// Shrink lets the check tell kinks crossed within the step from wrong
-	// gradients when many kinks are crossed at once. A network of ReLUs
+	// gradients when many kinks are crossed at once. Elements above a
+	// quarter of Pass get this second look, so that the step-dependent
+	// error of kinks is not reported as the gradient's. A network of ReLUs
 	// and max pools is piecewise linear in each parameter, so when no kink
 	// lies within the step the centred differences at h and h/2 agree up to
 	// rounding, and a wrong gradient disagrees with both. A step of a
 	// first-layer weight moves hundreds of pre-activations and often crosses
 	// several kinks at once, which the one-sided test cannot recognise. So
 	// an element that fails is measured again at h/2: when the two differ
-	// by less than a quarter of the discrepancy with the analytic gradient,
-	// the failure stands; otherwise the step is divided by 4 and
+	// by less than a quarter of the discrepancy d with the analytic
+	// gradient, and the one-sided differences at h/2 by less than d/2 (a
+	// kink right next to x shifts both centred differences alike, but not
+	// the one-sided ones), the failure stands; otherwise the step is divided by 4 and
 	// the element measured again, at most Shrink times, and an element
 	// whose differences never settle is reported as a kink. 0 measures each
 	// element once.
@@ -301,7 +305,7 @@ func Check(f func() *autograd.Var, wrt []*autograd.Var, opt Options) (rep Report
 			default:
 			}
 			e, err := measure(k, opt.Eps)
-			if err == nil && opt.Shrink > 0 && e.RelErr > opt.Pass {
+			if err == nil && opt.Shrink > 0 && e.RelErr > opt.Pass/4 {
 				e, err = shrink(e, opt, measure)
 			}
 			if err != nil {
@@ -344,14 +348,15 @@ func Check(f func() *autograd.Var, wrt []*autograd.Var, opt Options) (rep Report
 // shrink re-measures a failing element as Options.Shrink describes.
 func shrink(e Element, opt Options, measure func(k int, h float64) (Element, error)) (Element, error) {
 	h := e.Step
-	for try := 0; e.RelErr > opt.Pass; try++ {
+	for try := 0; e.RelErr > opt.Pass/4; try++ {
 		half, err := measure(e.Index, h/2)
 		if err != nil {
 			return e, err
 		}
-		// The discrepancy does not depend on the step: the slope is
-		// stable and the failure stands.
-		if math.Abs(e.Numeric-half.Numeric) < math.Abs(e.Analytic-e.Numeric)/4 {
+		// The discrepancy does not depend on the step and the slope does
+		// not change within it (no kink next to x): the failure stands.
+		d := math.Abs(e.Analytic - e.Numeric)
+		if math.Abs(e.Numeric-half.Numeric) < d/4 && math.Abs(half.fwd-half.bwd) < d/2 {
 			return e, nil
 		}
 		if try == opt.Shrink {

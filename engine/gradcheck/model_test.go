@@ -25,10 +25,8 @@ func refCNN(t *testing.T) *nn.Model {
 	return m
 }
 
-// ref-cnn's gradients pass in float32 with centred differences: every
-// tensor after the first convolution below 1e-3, the first convolution
-// (whose every weight moves hundreds of ReLU and max-pool inputs, so that
-// steps cross kinks) below the fail threshold.
+// ref-cnn's gradients pass in float32 with centred differences, every
+// tensor below 1e-3 (seed 1, as the CLI's default).
 func TestCheckModelRefCNNPasses(t *testing.T) {
 	m := refCNN(t)
 	rep, err := gradcheck.CheckModel(m, []int{1, 28, 28}, gradcheck.ModelOptions{Options: gradcheck.Options{Seed: 1}})
@@ -39,13 +37,8 @@ func TestCheckModelRefCNNPasses(t *testing.T) {
 	if len(rep.Tensors) != len(m.Params) {
 		t.Fatalf("%d tensors checked, the model has %d", len(rep.Tensors), len(m.Params))
 	}
-	if rep.Verdict == gradcheck.Fail {
-		t.Fatalf("max relative error %.2e (%s)", rep.MaxRelErr, rep.Verdict)
-	}
-	for _, tr := range rep.Tensors {
-		if !strings.HasPrefix(tr.Name, m.Params[0].Node+".") && tr.MaxRelErr >= 1e-3 {
-			t.Errorf("%s: max relative error %.2e, want below 1e-3", tr.Name, tr.MaxRelErr)
-		}
+	if rep.MaxRelErr >= 1e-3 || rep.Verdict != gradcheck.Pass {
+		t.Fatalf("max relative error %.2e (%s), want below 1e-3", rep.MaxRelErr, rep.Verdict)
 	}
 	for _, tr := range rep.Tensors {
 		if tr.Checked-tr.Kinks < tr.Checked/2 {
