@@ -124,6 +124,9 @@ func vizFool(c *Ctx, t *attribTarget, w *pngWriter, done map[string]any) error {
 		}
 	}
 	maxSteps := stepsOr(c, 100)
+	if p := flagNum(c, "confidence"); p < 0 || p >= 1 {
+		return usageErrorf("--confidence %v: use a probability in [0, 1)", p)
+	}
 	src := labelsOrPredictions(c, t)
 	targets := randomOther(c.Seed, t.net.Classes(), src)
 	if k := flagInt(c, "class"); k >= 0 {
@@ -132,7 +135,7 @@ func vizFool(c *Ctx, t *attribTarget, w *pngWriter, done map[string]any) error {
 		}
 	}
 	bar := c.Progress("fool", maxSteps*((t.n+15)/16))
-	res, err := adversarial.Fool(c.Context, t.net, t.x, t.n, targets, adversarial.FoolOptions{MaxSteps: maxSteps, StepSize: step, Batch: 16,
+	res, err := adversarial.Fool(c.Context, t.net, t.x, t.n, targets, adversarial.FoolOptions{MaxSteps: maxSteps, StepSize: step, Batch: 16, MinProb: flagNum(c, "confidence"),
 		Progress: func(d, _ int) { bar.Set(d) }})
 	bar.Finish()
 	if err != nil {

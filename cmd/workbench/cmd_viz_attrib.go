@@ -80,6 +80,7 @@ func addAttribFlags(fs *flag.FlagSet) {
 	fs.Float64("fill", 0.5, "occlusion: patch grey level in [0,1]")
 	fs.String("eps", "10/255", "universal: L-inf radius (may be written 8/255)")
 	fs.String("step-size", "", "fool: step per iteration (default 1/255); universal: step per batch (default eps/10)")
+	fs.Float64("confidence", 0, "fool: go on until the target's probability reaches this (0: until predicted)")
 	fs.Int("batch", 16, "attribution: images per gradient pass")
 }
 

@@ -34,7 +34,10 @@ type Config struct {
 	// EarlyStop freezes an image as soon as the attack succeeds on it
 	// (fooling: the fewest steps, the smallest change).
 	EarlyStop bool
-	Seed      uint64
+	// MinProb, for a targeted attack, also asks that the target's
+	// probability reach this value before an image counts as a success.
+	MinProb float64
+	Seed    uint64
 	// Batch is the images per gradient pass (32).
 	Batch int
 	// Progress is called after each step (done, total).
@@ -175,7 +178,15 @@ func attackBatch(ctx context.Context, net attrib.Net, x, adv []float32, N int, l
 		iter(0, adv)
 	}
 	frozen := make([]bool, N)
-	success := func(pred, y int) bool { return (pred == y) == cfg.Targeted }
+	k := net.Classes()
+	success := func(logits []float32, i, y int) (int, bool) {
+		row := logits[i*k : (i+1)*k]
+		pred := attrib.Argmax(row, 1)[0]
+		if !cfg.Targeted {
+			return pred, pred != y
+		}
+		return pred, pred == y && (cfg.MinProb <= 0 || float64(attrib.Softmax(row, 1)[y]) >= cfg.MinProb)
+	}
 	for s := 1; s <= cfg.Steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -184,12 +195,14 @@ func attackBatch(ctx context.Context, net attrib.Net, x, adv []float32, N int, l
 		if err != nil {
 			return err
 		}
-		pred := attrib.Argmax(logits, N)
 		for i := range N {
-			if cfg.EarlyStop && !frozen[i] && success(pred[i], labels[i]) {
+			if _, ok := success(logits, i, labels[i]); cfg.EarlyStop && !frozen[i] && ok {
 				frozen[i] = true
 				res.Steps[off+i] = s - 1
 			}
+		}
+		if cfg.EarlyStop && allTrue(frozen) {
+			break // every image got there: no more gradients to take
 		}
 		sign := float32(1)
 		if cfg.Targeted {
@@ -238,13 +251,21 @@ func attackBatch(ctx context.Context, net attrib.Net, x, adv []float32, N int, l
 		}
 		step()
 	}
-	pred := net.Predict(adv, N)
+	logits := net.Logits(adv, N)
 	for i := range N {
-		res.Pred[off+i] = pred[i]
-		res.Success[off+i] = success(pred[i], labels[i])
+		res.Pred[off+i], res.Success[off+i] = success(logits, i, labels[i])
 		if !frozen[i] {
 			res.Steps[off+i] = cfg.Steps
 		}
 	}
 	return nil
+}
+
+func allTrue(v []bool) bool {
+	for _, b := range v {
+		if !b {
+			return false
+		}
+	}
+	return true
 }

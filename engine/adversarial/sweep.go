@@ -53,6 +53,9 @@ type FoolOptions struct {
 	MaxSteps int     // 100
 	StepSize float64 // per step, in pixel units (1/255 for L∞)
 	Norm     string  // LInf (default) or L2
+	// MinProb keeps going until the target's probability reaches it (0:
+	// until the target is predicted).
+	MinProb  float64
 	Batch    int
 	Progress attrib.Progress
 	Iterate  func(step int, x []float32)
@@ -73,7 +76,7 @@ func Fool(ctx context.Context, net attrib.Net, x []float32, N int, targets []int
 		}
 	}
 	return Run(ctx, net, x, N, targets, Config{Method: PGD, Norm: o.Norm, Eps: 1e9, StepSize: o.StepSize,
-		Steps: o.MaxSteps, Targeted: true, EarlyStop: true, Batch: o.Batch, Progress: o.Progress, Iterate: o.Iterate})
+		Steps: o.MaxSteps, Targeted: true, EarlyStop: true, MinProb: o.MinProb, Batch: o.Batch, Progress: o.Progress, Iterate: o.Iterate})
 }
 
 // UniversalOptions tune Universal.

@@ -93,50 +93,60 @@ var (
 	markerErr   error
 )
 
+// trainMarker trains the marker CNN on n images for the given epochs;
+// shuffle permutes the labels first (the label randomisation test).
+func trainMarker(n, epochs int, seed uint64, shuffle bool) (attrib.Net, error) {
+	b := cpu.New()
+	m, err := nn.Build(markerNet(), []int{1, markS, markS}, b, seed, "default")
+	if err != nil {
+		return attrib.Net{}, err
+	}
+	opt, _ := optim.New("adam", optim.Config{LR: 3e-3})
+	train := makeMarkers(n, 1)
+	rng := rand.New(rand.NewPCG(4, 4))
+	if shuffle {
+		rng.Shuffle(len(train.labels), func(i, j int) { train.labels[i], train.labels[j] = train.labels[j], train.labels[i] })
+	}
+	const batch = 50
+	d := markS * markS
+	for range epochs {
+		for lo := 0; lo+batch <= len(train.labels); lo += batch {
+			// Fresh pixel noise each step: the model learns that single
+			// background pixels carry nothing (Smilkov et al.: training
+			// with noise sharpens gradient maps).
+			noisy := append([]float32(nil), train.x[lo*d:(lo+batch)*d]...)
+			for i := range noisy {
+				noisy[i] += float32(rng.NormFloat64() * 0.1)
+			}
+			xb := tensor.FromData(b, noisy, batch, 1, markS, markS)
+			labels := make([]int32, batch)
+			for i := range labels {
+				labels[i] = int32(train.labels[lo+i])
+			}
+			out := m.Forward(&nn.Ctx{Training: true}, autograd.Const(xb))
+			loss := autograd.CrossEntropy(out, autograd.OneHot(b, labels, markK, 0))
+			for _, p := range m.Params {
+				p.V.ZeroGrad()
+			}
+			loss.Backward()
+			if err := opt.Step(m.Params); err != nil {
+				return attrib.Net{}, err
+			}
+			autograd.Release(loss)
+		}
+	}
+	return attrib.Net{Model: m}, nil
+}
+
 // trainedMarkerNet trains the marker CNN once per test binary (a few
 // seconds) and returns it with its test images.
 func trainedMarkerNet(t *testing.T) (attrib.Net, *markerSet) {
 	t.Helper()
 	markerOnce.Do(func() {
-		b := cpu.New()
-		m, err := nn.Build(markerNet(), []int{1, markS, markS}, b, 3, "default")
-		if err != nil {
-			markerErr = err
+		markerModel, markerErr = trainMarker(6000, 5, 3, false)
+		if markerErr != nil {
 			return
 		}
-		opt, _ := optim.New("adam", optim.Config{LR: 3e-3})
-		train := makeMarkers(6000, 1)
-		rng := rand.New(rand.NewPCG(4, 4))
-		const batch = 50
-		d := markS * markS
-		for range 5 {
-			for lo := 0; lo < len(train.labels); lo += batch {
-				// Fresh pixel noise each step: the model learns that single
-				// background pixels carry nothing (Smilkov et al.: training
-				// with noise sharpens gradient maps).
-				noisy := append([]float32(nil), train.x[lo*d:(lo+batch)*d]...)
-				for i := range noisy {
-					noisy[i] += float32(rng.NormFloat64() * 0.1)
-				}
-				xb := tensor.FromData(b, noisy, batch, 1, markS, markS)
-				labels := make([]int32, batch)
-				for i := range labels {
-					labels[i] = int32(train.labels[lo+i])
-				}
-				out := m.Forward(&nn.Ctx{Training: true}, autograd.Const(xb))
-				loss := autograd.CrossEntropy(out, autograd.OneHot(b, labels, markK, 0))
-				for _, p := range m.Params {
-					p.V.ZeroGrad()
-				}
-				loss.Backward()
-				if err := opt.Step(m.Params); err != nil {
-					markerErr = err
-					return
-				}
-				autograd.Release(loss)
-			}
-		}
-		markerModel = attrib.Net{Model: m}
 		markerTest = makeMarkers(100, 2)
 		markerAcc = adversarial.Accuracy(markerModel, markerTest.x, 100, markerTest.labels, 50)
 	})
@@ -196,6 +206,33 @@ func TestMapsFindTheMarker(t *testing.T) {
 	}
 	if last := steps[len(steps)-1].Correlation; last >= 0.3 {
 		t.Errorf("with every layer re-initialised the saliency map still correlates %.3f with the trained one; want < 0.3", last)
+	}
+	// Label randomisation: the same network trained on permuted labels,
+	// against one trained on the true labels from another start, both on
+	// 2000 images for 3 epochs.
+	saliency := func(n attrib.Net) ([]attrib.Map, error) {
+		m, _, err := n.Saliency(ts.x, N, targets)
+		return m, err
+	}
+	shuffled, err := trainMarker(2000, 3, 3, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := trainMarker(2000, 3, 11, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rShuffled, err := attrib.LabelRandomisation(net, shuffled, saliency)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rOther, err := attrib.LabelRandomisation(net, other, saliency)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sanity: label randomisation, rank correlation %.3f (a second model on the true labels: %.3f)", rShuffled, rOther)
+	if rShuffled >= 0.4 || rOther < rShuffled+0.3 {
+		t.Errorf("saliency of a model trained on permuted labels correlates %.3f with the trained one's (another true-label model %.3f); want < 0.4 and at least 0.3 below", rShuffled, rOther)
 	}
 	// The weights are restored.
 	again, _, _ := net.Saliency(ts.x, N, targets)

@@ -148,3 +148,23 @@ func CloneNet(n Net) (Net, error) {
 	}
 	return Net{Model: m, Stats: n.Stats}, nil
 }
+
+// LabelRandomisation is the data randomisation test of Adebayo et al.
+// (2018): the mean rank correlation between the maps of a model trained on
+// the true labels and those of the same architecture trained on randomly
+// permuted labels. A map that explains what the model learned from the
+// labels differs between the two (low correlation).
+func LabelRandomisation(trained, shuffled Net, maps MapFunc) (float64, error) {
+	a, err := maps(trained)
+	if err != nil {
+		return 0, err
+	}
+	b, err := maps(shuffled)
+	if err != nil {
+		return 0, err
+	}
+	if len(a) != len(b) {
+		return 0, fmt.Errorf("%d maps from the trained model, %d from the shuffled one", len(a), len(b))
+	}
+	return MeanSpearman(a, b), nil
+}
