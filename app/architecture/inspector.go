@@ -31,6 +31,7 @@ type inspector struct {
 	attrs map[string]*attrField
 	info  *widget.Label
 	probs *fyne.Container
+	grad  *gradPanel
 }
 
 type attrField struct {
@@ -41,7 +42,7 @@ type attrField struct {
 }
 
 func newInspector(p *editorPane) *inspector {
-	in := &inspector{pane: p, box: container.NewVBox()}
+	in := &inspector{pane: p, box: container.NewVBox(), grad: newGradPanel(p)}
 	in.root = container.NewVScroll(widgets.Pad(4, 8, 8, 8, in.box))
 	return in
 }
@@ -190,9 +191,20 @@ func (in *inspector) showNode(id string) {
 	del.Importance = widget.LowImportance
 	show := widget.NewButtonWithIcon("Show", theme.ZoomFitIcon(), func() { p.ed.CenterOn(id) })
 	show.Importance = widget.LowImportance
+	if info := in.paramsOf(id); info > 0 {
+		objs = append(objs, in.grad.show(id))
+	}
 	objs = append(objs, widget.NewSeparator(), container.NewHBox(del, show))
 	in.set(objs...)
 	in.refreshNode(id)
+}
+
+// paramsOf is the number of parameters of node id (0 when unknown).
+func (in *inspector) paramsOf(id string) int64 {
+	if r := in.pane.res; r != nil && r.an != nil && r.an.Nodes[id] != nil {
+		return r.an.Nodes[id].Params
+	}
+	return 0
 }
 
 // showNote shows a note under a field, in red for an error.

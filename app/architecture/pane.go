@@ -112,6 +112,7 @@ func (p *editorPane) Editor() *graphedit.Editor { return p.ed }
 // history starts afresh.
 func (p *editorPane) Load() {
 	p.ed.SetGraph(toEditor(p.proj.Graph()))
+	p.insp.grad.forget()
 	p.analyze()
 	p.insp.key = ""
 	p.insp.update()
@@ -139,6 +140,7 @@ func (p *editorPane) changed() {
 	p.writing = true
 	p.proj.SetGraph(g)
 	p.writing = false
+	p.insp.grad.forget()
 	p.analyze()
 	p.updateButtons()
 }
