@@ -27,7 +27,10 @@ and images stay in [0,1]. E and A may be written as fractions (8/255).
 
 --targeted drives each image to a random other class (seeded) and reports
 success, the fraction that reached it. --curve 0,2/255,4/255,8/255 also
-measures the accuracy at each epsilon (done field curve).
+measures the accuracy at each epsilon (done field curve). --against pytorch
+runs the same attack in PyTorch on the exported model (same images,
+weights and random start; needs python3-torch) and adds clean_acc_pytorch
+and adv_acc_pytorch.
 
 Done fields: clean_acc, adv_acc, eps, mean_linf, mean_l2 (mean norms of the
 perturbations), method, norm, steps, step_size, images, device, seconds.
@@ -50,6 +53,7 @@ Examples:
 			fs.Int("batch", 32, "images per gradient pass")
 			fs.String("curve", "", "comma-separated epsilons: also report the accuracy at each (done field curve)")
 			fs.String("split", "test", "images from the test or train split")
+			fs.String("against", "", "pytorch: also run the same attack (same weights, images and random start) in PyTorch; done fields clean_acc_pytorch, adv_acc_pytorch")
 		},
 		Run: runAttack,
 	})
@@ -110,6 +114,19 @@ func runAttack(c *Ctx) error {
 	if cfg.Targeted {
 		goal = randomOther(c.Seed, t.net.Classes(), labels)
 	}
+	against := flagStr(c, "against")
+	if against != "" && against != "pytorch" {
+		return usageErrorf("--against %q: the peer is pytorch", against)
+	}
+	if against == "pytorch" {
+		// One start for both, and the step PGD would choose, written out.
+		cfg.Start = sharedStart(cfg, n, len(t.x)/n)
+		if cfg.Method == adversarial.FGSM {
+			cfg.Steps, cfg.StepSize = 1, eps
+		} else if cfg.StepSize == 0 {
+			cfg.StepSize = 2.5 * eps / float64(cfg.Steps)
+		}
+	}
 	bar := c.Progress(cfg.Method, 0)
 	cfg.Progress = func(d, total int) { bar.Set(d) }
 	res, err := adversarial.Run(c.Context, t.net, t.x, n, goal, cfg)
@@ -140,9 +157,16 @@ func runAttack(c *Ctx) error {
 		}
 		done["success"] = float64(ok) / float64(n)
 	}
+	if against == "pytorch" {
+		pc, pa, err := attackInPyTorch(c.Context, t, labels, goal, cfg)
+		if err != nil {
+			return err
+		}
+		done["clean_acc_pytorch"], done["adv_acc_pytorch"] = pc, pa
+	}
 	if len(curve) > 0 {
 		cc := cfg
-		cc.StepSize = 0
+		cc.StepSize, cc.Start = 0, nil
 		bar := c.Progress("curve", len(curve))
 		accs, err := adversarial.Curve(c.Context, t.net, t.x, n, labels, cc, curve, func(d, _ int) { bar.Set(d) })
 		bar.Finish()

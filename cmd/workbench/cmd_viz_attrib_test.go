@@ -4,7 +4,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,6 +83,15 @@ func TestAttributionAndAttackCommands(t *testing.T) {
 			t.Errorf("attack: %v", a)
 		}
 	}
+	if torchAvailable(t) {
+		for _, m := range []string{"fgsm", "pgd"} {
+			a := run("attack", "--method", m, "--eps", "16/255", "--steps", "5", "--limit", "60", "--against", "pytorch")
+			t.Logf("%s 16/255: accuracy %v, PyTorch %v (clean %v, %v)", m, a["adv_acc"], a["adv_acc_pytorch"], a["clean_acc"], a["clean_acc_pytorch"])
+			if d := a["adv_acc"].(float64) - a["adv_acc_pytorch"].(float64); d > 0.01 || d < -0.01 || math.Abs(a["clean_acc"].(float64)-a["clean_acc_pytorch"].(float64)) > 1e-9 {
+				t.Errorf("%s: ours %v, PyTorch %v under attack: more than one point apart", m, a["adv_acc"], a["adv_acc_pytorch"])
+			}
+		}
+	}
 	if pg["adv_acc"].(float64) > fg["adv_acc"].(float64)+0.05 {
 		t.Errorf("PGD (%v) much weaker than FGSM (%v)", pg["adv_acc"], fg["adv_acc"])
 	}
@@ -99,4 +110,18 @@ func TestAttributionAndAttackCommands(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", bad, code, errs)
 		}
 	}
+}
+
+// torchAvailable reports whether PyTorch can be run (a test needing it
+// skips without, and fails with CI=true).
+func torchAvailable(t *testing.T) bool {
+	t.Helper()
+	if out, err := exec.Command(peerPython(), "-c", "import torch, numpy").CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3-torch is required in CI: %v %s", err, out)
+		}
+		t.Logf("PyTorch comparison skipped: %v", err)
+		return false
+	}
+	return true
 }

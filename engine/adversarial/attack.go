@@ -28,6 +28,10 @@ type Config struct {
 	Steps    int // iterations of PGD (10)
 	// RandomStart begins PGD at a uniformly random point of the ball.
 	RandomStart bool
+	// Start, when set, is the starting perturbation of every image (N×D
+	// values, e.g. a random start shared with another implementation);
+	// it overrides RandomStart.
+	Start []float32
 	// Targeted drives each image towards its label (the target class)
 	// instead of away from it.
 	Targeted bool
@@ -102,6 +106,9 @@ func Run(ctx context.Context, net attrib.Net, x []float32, N int, labels []int, 
 	if N < 1 || d*N != len(x) || len(labels) != N {
 		return nil, fmt.Errorf("%d values, %d labels for %d images", len(x), len(labels), N)
 	}
+	if cfg.Start != nil && len(cfg.Start) != len(x) {
+		return nil, fmt.Errorf("start perturbation has %d values for %d", len(cfg.Start), len(x))
+	}
 	for _, y := range labels {
 		if y < 0 || y >= net.Classes() {
 			return nil, fmt.Errorf("label %d is outside the model's %d classes", y, net.Classes())
@@ -146,7 +153,9 @@ func norms(a, b []float32) (linf, l2 float64) {
 func attackBatch(ctx context.Context, net attrib.Net, x, adv []float32, N int, labels []int, cfg Config, res *Result, off int, iter func(int, []float32), step func()) error {
 	d := len(x) / N
 	delta := make([]float32, len(x))
-	if cfg.RandomStart {
+	if cfg.Start != nil {
+		copy(delta, cfg.Start[off*d:(off+N)*d])
+	} else if cfg.RandomStart {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(off)))
 		for i := range N {
 			row := delta[i*d : (i+1)*d]
