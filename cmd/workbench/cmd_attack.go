@@ -59,37 +59,47 @@ Examples:
 	})
 }
 
-func runAttack(c *Ctx) error {
-	start := time.Now()
+// attackConfig reads the attack's flags.
+func attackConfig(c *Ctx) (adversarial.Config, []float64, error) {
 	eps, err := parseFraction("eps", flagStr(c, "eps"))
 	if err != nil {
-		return err
+		return adversarial.Config{}, nil, err
 	}
 	cfg := adversarial.Config{Method: flagStr(c, "method"), Norm: flagStr(c, "norm"), Eps: eps, Steps: flagInt(c, "steps"),
 		RandomStart: flagStr(c, "random-start") == "true" && flagStr(c, "method") == adversarial.PGD,
 		Targeted:    flagStr(c, "targeted") == "true", Seed: uint64(c.Seed), Batch: flagInt(c, "batch")}
 	if cfg.Method != adversarial.FGSM && cfg.Method != adversarial.PGD {
-		return usageErrorf("--method %q: use fgsm or pgd", cfg.Method)
+		return cfg, nil, usageErrorf("--method %q: use fgsm or pgd", cfg.Method)
 	}
 	if cfg.Norm != adversarial.LInf && cfg.Norm != adversarial.L2 {
-		return usageErrorf("--norm %q: use linf or l2", cfg.Norm)
+		return cfg, nil, usageErrorf("--norm %q: use linf or l2", cfg.Norm)
 	}
 	if cfg.Steps < 1 || cfg.Steps > 100000 || cfg.Batch < 1 {
-		return usageErrorf("--steps %d, --batch %d: use at least 1", cfg.Steps, cfg.Batch)
+		return cfg, nil, usageErrorf("--steps %d, --batch %d: use at least 1", cfg.Steps, cfg.Batch)
 	}
 	if s := flagStr(c, "step-size"); s != "" {
 		if cfg.StepSize, err = parseFraction("step-size", s); err != nil {
-			return err
+			return cfg, nil, err
 		}
 	}
 	var curve []float64
 	for _, s := range splitList(flagStr(c, "curve")) {
 		e, err := parseFraction("curve", s)
 		if err != nil {
-			return err
+			return cfg, nil, err
 		}
 		curve = append(curve, e)
 	}
+	return cfg, curve, nil
+}
+
+func runAttack(c *Ctx) error {
+	start := time.Now()
+	cfg, curve, err := attackConfig(c)
+	if err != nil {
+		return err
+	}
+	eps := cfg.Eps
 	if flagInt(c, "limit") < 1 {
 		return usageErrorf("--limit %d: use at least 1", flagInt(c, "limit"))
 	}
