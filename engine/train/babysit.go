@@ -131,15 +131,23 @@ type LRFinderConfig struct {
 	Stats     *data.Stats
 	Seed      int64
 	Loss      string
+	// Validate, when above 0, checks the suggestion with a trial of that
+	// many iterations from the model's starting weights (ValidateLR),
+	// backing off while the trial kills units or diverges.
+	Validate int
 }
 
 // LRFinderResult is the loss along the learning-rate sweep.
 type LRFinderResult struct {
 	LRs, Losses, Smoothed []float64
 	// Suggested is the rate at which the smoothed loss falls fastest
-	// against log(lr).
+	// against log(lr), or, with Validate, the rate the trials found safe.
 	Suggested float64
 	Message   string
+	// Sweep is the rate of steepest descent before validation, and Trials
+	// the validation's trials (see LRFinderConfig.Validate).
+	Sweep  float64
+	Trials []LRTrial
 }
 
 // FindLR is step 3 of babysitting (Smith's learning-rate range test): it
@@ -168,6 +176,12 @@ func FindLR(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig) (
 	}
 	if err := checkFits(m, s); err != nil {
 		return nil, err
+	}
+	start := map[string][]float32{}
+	if cfg.Validate > 0 {
+		for name, t := range m.State() {
+			start[name] = t.Data()
+		}
 	}
 	opt, err := optim.New(cfg.Optimizer, cfg.Optim)
 	if err != nil {
@@ -227,10 +241,28 @@ func FindLR(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig) (
 		}
 	}
 	res.Suggested = steepest(res.LRs, res.Smoothed)
+	res.Sweep = res.Suggested
 	if res.Suggested == 0 {
 		res.Message = "the loss never fell during the sweep: check the data and the model (run the overfit step), or sweep higher rates"
+		return res, nil
+	}
+	res.Message = fmt.Sprintf("the loss falls fastest at a learning rate of %.2g; start there (or a few times lower for a long run)", res.Suggested)
+	if cfg.Validate <= 0 {
+		return res, nil
+	}
+	for name, t := range m.State() {
+		t.Set(start[name])
+	}
+	res.Trials, err = ValidateLR(ctx, m, s, cfg, res.Sweep, cfg.Validate, 4)
+	if err != nil {
+		return nil, err
+	}
+	res.Suggested = SafeLR(res.Trials)
+	if res.Suggested > 0 {
+		res.Message = fmt.Sprintf("use %s: the loss falls fastest at %s, and %s", shortRate(res.Suggested), shortRate(res.Sweep),
+			TrialsInWords(res.Sweep, res.Trials, cfg.Optimizer))
 	} else {
-		res.Message = fmt.Sprintf("the loss falls fastest at a learning rate of %.2g; start there (or a few times lower for a long run)", res.Suggested)
+		res.Message = TrialsInWords(res.Sweep, res.Trials, cfg.Optimizer)
 	}
 	return res, nil
 }
@@ -260,44 +292,6 @@ func steepest(lrs, sm []float64) float64 {
 		return 0
 	}
 	return lrs[bestI]
-}
-
-// Diagnosis is a reading of a run's curves.
-type Diagnosis struct {
-	// Kind is "diverged", "overfitting", "underfitting", "not-learning",
-	// "no-validation" or "healthy".
-	Kind    string
-	Message string
-}
-
-// Diagnose reads a run's epochs the way the lecture does: a loss that
-// exploded means the learning rate is too high (or the initialisation bad);
-// a large gap between training and validation accuracy is overfitting; no
-// gap with low accuracy is underfitting.
-func Diagnose(h []EpochMetrics) Diagnosis {
-	if len(h) == 0 {
-		return Diagnosis{"not-learning", "no finished epoch to read yet"}
-	}
-	last := h[len(h)-1]
-	for _, e := range h {
-		if math.IsNaN(e.TrainLoss) || math.IsInf(e.TrainLoss, 0) {
-			return Diagnosis{"diverged", "the loss exploded: lower the learning rate (by 3-10x) or check the initialisation"}
-		}
-	}
-	if len(h) >= 2 && last.TrainLoss > 0.98*h[0].TrainLoss {
-		return Diagnosis{"not-learning", fmt.Sprintf("the training loss hardly moved (%.3g to %.3g): raise the learning rate or check the data and the model", h[0].TrainLoss, last.TrainLoss)}
-	}
-	if math.IsNaN(last.ValAcc) {
-		return Diagnosis{"no-validation", "no validation split: hold some training images out (--val) to tell overfitting from underfitting"}
-	}
-	gap := last.TrainAcc - last.ValAcc
-	switch {
-	case gap > 0.1:
-		return Diagnosis{"overfitting", fmt.Sprintf("training accuracy %.1f%% is well above validation %.1f%%: the model overfits; add regularisation (weight decay, dropout, augmentation) or data, or stop earlier (best epoch)", 100*last.TrainAcc, 100*last.ValAcc)}
-	case gap < 0.02 && last.TrainAcc < 0.9:
-		return Diagnosis{"underfitting", fmt.Sprintf("training and validation accuracy are close (%.1f%%, %.1f%%) and low: the model underfits; train longer, raise the learning rate, lower regularisation or make the model bigger", 100*last.TrainAcc, 100*last.ValAcc)}
-	}
-	return Diagnosis{"healthy", fmt.Sprintf("training %.1f%%, validation %.1f%%: a small gap; training longer or a slightly bigger model may still help", 100*last.TrainAcc, 100*last.ValAcc)}
 }
 
 // LoadMatching copies into m every tensor of weights whose name and shape

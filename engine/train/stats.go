@@ -56,7 +56,12 @@ type LayerStats struct {
 	// (dead ReLUs) and the fraction saturated (tanh |x| > 0.99, sigmoid
 	// outside (0.01, 0.99)), and a histogram.
 	Mean, Std, Zero, Saturated float64
-	Hist                       Histogram
+	// Dead is the fraction of units (channels of an image-shaped output,
+	// features of a flat one) that are zero for every example and position
+	// of the batch: dead ReLUs, which no gradient revives. Zero alone is
+	// about one half in a healthy ReLU layer.
+	Dead float64
+	Hist Histogram
 	// GradMean and GradStd describe the loss gradient with respect to the
 	// activations.
 	GradMean, GradStd float64
@@ -122,6 +127,7 @@ func (p *layerProbe) hook(id string, out *autograd.Var) *autograd.Var {
 		s.Zero = float64(zero) / float64(len(v))
 		s.Saturated = float64(sat) / float64(len(v))
 	}
+	s.Dead = deadUnits(v, out.Value.Shape)
 	p.stats[id] = s
 	p.order = append(p.order, id)
 	if out.RequiresGrad() {
@@ -131,6 +137,40 @@ func (p *layerProbe) hook(id string, out *autograd.Var) *autograd.Var {
 		})
 	}
 	return nil
+}
+
+// deadUnits is the fraction of units of an [N, C, ...] output that are
+// zero everywhere in the batch (axis 1 are the units).
+func deadUnits(v []float32, shape []int) float64 {
+	if len(shape) < 2 || len(v) == 0 {
+		return 0
+	}
+	n, c := shape[0], shape[1]
+	inner := len(v) / max(n*c, 1)
+	if n*c*inner != len(v) || c == 0 {
+		return 0
+	}
+	alive := make([]bool, c)
+	for i := range n {
+		for j := range c {
+			if alive[j] {
+				continue
+			}
+			for _, x := range v[(i*c+j)*inner : (i*c+j+1)*inner] {
+				if x != 0 {
+					alive[j] = true
+					break
+				}
+			}
+		}
+	}
+	dead := 0
+	for _, a := range alive {
+		if !a {
+			dead++
+		}
+	}
+	return float64(dead) / float64(c)
 }
 
 func isWeight(p *nn.Param) bool { return strings.HasSuffix(p.Name, ".weight") }
