@@ -170,6 +170,10 @@ type Run struct {
 	Notes    string  `json:"notes,omitempty"`
 	// Checkpoints name the tensor groups saved by this run.
 	Checkpoints []Checkpoint `json:"checkpoints,omitempty"`
+	// Layers are the layer statistics of the run's last sample, taken at
+	// iteration LayersAt (see LayerStat).
+	Layers   []LayerStat `json:"layers,omitempty"`
+	LayersAt int         `json:"layers_at,omitempty"`
 }
 
 // EpochMetrics are the figures of one epoch. Values may be NaN or ±Inf (a
@@ -248,6 +252,7 @@ func (p *Project) Clone() *Project {
 			r.Epochs = slices.Clone(r.Epochs)
 			r.Losses = slices.Clone(r.Losses)
 			r.Checkpoints = slices.Clone(r.Checkpoints)
+			r.Layers = slices.Clone(r.Layers)
 			q.Runs[i] = r
 		}
 	}

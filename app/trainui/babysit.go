@@ -192,7 +192,7 @@ func (v *babysitView) refresh() {
 		return
 	}
 	r := &pr.Runs[len(pr.Runs)-1]
-	d := train.Diagnose(runs.EngineEpochs(r.Epochs))
+	d := v.p.diagnose(r, nil)
 	ok := d.Kind == "healthy"
 	text := fmt.Sprintf("Run %s: %s.", r.ID, d.Message)
 	if d.Kind == "no-validation" || d.Kind == "not-learning" && len(r.Epochs) == 0 {
@@ -347,6 +347,10 @@ func (v *babysitView) runOverfit() {
 	})
 }
 
+// finderTrial is the length of the trial that validates the finder's
+// suggestion for the optimizer in use (train.ValidateLR).
+const finderTrial = 100
+
 func (v *babysitView) runFinder() {
 	st := v.finder
 	n, err := strconv.Atoi(strings.TrimSpace(v.steps.Text))
@@ -357,7 +361,7 @@ func (v *babysitView) runFinder() {
 	v.runStep(st, "Sweeping the learning rate…", func(ctx context.Context, pr *runs.Prepared) (func(), error) {
 		cfg := pr.Config
 		res, err := train.FindLR(ctx, pr.Model, pr.Train, train.LRFinderConfig{Optimizer: cfg.Optimizer, Optim: cfg.Optim,
-			Batch: cfg.Batch, Steps: n, Stats: pr.Stats, Seed: cfg.Seed, Loss: cfg.Loss})
+			Batch: cfg.Batch, Steps: n, Stats: pr.Stats, Seed: cfg.Seed, Loss: cfg.Loss, Validate: finderTrial})
 		if err != nil {
 			return nil, err
 		}
@@ -380,11 +384,18 @@ func (v *babysitView) showFinder(res *train.LRFinderResult) {
 	lr := roundSig(res.Suggested, 2)
 	v.suggested = lr
 	st.show(boolp(true), widgets.FirstUpper(res.Message)+".")
+	// The trial's verdict, read by the same diagnosis as the runs'.
+	if n := len(res.Trials); n > 0 {
+		st.extra.Add(diagnosisCard(res.Trials[0].Verdict))
+		if n > 1 {
+			st.extra.Add(diagnosisCard(res.Trials[n-1].Verdict))
+		}
+	}
 	use := widget.NewButtonWithIcon("Use "+shortNum(lr), theme.ConfirmIcon(), func() {
 		v.p.form.lr.SetText(strconv.FormatFloat(lr, 'g', -1, 64))
 		st.show(boolp(true), fmt.Sprintf("The learning rate is now %s.", shortNum(lr)))
 	})
-	use.Importance = widget.SuccessImportance
+	use.Importance = widget.HighImportance
 	st.extra.Add(use)
 	st.extra.Refresh()
 	st.relayout()

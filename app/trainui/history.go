@@ -226,7 +226,7 @@ func (v *runsView) showSelected() {
 	c := curveOfRun(r)
 	v.loss.SetPlot(lossPlot(c))
 	v.acc.SetPlot(accuracyPlot(c))
-	v.diag.Objects = []fyne.CanvasObject{diagnosisRow(train.Diagnose(runs.EngineEpochs(r.Epochs)))}
+	v.diag.Objects = []fyne.CanvasObject{diagnosisCard(v.p.diagnose(r, nil))}
 	v.diag.Refresh()
 	v.showEval()
 	v.refreshControls()

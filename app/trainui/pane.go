@@ -81,6 +81,9 @@ type trainPane struct {
 	evals    map[string]*runEval // test evaluations of this project's runs, by run ID
 	runsSig  string              // what the run history looked like when last drawn
 	lastLive feedSnapshot        // the last run's final feed (layer statistics)
+	// runLayers are the layer statistics of this session's runs, by run
+	// ID, for their diagnosis (diagnosis.go).
+	runLayers map[string]layerEvidence
 
 	scaleOutBtn *widget.Button // Scale out: train under torchrun (torchrun.go)
 	scaleOut    scaleOut       // its last settings
@@ -151,6 +154,7 @@ func (p *trainPane) stateChanged(c change) {
 		p.job.Cancel()
 		p.live = nil
 		p.lastLive = feedSnapshot{}
+		p.runLayers = nil
 		p.evals = map[string]*runEval{}
 		p.baby.reset()
 		p.search.reset()

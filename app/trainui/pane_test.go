@@ -331,10 +331,12 @@ func TestBabysittingStepsReportInWords(t *testing.T) {
 	if p.baby.suggested <= 0 || !strings.Contains(p.baby.finder.result.Text, "falls fastest") {
 		t.Fatalf("finder: suggested %g, %q", p.baby.suggested, p.baby.finder.result.Text)
 	}
-	if len(p.baby.finder.extra.Objects) != 1 {
+	objs := p.baby.finder.extra.Objects
+	use, ok := objs[len(objs)-1].(*widget.Button)
+	if !ok {
 		t.Fatal("the finder offers no button to use its rate")
 	}
-	test.Tap(p.baby.finder.extra.Objects[0].(*widget.Button))
+	test.Tap(use)
 	if got := p.h.Project().Hyper.LR; got != p.baby.suggested {
 		t.Fatalf("after Use, the project's rate is %g, want %g", got, p.baby.suggested)
 	}
@@ -493,7 +495,8 @@ func TestLayerFlagsNameDeadSaturatedAndExplodingLayers(t *testing.T) {
 		level int
 		word  string
 	}{
-		{train.LayerStats{Node: "relu1", Op: "relu", Std: 0.3, Zero: 0.95}, flagBad, "dead"},
+		{train.LayerStats{Node: "relu1", Op: "relu", Std: 0.3, Zero: 0.97, Dead: 0.95}, flagBad, "dead"},
+		{train.LayerStats{Node: "relu1", Op: "relu", Std: 0.3, Zero: 0.95}, flagWarn, "outputs are zero"},
 		{train.LayerStats{Node: "tanh1", Op: "tanh", Std: 0.9, Saturated: 0.6}, flagBad, "saturated"},
 		{train.LayerStats{Node: "fc1", Op: "linear", Std: 5e3}, flagBad, "explode"},
 		{train.LayerStats{Node: "fc1", Op: "linear", Std: 1, HasWeight: true, UpdateRatio: 0.05, GradStd: 1e-3}, flagWarn, "too high"},

@@ -228,7 +228,7 @@ func (p *trainPane) showLive(lr *liveRun) {
 		return
 	}
 	p.curves.showLive(lr)
-	p.layers.show(snap)
+	p.layers.show(snap, p.diagnose(lr.run(), snap.epochs))
 	it := snap.it
 	if it.Total > 0 && p.job.Running() {
 		text := fmt.Sprintf("Epoch %d/%d · batch %d/%d · loss %.3f", it.Epoch, lr.planned, it.Batch, it.Batches, it.Loss)
@@ -289,6 +289,7 @@ func (p *trainPane) finishRun(lr *liveRun, res *train.Result, ev *train.EvalResu
 	default:
 		lr.rec.Finish(res, err, time.Now().UTC().Round(time.Second))
 		lr.rec.Tested(ev)
+		p.keepLayers(r, lr.last)
 		if ev != nil {
 			if p.h.Project() == lr.proj {
 				p.evals[r.ID] = newRunEval(r.ID, "final weights", ev, p.h.Dataset())

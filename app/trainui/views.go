@@ -16,7 +16,6 @@ import (
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
-	"github.com/workbench-cv/workbench/runs"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -38,9 +37,9 @@ func diagnosisRow(d train.Diagnosis) fyne.CanvasObject {
 	switch d.Kind {
 	case "healthy":
 		icon, imp = theme.ConfirmIcon(), widget.SuccessImportance
-	case "overfitting", "underfitting":
+	case "overfitting", "underfitting", "still-learning", "lr-too-low":
 		icon, imp = theme.WarningIcon(), widget.WarningImportance
-	case "diverged", "not-learning":
+	case "diverged", "not-learning", "dead-units", "lr-too-high":
 		icon, imp = theme.ErrorIcon(), widget.DangerImportance
 	}
 	l := widget.NewLabel(widgets.FirstUpper(d.Message) + ".")
@@ -64,6 +63,14 @@ func diagnosisTitle(kind string) string {
 		return "Not learning:"
 	case "no-validation":
 		return "No validation:"
+	case "dead-units":
+		return "Dead units:"
+	case "lr-too-high":
+		return "Learning rate too high:"
+	case "lr-too-low":
+		return "Learning rate too low:"
+	case "still-learning":
+		return "Still learning:"
 	}
 	return "Diagnosis:"
 }
@@ -184,7 +191,7 @@ func (v *curvesView) showRun(r *projects.Run) {
 	c := curveOfRun(r)
 	v.loss.SetPlot(lossPlot(c))
 	v.acc.SetPlot(accuracyPlot(c))
-	v.setDiagnosis(runs.EngineEpochs(r.Epochs), r.Notes, r.Status)
+	v.setDiagnosis(v.p.diagnose(r, nil), len(r.Epochs), r.Notes, r.Status)
 	v.root.Objects = []fyne.CanvasObject{v.body}
 	v.root.Refresh()
 }
@@ -232,13 +239,13 @@ func (v *curvesView) showLive(lr *liveRun) {
 		v.loss.SetPlot(lossPlot(c))
 		v.acc.SetPlot(accuracyPlot(c))
 	}
-	v.setDiagnosis(s.epochs, "", projects.RunRunning)
+	v.setDiagnosis(v.p.diagnose(lr.run(), s.epochs), len(s.epochs), "", projects.RunRunning)
 	v.root.Objects = []fyne.CanvasObject{v.body}
 	v.root.Refresh()
 }
 
-// setDiagnosis reads the curves in words (and a failed run's message).
-func (v *curvesView) setDiagnosis(h []train.EpochMetrics, notes, status string) {
+// setDiagnosis shows the run's diagnosis (and a failed run's message).
+func (v *curvesView) setDiagnosis(d train.Diagnosis, epochs int, notes, status string) {
 	var rows []fyne.CanvasObject
 	if status == projects.RunFailed && notes != "" {
 		l := widget.NewLabel(widgets.FirstUpper(notes) + ".")
@@ -246,12 +253,12 @@ func (v *curvesView) setDiagnosis(h []train.EpochMetrics, notes, status string) 
 		l.Importance = widget.DangerImportance
 		rows = append(rows, container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, l))
 	}
-	if len(h) > 0 || status != projects.RunRunning {
-		rows = append(rows, diagnosisRow(train.Diagnose(h)))
+	if epochs > 0 || status != projects.RunRunning {
+		rows = append(rows, diagnosisCard(d))
 	} else {
 		rows = append(rows, widgets.WrapLabel("The diagnosis reads the curves once the first epoch has ended."))
 	}
-	v.diag.Objects = []fyne.CanvasObject{widgets.Card("Reading the curves", container.NewVBox(rows...))}
+	v.diag.Objects = []fyne.CanvasObject{widgets.Card("Diagnosis: curves, layers and optimizer", container.NewVBox(rows...))}
 	v.diag.Refresh()
 }
 
@@ -376,10 +383,13 @@ func flagLayer(s train.LayerStats) layerFlag {
 	}
 	switch s.Op {
 	case "relu":
-		if s.Zero >= 0.9 {
-			add(flagBad, "%.0f%% of the units are dead (always zero)", 100*s.Zero)
-		} else if s.Zero >= 0.75 {
-			add(flagWarn, "%.0f%% of the units output zero", 100*s.Zero)
+		switch {
+		case s.Dead > train.DeadLimit:
+			add(flagBad, "%.0f%% of the units are dead (zero for every image)", 100*s.Dead)
+		case s.Dead >= 0.2:
+			add(flagWarn, "%.0f%% of the units are dead (zero for every image)", 100*s.Dead)
+		case s.Zero >= 0.9:
+			add(flagWarn, "%.0f%% of the outputs are zero", 100*s.Zero)
 		}
 	case "tanh", "sigmoid":
 		if s.Saturated >= 0.5 {
@@ -392,9 +402,9 @@ func flagLayer(s train.LayerStats) layerFlag {
 		switch r := s.UpdateRatio; {
 		case r > 0.1:
 			add(flagBad, "updates are typically %s of the weights (about 1e-3 is healthy): the learning rate is far too high", shortNum(r))
-		case r > 1e-2:
+		case r > train.RatioHigh:
 			add(flagWarn, "updates are typically %s of the weights (about 1e-3 is healthy): the learning rate may be too high", shortNum(r))
-		case r > 0 && r < 1e-5:
+		case r > 0 && r < train.RatioLow:
 			add(flagWarn, "updates are typically only %s of the weights (about 1e-3 is healthy): the learning rate may be too low", shortNum(r))
 		}
 		if s.WeightGradStd == 0 && s.GradStd == 0 {
@@ -418,8 +428,10 @@ type layersView struct {
 	flags  *fyne.Container
 	body   fyne.CanvasObject
 	empty  fyne.CanvasObject
-	// iter is the iteration of the statistics on display.
+	// iter is the iteration of the statistics on display, diag the
+	// diagnosis shown above the flags.
 	iter int
+	diag train.Diagnosis
 }
 
 func newLayersView() *layersView {
@@ -445,8 +457,8 @@ func newLayersView() *layersView {
 	return v
 }
 
-// show draws the newest statistics of a run.
-func (v *layersView) show(s feedSnapshot) {
+// show draws the newest statistics of a run, with the run's diagnosis.
+func (v *layersView) show(s feedSnapshot, d train.Diagnosis) {
 	if len(s.layers) == 0 {
 		v.iter = 0
 		if len(v.root.Objects) == 0 || v.root.Objects[0] != v.empty {
@@ -455,9 +467,15 @@ func (v *layersView) show(s feedSnapshot) {
 		}
 		return
 	}
-	if s.layerIter == v.iter && len(v.hists) == len(s.layers) {
+	if s.layerIter == v.iter && len(v.hists) == len(s.layers) && len(v.flags.Objects) > 0 {
+		if d.Message != v.diag.Message { // the epochs moved on: the verdict may change
+			v.diag = d
+			v.flags.Objects[0] = diagnosisRow(d)
+			v.flags.Refresh()
+		}
 		return // nothing new: statistics come every few iterations
 	}
+	v.diag = d
 	v.iter = s.layerIter
 	v.head.SetText(fmt.Sprintf("Iteration %s: activations, gradients and updates of every layer", widgets.Thousands(s.layerIter)))
 	if len(v.hists) != len(s.layers) {
@@ -508,7 +526,7 @@ func (v *layersView) show(s feedSnapshot) {
 	if len(bad) > 4 {
 		bad = append(bad[:4], widgets.WrapLabel(fmt.Sprintf("…and %d more layers.", len(bad)-4)))
 	}
-	v.flags.Objects = bad
+	v.flags.Objects = append([]fyne.CanvasObject{diagnosisRow(d)}, bad...)
 	v.flags.Refresh()
 	v.ratio.SetPlot(ratioPlot(s.ratios))
 	v.spread.SetPlot(layerStdPlot(s.layers))
