@@ -65,14 +65,9 @@ func exportAndRun(t *testing.T, g graph.Graph, input []int, batch int) (maxAbs, 
 	if _, _, err := ExportModel(dir, g, input, m.State(), "test model"); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(dir, "x.npy"))
-	if err != nil {
+	if err := npy.WriteFile(filepath.Join(dir, "x.npy"), npy.FromFloat32(shape, x)); err != nil {
 		t.Fatal(err)
 	}
-	if err := npy.Write(f, npy.FromFloat32(shape, x)); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	script := filepath.Join(dir, "run.py")
 	os.WriteFile(script, []byte(runModelPy), 0o644)
 	cmd := exec.Command(torchref.Python(), script, dir)
@@ -80,12 +75,7 @@ func exportAndRun(t *testing.T, g graph.Graph, input []int, batch int) (maxAbs, 
 		src, _ := os.ReadFile(filepath.Join(dir, "model.py"))
 		t.Fatalf("model.py failed: %v\n%s\n--- model.py ---\n%s", err, msg, src)
 	}
-	yf, err := os.Open(filepath.Join(dir, "y.npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer yf.Close()
-	ya, err := npy.Read(yf)
+	ya, err := npy.OpenFile(filepath.Join(dir, "y.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -286,24 +286,14 @@ func numpyReference(t *testing.T, py, model string, x []float32, shape []int) []
 	t.Helper()
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy")
-	f, err := os.Create(in)
-	if err != nil {
+	if err := npy.WriteFile(in, npy.FromFloat32(shape, x)); err != nil {
 		t.Fatal(err)
 	}
-	if err := npy.Write(f, npy.FromFloat32(shape, x)); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	b, err := runPython(py, "testdata/keras_reference.py", model, in, out)
 	if err != nil {
 		t.Fatalf("NumPy reference: %v\n%s", err, b)
 	}
-	g, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	a, err := npy.Read(g)
+	a, err := npy.OpenFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
