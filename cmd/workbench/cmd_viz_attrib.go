@@ -181,6 +181,9 @@ func openAttribTarget(c *Ctx) (*attribTarget, error) {
 }
 
 func openAttribData(c *Ctx) (*attribTarget, error) {
+	if p, err := openProjectFile(flagStr(c, "project"), "project"); err == nil && p.Dataset.Spec == "" && !flagsSet(c)["data"] {
+		return nil, usageErrorf("%s names no dataset: give image files with --image FILE (or a dataset with --data D)", flagStr(c, "project"))
+	}
 	it, err := openInspectTarget(c)
 	if err != nil {
 		return nil, err
