@@ -284,6 +284,10 @@ func TestSaveWritesTheFileAndClearsDirtyAndAutosave(t *testing.T) {
 	if err != nil || p.Name != "Renamed" {
 		t.Fatalf("saved file: %v %v", p, err)
 	}
+	// The sample's modified time (2025-01-01) becomes the save's.
+	if time.Since(p.Modified) > time.Hour || !p.Modified.After(p.Created) {
+		t.Fatalf("modified %v after a save from the app", p.Modified)
+	}
 	if r := tw.recent(); len(r) != 1 || r[0] != path {
 		t.Fatalf("recent files: %q", r)
 	}

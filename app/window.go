@@ -211,7 +211,11 @@ func (w *window) save(after func()) {
 
 func (w *window) saveTo(path string, after func()) {
 	old := w.state.Path
+	// The file records when it was saved, from the app as from the CLI.
+	prev := w.state.Project.Modified
+	w.state.Project.Modified = time.Now().UTC().Round(time.Millisecond)
 	if err := projects.Save(w.state.Project, path); err != nil {
+		w.state.Project.Modified = prev
 		w.showError("Could not save "+filepath.Base(path), err)
 		return
 	}
