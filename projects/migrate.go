@@ -18,6 +18,7 @@ type migration func(doc map[string]json.RawMessage, tensors map[string]Tensor) e
 var migrations = []migration{
 	0: migrateV0,
 	1: migrateV1,
+	2: migrateV2,
 }
 
 // migrate brings doc and tensors from version to FormatVersion.
@@ -203,5 +204,16 @@ func migrateV1(doc map[string]json.RawMessage, _ map[string]Tensor) error {
 		return err
 	}
 	doc["inspect"] = b
+	return nil
+}
+
+// migrateV2 adds the results object of format 3 (searches, babysitting,
+// classic baselines and embedding maps the app computed; runs also keep
+// their layer statistics). Format 2 kept none of them, so an older project
+// opens with none.
+func migrateV2(doc map[string]json.RawMessage, _ map[string]Tensor) error {
+	if _, ok := doc["results"]; !ok {
+		doc["results"] = json.RawMessage("{}")
+	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 // FormatVersion is the newest project format this package reads, and the one
 // it writes.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Extension is the file name extension of project files.
 const Extension = ".wbproj"
@@ -43,6 +43,8 @@ type Project struct {
 	Train   TrainSettings `json:"train"`
 	Runs    []Run         `json:"runs,omitempty"`
 	Inspect Inspect       `json:"inspect"`
+	// Results are the app's other computed results (format 3).
+	Results Results `json:"results"`
 
 	// Tensors are stored in tensors.safetensors, not in the manifest. Names
 	// are slash-separated paths such as "weights/conv1.weight",
@@ -256,6 +258,7 @@ func (p *Project) Clone() *Project {
 			q.Runs[i] = r
 		}
 	}
+	q.Results = p.Results.clone()
 	q.Inspect.Strings = maps.Clone(p.Inspect.Strings)
 	q.Inspect.Numbers = maps.Clone(p.Inspect.Numbers)
 	if p.Tensors != nil {
