@@ -25,6 +25,10 @@ and images stay in [0,1]. E and A may be written as fractions (8/255).
          back onto the E-ball, from a random point of it (--random-start,
          on by default)
 
+--transfer OTHER.wbproj measures another model on the adversarial images
+made on --project (a black-box transfer attack): transfer_clean_acc and
+transfer_acc.
+
 --targeted drives each image to a random other class (seeded) and reports
 success, the fraction that reached it. --curve 0,2/255,4/255,8/255 also
 measures the accuracy at each epsilon (done field curve). --against pytorch
@@ -53,6 +57,7 @@ Examples:
 			fs.Int("batch", 32, "images per gradient pass")
 			fs.String("curve", "", "comma-separated epsilons: also report the accuracy at each (done field curve)")
 			fs.String("split", "test", "images from the test or train split")
+			fs.String("transfer", "", "another project (same input): also measure its accuracy on the adversarial images made on --project (done field transfer_acc)")
 			fs.String("against", "", "pytorch: also run the same attack (same weights, images and random start) in PyTorch; done fields clean_acc_pytorch, adv_acc_pytorch")
 		},
 		Run: runAttack,
@@ -167,6 +172,13 @@ func runAttack(c *Ctx) error {
 		}
 		done["success"] = float64(ok) / float64(n)
 	}
+	if other := flagStr(c, "transfer"); other != "" {
+		acc, err := transferAccuracy(c, other, t, res.Adv, labels)
+		if err != nil {
+			return err
+		}
+		done["transfer_acc"], done["transfer_clean_acc"] = acc[1], acc[0]
+	}
 	if against == "pytorch" {
 		pc, pa, err := attackInPyTorch(c.Context, t, labels, goal, cfg)
 		if err != nil {
@@ -196,4 +208,21 @@ func runAttack(c *Ctx) error {
 
 func inspectToAttrib(n inspect.Net) adversarial.Net {
 	return adversarial.Net{Model: n.Model, Stats: n.Stats}
+}
+
+// transferAccuracy is another project's accuracy on the clean and on the
+// adversarial images.
+func transferAccuracy(c *Ctx, path string, t *attribTarget, adv []float32, labels []int) ([2]float64, error) {
+	p, err := openProjectFile(path, "transfer")
+	if err != nil {
+		return [2]float64{}, err
+	}
+	net, _, err := netAt(c, p, t.net.Input())
+	if err != nil {
+		return [2]float64{}, usageErrorf("--transfer %s: %v", path, err)
+	}
+	if net.Classes() != t.net.Classes() {
+		return [2]float64{}, usageErrorf("--transfer %s has %d classes, --project %d: they must classify the same data", path, net.Classes(), t.net.Classes())
+	}
+	return [2]float64{adversarial.Accuracy(net, t.x, t.n, labels, 32), adversarial.Accuracy(net, adv, t.n, labels, 32)}, nil
 }

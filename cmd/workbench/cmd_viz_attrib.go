@@ -75,6 +75,7 @@ func addAttribFlags(fs *flag.FlagSet) {
 	fs.Int("samples", 25, "smoothgrad: noisy copies per image")
 	fs.Float64("sigma", 0.15, "smoothgrad: noise standard deviation, fraction of the pixel range")
 	fs.String("rule", attrib.GaussLegendre, "intgrad: integration rule")
+	fs.Float64("baseline", 0, "intgrad: grey level of the baseline image (0: black)")
 	fs.Int("patch", 0, "occlusion: patch side in pixels (0: a quarter of the image side)")
 	fs.Int("stride", 0, "occlusion: patch step (0: half the patch)")
 	fs.Float64("fill", 0.5, "occlusion: patch grey level in [0,1]")

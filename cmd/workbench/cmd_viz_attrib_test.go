@@ -77,7 +77,10 @@ func TestAttributionAndAttackCommands(t *testing.T) {
 		t.Errorf("gradcam on a file: %v", d)
 	}
 	fg := run("attack", "--method", "fgsm", "--eps", "8/255", "--limit", "40")
-	pg := run("attack", "--method", "pgd", "--eps", "8/255", "--steps", "5", "--step-size", "2/255", "--limit", "40")
+	pg := run("attack", "--method", "pgd", "--eps", "8/255", "--steps", "5", "--step-size", "2/255", "--limit", "40", "--transfer", proj)
+	if pg["transfer_acc"] != pg["adv_acc"] || pg["transfer_clean_acc"] != pg["clean_acc"] {
+		t.Errorf("transfer onto the same model: %v", pg)
+	}
 	for _, a := range []map[string]any{fg, pg} {
 		if a["eps"] != 8.0/255 || a["mean_linf"].(float64) > 8.0/255+1e-6 || a["adv_acc"].(float64) > a["clean_acc"].(float64) {
 			t.Errorf("attack: %v", a)
@@ -103,6 +106,8 @@ func TestAttributionAndAttackCommands(t *testing.T) {
 		{"viz", "gradcam", "--layer", "fc1", "--out", dir},
 		{"viz", "guided", "--layer", "nope", "--out", dir},
 		{"viz", "intgrad", "--rule", "simpson", "--out", dir},
+		{"viz", "intgrad", "--baseline", "2", "--out", dir},
+		{"attack", "--transfer", filepath.Join(dir, "none.wbproj")},
 		{"viz", "saliency", "--image", filepath.Join(dir, "missing.png"), "--out", dir},
 	} {
 		code, _, errs := call(t, append(bad, "--project", proj, "--device", "cpu")...)

@@ -139,7 +139,15 @@ func computeMaps(c *Ctx, t *attribTarget, kind string, x []float32, n int, targe
 		if _, _, err := attrib.Alphas(flagStr(c, "rule"), steps); err != nil {
 			return nil, ex, usageErrorf("--rule/--steps: %v", err)
 		}
-		_, maps, ex.deltas, err = t.net.IntegratedGradients(c.Context, x, n, targets, attrib.IGOptions{Steps: steps, Method: flagStr(c, "rule")})
+		b := flagNum(c, "baseline")
+		if b < 0 || b > 1 {
+			return nil, ex, usageErrorf("--baseline %v: use a grey level in [0,1]", b)
+		}
+		base := make([]float32, len(x)/n)
+		for i := range base {
+			base[i] = float32(b)
+		}
+		_, maps, ex.deltas, err = t.net.IntegratedGradients(c.Context, x, n, targets, attrib.IGOptions{Steps: steps, Method: flagStr(c, "rule"), Baseline: base})
 	case "occlusion":
 		_, h, w := t.shape()
 		if p := flagInt(c, "patch"); p < 0 || p > min(h, w) {
