@@ -29,32 +29,22 @@ var referencePy []byte
 
 func writeNpy(t *testing.T, path string, a *npy.Array) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := npy.Write(f, a); err != nil {
+	if err := npy.WriteFile(path, a); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func readNpy(t *testing.T, path string) []float64 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	a, err := npy.OpenFile(path)
+	if err == nil {
+		var v []float64
+		if v, err = a.Float64s(); err == nil {
+			return v
+		}
 	}
-	defer f.Close()
-	a, err := npy.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := a.Float64s()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	t.Fatal(err)
+	return nil
 }
 
 // closeTo reports the worst |ours - ref| - (atol + rtol·|ref|) (<= 0
