@@ -178,6 +178,7 @@ func (v *babysitView) reset() {
 	}
 	v.refine.extra.Objects = v.refine.extra.Objects[:0]
 	v.suggested = 0
+	v.restoreSteps()
 	v.refresh()
 }
 
@@ -320,7 +321,10 @@ func (v *babysitView) runInitial() {
 		if err != nil {
 			return nil, err
 		}
-		return func() { st.show(&res.OK, widgets.FirstUpper(res.Message)+".") }, nil
+		return func() {
+			st.show(&res.OK, widgets.FirstUpper(res.Message)+".")
+			v.recordStep(stepInitial, res.OK, st.result.Text, 0)
+		}, nil
 	})
 }
 
@@ -340,6 +344,7 @@ func (v *babysitView) runOverfit() {
 		}
 		return func() {
 			st.show(&res.OK, widgets.FirstUpper(res.Message)+".")
+			v.recordStep(stepOverfit, res.OK, st.result.Text, 0)
 			st.plot.SetPlot(overfitPlot(res.History))
 			st.plotBox.Show()
 			st.relayout()
@@ -378,12 +383,14 @@ func (v *babysitView) showFinder(res *train.LRFinderResult) {
 	st.extra.Objects = nil
 	if res.Suggested <= 0 {
 		st.show(boolp(false), widgets.FirstUpper(res.Message)+".")
+		v.recordStep(stepFinder, false, st.result.Text, 0)
 		st.extra.Refresh()
 		return
 	}
 	lr := roundSig(res.Suggested, 2)
 	v.suggested = lr
 	st.show(boolp(true), widgets.FirstUpper(res.Message)+".")
+	v.recordStep(stepFinder, true, st.result.Text, lr)
 	// The trial's verdict, read by the same diagnosis as the runs'.
 	if n := len(res.Trials); n > 0 {
 		st.extra.Add(diagnosisCard(res.Trials[0].Verdict))
@@ -391,14 +398,19 @@ func (v *babysitView) showFinder(res *train.LRFinderResult) {
 			st.extra.Add(diagnosisCard(res.Trials[n-1].Verdict))
 		}
 	}
-	use := widget.NewButtonWithIcon("Use "+shortNum(lr), theme.ConfirmIcon(), func() {
-		v.p.form.lr.SetText(strconv.FormatFloat(lr, 'g', -1, 64))
-		st.show(boolp(true), fmt.Sprintf("The learning rate is now %s.", shortNum(lr)))
-	})
-	use.Importance = widget.HighImportance
-	st.extra.Add(use)
+	st.extra.Add(v.useButton(lr))
 	st.extra.Refresh()
 	st.relayout()
+}
+
+// useButton sets the project's learning rate to the finder's lr.
+func (v *babysitView) useButton(lr float64) *widget.Button {
+	use := widget.NewButtonWithIcon("Use "+shortNum(lr), theme.ConfirmIcon(), func() {
+		v.p.form.lr.SetText(strconv.FormatFloat(lr, 'g', -1, 64))
+		v.finder.show(boolp(true), fmt.Sprintf("The learning rate is now %s.", shortNum(lr)))
+	})
+	use.Importance = widget.HighImportance
+	return use
 }
 
 // roundSig rounds v to n significant digits.

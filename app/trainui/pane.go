@@ -114,6 +114,10 @@ func newTrainPane(h host) *trainPane {
 	p.layers = newLayersView()
 	p.baby = newBabysitView(p)
 	p.search = newSearchView(p)
+	defer func() { // the project's recorded search and babysitting (results.go)
+		p.search.restoreSearch()
+		p.baby.restoreSteps()
+	}()
 	p.history = newRunsView(p)
 
 	settings := widgets.CardWith("Settings", nil, p.form.root)
@@ -156,8 +160,8 @@ func (p *trainPane) stateChanged(c change) {
 		p.lastLive = feedSnapshot{}
 		p.runLayers = nil
 		p.evals = map[string]*runEval{}
-		p.baby.reset()
 		p.search.reset()
+		p.baby.reset()
 		p.form.set(loadRunSettings(p.h.Project()))
 		p.problem = ""
 		p.refresh(true)

@@ -237,6 +237,7 @@ func rangeBox(lo, hi *widget.Entry) fyne.CanvasObject {
 // reset forgets the results (another project).
 func (v *searchView) reset() {
 	v.trials, v.rows, v.refined = nil, nil, false
+	v.restoreSearch()
 	v.show()
 }
 
@@ -463,6 +464,7 @@ func (v *searchView) run() {
 			v.msg.Importance = widget.DangerImportance
 			v.msg.SetText(widgets.FirstUpper(err.Error()) + ".")
 		}
+		v.recordSearch()
 		v.show()
 		p.refreshControls()
 		p.baby.showSearch()
