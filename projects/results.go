@@ -85,6 +85,8 @@ type BabysitStep struct {
 
 // ClassicResult is one row of the Classic pane's overview.
 type ClassicResult struct {
+	// Data is the dataset (its spec) the result was computed on.
+	Data   string `json:"data,omitempty"`
 	Method string `json:"method"`
 	Input  string `json:"input"`
 	Train  int    `json:"train"`
@@ -97,6 +99,7 @@ type ClassicResult struct {
 // KNNResult is the newest k-NN cross-validation: accuracy per fold for
 // each k.
 type KNNResult struct {
+	Data    string     `json:"data,omitempty"`
 	Metric  string     `json:"metric"`
 	Folds   int        `json:"folds"`
 	Train   int        `json:"train"`

@@ -244,8 +244,18 @@ func (t *knnTab) show(r *knnResult) {
 	t.msg.SetText(r.summary())
 	t.neighbours.Objects = []fyne.CanvasObject{neighboursView(r, 8, 10)}
 	t.neighbours.Refresh()
+	t.p.recordKNN(r, t.p.s.Project.Hyper.Seed)
 	t.p.addResult(classicResult{method: "k-NN (k = " + strconv.Itoa(r.best.K) + ")", input: "pixels", train: r.trainN,
 		val: r.best.Mean, test: r.testAcc, detail: fmt.Sprintf("%s distance, %d-fold CV over %d values of k", strings.ToUpper(string(r.metric)), r.folds, len(r.cv))})
+}
+
+// showRestored shows a cross-validation read back from the project: its
+// plot and figures (the neighbour images come with a new run).
+func (t *knnTab) showRestored(r *knnResult) {
+	t.result = r
+	t.plot.SetPlot(cvPlot(r.cv, r.best.K))
+	t.msg.Importance = widget.MediumImportance
+	t.msg.SetText(r.summary() + " (recorded; run again to see the neighbours)")
 }
 
 // cvPlot is the course's cross-validation figure: every fold's accuracy

@@ -39,9 +39,12 @@ type classicPane struct {
 	toy      *lintoy.Toy
 
 	results []classicResult
-	ovBody  *fyne.Container
-	shownDS *data.Dataset
-	loadErr error
+	// rendering is set while PrepareRender runs: its runs are not the
+	// user's and are not recorded.
+	rendering bool
+	ovBody    *fyne.Container
+	shownDS   *data.Dataset
+	loadErr   error
 }
 
 // classicResult is one finished run, for the overview's table.
@@ -77,7 +80,7 @@ func newClassicPane(s *ui.State) fyne.CanvasObject {
 				for _, j := range []*widgets.JobBar{p.job, p.knn.job, p.linear.job, p.net.job} {
 					j.Cancel()
 				}
-				p.results = nil
+				p.results, p.shownDS = nil, nil // another project: its own results
 			}
 			p.loadErr = nil
 			p.refresh()
@@ -97,6 +100,9 @@ func (p *classicPane) refresh() {
 		// Results belong to the data they were computed on.
 		p.shownDS, p.results = ds, nil
 		p.knn.setDataset(ds)
+		if ds != nil {
+			p.restore() // the results the project recorded on this data
+		}
 		p.linear.setDataset(ds)
 		p.net.setDataset(ds)
 		p.features.setDataset(ds)
@@ -140,11 +146,13 @@ func (p *classicPane) addResult(r classicResult) {
 	for i, old := range p.results {
 		if old.method == r.method && old.input == r.input {
 			p.results[i] = r
+			p.record()
 			p.showOverview()
 			return
 		}
 	}
 	p.results = append(p.results, r)
+	p.record()
 	p.showOverview()
 }
 
@@ -262,6 +270,8 @@ func (l *columnsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 // a small linear classifier search on raw pixels (real runs, on subsets
 // sized to take seconds), and shows the overview.
 func (p *classicPane) PrepareRender(ctx context.Context) {
+	p.rendering = true // render-panes records nothing in the project
+	defer func() { p.rendering = false }()
 	if p.s.Dataset == nil {
 		p.job.Sync = true
 		p.loadDataset()

@@ -1,0 +1,56 @@
+package classic
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/workbench-cv/workbench/app/internal/panetest"
+	"github.com/workbench-cv/workbench/projects"
+)
+
+// k-NN and a linear classifier are recorded in the project; saved,
+// reopened and with the dataset loaded again, the overview lists both and
+// the k-NN tab shows the same cross-validation.
+func TestClassicResultsSurviveAReopen(t *testing.T) {
+	s, p := classicWithData(t)
+	k := p.knn
+	k.nTrain.SetText("200")
+	k.nTest.SetText("40")
+	k.folds.SetText("4")
+	k.ks.SetText("1, 3")
+	k.run()
+	k.job.Wait()
+	l := p.linear
+	l.nTrain.SetText("200")
+	l.nVal.SetText("50")
+	l.search.SetText("2")
+	l.iters.SetText("30")
+	l.run()
+	l.job.Wait()
+	if len(p.results) != 2 || k.result == nil {
+		t.Fatalf("results %+v", p.results)
+	}
+	rows := append([]classicResult(nil), p.results...)
+	cv := k.result.cv
+	path := filepath.Join(t.TempDir(), "c.wbproj")
+	if err := projects.Save(s.Project, path); err != nil {
+		t.Fatal(err)
+	}
+	q, err := projects.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetProject(q, path)
+	s.SetDataset(panetest.SampleData(t))
+	if len(p.results) != 2 || p.results[0] != rows[0] || p.results[1] != rows[1] {
+		t.Fatalf("after reopen: %+v, were %+v", p.results, rows)
+	}
+	r := k.result
+	if r == nil || len(r.cv) != len(cv) || r.best.K == 0 || r.cv[1].Mean != cv[1].Mean || !strings.Contains(k.msg.Text, "best k = ") {
+		t.Fatalf("k-NN after reopen: %+v, message %q", r, k.msg.Text)
+	}
+	if !strings.Contains(panetest.Texts(p.overview.Content), rows[1].method) {
+		t.Fatal("the overview does not list the linear classifier")
+	}
+}
