@@ -254,6 +254,7 @@ func (p *embeddingsPane) refresh() {
 		p.setBody(widgets.Pad(6, 4, 6, 6, widgets.CardWith("Embeddings", nil, p.NeedData("The embedding"))))
 		return
 	}
+	p.restore()
 	p.setBody(p.main)
 }
 
@@ -358,6 +359,7 @@ func (p *embeddingsPane) start() {
 			p.showMessage(err)
 		default:
 			p.showResult(res)
+			p.record(res)
 		}
 	})
 	p.job.Sync = false
