@@ -45,6 +45,7 @@ type window struct {
 	// importJob runs model imports and exports (modelimport.go);
 	// lastExport lists the files the last export wrote.
 	importJob  *widgets.JobBar
+	datasetJob *widgets.JobBar // reloads an opened project's dataset (reopen.go)
 	lastExport []string
 }
 
@@ -161,6 +162,7 @@ func (w *window) load(from, path string) {
 	if path != "" {
 		w.addRecent(path)
 	}
+	w.reloadDataset()
 }
 
 // offerAutosave asks whether to recover the newer autosave of path.
