@@ -166,3 +166,21 @@ func (b *builder) linear(id, in string, out int) string {
 func (b *builder) dropout(id, in string, p float64) string {
 	return b.add(id, "dropout", map[string]float64{"p": p}, in)
 }
+
+// stem is the ImageNet stem of ResNet and DenseNet: a 7x7 stride-2 conv
+// without bias, batch norm, ReLU and a 3x3 stride-2 max-pool; small inputs
+// get a 3x3 stride-1 conv and no pool. The IDs name the four layers.
+func (b *builder) stem(conv, bn, relu, pool string) string {
+	var x string
+	if b.small() {
+		x = b.conv(conv, "input", 64, 3, 1, 1, 1, false)
+	} else {
+		x = b.conv(conv, "input", 64, 7, 2, 3, 1, false)
+	}
+	x = b.bn(bn, x, 1e-5)
+	x = b.relu(relu, x)
+	if !b.small() {
+		x = b.pool(pool, "maxpool2d", x, 3, 2, 1)
+	}
+	return x
+}

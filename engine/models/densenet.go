@@ -10,17 +10,7 @@ import "fmt"
 // 3x3 stride 1 and pool0 is left out.
 func buildDenseNet121(b *builder, classes int) {
 	const growth, bnSize = 32, 4
-	var x string
-	if b.small() {
-		x = b.conv("features.conv0", "input", 64, 3, 1, 1, 1, false)
-	} else {
-		x = b.conv("features.conv0", "input", 64, 7, 2, 3, 1, false)
-	}
-	x = b.bn("features.norm0", x, 1e-5)
-	x = b.relu("features.relu0", x)
-	if !b.small() {
-		x = b.pool("features.pool0", "maxpool2d", x, 3, 2, 1)
-	}
+	x := b.stem("features.conv0", "features.norm0", "features.relu0", "features.pool0")
 	features := 64
 	blocks := []int{6, 12, 24, 16}
 	for i, n := range blocks {

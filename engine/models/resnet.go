@@ -9,17 +9,7 @@ import "fmt"
 // inputs: conv1 becomes 3x3 stride 1 and the stem max-pool is left out (the
 // usual CIFAR ResNet stem).
 func buildResNet(b *builder, bottleneck bool, layers [4]int, groups, widthPerGroup, classes int) {
-	var x string
-	if b.small() {
-		x = b.conv("conv1", "input", 64, 3, 1, 1, 1, false)
-	} else {
-		x = b.conv("conv1", "input", 64, 7, 2, 3, 1, false)
-	}
-	x = b.bn("bn1", x, 1e-5)
-	x = b.relu("relu", x)
-	if !b.small() {
-		x = b.pool("maxpool", "maxpool2d", x, 3, 2, 1)
-	}
+	x := b.stem("conv1", "bn1", "relu", "maxpool")
 	inplanes := 64
 	for i, planes := range []int{64, 128, 256, 512} {
 		for j := range layers[i] {

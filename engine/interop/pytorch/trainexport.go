@@ -27,35 +27,53 @@ func TrainScript() string { return trainScript }
 var supportedAugment = map[string]bool{"hflip": true, "vflip": true, "crop": true, "translate": true}
 
 // trainJSON is train.json: everything train.py needs besides the model,
-// the weights and the data.
+// the weights and the data. The embedded parts share one JSON object.
 type trainJSON struct {
+	runJSON
+	optimJSON
+	decayJSON
+	scheduleJSON
+}
+
+type runJSON struct {
 	Epochs         int         `json:"epochs"`
 	Batch          int         `json:"batch"`
 	Seed           int64       `json:"seed"`
-	Optimizer      string      `json:"optimizer"`
-	LR             float64     `json:"lr"`
-	Momentum       float64     `json:"momentum"`
-	Beta1          float64     `json:"beta1"`
-	Beta2          float64     `json:"beta2"`
-	Alpha          float64     `json:"alpha"`
-	Centered       bool        `json:"centered"`
-	Eps            float64     `json:"eps"`
-	WeightDecay    float64     `json:"weight_decay"`
-	DecayAll       bool        `json:"decay_all"`
-	DecayParams    []string    `json:"decay_params"`
-	Frozen         []string    `json:"frozen"`
-	ClipNorm       float64     `json:"clip_norm"`
-	ClipValue      float64     `json:"clip_value"`
-	Schedule       string      `json:"schedule"`
-	WarmupEpochs   int         `json:"warmup_epochs"`
-	StepEvery      int         `json:"step_every_epochs"`
-	Gamma          float64     `json:"gamma"`
-	MinLR          float64     `json:"min_lr"`
 	Loss           string      `json:"loss"`
 	LabelSmoothing float64     `json:"label_smoothing"`
 	Augment        []string    `json:"augment"`
 	Stats          *data.Stats `json:"stats"`
 	Classes        []string    `json:"classes"`
+}
+
+type optimJSON struct {
+	Optimizer string  `json:"optimizer"`
+	LR        float64 `json:"lr"`
+	Momentum  float64 `json:"momentum"`
+	Beta1     float64 `json:"beta1"`
+	Beta2     float64 `json:"beta2"`
+	Alpha     float64 `json:"alpha"`
+	Centered  bool    `json:"centered"`
+	Eps       float64 `json:"eps"`
+}
+
+// decayJSON says which parameters decay, which stay frozen (PyTorch names)
+// and how gradients are clipped.
+type decayJSON struct {
+	WeightDecay float64  `json:"weight_decay"`
+	DecayAll    bool     `json:"decay_all"`
+	DecayParams []string `json:"decay_params"`
+	Frozen      []string `json:"frozen"`
+	ClipNorm    float64  `json:"clip_norm"`
+	ClipValue   float64  `json:"clip_value"`
+}
+
+type scheduleJSON struct {
+	Schedule     string  `json:"schedule"`
+	WarmupEpochs int     `json:"warmup_epochs"`
+	StepEvery    int     `json:"step_every_epochs"`
+	Gamma        float64 `json:"gamma"`
+	MinLR        float64 `json:"min_lr"`
 }
 
 // Splits are the data a training export carries; Val and Test may be nil.
@@ -120,13 +138,15 @@ func trainConfig(g graph.Graph, input []int, cfg train.Config, mod *Module) (*tr
 	if opt == "" {
 		opt = "adam"
 	}
-	tj := &trainJSON{Epochs: orInt(cfg.Epochs, 10), Batch: orInt(cfg.Batch, 64), Seed: cfg.Seed, Optimizer: opt,
-		LR: float64(o.LR), Momentum: float64(o.Momentum), Beta1: orF(o.Beta1, 0.9), Beta2: orF(o.Beta2, 0.999),
-		Alpha: orF(o.Alpha, 0.99), Centered: o.Centered, Eps: orF(o.Eps, 1e-8), WeightDecay: float64(o.WeightDecay),
-		DecayAll: o.DecayAll, ClipNorm: float64(o.ClipNorm), ClipValue: float64(o.ClipValue),
-		Schedule: cfg.Schedule, WarmupEpochs: cfg.Warmup, StepEvery: cfg.StepEvery, Gamma: orF(cfg.Gamma, 0.1), MinLR: float64(cfg.MinLR), Loss: cfg.Loss,
-		LabelSmoothing: float64(cfg.LabelSmoothing), Augment: aug, Stats: cfg.Stats,
-		DecayParams: []string{}, Frozen: []string{}}
+	tj := &trainJSON{
+		runJSON: runJSON{Epochs: orInt(cfg.Epochs, 10), Batch: orInt(cfg.Batch, 64), Seed: cfg.Seed, Loss: cfg.Loss,
+			LabelSmoothing: float64(cfg.LabelSmoothing), Augment: aug, Stats: cfg.Stats},
+		optimJSON: optimJSON{Optimizer: opt, LR: float64(o.LR), Momentum: float64(o.Momentum), Beta1: orF(o.Beta1, 0.9),
+			Beta2: orF(o.Beta2, 0.999), Alpha: orF(o.Alpha, 0.99), Centered: o.Centered, Eps: orF(o.Eps, 1e-8)},
+		decayJSON: decayJSON{WeightDecay: float64(o.WeightDecay), DecayAll: o.DecayAll, DecayParams: []string{},
+			Frozen: []string{}, ClipNorm: float64(o.ClipNorm), ClipValue: float64(o.ClipValue)},
+		scheduleJSON: scheduleJSON{Schedule: cfg.Schedule, WarmupEpochs: cfg.Warmup, StepEvery: cfg.StepEvery,
+			Gamma: orF(cfg.Gamma, 0.1), MinLR: float64(cfg.MinLR)}}
 	if tj.Schedule == "" {
 		tj.Schedule = "constant"
 	}
