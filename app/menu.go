@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/engine/blas"
 )
 
 // shortcut is a menu shortcut: Ctrl+key (Cmd+key on macOS), plus Shift.
@@ -131,11 +133,24 @@ func (w *window) showAbout() {
 	about := widget.NewLabel("Design, train and look inside convolutional networks,\n" +
 		"offline, on your own machine.")
 	about.Alignment = fyne.TextAlignCenter
-	details := widget.NewLabel(fmt.Sprintf("Compute device: %s\nBuilt with %s for %s/%s, Fyne %s",
-		w.state.Device, runtime.Version(), runtime.GOOS, runtime.GOARCH, fyneVersion()))
+	built := w.opts.BuildDate
+	if built == "" {
+		built = "unstamped build"
+	}
+	details := widget.NewLabel(fmt.Sprintf("Compute device: %s\nCPU BLAS: %s\nBuilt %s with %s for %s/%s, Fyne %s",
+		w.state.Device, blasName(), built, runtime.Version(), runtime.GOOS, runtime.GOARCH, fyneVersion()))
 	details.Alignment = fyne.TextAlignCenter
 	w.showDialog(dialog.NewCustom("About Workbench", "Close",
 		container.NewVBox(container.NewCenter(icon), name, about, details), w.win))
+}
+
+// blasName names the CPU matrix-multiply library: OpenBLAS, Accelerate, or
+// the engine's pure-Go kernels (with the SIMD kernel they picked).
+func blasName() string {
+	if impl := blas.Impl(); impl != "go" {
+		return impl
+	}
+	return "pure Go (" + blas.GoKernel() + " kernel)"
 }
 
 // fyneVersion is the Fyne release the app is built with.

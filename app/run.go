@@ -26,6 +26,9 @@ type Options struct {
 	Path string
 	// Version is shown in Help ▸ About.
 	Version string
+	// BuildDate (YYYY-MM-DD) is shown in Help ▸ About; "" for a build
+	// not stamped by scripts/package.sh.
+	BuildDate string
 	// AutosaveEvery overrides DefaultAutosaveEvery when positive.
 	AutosaveEvery time.Duration
 	// Interrupt, when it closes, asks the app to quit as File ▸ Quit does

@@ -17,11 +17,14 @@ import (
 	_ "github.com/workbench-cv/workbench/gpu/opengl"         // the OpenGL compute backend
 )
 
-// version is set at build time with
-// -ldflags "-X main.version=1.2.3"; empty means defaultVersion.
-var version string
+// version and buildDate are set at build time by scripts/package.sh:
+// -ldflags "-X main.version=1.2.3 -X main.buildDate=2026-01-02". An empty
+// version means defaultVersion; an empty buildDate, an unstamped build.
+var version, buildDate string
 
-// defaultVersion is the version in FyneApp.toml (a test keeps them equal).
+// defaultVersion is the fallback of a plain `go build`: the VERSION file at
+// the repository root is the one source of the version, and a test keeps this
+// equal to it.
 const defaultVersion = "0.1.0"
 
 // Version returns the version of this build.
@@ -109,7 +112,7 @@ func (e errSilent) Error() string { return "" }
 // When ctx ends (Ctrl-C in the terminal) the app quits as from File ▸ Quit,
 // asking about unsaved changes; a second Ctrl-C ends it at once.
 var launchGUI = func(ctx context.Context, path string) error {
-	return wbapp.Run(wbapp.Options{Path: path, Version: Version(), Interrupt: ctx.Done()})
+	return wbapp.Run(wbapp.Options{Path: path, Version: Version(), BuildDate: buildDate, Interrupt: ctx.Done()})
 }
 
 // runGUI opens the desktop app, after checking that there is a display to
