@@ -1,13 +1,309 @@
 package saliency
 
 import (
-	"fyne.io/fyne/v2/theme"
+	"context"
+	"fmt"
+	"image"
+	"strconv"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/app/ui"
+	"github.com/workbench-cv/workbench/engine/attrib"
+	"github.com/workbench-cv/workbench/engine/data"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // Pane is this pane's entry in the main window.
-var Pane = ui.CommandPaneOf(ui.PaneSaliency, "Saliency", theme.VisibilityIcon(), 70, "Saliency",
-	"Ask which pixels a prediction depends on: gradient saliency maps, guided backpropagation "+
-		"and occlusion sensitivity, drawn over the image as heat maps.",
-	"From a terminal, this writes the maps as PNG files:", "saliency")
+var Pane = ui.Pane{ID: ui.PaneSaliency, Title: "Saliency", Icon: theme.VisibilityIcon(), Order: 70, New: newSaliencyPane}
+
+const about = "Ask which pixels a prediction depends on: gradient saliency maps, guided backpropagation, " +
+	"Grad-CAM, SmoothGrad, integrated gradients and occlusion sensitivity, drawn over the image as heat maps."
+
+// predicted is the class choice that explains the model's own prediction.
+const predicted = "Predicted class"
+
+// salPane is the Saliency pane: an image (a test image of the project's
+// dataset or a file), the class to explain, and three tabs: every method's
+// map over the image, the sanity check, and the class visualisation.
+type salPane struct {
+	widget.BaseWidget
+	inspection.Base
+
+	body, root *fyne.Container
+	tabs       *container.AppTabs
+	job        *widgets.JobBar
+
+	// The image being explained: pixels in [0, 1], C×H×W.
+	x      []float32
+	name   string
+	label  int // true class, -1 for a file
+	pred   int
+	probs  []float32
+	shownD *data.Dataset
+
+	index   *widget.Entry
+	info    *widget.Label
+	class   *widget.Select
+	layer   *widget.Select
+	opacity *widget.Slider
+	run     *widget.Button
+
+	grid    *fyne.Container
+	cells   []*cell
+	methods []method
+
+	sanity *sanityView
+	viz    *vizView
+}
+
+// cell is one method's picture in the grid.
+type cell struct {
+	img     *picture
+	caption *widget.Label
+	m       *attrib.Map
+}
+
+func newSaliencyPane(s *ui.State) fyne.CanvasObject {
+	p := &salPane{Base: inspection.Base{S: s, Title: "Saliency", Icon: theme.VisibilityIcon(), About: about,
+		DataJob: widgets.NewJobBar()}, job: widgets.NewJobBar(), label: -1}
+	p.Base.OnLoaded = p.refresh
+	p.ExtendBaseWidget(p)
+	p.methods = methods()
+	p.index = widget.NewEntry()
+	p.index.SetText("0")
+	p.index.OnSubmitted = func(string) { p.chooseTest() }
+	p.info = widget.NewLabel("")
+	p.info.Wrapping = fyne.TextWrapWord
+	p.class = widget.NewSelect([]string{predicted}, nil)
+	p.class.SetSelected(predicted)
+	p.layer = widget.NewSelect(nil, nil)
+	p.opacity = widget.NewSlider(0, 1)
+	p.opacity.Step = 0.05
+	p.opacity.SetValue(0.5)
+	p.opacity.OnChanged = func(float64) { p.drawGrid() }
+	p.run = widget.NewButtonWithIcon("Explain", theme.MediaPlayIcon(), p.explain)
+	p.run.Importance = widget.HighImportance
+	for _, m := range p.methods {
+		c := &cell{img: newPicture(), caption: widget.NewLabel(m.title)}
+		c.caption.Alignment = fyne.TextAlignCenter
+		p.cells = append(p.cells, c)
+	}
+	objs := make([]fyne.CanvasObject, len(p.cells))
+	for i, c := range p.cells {
+		objs[i] = container.NewBorder(nil, c.caption, nil, nil, c.img.raster)
+	}
+	p.grid = container.NewGridWithColumns(4, objs...)
+	p.sanity = newSanityView(p)
+	p.viz = newVizView(p)
+	p.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Methods", theme.VisibilityIcon(), p.methodsTab()),
+		container.NewTabItem("Sanity check", p.sanity.root),
+		container.NewTabItem("Class visualisation", p.viz.root),
+	)
+	p.body = container.NewStack()
+	p.root = container.NewBorder(nil, widgets.Pad(0, 4, 8, 8, container.NewVBox(p.job.Content(), p.DataJob.Content())), nil, nil, p.body)
+	s.OnChange(func(c ui.Change) {
+		if c == ui.ProjectReplaced {
+			p.job.Cancel()
+			p.DataJob.Cancel()
+			p.DataErr = nil
+		}
+		if c == ui.DatasetChanged {
+			p.DataErr = nil
+		}
+		p.refresh()
+	})
+	p.refresh()
+	return p
+}
+
+// CreateRenderer implements fyne.Widget.
+func (p *salPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
+
+func (p *salPane) methodsTab() fyne.CanvasObject {
+	pick := widget.NewButtonWithIcon("Test image", theme.SearchIcon(), p.chooseTest)
+	file := widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), p.chooseFile)
+	form := widget.NewForm(
+		widget.NewFormItem("Test image #", container.NewBorder(nil, nil, nil, pick, p.index)),
+		widget.NewFormItem("Or", file),
+		widget.NewFormItem("Explain", p.class),
+		widget.NewFormItem("Grad-CAM layer", p.layer),
+		widget.NewFormItem("Overlay opacity", p.opacity),
+	)
+	left := container.NewVBox(form, p.run, p.info)
+	split := container.NewHSplit(container.NewVScroll(left), container.NewVScroll(p.grid))
+	split.SetOffset(0.28)
+	return widgets.Pad(6, 4, 6, 6, split)
+}
+
+// refresh follows the project's model and the dataset.
+func (p *salPane) refresh() {
+	if p.SyncModel() {
+		p.x = nil
+		p.shownD = nil
+		p.setModel()
+	}
+	if e := p.Blocked("workbench viz saliency --project " + ui.ProjectArg(p.S) + " --out DIR"); e != nil {
+		p.setBody(e)
+		return
+	}
+	if p.shownD != p.S.Dataset && p.DataOK() {
+		p.shownD = p.S.Dataset
+		p.chooseTest()
+	}
+	if p.x == nil && !p.DataOK() && p.S.Project.Dataset.Spec != "" {
+		p.setBody(container.NewBorder(p.NeedData("The Saliency pane"), nil, nil, nil, p.tabs))
+		return
+	}
+	p.setBody(p.tabs)
+}
+
+func (p *salPane) setBody(o fyne.CanvasObject) {
+	if len(p.body.Objects) == 1 && p.body.Objects[0] == o {
+		return
+	}
+	p.body.Objects = []fyne.CanvasObject{o}
+	p.body.Refresh()
+}
+
+// setModel fills the class and layer choices from a newly read model.
+func (p *salPane) setModel() {
+	if p.Model == nil {
+		return
+	}
+	opts := []string{predicted}
+	for k := 0; k < attribNet(p.Model.First).Classes(); k++ {
+		opts = append(opts, p.className(k))
+	}
+	p.class.SetOptions(opts)
+	p.class.SetSelected(predicted)
+	var layers []string
+	for _, l := range p.Model.Layers() {
+		if l.Spatial() && (l.Shape[1] > 1 || l.Shape[2] > 1) && l.Op != "input" {
+			layers = append(layers, l.ID)
+		}
+	}
+	p.layer.SetOptions(layers)
+	if len(layers) > 0 {
+		p.layer.SetSelected(layers[len(layers)-1])
+	}
+	p.viz.setModel()
+}
+
+func (p *salPane) className(k int) string {
+	if c := p.S.Project.Dataset.Classes; k >= 0 && k < len(c) {
+		return c[k]
+	}
+	return "class " + strconv.Itoa(k)
+}
+
+// target is the class to explain: the chosen one, else the prediction.
+func (p *salPane) target() int {
+	for i, o := range p.class.Options {
+		if o == p.class.Selected && i > 0 {
+			return i - 1
+		}
+	}
+	return p.pred
+}
+
+// chooseTest shows test image number index of the dataset.
+func (p *salPane) chooseTest() {
+	if !p.DataOK() {
+		p.LoadData()
+		return
+	}
+	set := inspection.Split(p.S.Dataset, "test")
+	i, err := strconv.Atoi(p.index.Text)
+	if err != nil || i < 0 || i >= set.Len() {
+		p.info.SetText(fmt.Sprintf("%q is not a test image number: use 0 to %d.", p.index.Text, set.Len()-1))
+		return
+	}
+	p.setImage(set.Float(i).Pix, fmt.Sprintf("test image %d", i), int(set.Labels[i]))
+}
+
+// chooseFile reads an image file, resized to the network's input.
+func (p *salPane) chooseFile() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		p.openFile(path)
+	}, p.S.Window)
+}
+
+func (p *salPane) openFile(path string) {
+	in := p.Model.In
+	x, err := data.ReadImageFile(path, in[0], in[1], in[2], p.S.Project.Preprocess.Resize == "stretch")
+	if err != nil {
+		p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
+		return
+	}
+	p.setImage(x[:in[0]*in[1]*in[2]], path, -1)
+}
+
+// setImage makes x the explained image and clears the maps.
+func (p *salPane) setImage(x []float32, name string, label int) {
+	p.x, p.name, p.label = x, name, label
+	n := attribNet(p.Model.First)
+	p.probs = attrib.Softmax(n.Logits(x, 1), 1)
+	p.pred = attrib.Argmax(p.probs, 1)[0]
+	for _, c := range p.cells {
+		c.m = nil
+	}
+	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.className(p.pred), 100*p.probs[p.pred])
+	if label >= 0 {
+		txt += " Its class is " + p.className(label) + "."
+	}
+	p.info.SetText(txt)
+	p.drawGrid()
+	p.refresh()
+}
+
+// drawGrid draws each method's map over the image at the chosen opacity.
+func (p *salPane) drawGrid() {
+	if p.Model == nil {
+		return
+	}
+	in := p.Model.In
+	for i, c := range p.cells {
+		var img image.Image
+		switch {
+		case p.x == nil:
+		case c.m == nil:
+			img = attrib.PixelImage(p.x, in[0], in[1], in[2])
+		default:
+			img = attrib.Overlay(p.x, in[0], in[1], in[2], *c.m, p.opacity.Value)
+		}
+		c.img.set(img)
+		if c.m == nil {
+			c.caption.SetText(p.methods[i].title)
+		}
+	}
+}
+
+// PrepareRender computes what the pane shows in render-panes: the dataset's
+// first test image explained by every method.
+func (p *salPane) PrepareRender(ctx context.Context) {
+	p.Sync, p.job.Sync = true, true
+	defer func() { p.Sync, p.job.Sync = false, false }()
+	if p.Model == nil {
+		return
+	}
+	if p.S.Dataset == nil && p.S.Project.Dataset.Spec != "" {
+		p.LoadData()
+	}
+	if ctx.Err() != nil || !p.DataOK() {
+		return
+	}
+	p.refresh()
+	p.explain()
+}

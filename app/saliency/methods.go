@@ -1,0 +1,138 @@
+package saliency
+
+import (
+	"context"
+	"fmt"
+	"image"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+
+	"github.com/workbench-cv/workbench/engine/attrib"
+	"github.com/workbench-cv/workbench/engine/inspect"
+	"github.com/workbench-cv/workbench/widgets"
+)
+
+// picture is an image cell that keeps its aspect and a useful size.
+type picture struct{ raster *canvas.Image }
+
+func newPicture() *picture {
+	r := canvas.NewImageFromImage(nil)
+	r.FillMode = canvas.ImageFillContain
+	r.ScaleMode = canvas.ImageScalePixels
+	r.SetMinSize(fyne.NewSquareSize(180))
+	return &picture{raster: r}
+}
+
+func (c *picture) set(img image.Image) {
+	c.raster.Image = img
+	c.raster.Refresh()
+}
+
+// attribNet is the attribution view of an inspection network.
+func attribNet(n inspect.Net) attrib.Net { return attrib.Net{Model: n.Model, Stats: n.Stats} }
+
+// method computes one attribution map of x (one image) for class k.
+type method struct {
+	title string
+	run   func(ctx context.Context, n attrib.Net, x []float32, k int, layer string, progress attrib.Progress) (attrib.Map, string, error)
+}
+
+func first(ms []attrib.Map, err error) (attrib.Map, string, error) {
+	if err != nil {
+		return attrib.Map{}, "", err
+	}
+	return ms[0], "", nil
+}
+
+// methods are the grid's columns, in order.
+func methods() []method {
+	tk := func(k int) []attrib.Target { return []attrib.Target{attrib.ClassTarget(k)} }
+	return []method{
+		{"Saliency", func(_ context.Context, n attrib.Net, x []float32, k int, _ string, _ attrib.Progress) (attrib.Map, string, error) {
+			ms, _, err := n.Saliency(x, 1, tk(k))
+			return first(ms, err)
+		}},
+		{"Guided backprop", func(_ context.Context, n attrib.Net, x []float32, k int, _ string, _ attrib.Progress) (attrib.Map, string, error) {
+			ms, _, err := n.Guided(x, 1, tk(k))
+			return first(ms, err)
+		}},
+		{"Grad-CAM", func(_ context.Context, n attrib.Net, x []float32, k int, layer string, _ attrib.Progress) (attrib.Map, string, error) {
+			if layer == "" {
+				return attrib.Map{}, "", fmt.Errorf("the network has no layer with spatial maps")
+			}
+			cams, err := n.GradCAM(x, 1, tk(k), layer)
+			if err != nil {
+				return attrib.Map{}, "", err
+			}
+			return cams[0].Image, " · " + layer, nil
+		}},
+		{"SmoothGrad", func(ctx context.Context, n attrib.Net, x []float32, k int, _ string, pr attrib.Progress) (attrib.Map, string, error) {
+			ms, _, err := n.SmoothGrad(ctx, x, 1, tk(k), attrib.SmoothOptions{Samples: 25, Sigma: 0.15, Seed: 1, Progress: pr})
+			return first(ms, err)
+		}},
+		{"Integrated gradients", func(ctx context.Context, n attrib.Net, x []float32, k int, _ string, pr attrib.Progress) (attrib.Map, string, error) {
+			_, ms, delta, err := n.IntegratedGradients(ctx, x, 1, tk(k), attrib.IGOptions{Steps: 50, Progress: pr})
+			if err != nil {
+				return attrib.Map{}, "", err
+			}
+			return ms[0], fmt.Sprintf(" · δ %.2g", delta[0]), nil
+		}},
+		{"Occlusion", func(ctx context.Context, n attrib.Net, x []float32, k int, _ string, pr attrib.Progress) (attrib.Map, string, error) {
+			return first(n.Occlusion(ctx, x, 1, []int{k}, attrib.OcclusionOptions{Progress: pr}))
+		}},
+	}
+}
+
+// explain computes every method's map of the image on a job, filling the
+// grid as each finishes.
+func (p *salPane) explain() {
+	if p.x == nil || p.Model == nil {
+		p.info.SetText("Choose an image first: a test image number or an image file.")
+		return
+	}
+	x, k, layer, mdl := p.x, p.target(), p.layer.Selected, p.Model
+	for _, c := range p.cells {
+		c.m = nil
+	}
+	p.drawGrid()
+	total := len(p.methods)
+	err := p.job.Start("Explaining "+p.className(k), func(ctx context.Context, report widgets.Report) error {
+		n, err := mdl.Net()
+		if err != nil {
+			return err
+		}
+		net := attribNet(n)
+		for i, m := range p.methods {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			report(i, total, m.title+" of "+p.className(k))
+			mp, note, err := m.run(ctx, net, x, k, layer, func(done, all int) {
+				report(i*all+done, total*all, "")
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", m.title, err)
+			}
+			widgets.Do(func() {
+				if !sameSlice(p.x, x) {
+					return
+				}
+				c := p.cells[i]
+				c.m = &mp
+				c.caption.SetText(m.title + note)
+				p.drawGrid()
+			})
+		}
+		return nil
+	}, func(err error) {
+		if err != nil && !widgets.Cancelled(err) {
+			p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
+		}
+	})
+	if err != nil {
+		p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
+	}
+}
+
+func sameSlice(a, b []float32) bool { return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) }

@@ -1,0 +1,132 @@
+package saliency
+
+import (
+	"image"
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/workbench-cv/workbench/app/internal/panetest"
+	"github.com/workbench-cv/workbench/app/ui"
+	"github.com/workbench-cv/workbench/widgets"
+)
+
+func TestSaliencyPaneAsksForATrainedModel(t *testing.T) {
+	_, sh, _ := panetest.Open(t, panetest.Sample(t), ui.PaneSaliency, Pane)
+	if len(panetest.Find[*widgets.EmptyState](sh.Body, nil)) != 1 {
+		t.Fatalf("an untrained project shows no empty state: %q", panetest.Texts(sh.Body))
+	}
+}
+
+func loaded(t *testing.T) *salPane {
+	s, sh, _ := panetest.Open(t, panetest.TrainedSample(t), ui.PaneSaliency, Pane)
+	p := sh.Built[ui.PaneSaliency].(*salPane)
+	if p.Model == nil {
+		t.Fatalf("no model: %v", p.ModelErr)
+	}
+	s.SetDataset(panetest.SampleData(t))
+	if p.x == nil || p.pred < 0 || len(p.layer.Options) != 6 || p.layer.Selected != "pool2" {
+		t.Fatalf("after loading the data: image %v, layers %q selected %q", p.x != nil, p.layer.Options, p.layer.Selected)
+	}
+	return p
+}
+
+func TestSaliencyPaneFillsEveryMethod(t *testing.T) {
+	p := loaded(t)
+	before := p.cells[0].img.raster.Image
+	test.Tap(p.run)
+	p.job.Wait()
+	for i, c := range p.cells {
+		if c.m == nil || c.m.H != p.Model.In[1] || c.m.W != p.Model.In[2] {
+			t.Fatalf("%s: no map of the image's size after Explain (%q)", p.methods[i].title, p.info.Text)
+		}
+	}
+	after := p.cells[0].img.raster.Image
+	if panetest.SamePixels(before, after) {
+		t.Fatalf("the saliency cell still shows the bare image")
+	}
+	p.opacity.SetValue(1)
+	if panetest.SamePixels(after, p.cells[0].img.raster.Image) {
+		t.Fatalf("the opacity slider does not change the overlay")
+	}
+	// Another class gives another map.
+	old := append([]float32(nil), p.cells[0].m.V...)
+	p.class.SetSelectedIndex(1 + (p.pred+1)%(len(p.class.Options)-1))
+	test.Tap(p.run)
+	p.job.Wait()
+	same := true
+	for i, v := range p.cells[0].m.V {
+		same = same && v == old[i]
+	}
+	if same {
+		t.Fatalf("explaining another class gives the same saliency map")
+	}
+}
+
+func TestSaliencyPaneSanityCheckPlotsEveryLayer(t *testing.T) {
+	p := loaded(t)
+	test.Tap(p.sanity.run)
+	p.job.Wait()
+	// The trained model and each of the four layers with weights.
+	if len(p.sanity.steps) != 5 || p.sanity.steps[0].Correlation < 0.999 {
+		t.Fatalf("sanity steps %+v (%q)", p.sanity.steps, p.sanity.note.Text)
+	}
+}
+
+func TestSaliencyPaneClassVisualisationScrubsExportsAndCancels(t *testing.T) {
+	p := loaded(t)
+	v := p.viz
+	v.steps.SetText("30")
+	test.Tap(v.run)
+	p.job.Wait()
+	if len(v.frames) != 4 || v.scrub.Max != 3 || !v.export.Visible() || v.export.Disabled() {
+		t.Fatalf("30 iterations kept %d frames, slider max %v", len(v.frames), v.scrub.Max)
+	}
+	last := v.pic.raster.Image
+	v.scrub.SetValue(0)
+	if panetest.SamePixels(last, v.pic.raster.Image) {
+		t.Fatalf("scrubbing back does not change the picture")
+	}
+	path := filepath.Join(t.TempDir(), "viz.png")
+	if err := v.exportPNG(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil || !sameRGBA(img, v.frames[0].img) {
+		t.Fatalf("the exported PNG is not the shown iteration: %v", err)
+	}
+	// A long run stops at Cancel.
+	v.steps.SetText("5000")
+	test.Tap(v.run)
+	test.Tap(p.job.Stop)
+	p.job.Wait()
+	if len(v.frames) >= 5000/vizEvery {
+		t.Fatalf("cancel did not stop the ascent: %d frames", len(v.frames))
+	}
+}
+
+// sameRGBA compares two images by their colours, whatever their types.
+func sameRGBA(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			r1, g1, b1, a1 := a.At(x, y).RGBA()
+			r2, g2, b2, a2 := b.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				return false
+			}
+		}
+	}
+	return true
+}
