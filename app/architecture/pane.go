@@ -310,7 +310,9 @@ func (p *editorPane) toolbar() fyne.CanvasObject {
 	right := container.NewHBox(
 		btn("", theme.ZoomOutIcon(), p.ed.ZoomOut), p.zoomLbl, btn("", theme.ZoomInIcon(), p.ed.ZoomIn),
 		btn("Fit", theme.ZoomFitIcon(), p.ed.FitAll), sep(), export)
-	return container.NewVBox(container.New(layout.NewCustomPaddedLayout(0, 0, 4, 4), container.NewBorder(nil, nil, left, right)), widget.NewSeparator())
+	// The editing buttons scroll sideways in a narrow window (1024 px)
+	// rather than widen it.
+	return container.NewVBox(container.New(layout.NewCustomPaddedLayout(0, 0, 4, 4), container.NewBorder(nil, nil, nil, right, container.NewHScroll(left))), widget.NewSeparator())
 }
 
 // --- palette actions ---

@@ -64,14 +64,15 @@ func newClassicPane(s *ui.State) fyne.CanvasObject {
 	p.features = newFeaturesTab(p)
 	p.toy = lintoy.New()
 	p.ovBody = container.NewStack()
-	p.overview = container.NewTabItemWithIcon("Overview", theme.HomeIcon(), p.ovBody)
+	p.overview = container.NewTabItemWithIcon("Overview", theme.HomeIcon(), container.NewScroll(p.ovBody))
+	// Tabs scroll rather than widen a small window (1024x700).
 	p.tabs = container.NewAppTabs(
 		p.overview,
-		container.NewTabItem("k-nearest neighbours", p.knn.root),
-		container.NewTabItem("Linear classifiers", p.linear.root),
-		container.NewTabItem("Two-layer net", p.net.root),
-		container.NewTabItem("Features", p.features.root),
-		container.NewTabItem("2-D linear toy", p.toy),
+		container.NewTabItem("k-nearest neighbours", container.NewScroll(p.knn.root)),
+		container.NewTabItem("Linear classifiers", container.NewScroll(p.linear.root)),
+		container.NewTabItem("Two-layer net", container.NewScroll(p.net.root)),
+		container.NewTabItem("Features", container.NewScroll(p.features.root)),
+		container.NewTabItem("2-D linear toy", container.NewScroll(p.toy)),
 	)
 	p.root = container.NewBorder(nil, container.New(layout.NewCustomPaddedLayout(0, 4, 8, 8), p.job.Content()), nil, nil, p.tabs)
 	s.OnChange(func(c ui.Change) {

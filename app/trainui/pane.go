@@ -125,12 +125,15 @@ func newTrainPane(h host) *trainPane {
 	settingsScroll := container.NewVScroll(container.NewVBox(settings, sched))
 	p.form.relayout = settingsScroll.Refresh
 	settingsCol := container.New(layout.NewCustomPaddedLayout(6, 6, 6, 0), container.New(&widgets.MinWidth{W: 330}, settingsScroll))
+	// Each tab scrolls when the window is smaller than it would like, so
+	// that a finished run or an error line never grows the window
+	// (layout.go).
 	p.tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon("Curves", theme.MediaPlayIcon(), container.NewBorder(nil, nil, settingsCol, nil, p.curves.root)),
-		container.NewTabItemWithIcon("Layers", theme.ListIcon(), p.layers.root),
+		container.NewTabItemWithIcon("Curves", theme.MediaPlayIcon(), fitWindow(container.NewBorder(nil, nil, settingsCol, nil, p.curves.root))),
+		container.NewTabItemWithIcon("Layers", theme.ListIcon(), fitWindow(p.layers.root)),
 		container.NewTabItemWithIcon("Babysitting", theme.ConfirmIcon(), p.baby.root),
-		container.NewTabItemWithIcon("Search", theme.SearchIcon(), p.search.root),
-		container.NewTabItemWithIcon("Runs", theme.HistoryIcon(), p.history.root),
+		container.NewTabItemWithIcon("Search", theme.SearchIcon(), fitWindow(p.search.root)),
+		container.NewTabItemWithIcon("Runs", theme.HistoryIcon(), fitWindow(p.history.root)),
 	)
 	// The controls stay in view on every tab: Start and Pause, the running
 	// job's progress with Stop, and why a run cannot start.
