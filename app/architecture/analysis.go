@@ -146,7 +146,7 @@ func inputMismatch(g graph.Graph, a *nn.Analysis, dataset []int) (problem, bool)
 
 // fixVerbs start the quick-fix part of the engine's messages ("...: add a
 // Flatten or check the previous layer").
-var fixVerbs = []string{"add ", "remove ", "use ", "pad ", "check ", "connect ", "delete ", "give ", "pick ",
+var fixVerbs = []string{"add ", "move ", "remove ", "use ", "pad ", "check ", "connect ", "delete ", "give ", "pick ",
 	"rename ", "choose ", "set ", "make ", "reconnect "}
 
 // splitFix separates an engine message from the advice at its end.

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/workbench-cv/workbench/engine/graph"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -55,5 +56,34 @@ func TestCheckGradientsCancel(t *testing.T) {
 	}
 	if g.btn.Disabled() {
 		t.Fatal("the button stays disabled")
+	}
+}
+
+// A Conv 2D after a Linear layer has a flat input: it is not told to add a
+// Flatten (which cannot help), and gets no Flatten quick fix.
+func TestConvAfterLinearIsNotToldToAddAFlatten(t *testing.T) {
+	g := refCNN(t)
+	var fc string
+	for _, n := range g.Nodes {
+		if n.Op == "linear" {
+			fc = n.ID
+			break
+		}
+	}
+	for i, n := range g.Nodes {
+		if len(n.Inputs) == 1 && n.Inputs[0] == fc {
+			g.Nodes[i].Inputs = []string{"late"}
+		}
+	}
+	g.Nodes = append(g.Nodes, graph.Node{ID: "late", Op: "conv2d", Inputs: []string{fc}, Attrs: map[string]float64{"out": 4, "kernel": 3}})
+	p, _, _ := newTestPane(t, g, 1280, 800)
+	probs := p.res.problemsOf("late")
+	if len(probs) == 0 {
+		t.Fatal("no problem reported for a convolution after a linear layer")
+	}
+	for _, pr := range probs {
+		if strings.Contains(strings.ToLower(pr.msg+" "+pr.fix), "add a flatten") || !strings.Contains(strings.ToLower(pr.fix), "before the flatten") {
+			t.Errorf("problem %q, fix %q", pr.msg, pr.fix)
+		}
 	}
 }

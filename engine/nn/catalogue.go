@@ -14,7 +14,12 @@ func numel(s []int) int64 { return int64(tensor.Numel(s)) }
 
 func need(in []int, rank int, op string) error {
 	if len(in) != rank {
-		return fmt.Errorf("%s needs a %d-D input (%s), got %v: add a Flatten or check the previous layer", op, rank, map[int]string{1: "features", 3: "channels×height×width"}[rank], in)
+		fix := "add a Flatten or check the previous layer"
+		if rank == 3 && len(in) == 1 {
+			// The input is already flat: a Flatten cannot help.
+			fix = "move it before the Flatten and fully connected layers, or check the previous layer"
+		}
+		return fmt.Errorf("%s needs a %d-D input (%s), got %v: %s", op, rank, map[int]string{1: "features", 3: "channels×height×width"}[rank], in, fix)
 	}
 	return nil
 }
