@@ -1,14 +1,263 @@
 package adversarial
 
 import (
-	"fyne.io/fyne/v2/theme"
+	"context"
+	"fmt"
+	"strconv"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/app/ui"
+	"github.com/workbench-cv/workbench/engine/attrib"
+	"github.com/workbench-cv/workbench/engine/data"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // Pane is this pane's entry in the main window.
-var Pane = ui.CommandPaneOf(ui.PaneAdversarial, "Adversarial", theme.WarningIcon(), 80, "Adversarial examples",
-	"Fool the network: change an image by an amount too small to see until the network calls it "+
-		"another class (fast gradient sign and iterative attacks), and measure how much change each "+
-		"class needs.",
-	"From a terminal, this fools the model and writes the images:", "fool")
+var Pane = ui.Pane{ID: ui.PaneAdversarial, Title: "Adversarial", Icon: theme.WarningIcon(), Order: 80, New: newAdversarialPane}
+
+const about = "Fool the network: change an image by an amount too small to see until the network calls it " +
+	"another class (fast gradient sign and iterative attacks), and measure how accuracy falls as the " +
+	"allowed change grows."
+
+// advPane is the Adversarial pane: the attack settings on the left, the
+// attacked image (original, magnified difference, adversarial, the class
+// probabilities before and after, a slider through the iterations) in one
+// tab and the accuracy-against-epsilon curve in the other.
+type advPane struct {
+	widget.BaseWidget
+	inspection.Base
+
+	body, root *fyne.Container
+	tabs       *container.AppTabs
+	job        *widgets.JobBar
+	shownD     *data.Dataset
+
+	// The attacked image: pixels in [0, 1], C×H×W, and its true class (-1
+	// for a file).
+	x     []float32
+	name  string
+	label int
+	pred  int
+
+	index    *widget.Entry
+	method   *widget.Select
+	norm     *widget.Select
+	eps      *widget.Slider
+	epsLabel *widget.Label
+	steps    *widget.Entry
+	stepSize *widget.Entry
+	targeted *widget.Check
+	target   *widget.Select
+	attack   *widget.Button
+	info     *widget.Label
+
+	view  *attackView
+	curve *curveView
+}
+
+func newAdversarialPane(s *ui.State) fyne.CanvasObject {
+	p := &advPane{Base: inspection.Base{S: s, Title: "Adversarial examples", Icon: theme.WarningIcon(), About: about,
+		DataJob: widgets.NewJobBar()}, job: widgets.NewJobBar(), label: -1}
+	p.Base.OnLoaded = p.refresh
+	p.ExtendBaseWidget(p)
+	p.index = widget.NewEntry()
+	p.index.SetText("0")
+	p.index.OnSubmitted = func(string) { p.chooseTest() }
+	p.method = widget.NewSelect([]string{"FGSM", "PGD"}, func(m string) {
+		if m == "FGSM" {
+			p.steps.Disable()
+			p.stepSize.Disable()
+		} else {
+			p.steps.Enable()
+			p.stepSize.Enable()
+		}
+	})
+	p.norm = widget.NewSelect([]string{"L∞", "L2"}, nil)
+	p.norm.SetSelected("L∞")
+	p.epsLabel = widget.NewLabel("")
+	p.eps = widget.NewSlider(0, 32)
+	p.eps.Step = 0.5
+	p.eps.OnChanged = func(v float64) { p.epsLabel.SetText(fmt.Sprintf("ε = %g/255", v)) }
+	p.eps.SetValue(8)
+	p.steps, p.stepSize = widget.NewEntry(), widget.NewEntry()
+	p.steps.SetText("10")
+	p.stepSize.SetPlaceHolder("default: 2.5·ε/steps")
+	p.method.SetSelected("PGD")
+	p.target = widget.NewSelect(nil, nil)
+	p.target.Disable()
+	p.targeted = widget.NewCheck("Targeted, towards", func(on bool) {
+		if on {
+			p.target.Enable()
+		} else {
+			p.target.Disable()
+		}
+	})
+	p.attack = widget.NewButtonWithIcon("Attack", theme.MediaPlayIcon(), p.runAttack)
+	p.attack.Importance = widget.HighImportance
+	p.info = widget.NewLabel("")
+	p.info.Wrapping = fyne.TextWrapWord
+	p.view = newAttackView(p)
+	p.curve = newCurveView(p)
+	p.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Attack", theme.WarningIcon(), p.attackTab()),
+		container.NewTabItem("Accuracy against ε", p.curve.root),
+	)
+	p.body = container.NewStack()
+	p.root = container.NewBorder(nil, widgets.Pad(0, 4, 8, 8, container.NewVBox(p.job.Content(), p.DataJob.Content())), nil, nil, p.body)
+	s.OnChange(func(c ui.Change) {
+		if c == ui.ProjectReplaced {
+			p.job.Cancel()
+			p.DataJob.Cancel()
+			p.DataErr = nil
+		}
+		if c == ui.DatasetChanged {
+			p.DataErr = nil
+		}
+		p.refresh()
+	})
+	p.refresh()
+	return p
+}
+
+// CreateRenderer implements fyne.Widget.
+func (p *advPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
+
+func (p *advPane) attackTab() fyne.CanvasObject {
+	pick := widget.NewButtonWithIcon("Test image", theme.SearchIcon(), p.chooseTest)
+	file := widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), p.chooseFile)
+	form := widget.NewForm(
+		widget.NewFormItem("Test image #", container.NewBorder(nil, nil, nil, pick, p.index)),
+		widget.NewFormItem("Or", file),
+		widget.NewFormItem("Attack", p.method),
+		widget.NewFormItem("Norm", p.norm),
+		widget.NewFormItem("Epsilon", container.NewBorder(nil, nil, nil, p.epsLabel, p.eps)),
+		widget.NewFormItem("Steps", p.steps),
+		widget.NewFormItem("Step size (/255)", p.stepSize),
+		widget.NewFormItem("", container.NewBorder(nil, nil, p.targeted, nil, p.target)),
+	)
+	left := container.NewVBox(form, p.attack, p.info)
+	split := container.NewHSplit(container.NewVScroll(left), p.view.root)
+	split.SetOffset(0.3)
+	return widgets.Pad(6, 4, 6, 6, split)
+}
+
+// refresh follows the project's model and the dataset.
+func (p *advPane) refresh() {
+	if p.SyncModel() {
+		p.x, p.shownD = nil, nil
+		p.setModel()
+	}
+	if e := p.Blocked("workbench attack --project " + ui.ProjectArg(p.S) + " --out DIR"); e != nil {
+		p.setBody(e)
+		return
+	}
+	if p.shownD != p.S.Dataset && p.DataOK() {
+		p.shownD = p.S.Dataset
+		p.chooseTest()
+	}
+	if p.x == nil && !p.DataOK() && p.S.Project.Dataset.Spec != "" {
+		p.setBody(container.NewBorder(p.NeedData("The Adversarial pane"), nil, nil, nil, p.tabs))
+		return
+	}
+	p.setBody(p.tabs)
+}
+
+func (p *advPane) setBody(o fyne.CanvasObject) {
+	if len(p.body.Objects) == 1 && p.body.Objects[0] == o {
+		return
+	}
+	p.body.Objects = []fyne.CanvasObject{o}
+	p.body.Refresh()
+}
+
+func (p *advPane) setModel() {
+	p.view.clear()
+	if p.Model == nil {
+		return
+	}
+	n := net(p.Model).Classes()
+	opts := make([]string, n)
+	for k := range opts {
+		opts[k] = p.className(k)
+	}
+	p.target.SetOptions(opts)
+	if n > 0 {
+		p.target.SetSelectedIndex(0)
+	}
+}
+
+func (p *advPane) className(k int) string {
+	if c := p.S.Project.Dataset.Classes; k >= 0 && k < len(c) {
+		return c[k]
+	}
+	return "class " + strconv.Itoa(k)
+}
+
+// chooseTest attacks test image number index of the dataset next.
+func (p *advPane) chooseTest() {
+	if !p.DataOK() {
+		p.LoadData()
+		return
+	}
+	set := inspection.Split(p.S.Dataset, "test")
+	i, err := strconv.Atoi(p.index.Text)
+	if err != nil || i < 0 || i >= set.Len() {
+		p.info.SetText(fmt.Sprintf("%q is not a test image number: use 0 to %d.", p.index.Text, set.Len()-1))
+		return
+	}
+	p.setImage(set.Float(i).Pix, fmt.Sprintf("test image %d", i), int(set.Labels[i]))
+}
+
+func (p *advPane) chooseFile() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		in := p.Model.In
+		x, err := data.ReadImageFile(path, in[0], in[1], in[2], p.S.Project.Preprocess.Resize == "stretch")
+		if err != nil {
+			p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
+			return
+		}
+		p.setImage(x[:in[0]*in[1]*in[2]], path, -1)
+	}, p.S.Window)
+}
+
+func (p *advPane) setImage(x []float32, name string, label int) {
+	p.x, p.name, p.label = x, name, label
+	probs := attrib.Softmax(net(p.Model).Logits(x, 1), 1)
+	p.pred = attrib.Argmax(probs, 1)[0]
+	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.className(p.pred), 100*probs[p.pred])
+	if label >= 0 {
+		txt += " Its class is " + p.className(label) + "."
+	}
+	p.info.SetText(txt)
+	p.view.original(x, probs)
+	p.refresh()
+}
+
+// PrepareRender computes what the pane shows in render-panes: a PGD attack
+// on the dataset's first test image.
+func (p *advPane) PrepareRender(ctx context.Context) {
+	p.Sync, p.job.Sync = true, true
+	defer func() { p.Sync, p.job.Sync = false, false }()
+	if p.Model == nil {
+		return
+	}
+	if p.S.Dataset == nil && p.S.Project.Dataset.Spec != "" {
+		p.LoadData()
+	}
+	if ctx.Err() != nil || !p.DataOK() {
+		return
+	}
+	p.refresh()
+	p.runAttack()
+}
