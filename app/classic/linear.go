@@ -316,7 +316,13 @@ func (t *linearTab) run() {
 	startTabJob(tabJob{job: t.job, button: t.runBtn, msg: t.msg, stale: func() bool { return t.ds != ds }},
 		"Training linear classifiers…", func(ctx context.Context, progress widgets.Report) (*linearResult, error) {
 			return runLinear(ctx, ds, loss, feat, nTrain, nVal, n, iters, lrR, regR, seed, progress)
-		}, t.show)
+		}, func(r *linearResult) {
+			t.show(r)
+			if r.trainN < nTrain { // say it, rather than use fewer silently
+				t.msg.SetText(t.msg.Text + fmt.Sprintf(" Asked for %s training images: the split has %s once %s validation images are held out.",
+					widgets.Thousands(nTrain), widgets.Thousands(r.trainN), widgets.Thousands(nVal)))
+			}
+		})
 }
 
 // runLinear is the computation, off the UI goroutine.

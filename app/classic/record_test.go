@@ -54,3 +54,18 @@ func TestClassicResultsSurviveAReopen(t *testing.T) {
 		t.Fatal("the overview does not list the linear classifier")
 	}
 }
+
+// Asking for more training images than the split has says so.
+func TestLinearSaysWhenItUsesFewerTrainingImages(t *testing.T) {
+	_, p := classicWithData(t)
+	l := p.linear
+	l.nTrain.SetText("100000")
+	l.nVal.SetText("100")
+	l.search.SetText("1")
+	l.iters.SetText("10")
+	l.run()
+	l.job.Wait()
+	if l.result == nil || !strings.Contains(l.msg.Text, "Asked for 100,000 training images") {
+		t.Fatalf("message %q", l.msg.Text)
+	}
+}
