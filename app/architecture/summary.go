@@ -125,8 +125,21 @@ func (s *summaryView) cell(row, col int) (string, bool, bool) {
 
 // set shows a new summary.
 func (s *summaryView) set(sum *models.Summary, batch int) {
+	rows := func(m *models.Summary) int {
+		if m == nil {
+			return 0
+		}
+		return len(m.Layers)
+	}
+	// A table scrolled past its new end (Undo removed layers, or another
+	// project was opened) would show nothing until scrolled: start at the
+	// top whenever the number of rows changes.
+	changed := rows(sum) != rows(s.sum)
 	s.sum, s.batch = sum, batch
 	s.totals.SetText(totalsText(sum, batch))
+	if changed {
+		s.table.ScrollToTop()
+	}
 	s.table.Refresh()
 }
 
