@@ -47,7 +47,9 @@ func (j *trainJob) report(c *Ctx, pr *prepared, res *train.Result) error {
 		done["backend"], done["device"], done["world_size"] = "torchrun", t.Device, t.WorldSize
 		done["torch_test_acc"], done["torch_test_loss"] = t.TestAcc, t.TestLoss
 	}
-	done["diagnosis"] = train.Diagnose(res.History).Message
+	// The same diagnosis as the app's, from the curves and the settings
+	// (the command takes no layer statistics).
+	done["diagnosis"] = train.DiagnoseRun(train.Evidence{Epochs: res.History, Optimizer: j.s.Hyper.Optimizer, LR: j.s.Hyper.LR}).Message
 	if j.rec != nil {
 		j.rec.Finish(res, nil, time.Now().UTC())
 		if err := j.save(); err != nil {
