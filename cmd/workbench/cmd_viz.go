@@ -20,8 +20,8 @@ import (
 )
 
 // vizKinds are the visualisations this version offers (attribKinds: see
-// cmd_viz_attrib.go); dream, invert, texture and style come with their issue.
-var vizKinds = append([]string{"filters", "activations", "patches", "neighbors"}, attribKinds...)
+// cmd_viz_attrib.go; dreamKinds: cmd_viz_dream.go).
+var vizKinds = append(append([]string{"filters", "activations", "patches", "neighbors"}, attribKinds...), dreamKinds...)
 
 func init() {
 	register(Command{
@@ -51,7 +51,7 @@ Examples:
   workbench viz patches --project run.wbproj --layer conv2 --channel 5 --out viz/
   workbench viz neighbors --project run.wbproj --layer relu3 --queries 6 --out viz/
   workbench viz gradcam --project resnet50.wbproj --image eagle.jpg --out viz/
-  workbench viz fool --project run.wbproj --limit 100 --out viz/` + attribUsage,
+  workbench viz fool --project run.wbproj --limit 100 --out viz/` + attribUsage + dreamUsage,
 		Flags: func(fs *flag.FlagSet) {
 			addDataFlags(fs)
 			fs.String("project", "", "project file (.wbproj) with a trained model (required)")
@@ -60,6 +60,7 @@ Examples:
 			fs.String("layer", "", "layer to show (filters: default every convolution; patches: default the last convolution; neighbors: default the input of the last fully connected layer; activations: comma-separated list, default all)")
 			fs.Var(&imageList{}, "image", "activations: index of the image in the split; attribution kinds: image files (repeat or comma-separate)")
 			addAttribFlags(fs)
+			addDreamFlags(fs)
 			fs.String("split", "test", "images from the test or train split")
 			fs.String("norm", inspect.NormLayer, "activations: normalise maps per layer or per channel")
 			fs.Int("channel", -1, "patches: channel to show (-1: the first 8)")
@@ -258,6 +259,9 @@ func runViz(c *Ctx) error {
 	}
 	if isAttribKind(kind) {
 		return runVizAttrib(c, kind, out)
+	}
+	if isDreamKind(kind) {
+		return runVizDream(c, kind, out)
 	}
 	t, err := openInspectTarget(c)
 	if err != nil {
