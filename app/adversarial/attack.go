@@ -71,6 +71,7 @@ func (p *advPane) runAttack() {
 		goal = p.target.SelectedIndex()
 	}
 	x, mdl := p.x, p.Model
+	do := uiDo(p.job.Sync)
 	err = p.job.Start(fmt.Sprintf("%s attack, ε %g/255", p.method.Selected, p.eps.Value), func(ctx context.Context, report widgets.Report) error {
 		n, err := mdl.Net()
 		if err != nil {
@@ -92,7 +93,7 @@ func (p *advPane) runAttack() {
 			all = append(all, f...)
 		}
 		probs := attrib.Softmax(an.Logits(all, len(frames)), len(frames))
-		widgets.Do(func() {
+		do(func() {
 			if len(p.x) == len(x) && &p.x[0] == &x[0] {
 				p.view.show(x, frames, probs, res)
 			}
@@ -287,4 +288,13 @@ func topClasses(before, after []float32, n int) []int {
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return score(idx[a]) > score(idx[b]) })
 	return idx[:min(n, len(idx))]
+}
+
+// uiDo is how a job shows its results: on the UI goroutine, or at once
+// when the job runs synchronously (render-panes).
+func uiDo(sync bool) func(func()) {
+	if sync {
+		return func(fn func()) { fn() }
+	}
+	return widgets.Do
 }

@@ -97,6 +97,7 @@ func (p *salPane) explain() {
 	}
 	p.drawGrid()
 	total := len(p.methods)
+	do := uiDo(p.job.Sync)
 	err := p.job.Start("Explaining "+p.className(k), func(ctx context.Context, report widgets.Report) error {
 		n, err := mdl.Net()
 		if err != nil {
@@ -114,7 +115,7 @@ func (p *salPane) explain() {
 			if err != nil {
 				return fmt.Errorf("%s: %w", m.title, err)
 			}
-			widgets.Do(func() {
+			do(func() {
 				if !sameSlice(p.x, x) {
 					return
 				}
@@ -136,3 +137,12 @@ func (p *salPane) explain() {
 }
 
 func sameSlice(a, b []float32) bool { return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) }
+
+// uiDo is how a job shows its results: on the UI goroutine, or at once
+// when the job runs synchronously (render-panes).
+func uiDo(sync bool) func(func()) {
+	if sync {
+		return func(fn func()) { fn() }
+	}
+	return widgets.Do
+}

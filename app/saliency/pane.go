@@ -92,13 +92,14 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 	for _, m := range p.methods {
 		c := &cell{img: newPicture(), caption: widget.NewLabel(m.title)}
 		c.caption.Alignment = fyne.TextAlignCenter
+		c.caption.Truncation = fyne.TextTruncateEllipsis
 		p.cells = append(p.cells, c)
 	}
 	objs := make([]fyne.CanvasObject, len(p.cells))
 	for i, c := range p.cells {
 		objs[i] = container.NewBorder(nil, c.caption, nil, nil, c.img.raster)
 	}
-	p.grid = container.NewGridWithColumns(4, objs...)
+	p.grid = container.NewGridWrap(fyne.NewSize(232, 262), objs...)
 	p.sanity = newSanityView(p)
 	p.viz = newVizView(p)
 	p.tabs = container.NewAppTabs(
