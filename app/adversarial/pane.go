@@ -221,14 +221,19 @@ func (p *advPane) chooseFile() {
 		}
 		path := r.URI().Path()
 		r.Close()
-		in := p.Model.In
-		x, err := data.ReadImageFile(path, in[0], in[1], in[2], p.S.Project.Preprocess.Resize == "stretch")
-		if err != nil {
-			p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
-			return
-		}
-		p.setImage(x[:in[0]*in[1]*in[2]], path, -1)
+		p.openFile(path)
 	}, p.S.Window)
+}
+
+// openFile reads an image file, resized to the network's input.
+func (p *advPane) openFile(path string) {
+	in := p.Model.In
+	x, err := data.ReadImageFile(path, in[0], in[1], in[2], p.S.Project.Preprocess.Resize == "stretch")
+	if err != nil {
+		p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
+		return
+	}
+	p.setImage(x[:in[0]*in[1]*in[2]], path, -1)
 }
 
 func (p *advPane) setImage(x []float32, name string, label int) {

@@ -5,6 +5,7 @@ import (
 	_ "image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -129,4 +130,30 @@ func sameRGBA(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// A project that names no dataset (an imported model) explains image files.
+func TestSaliencyPaneExplainsAnImageFileWithoutADataset(t *testing.T) {
+	pr := panetest.TrainedSample(t)
+	pr.Dataset.Spec = ""
+	_, sh, _ := panetest.Open(t, pr, ui.PaneSaliency, Pane)
+	p := sh.Built[ui.PaneSaliency].(*salPane)
+	if p.Model == nil || len(panetest.Find[*widgets.EmptyState](sh.Body, nil)) != 0 {
+		t.Fatalf("no model or an empty state: %v", p.ModelErr)
+	}
+	path := filepath.Join(t.TempDir(), "boot.png")
+	panetest.WritePNG(t, path, panetest.SampleData(t).Test.Picture(0))
+	p.openFile(filepath.Join(t.TempDir(), "missing.png"))
+	if p.x != nil || p.info.Text == "" {
+		t.Fatalf("a missing file: image %v, %q", p.x != nil, p.info.Text)
+	}
+	p.openFile(path)
+	if p.x == nil || p.label != -1 || !strings.Contains(p.info.Text, "the network says") {
+		t.Fatalf("after opening a file: %q", p.info.Text)
+	}
+	test.Tap(p.run)
+	p.job.Wait()
+	if p.cells[2].m == nil {
+		t.Fatalf("Grad-CAM of the file is missing: %q", p.info.Text)
+	}
 }
