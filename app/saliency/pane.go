@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -214,41 +213,29 @@ func (p *salPane) target() int {
 	return p.pred
 }
 
-// chooseTest shows test image number index of the dataset.
+// chooseTest takes test image number index of the dataset next.
 func (p *salPane) chooseTest() {
-	if !p.DataOK() {
-		p.LoadData()
-		return
-	}
-	set := inspection.Split(p.S.Dataset, "test")
-	i, err := strconv.Atoi(p.index.Text)
-	if err != nil || i < 0 || i >= set.Len() {
-		p.info.SetText(fmt.Sprintf("%q is not a test image number: use 0 to %d.", p.index.Text, set.Len()-1))
-		return
-	}
-	p.setImage(set.Float(i).Pix, fmt.Sprintf("test image %d", i), int(set.Labels[i]))
-}
-
-// chooseFile reads an image file, resized to the network's input.
-func (p *salPane) chooseFile() {
-	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
+	im, msg, ok := p.PickTest(p.index.Text)
+	if !ok {
+		if msg != "" {
+			p.info.SetText(msg)
 		}
-		path := r.URI().Path()
-		r.Close()
-		p.openFile(path)
-	}, p.S.Window)
-}
-
-func (p *salPane) openFile(path string) {
-	in := p.Model.In
-	x, err := data.ReadImageFile(path, in[0], in[1], in[2], p.S.Project.Preprocess.Resize == "stretch")
-	if err != nil {
-		p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
 		return
 	}
-	p.setImage(x[:in[0]*in[1]*in[2]], path, -1)
+	p.setImage(im.X, im.Name, im.Label)
+}
+
+// chooseFile asks for an image file.
+func (p *salPane) chooseFile() { p.ShowFileOpen(p.openFile) }
+
+// openFile reads an image file, resized to the network's input.
+func (p *salPane) openFile(path string) {
+	im, msg := p.PickFile(path)
+	if msg != "" {
+		p.info.SetText(msg)
+		return
+	}
+	p.setImage(im.X, im.Name, im.Label)
 }
 
 // setImage makes x the explained image and clears the maps.
