@@ -34,7 +34,7 @@ pixels stay in [0, 1]):
 The done event has loss_start, loss, steps, seconds and files.`
 
 func addDreamFlags(fs *flag.FlagSet) {
-	fs.String("layers", "", "texture, style: style layers, LAYER[:WEIGHT],... (default: ReLUs spread over the first two thirds)")
+	fs.String("layers", "", "texture, style: style layers, LAYER[:WEIGHT],... (default: 4 ReLUs spread over the first half, from the first)")
 	fs.String("content", "", "style: the content image file")
 	fs.Var(&imageList{}, "style", "style: style image files (repeat or comma-separate)")
 	fs.String("blend", "", "style: weights of the style images' Gram matrices, W,W,... (default equal)")
@@ -84,7 +84,10 @@ func spreadLayers(n attrib.Net, k int, frac float64) []string {
 	last := max(0, int(frac*float64(len(relus)))-1)
 	var out []string
 	for i := range k {
-		j := last * (i + 1) / k
+		j := last
+		if k > 1 {
+			j = last * i / (k - 1)
+		}
 		if len(out) == 0 || out[len(out)-1] != relus[j] {
 			out = append(out, relus[j])
 		}
@@ -108,7 +111,7 @@ func styleLayers(c *Ctx, n attrib.Net) ([]style.LayerWeight, error) {
 		out = append(out, lw)
 	}
 	if len(out) == 0 {
-		for _, l := range spreadLayers(n, 4, 2.0/3) {
+		for _, l := range spreadLayers(n, 4, 0.5) {
 			out = append(out, style.LayerWeight{Layer: l, Weight: 1})
 		}
 	}
