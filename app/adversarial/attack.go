@@ -187,7 +187,7 @@ func (v *attackView) show(x []float32, frames [][]float32, probs []float32, res 
 		verdict = "succeeded"
 	}
 	v.result.SetText(fmt.Sprintf("The attack %s: the network now says %s. Change: L∞ %.1f/255, L2 %.3f.",
-		verdict, p.className(k), 255*res.LInf, res.L2))
+		verdict, p.ClassName(k), 255*res.LInf, res.L2))
 	v.step.Max = float64(len(frames) - 1)
 	v.step.SetValue(v.step.Max)
 	v.showStep(len(frames) - 1)
@@ -206,7 +206,7 @@ func (v *attackView) showStep(i int) {
 	v.diffCap.SetText(fmt.Sprintf("Difference ×%.0f", mag))
 	c := len(v.before)
 	k := attrib.Argmax(v.probs[i*c:(i+1)*c], 1)[0]
-	v.advCap.SetText(fmt.Sprintf("Adversarial: %s (%.0f%%)", v.p.className(k), 100*v.probs[i*c+k]))
+	v.advCap.SetText(fmt.Sprintf("Adversarial: %s (%.0f%%)", v.p.ClassName(k), 100*v.probs[i*c+k]))
 	v.stepLabel.SetText(fmt.Sprintf("%d of %d", i, len(v.frames)-1))
 	v.adv.Refresh()
 	v.diff.Refresh()
@@ -249,7 +249,7 @@ func (v *attackView) barPlot(i int) *plot.Plot {
 	names := make([]string, len(top))
 	b, a := make(plotter.Values, len(top)), make(plotter.Values, len(top))
 	for j, k := range top {
-		names[j] = v.p.className(k)
+		names[j] = v.p.ClassName(k)
 		b[j] = float64(v.before[k])
 		if after != nil {
 			a[j] = float64(after[k])

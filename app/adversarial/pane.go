@@ -3,7 +3,6 @@ package adversarial
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -108,18 +107,7 @@ func newAdversarialPane(s *ui.State) fyne.CanvasObject {
 		container.NewTabItem("Accuracy against ε", p.curve.root),
 	)
 	p.body = container.NewStack()
-	p.root = container.NewBorder(nil, widgets.Pad(0, 4, 8, 8, container.NewVBox(p.job.Content(), p.DataJob.Content())), nil, nil, p.body)
-	s.OnChange(func(c ui.Change) {
-		if c == ui.ProjectReplaced {
-			p.job.Cancel()
-			p.DataJob.Cancel()
-			p.DataErr = nil
-		}
-		if c == ui.DatasetChanged {
-			p.DataErr = nil
-		}
-		p.refresh()
-	})
+	p.root = p.Frame(p.job, p.body, p.refresh)
 	p.refresh()
 	return p
 }
@@ -128,18 +116,14 @@ func newAdversarialPane(s *ui.State) fyne.CanvasObject {
 func (p *advPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
 
 func (p *advPane) attackTab() fyne.CanvasObject {
-	pick := widget.NewButtonWithIcon("Test image", theme.SearchIcon(), p.chooseTest)
-	file := widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), p.chooseFile)
-	form := widget.NewForm(
-		widget.NewFormItem("Test image #", container.NewBorder(nil, nil, nil, pick, p.index)),
-		widget.NewFormItem("Or", file),
+	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.chooseFile),
 		widget.NewFormItem("Attack", p.method),
 		widget.NewFormItem("Norm", p.norm),
 		widget.NewFormItem("Epsilon", container.NewBorder(nil, nil, nil, p.epsLabel, p.eps)),
 		widget.NewFormItem("Steps", p.steps),
 		widget.NewFormItem("Step size (/255)", p.stepSize),
 		widget.NewFormItem("", container.NewBorder(nil, nil, p.targeted, nil, p.target)),
-	)
+	)...)
 	left := container.NewVBox(form, p.attack, p.info)
 	split := container.NewHSplit(container.NewVScroll(left), p.view.root)
 	split.SetOffset(0.3)
@@ -167,13 +151,7 @@ func (p *advPane) refresh() {
 	p.setBody(p.tabs)
 }
 
-func (p *advPane) setBody(o fyne.CanvasObject) {
-	if len(p.body.Objects) == 1 && p.body.Objects[0] == o {
-		return
-	}
-	p.body.Objects = []fyne.CanvasObject{o}
-	p.body.Refresh()
-}
+func (p *advPane) setBody(o fyne.CanvasObject) { inspection.ShowIn(p.body, o) }
 
 func (p *advPane) setModel() {
 	p.view.clear()
@@ -183,7 +161,7 @@ func (p *advPane) setModel() {
 	n := net(p.Model).Classes()
 	opts := make([]string, n)
 	for k := range opts {
-		opts[k] = p.className(k)
+		opts[k] = p.ClassName(k)
 	}
 	p.target.SetOptions(opts)
 	if n > 0 {
@@ -191,45 +169,24 @@ func (p *advPane) setModel() {
 	}
 }
 
-func (p *advPane) className(k int) string {
-	if c := p.S.Project.Dataset.Classes; k >= 0 && k < len(c) {
-		return c[k]
-	}
-	return "class " + strconv.Itoa(k)
-}
-
 // chooseTest takes test image number index of the dataset next.
-func (p *advPane) chooseTest() {
-	im, msg, ok := p.PickTest(p.index.Text)
-	if !ok {
-		if msg != "" {
-			p.info.SetText(msg)
-		}
-		return
-	}
-	p.setImage(im.X, im.Name, im.Label)
-}
+func (p *advPane) chooseTest() { p.ChooseTest(p.index.Text, p.info, p.use) }
 
 // chooseFile asks for an image file.
 func (p *advPane) chooseFile() { p.ShowFileOpen(p.openFile) }
 
 // openFile reads an image file, resized to the network's input.
-func (p *advPane) openFile(path string) {
-	im, msg := p.PickFile(path)
-	if msg != "" {
-		p.info.SetText(msg)
-		return
-	}
-	p.setImage(im.X, im.Name, im.Label)
-}
+func (p *advPane) openFile(path string) { p.OpenFile(path, p.info, p.use) }
+
+func (p *advPane) use(im inspection.Picked) { p.setImage(im.X, im.Name, im.Label) }
 
 func (p *advPane) setImage(x []float32, name string, label int) {
 	p.x, p.name, p.label = x, name, label
 	probs := attrib.Softmax(net(p.Model).Logits(x, 1), 1)
 	p.pred = attrib.Argmax(probs, 1)[0]
-	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.className(p.pred), 100*probs[p.pred])
+	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.ClassName(p.pred), 100*probs[p.pred])
 	if label >= 0 {
-		txt += " Its class is " + p.className(label) + "."
+		txt += " Its class is " + p.ClassName(label) + "."
 	}
 	p.info.SetText(txt)
 	p.view.original(x, probs)

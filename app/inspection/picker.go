@@ -5,8 +5,12 @@ import (
 	"strconv"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/widgets"
 )
@@ -56,4 +60,76 @@ func (b *Base) ShowFileOpen(open func(path string)) {
 		r.Close()
 		open(path)
 	}, b.S.Window)
+}
+
+// PickerItems are the form rows that choose the image: a test-image number
+// with its button, or an image file.
+func PickerItems(index *widget.Entry, chooseTest, chooseFile func()) []*widget.FormItem {
+	pick := widget.NewButtonWithIcon("Test image", theme.SearchIcon(), chooseTest)
+	file := widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), chooseFile)
+	return []*widget.FormItem{
+		widget.NewFormItem("Test image #", container.NewBorder(nil, nil, nil, pick, index)),
+		widget.NewFormItem("Or", file),
+	}
+}
+
+// Frame lays out a pane's body above its job bar and the dataset's, and
+// keeps the pane current: a replaced project cancels both jobs, a replaced
+// project or dataset forgets the last dataset error, and every change
+// calls refresh.
+func (b *Base) Frame(job *widgets.JobBar, body fyne.CanvasObject, refresh func()) *fyne.Container {
+	root := container.NewBorder(nil, widgets.Pad(0, 4, 8, 8, container.NewVBox(job.Content(), b.DataJob.Content())), nil, nil, body)
+	b.S.OnChange(func(c ui.Change) {
+		if c == ui.ProjectReplaced {
+			job.Cancel()
+			b.DataJob.Cancel()
+			b.DataErr = nil
+		}
+		if c == ui.DatasetChanged {
+			b.DataErr = nil
+		}
+		refresh()
+	})
+	return root
+}
+
+// ChooseTest shows test image number text through use, or says in info
+// why it cannot (a dataset still loading says nothing).
+func (b *Base) ChooseTest(text string, info *widget.Label, use func(Picked)) {
+	im, msg, ok := b.PickTest(text)
+	if !ok {
+		if msg != "" {
+			info.SetText(msg)
+		}
+		return
+	}
+	use(im)
+}
+
+// OpenFile shows the image file at path through use, or says in info why
+// it cannot.
+func (b *Base) OpenFile(path string, info *widget.Label, use func(Picked)) {
+	im, msg := b.PickFile(path)
+	if msg != "" {
+		info.SetText(msg)
+		return
+	}
+	use(im)
+}
+
+// ClassName is class k's name in the project, or "class k".
+func (b *Base) ClassName(k int) string {
+	if c := b.S.Project.Dataset.Classes; k >= 0 && k < len(c) {
+		return c[k]
+	}
+	return "class " + strconv.Itoa(k)
+}
+
+// ShowIn makes o the only object of body (nothing when it already is).
+func ShowIn(body *fyne.Container, o fyne.CanvasObject) {
+	if len(body.Objects) == 1 && body.Objects[0] == o {
+		return
+	}
+	body.Objects = []fyne.CanvasObject{o}
+	body.Refresh()
 }

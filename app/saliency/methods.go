@@ -98,7 +98,7 @@ func (p *salPane) explain() {
 	p.drawGrid()
 	total := len(p.methods)
 	do := uiDo(p.job.Sync)
-	err := p.job.Start("Explaining "+p.className(k), func(ctx context.Context, report widgets.Report) error {
+	err := p.job.Start("Explaining "+p.ClassName(k), func(ctx context.Context, report widgets.Report) error {
 		n, err := mdl.Net()
 		if err != nil {
 			return err
@@ -108,7 +108,7 @@ func (p *salPane) explain() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			report(i, total, m.title+" of "+p.className(k))
+			report(i, total, m.title+" of "+p.ClassName(k))
 			mp, note, err := m.run(ctx, net, x, k, layer, func(done, all int) {
 				report(i*all+done, total*all, "")
 			})

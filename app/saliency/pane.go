@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -107,18 +106,7 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 		container.NewTabItem("Class visualisation", p.viz.root),
 	)
 	p.body = container.NewStack()
-	p.root = container.NewBorder(nil, widgets.Pad(0, 4, 8, 8, container.NewVBox(p.job.Content(), p.DataJob.Content())), nil, nil, p.body)
-	s.OnChange(func(c ui.Change) {
-		if c == ui.ProjectReplaced {
-			p.job.Cancel()
-			p.DataJob.Cancel()
-			p.DataErr = nil
-		}
-		if c == ui.DatasetChanged {
-			p.DataErr = nil
-		}
-		p.refresh()
-	})
+	p.root = p.Frame(p.job, p.body, p.refresh)
 	p.refresh()
 	return p
 }
@@ -127,15 +115,11 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 func (p *salPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
 
 func (p *salPane) methodsTab() fyne.CanvasObject {
-	pick := widget.NewButtonWithIcon("Test image", theme.SearchIcon(), p.chooseTest)
-	file := widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), p.chooseFile)
-	form := widget.NewForm(
-		widget.NewFormItem("Test image #", container.NewBorder(nil, nil, nil, pick, p.index)),
-		widget.NewFormItem("Or", file),
+	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.chooseFile),
 		widget.NewFormItem("Explain", p.class),
 		widget.NewFormItem("Grad-CAM layer", p.layer),
 		widget.NewFormItem("Overlay opacity", p.opacity),
-	)
+	)...)
 	left := container.NewVBox(form, p.run, p.info)
 	split := container.NewHSplit(container.NewVScroll(left), container.NewVScroll(p.grid))
 	split.SetOffset(0.28)
@@ -164,13 +148,7 @@ func (p *salPane) refresh() {
 	p.setBody(p.tabs)
 }
 
-func (p *salPane) setBody(o fyne.CanvasObject) {
-	if len(p.body.Objects) == 1 && p.body.Objects[0] == o {
-		return
-	}
-	p.body.Objects = []fyne.CanvasObject{o}
-	p.body.Refresh()
-}
+func (p *salPane) setBody(o fyne.CanvasObject) { inspection.ShowIn(p.body, o) }
 
 // setModel fills the class and layer choices from a newly read model.
 func (p *salPane) setModel() {
@@ -179,7 +157,7 @@ func (p *salPane) setModel() {
 	}
 	opts := []string{predicted}
 	for k := 0; k < attribNet(p.Model.First).Classes(); k++ {
-		opts = append(opts, p.className(k))
+		opts = append(opts, p.ClassName(k))
 	}
 	p.class.SetOptions(opts)
 	p.class.SetSelected(predicted)
@@ -196,13 +174,6 @@ func (p *salPane) setModel() {
 	p.viz.setModel()
 }
 
-func (p *salPane) className(k int) string {
-	if c := p.S.Project.Dataset.Classes; k >= 0 && k < len(c) {
-		return c[k]
-	}
-	return "class " + strconv.Itoa(k)
-}
-
 // target is the class to explain: the chosen one, else the prediction.
 func (p *salPane) target() int {
 	for i, o := range p.class.Options {
@@ -214,29 +185,15 @@ func (p *salPane) target() int {
 }
 
 // chooseTest takes test image number index of the dataset next.
-func (p *salPane) chooseTest() {
-	im, msg, ok := p.PickTest(p.index.Text)
-	if !ok {
-		if msg != "" {
-			p.info.SetText(msg)
-		}
-		return
-	}
-	p.setImage(im.X, im.Name, im.Label)
-}
+func (p *salPane) chooseTest() { p.ChooseTest(p.index.Text, p.info, p.use) }
 
 // chooseFile asks for an image file.
 func (p *salPane) chooseFile() { p.ShowFileOpen(p.openFile) }
 
 // openFile reads an image file, resized to the network's input.
-func (p *salPane) openFile(path string) {
-	im, msg := p.PickFile(path)
-	if msg != "" {
-		p.info.SetText(msg)
-		return
-	}
-	p.setImage(im.X, im.Name, im.Label)
-}
+func (p *salPane) openFile(path string) { p.OpenFile(path, p.info, p.use) }
+
+func (p *salPane) use(im inspection.Picked) { p.setImage(im.X, im.Name, im.Label) }
 
 // setImage makes x the explained image and clears the maps.
 func (p *salPane) setImage(x []float32, name string, label int) {
@@ -247,9 +204,9 @@ func (p *salPane) setImage(x []float32, name string, label int) {
 	for _, c := range p.cells {
 		c.m = nil
 	}
-	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.className(p.pred), 100*p.probs[p.pred])
+	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.ClassName(p.pred), 100*p.probs[p.pred])
 	if label >= 0 {
-		txt += " Its class is " + p.className(label) + "."
+		txt += " Its class is " + p.ClassName(label) + "."
 	}
 	p.info.SetText(txt)
 	p.drawGrid()

@@ -66,7 +66,7 @@ func (v *vizView) setModel() {
 	n := attribNet(v.p.Model.First).Classes()
 	opts := make([]string, n)
 	for k := range opts {
-		opts[k] = v.p.className(k)
+		opts[k] = v.p.ClassName(k)
 	}
 	v.class.SetOptions(opts)
 	if n > 0 {
@@ -90,7 +90,7 @@ func (v *vizView) start() {
 	}
 	v.frames = nil
 	in := mdl.In
-	err = p.job.Start("Visualising "+p.className(k), func(ctx context.Context, report widgets.Report) error {
+	err = p.job.Start("Visualising "+p.ClassName(k), func(ctx context.Context, report widgets.Report) error {
 		n, err := mdl.Net()
 		if err != nil {
 			return err
@@ -108,7 +108,7 @@ func (v *vizView) start() {
 		}
 		score := res.Scores[len(res.Scores)-1]
 		widgets.Do(func() {
-			v.note.SetText(fmt.Sprintf("%s after %d iterations: score %.3g. Drag the iteration slider to watch it form.", p.className(k), steps, score))
+			v.note.SetText(fmt.Sprintf("%s after %d iterations: score %.3g. Drag the iteration slider to watch it form.", p.ClassName(k), steps, score))
 		})
 		return nil
 	}, func(err error) {
