@@ -143,7 +143,8 @@ package_windows() {
 	# OpenBLAS only for linux/darwin with cgo), so no DLL ships with it.
 	placeholder=cmd/workbench/workbench.exe
 	: >"$placeholder"
-	trap 'rm -f "$root/$placeholder" "$root/cmd/workbench/Workbench.exe"' EXIT
+	# shellcheck disable=SC2064 # expanded now: the locals are gone at exit
+	trap "rm -f '$root/$placeholder' '$root/cmd/workbench/Workbench.exe'" EXIT
 	say "fyne package --os windows (cgo with mingw-w64; slow the first time)"
 	(cd cmd/workbench &&
 		CC=$cc CXX=$cxx GOOS=windows GOARCH=amd64 CGO_ENABLED=1 \
