@@ -305,7 +305,7 @@ func (v *dataView) computeStats() {
 // ---- augmentation preview ----
 
 // defaultAugment is shown when the project has no augmentation.
-const defaultAugment = "flip,crop:4,jitter"
+const defaultAugment = "hflip,crop:4,jitter"
 
 func (v *dataView) augmentCard() fyne.CanvasObject {
 	v.augEntry = widget.NewEntry()
@@ -422,7 +422,7 @@ func (v *dataView) preview() {
 }
 
 func opsHelp() string {
-	return "flip, vflip, crop:PAD, resized-crop, scale, translate, rotate:DEG, jitter, brightness, contrast, saturation, pca-colour, cutout, erase, mixup."
+	return augment.OpList() + "."
 }
 
 // ---- problems ----

@@ -158,7 +158,7 @@ func newSettingsForm(onChange func(rs runSettings, problem string)) *settingsFor
 	f.batch = entry("64")
 	f.epochs = entry("10")
 	f.decay = entry("0")
-	f.augment = entry("none, or e.g. flip,crop:4")
+	f.augment = entry("none, or e.g. hflip,crop:4")
 	f.seed = entry("1")
 	f.gamma = entry("0.1")
 	f.minLR = entry("0")
@@ -166,7 +166,7 @@ func newSettingsForm(onChange func(rs runSettings, problem string)) *settingsFor
 	f.stepEvery = entry("a third of the run")
 	f.gammaRow = container.NewGridWithColumns(2, field("Factor per step", f.gamma), field("Every (epochs)", f.stepEvery))
 	f.minLRRow = container.NewGridWithColumns(2, field("Final rate", f.minLR), layout.NewSpacer())
-	f.augment.PlaceHolder = "none; e.g. flip,crop:4"
+	f.augment.PlaceHolder = "none; e.g. hflip,crop:4"
 	pair := func(a, b fyne.CanvasObject) fyne.CanvasObject { return container.NewGridWithColumns(2, a, b) }
 	f.root = container.NewVBox(
 		pair(field("Optimizer", f.optimizer), field("Learning rate", f.lr)),

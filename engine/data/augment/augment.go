@@ -164,6 +164,18 @@ func Names() []string {
 	return out
 }
 
+// OpList is the ops' names, comma-separated, for messages and help: each op
+// by its first name ("hflip, vflip, crop, …"; Parse also takes the other
+// spellings, such as flip). The Data pane's help and Parse's error both show
+// it, so the two always agree.
+func OpList() string {
+	var all []string
+	for _, s := range specs {
+		all = append(all, s.names[0])
+	}
+	return strings.Join(all, ", ")
+}
+
 // ErrParse is wrapped by every error from Parse.
 var ErrParse = fmt.Errorf("augment")
 
@@ -197,11 +209,7 @@ func Parse(list string) (*Pipeline, error) {
 			}
 		}
 		if sp == nil {
-			var all []string
-			for _, s := range specs {
-				all = append(all, s.names[0])
-			}
-			return nil, &parseError{fmt.Sprintf("unknown augmentation %q; use a comma-separated list of %s (each optionally name:value)", name, strings.Join(all, ", "))}
+			return nil, &parseError{fmt.Sprintf("unknown augmentation %q; use a comma-separated list of %s (each optionally name:value)", name, OpList())}
 		}
 		v := sp.def
 		if hasArg {

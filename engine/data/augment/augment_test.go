@@ -400,3 +400,23 @@ func TestShiftMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// The list of ops that help shows is the one the error names, every op in
+// it parses, and the flip's other spelling gives the same op.
+func TestOpListAndParseErrorAgree(t *testing.T) {
+	list := OpList()
+	_, err := Parse("hflip,wobble")
+	if err == nil || !strings.Contains(err.Error(), list) || !strings.HasPrefix(list, "hflip, vflip") {
+		t.Fatalf("error %v does not carry the list %q", err, list)
+	}
+	for _, name := range strings.Split(list, ", ") {
+		if _, err := Parse(name); err != nil {
+			t.Fatalf("listed op %q: %v", name, err)
+		}
+	}
+	a, err1 := Parse("flip:0.3")
+	b, err2 := Parse("hflip:0.3")
+	if err1 != nil || err2 != nil || a.String() != b.String() || a.String() != "hflip:0.3" {
+		t.Fatalf("flip:0.3 is %v (%v), hflip:0.3 is %v (%v)", a, err1, b, err2)
+	}
+}
