@@ -80,6 +80,10 @@ type Config struct {
 	// validation (256).
 	Workers   int
 	EvalBatch int
+
+	// Adversarial, when set, trains on adversarial versions of the
+	// batches (see Adversarial).
+	Adversarial *Adversarial
 }
 
 func (c Config) withDefaults() Config {
@@ -110,6 +114,11 @@ func (c Config) withDefaults() Config {
 // Validate reports the first bad setting, naming it and the fix.
 func (c Config) Validate() error {
 	c = c.withDefaults()
+	if c.Adversarial != nil {
+		if err := c.Adversarial.Validate(); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.Epochs < 0:
 		return fmt.Errorf("epochs %d must be positive", c.Epochs)

@@ -358,6 +358,15 @@ func (t *Trainer) Run(ctx context.Context, resume *Checkpoint) (*Result, error) 
 				break
 			}
 			b := it.Batch()
+			if cfg.Adversarial != nil {
+				if b, err = t.adversarialBatch(ctx, b, st.iter, nb); err != nil {
+					if ctx.Err() != nil {
+						break // cancelled mid-attack: stop as at any other point
+					}
+					it.Close()
+					return finish(), err
+				}
+			}
 			x := autograd.Const(tensor.FromData(m.B, b.X, inputShape(m, b.N, b.C, b.H, b.W)...))
 			var probe *layerProbe
 			if cfg.LayerStatsEvery > 0 && t.Callbacks.LayerStats != nil && st.iter%cfg.LayerStatsEvery == 0 {
