@@ -430,17 +430,7 @@ func (g *GL) AvgPool(dst, x backend.Buffer, pg backend.PoolGeom) {
 	n := pg.N * pg.C * pg.OH * pg.OW
 	hd := g.check(dst, n, "AvgPool's output")
 	hx := g.check(x, pg.N*pg.C*pg.H*pg.W, "AvgPool's input")
-	if n == 0 {
-		return
-	}
-	geo := poolGeo(pg)
-	div := 1 / float32(pg.KH*pg.KW)
-	g.w.post(func() {
-		p := g.prog(kAvgPool)
-		p.setInts("geo", geo)
-		p.setFloat("div", div)
-		g.dispatch(p, g.groups(n, wg), 1, 1, hx.id, hd.id)
-	})
+	g.avgPool(kAvgPool, n, pg, hx, hd)
 }
 
 // AvgPoolGrad implements backend.Backend.
@@ -449,16 +439,23 @@ func (g *GL) AvgPoolGrad(dx, dy backend.Buffer, pg backend.PoolGeom) {
 	n := pg.N * pg.C * pg.H * pg.W
 	hd := g.check(dx, n, "AvgPoolGrad's dx")
 	hy := g.check(dy, pg.N*pg.C*pg.OH*pg.OW, "AvgPoolGrad's dy")
+	g.avgPool(kAvgPoolGrad, n, pg, hy, hd)
+}
+
+// avgPool dispatches one of the average-pooling kernels over n outputs,
+// reading buffer src and writing dst; both share the geometry and divisor.
+// The handles' ids are read on the GL thread, where they are set.
+func (g *GL) avgPool(k kernelSpec, n int, pg backend.PoolGeom, src, dst *handle) {
 	if n == 0 {
 		return
 	}
 	geo := poolGeo(pg)
 	div := 1 / float32(pg.KH*pg.KW)
 	g.w.post(func() {
-		p := g.prog(kAvgPoolGrad)
+		p := g.prog(k)
 		p.setInts("geo", geo)
 		p.setFloat("div", div)
-		g.dispatch(p, g.groups(n, wg), 1, 1, hy.id, hd.id)
+		g.dispatch(p, g.groups(n, wg), 1, 1, src.id, dst.id)
 	})
 }
 
