@@ -19,7 +19,7 @@ func buildEfficientNetB0(b *builder, classes int) {
 		stem = 1
 	}
 	x := b.convNormAct("features.0", "input", 32, 3, stem, 1, eps, mom, "silu")
-	stages := []struct{ expand, k, s, out, n int }{
+	stages := []invStage{
 		{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
 		{6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1},
 	}
@@ -27,37 +27,24 @@ func buildEfficientNetB0(b *builder, classes int) {
 	for _, st := range stages {
 		total += st.n
 	}
-	in, block := 32, 0
-	for si, st := range stages {
-		for i := range st.n {
-			p := fmt.Sprintf("features.%d.%d", si+1, i)
-			b.begin(p)
-			s := 1
-			if i == 0 {
-				s = st.s
-				if small && st.out == 24 {
-					s = 1
-				}
-			}
-			exp := in * st.expand
-			y, j := x, 0
-			layer := func() string { j++; return fmt.Sprintf("%s.block.%d", p, j-1) }
-			if exp != in {
-				y = b.convNormAct(layer(), y, exp, 1, 1, 1, eps, mom, "silu")
-			}
-			y = b.convNormAct(layer(), y, exp, st.k, s, exp, eps, mom, "silu")
-			y = b.squeezeExcite(layer(), y, max(1, in/4), "silu", "sigmoid")
-			y = b.convNormAct(layer(), y, st.out, 1, 1, 1, eps, mom, "")
-			if s == 1 && in == st.out {
-				y = b.add(p+".stochastic_depth", "stochasticdepth", map[string]float64{"p": 0.2 * float64(block) / float64(total)}, y)
-				y = b.add(p+".add", "add", nil, y, x)
-			}
-			x = y
-			b.end()
-			in = st.out
-			block++
+	block := 0
+	x = b.invertedStages("features", 1, stages, 32, x, small, func(p, x string, in, s int, st invStage) string {
+		exp := in * st.exp
+		y, j := x, 0
+		layer := func() string { j++; return fmt.Sprintf("%s.block.%d", p, j-1) }
+		if exp != in {
+			y = b.convNormAct(layer(), y, exp, 1, 1, 1, eps, mom, "silu")
 		}
-	}
+		y = b.convNormAct(layer(), y, exp, st.k, s, exp, eps, mom, "silu")
+		y = b.squeezeExcite(layer(), y, max(1, in/4), "silu", "sigmoid")
+		y = b.convNormAct(layer(), y, st.out, 1, 1, 1, eps, mom, "")
+		if s == 1 && in == st.out {
+			y = b.add(p+".stochastic_depth", "stochasticdepth", map[string]float64{"p": 0.2 * float64(block) / float64(total)}, y)
+			y = b.add(p+".add", "add", nil, y, x)
+		}
+		block++
+		return y
+	})
 	x = b.convNormAct("features.8", x, 1280, 1, 1, 1, eps, mom, "silu")
 	x = b.add("avgpool", "globalavgpool", nil, x)
 	x = b.dropout("classifier.0", x, 0.2)
@@ -87,13 +74,44 @@ func buildMNASNet10(b *builder, classes int) {
 	x = b.relu("layers.5", bn("layers.4", x))
 	x = b.conv("layers.6", x, 16, 1, 1, 0, 1, false)
 	x = bn("layers.7", x)
-	stacks := []struct{ out, k, s, exp, n int }{
-		{24, 3, 2, 3, 3}, {40, 5, 2, 3, 3}, {80, 5, 2, 6, 3}, {96, 3, 1, 6, 2}, {192, 5, 2, 6, 4}, {320, 3, 1, 6, 1},
+	stacks := []invStage{
+		{3, 3, 2, 24, 3}, {3, 5, 2, 40, 3}, {6, 5, 2, 80, 3}, {6, 3, 1, 96, 2}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1},
 	}
-	in := 16
-	for si, st := range stacks {
+	x = b.invertedStages("layers", 8, stacks, 16, x, small, func(p, x string, in, s int, st invStage) string {
+		mid := in * st.exp
+		l := p + ".layers"
+		y := b.conv(l+".0", x, mid, 1, 1, 0, 1, false)
+		y = b.relu(l+".2", bn(l+".1", y))
+		y = b.conv(l+".3", y, mid, st.k, s, st.k/2, mid, false)
+		y = b.relu(l+".5", bn(l+".4", y))
+		y = b.conv(l+".6", y, st.out, 1, 1, 0, 1, false)
+		y = bn(l+".7", y)
+		if s == 1 && in == st.out {
+			y = b.add(p+".add", "add", nil, y, x)
+		}
+		return y
+	})
+	x = b.conv("layers.14", x, 1280, 1, 1, 0, 1, false)
+	x = b.relu("layers.16", bn("layers.15", x))
+	x = b.add("avgpool", "globalavgpool", nil, x)
+	x = b.dropout("classifier.0", x, 0.2)
+	b.linear("classifier.1", x, classes)
+}
+
+// invStage is one stack of inverted-residual blocks: expansion factor,
+// depthwise kernel size, the first block's stride, output channels and the
+// number of blocks.
+type invStage struct{ exp, k, s, out, n int }
+
+// invertedStages builds the blocks of stages in order, naming block i of
+// stage si "prefix.(si+first).i" and wrapping each in begin/end. block gets
+// that name, its input, input channels and stride (the stage's stride on its
+// first block, else 1; 1 for the 24-channel stage on small inputs) and
+// returns its output. The last output is returned.
+func (b *builder) invertedStages(prefix string, first int, stages []invStage, in int, x string, small bool, block func(p, x string, in, s int, st invStage) string) string {
+	for si, st := range stages {
 		for i := range st.n {
-			p := fmt.Sprintf("layers.%d.%d", si+8, i)
+			p := fmt.Sprintf("%s.%d.%d", prefix, si+first, i)
 			b.begin(p)
 			s := 1
 			if i == 0 {
@@ -102,25 +120,10 @@ func buildMNASNet10(b *builder, classes int) {
 					s = 1
 				}
 			}
-			mid := in * st.exp
-			l := p + ".layers"
-			y := b.conv(l+".0", x, mid, 1, 1, 0, 1, false)
-			y = b.relu(l+".2", bn(l+".1", y))
-			y = b.conv(l+".3", y, mid, st.k, s, st.k/2, mid, false)
-			y = b.relu(l+".5", bn(l+".4", y))
-			y = b.conv(l+".6", y, st.out, 1, 1, 0, 1, false)
-			y = bn(l+".7", y)
-			if s == 1 && in == st.out {
-				y = b.add(p+".add", "add", nil, y, x)
-			}
-			x = y
+			x = block(p, x, in, s, st)
 			b.end()
 			in = st.out
 		}
 	}
-	x = b.conv("layers.14", x, 1280, 1, 1, 0, 1, false)
-	x = b.relu("layers.16", bn("layers.15", x))
-	x = b.add("avgpool", "globalavgpool", nil, x)
-	x = b.dropout("classifier.0", x, 0.2)
-	b.linear("classifier.1", x, classes)
+	return x
 }
