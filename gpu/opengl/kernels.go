@@ -57,12 +57,18 @@ func (g *GL) Unary(op backend.UnaryOp, dst, x backend.Buffer, alpha, beta float3
 	}
 	g.w.post(func() {
 		p := g.prog(kUnary)
-		p.setInt("n", n)
-		p.setInt("op", int(op))
-		p.setFloat("alpha", alpha)
-		p.setFloat("beta", beta)
+		setUnary(p, op, n, alpha, beta)
 		g.dispatch(p, g.groups(n, wg), 1, 1, hx.id, hd.id)
 	})
+}
+
+// setUnary sets the uniforms the unary kernel and its gradient share: the
+// length, the op and its two parameters.
+func setUnary(p *program, op backend.UnaryOp, n int, alpha, beta float32) {
+	p.setInt("n", n)
+	p.setInt("op", int(op))
+	p.setFloat("alpha", alpha)
+	p.setFloat("beta", beta)
 }
 
 // UnaryGrad implements backend.Backend; x or y may be nil when the
@@ -78,10 +84,7 @@ func (g *GL) UnaryGrad(op backend.UnaryOp, dx, x, y, dy backend.Buffer, alpha, b
 	}
 	g.w.post(func() {
 		p := g.prog(kUnaryGrad)
-		p.setInt("n", n)
-		p.setInt("op", int(op))
-		p.setFloat("alpha", alpha)
-		p.setFloat("beta", beta)
+		setUnary(p, op, n, alpha, beta)
 		p.setBool("hasX", hx != nil)
 		p.setBool("hasY", hy != nil)
 		g.dispatch(p, g.groups(n, wg), 1, 1, g.id(hx), g.id(hy), hdy.id, hdx.id)
