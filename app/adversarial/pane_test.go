@@ -8,22 +8,15 @@ import (
 
 	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
-	"github.com/workbench-cv/workbench/widgets"
 )
 
 func TestAdversarialPaneAsksForATrainedModel(t *testing.T) {
-	_, sh, _ := panetest.Open(t, panetest.Sample(t), ui.PaneAdversarial, Pane)
-	if len(panetest.Find[*widgets.EmptyState](sh.Body, nil)) != 1 {
-		t.Fatalf("an untrained project shows no empty state: %q", panetest.Texts(sh.Body))
-	}
+	panetest.NewShell(t, panetest.Sample(t), Pane).EmptyState(t, ui.PaneAdversarial)
 }
 
 func loaded(t *testing.T) *advPane {
-	s, sh, _ := panetest.Open(t, panetest.TrainedSample(t), ui.PaneAdversarial, Pane)
-	p := sh.Built[ui.PaneAdversarial].(*advPane)
-	if p.Model == nil {
-		t.Fatalf("no model: %v", p.ModelErr)
-	}
+	s, _, p := panetest.OpenTrained[*advPane](t, ui.PaneAdversarial, Pane)
+	panetest.ModelLoaded(t, &p.Base)
 	s.SetDataset(panetest.SampleData(t))
 	if p.x == nil || p.view.orig.Image == nil || !strings.Contains(p.info.Text, "the network says") {
 		t.Fatalf("after loading the data: image %v, %q", p.x != nil, p.info.Text)

@@ -17,8 +17,7 @@ import (
 )
 
 func TestFiltersPaneShowsFiltersWithACheckpointSlider(t *testing.T) {
-	_, sh, _ := panetest.Open(t, panetest.TrainedSample(t), ui.PaneFilters, Pane)
-	p := sh.Built[ui.PaneFilters].(*filtersPane)
+	_, sh, p := panetest.OpenTrained[*filtersPane](t, ui.PaneFilters, Pane)
 	if p.Model == nil || len(panetest.Find[*widgets.EmptyState](sh.Body, nil)) != 0 {
 		t.Fatalf("a trained project shows an empty state (model error %v)", p.ModelErr)
 	}
@@ -47,8 +46,7 @@ func TestFiltersPaneShowsFiltersWithACheckpointSlider(t *testing.T) {
 }
 
 func TestFiltersPaneLoadsTheDataAndShowsEveryLayersActivations(t *testing.T) {
-	s, sh, _ := panetest.Open(t, panetest.TrainedSample(t), ui.PaneFilters, Pane)
-	p := sh.Built[ui.PaneFilters].(*filtersPane)
+	s, _, p := panetest.OpenTrained[*filtersPane](t, ui.PaneFilters, Pane)
 	a := p.acts
 	buttons := panetest.Find[*widget.Button](a.root, func(b *widget.Button) bool { return b.Text == "Load Bundled sample" })
 	if len(buttons) != 1 {
@@ -202,8 +200,7 @@ func TestInspectionPanesFollowANewlyTrainedModel(t *testing.T) {
 }
 
 func TestRenderPreparesTheFiltersPaneWithResults(t *testing.T) {
-	s, sh, _ := panetest.Open(t, panetest.TrainedSample(t), ui.PaneFilters, Pane)
-	fp := sh.Built[ui.PaneFilters].(*filtersPane)
+	s, _, fp := panetest.OpenTrained[*filtersPane](t, ui.PaneFilters, Pane)
 	fp.PrepareRender(context.Background())
 	if s.Dataset == nil || len(fp.acts.flow.Objects) == 0 || fp.filters.view.Image() == nil {
 		t.Fatalf("Filters pane prepared without activations or filters")

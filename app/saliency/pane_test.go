@@ -16,18 +16,12 @@ import (
 )
 
 func TestSaliencyPaneAsksForATrainedModel(t *testing.T) {
-	_, sh, _ := panetest.Open(t, panetest.Sample(t), ui.PaneSaliency, Pane)
-	if len(panetest.Find[*widgets.EmptyState](sh.Body, nil)) != 1 {
-		t.Fatalf("an untrained project shows no empty state: %q", panetest.Texts(sh.Body))
-	}
+	panetest.NewShell(t, panetest.Sample(t), Pane).EmptyState(t, ui.PaneSaliency)
 }
 
 func loaded(t *testing.T) *salPane {
-	s, sh, _ := panetest.Open(t, panetest.TrainedSample(t), ui.PaneSaliency, Pane)
-	p := sh.Built[ui.PaneSaliency].(*salPane)
-	if p.Model == nil {
-		t.Fatalf("no model: %v", p.ModelErr)
-	}
+	s, _, p := panetest.OpenTrained[*salPane](t, ui.PaneSaliency, Pane)
+	panetest.ModelLoaded(t, &p.Base)
 	s.SetDataset(panetest.SampleData(t))
 	if p.x == nil || p.pred < 0 || len(p.layer.Options) != 6 || p.layer.Selected != "pool2" {
 		t.Fatalf("after loading the data: image %v, layers %q selected %q", p.x != nil, p.layer.Options, p.layer.Selected)

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"gonum.org/v1/plot"
 
+	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/widgets"
@@ -76,6 +77,27 @@ func Open(t testing.TB, p *projects.Project, id string, panes ...ui.Pane) (*ui.S
 	sh := NewShell(t, p, panes...)
 	sh.Show(id)
 	return sh.S, sh, sh.W
+}
+
+// OpenTrained opens the trained sample (TrainedSample) on pane id and
+// returns the state, the shell and the pane it built, as P.
+func OpenTrained[P any](t testing.TB, id string, pane ui.Pane) (*ui.State, *Shell, P) {
+	t.Helper()
+	s, sh, _ := Open(t, TrainedSample(t), id, pane)
+	p, ok := sh.Built[id].(P)
+	if !ok {
+		t.Fatalf("pane %s built a %T", id, sh.Built[id])
+	}
+	return s, sh, p
+}
+
+// ModelLoaded fails the test when the inspection pane b has no model,
+// giving the reason it did not load.
+func ModelLoaded(t testing.TB, b *inspection.Base) {
+	t.Helper()
+	if b.Model == nil {
+		t.Fatalf("no model: %v", b.ModelErr)
+	}
 }
 
 // EmptyState shows pane id and returns the one empty state it shows.
