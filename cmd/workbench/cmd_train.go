@@ -70,11 +70,18 @@ stream in as usual; the trained weights come back into the model, are
 evaluated here and saved as the run's weights (PyTorch's own test figures are
 in "done" as torch_test_acc and torch_test_loss). Needs python3-torch.
 
+--adv pgd|fgsm trains adversarially (Madry et al.): every batch is replaced
+by its L∞ attack of radius --adv-eps on the current weights (pgd: --adv-steps
+steps of --adv-step-size from a random start; fgsm: one step of 1.25·eps from
+a random start, Wong et al.); --adv-ramp N grows epsilon from 0 over N epochs.
+The reported training accuracy is then on the attacked batches.
+
 Examples:
   workbench train --data fashion-mnist --model ref-cnn --epochs 1 --json
   workbench train --data sample --val 500 --epochs 5 --optim momentum --lr 0.05 --schedule cosine --save run.wbproj
   workbench train --resume run.wbproj
-  workbench train --data fashion-mnist --epochs 1 --backend torchrun --nproc 2 --save ddp.wbproj`,
+  workbench train --data fashion-mnist --epochs 1 --backend torchrun --nproc 2 --save ddp.wbproj
+  workbench train --data cifar10 --model bn-cnn --adv pgd --adv-eps 8/255 --adv-steps 7 --save robust.wbproj`,
 		Flags: func(fs *flag.FlagSet) {
 			addDataFlags(fs)
 			fs.String("project", "", "train the architecture of this project file")
@@ -114,6 +121,7 @@ Examples:
 			fs.String("rdzv", "", "torchrun: rendezvous endpoint HOST:PORT (c10d) for several machines")
 			fs.String("torch-device", "auto", "torchrun: auto (CUDA when PyTorch sees a GPU), cpu or cuda")
 			fs.String("export-dir", "", "torchrun: keep the exported model.py, train.py, weights and data in this folder")
+			addAdvFlags(fs)
 		},
 		Run: runTrain,
 	})
@@ -231,6 +239,10 @@ func runTrain(c *Ctx) error {
 	if err := checkBackend(c, j); err != nil {
 		return err
 	}
+	adv, err := advConfig(c)
+	if err != nil {
+		return err
+	}
 	if j.savePath != "" {
 		// Before any work: a target that cannot be written, or that
 		// another process is writing (a second train --save of the same
@@ -254,6 +266,7 @@ func runTrain(c *Ctx) error {
 	if err != nil {
 		return err
 	}
+	pr.tr.Config.Adversarial = adv
 	var res *train.Result
 	if flagStr(c, "backend") == "torchrun" {
 		res, err = j.trainTorchrun(c, pr)
