@@ -19,31 +19,15 @@ static void wb_sgemm(int ta, int tb, int m, int n, int k, float alpha,
 */
 import "C"
 
-import (
-	"fmt"
-	"math"
-)
-
 const implName = "accelerate"
 
 func initNative() {}
 
 func nativeSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	for _, v := range [...]int{m, n, k, lda, ldb, ldc} {
-		if v > math.MaxInt32 {
-			panic(fmt.Sprintf("blas: dimension %d exceeds the 32-bit range of the Accelerate interface", v))
-		}
-	}
-	C.wb_sgemm(cbool(transA), cbool(transB), C.int(m), C.int(n), C.int(k), C.float(alpha),
+	checkInt32("Accelerate", m, n, k, lda, ldb, ldc)
+	C.wb_sgemm(C.int(boolInt(transA)), C.int(boolInt(transB)), C.int(m), C.int(n), C.int(k), C.float(alpha),
 		(*C.float)(&a[0]), C.int(lda), (*C.float)(&b[0]), C.int(ldb),
 		C.float(beta), (*C.float)(&c[0]), C.int(ldc))
-}
-
-func cbool(b bool) C.int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // nativeThreads reports Threads(): Accelerate does not say.
