@@ -29,17 +29,9 @@ func (e *exporter) node(n *graph.Node) error {
 	}
 	switch n.Op {
 	case "conv2d":
-		w, err := e.param(n, "weight", nil, float32(math.NaN()))
+		ins, err := e.weightAndBias(n, in[0])
 		if err != nil {
 			return err
-		}
-		ins := []string{in[0], w}
-		if inum(n, "bias") == 1 {
-			b, err := e.param(n, "bias", nil, float32(math.NaN()))
-			if err != nil {
-				return err
-			}
-			ins = append(ins, b)
 		}
 		ph, pw := axisNum(n, "pad", 0), axisNum(n, "pad", 1)
 		d := inum(n, "dilation")
@@ -48,17 +40,9 @@ func (e *exporter) node(n *graph.Node) error {
 			ints("dilations", d, d), intA("group", inum(n, "groups")))
 	case "linear":
 		// dropconnect acts in training only: inference is the plain product.
-		w, err := e.param(n, "weight", nil, float32(math.NaN()))
+		ins, err := e.weightAndBias(n, in[0])
 		if err != nil {
 			return err
-		}
-		ins := []string{in[0], w}
-		if inum(n, "bias") == 1 {
-			b, err := e.param(n, "bias", nil, float32(math.NaN()))
-			if err != nil {
-				return err
-			}
-			ins = append(ins, b)
 		}
 		e.op("Gemm", ins, id, out, intA("transB", 1))
 	case "maxpool2d", "avgpool2d":
@@ -264,4 +248,22 @@ func (e *exporter) groupNorm(n *graph.Node, out []int) error {
 	r = e.op("Mul", []string{r, w}, id+"/scaled", out)
 	e.op("Add", []string{r, b}, id, out)
 	return nil
+}
+
+// weightAndBias returns the inputs of a convolution or linear node: x, its
+// weight and, when the node has one, its bias.
+func (e *exporter) weightAndBias(n *graph.Node, x string) ([]string, error) {
+	w, err := e.param(n, "weight", nil, float32(math.NaN()))
+	if err != nil {
+		return nil, err
+	}
+	ins := []string{x, w}
+	if inum(n, "bias") == 1 {
+		b, err := e.param(n, "bias", nil, float32(math.NaN()))
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, b)
+	}
+	return ins, nil
 }
