@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+
+	"github.com/workbench-cv/workbench/engine/internal/quickselect"
 )
 
 // PixelImage renders a C×H×W image of [0, 1] pixels (grey or RGB).
@@ -47,7 +49,7 @@ func normalised(m Map) []float64 {
 	if len(m.V) > 200 {
 		s := append([]float32(nil), m.V...)
 		k := len(s) - 1 - len(s)/200
-		hi = float64(nthLargest(s, k))
+		hi = float64(quickselect.Nth(s, k, nil))
 	}
 	out := make([]float64, len(m.V))
 	if hi <= lo {
@@ -57,37 +59,6 @@ func normalised(m Map) []float64 {
 		out[i] = (float64(v) - lo) / (hi - lo)
 	}
 	return out
-}
-
-// nthLargest returns the k-th smallest value of s (0-based), reordering s.
-func nthLargest(s []float32, k int) float32 {
-	lo, hi := 0, len(s)-1
-	for lo < hi {
-		p := s[(lo+hi)/2]
-		i, j := lo, hi
-		for i <= j {
-			for s[i] < p {
-				i++
-			}
-			for s[j] > p {
-				j--
-			}
-			if i <= j {
-				s[i], s[j] = s[j], s[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return s[k]
-		}
-	}
-	return s[k]
 }
 
 // HeatImage renders a map with the "hot" colour ramp.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+
+	"github.com/workbench-cv/workbench/engine/internal/quickselect"
 )
 
 // vpTree is a vantage-point tree over the rows of x (Yianilos 1993), the
@@ -57,7 +59,7 @@ func (t *vpTree) build(items []int32, dist []float64, rng *rand.Rand) {
 		dd[i] = math.Sqrt(dist2(vp, t.row(p)))
 	}
 	mid := len(rest) / 2
-	selectNth(rest, dd, mid)
+	quickselect.Nth(dd, mid, func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
 	t.nodes[at].radius = dd[mid]
 	if mid > 0 {
 		t.nodes[at].hasL = true
@@ -65,38 +67,6 @@ func (t *vpTree) build(items []int32, dist []float64, rng *rand.Rand) {
 	}
 	t.nodes[at].right = int32(len(t.nodes))
 	t.build(rest[mid:], dist[1:], rng)
-}
-
-// selectNth reorders items and keys together so that keys[k] is the k-th
-// smallest, smaller ones before it and larger ones after (quickselect).
-func selectNth(items []int32, keys []float64, k int) {
-	lo, hi := 0, len(keys)-1
-	for lo < hi {
-		p := keys[(lo+hi)/2]
-		i, j := lo, hi
-		for i <= j {
-			for keys[i] < p {
-				i++
-			}
-			for keys[j] > p {
-				j--
-			}
-			if i <= j {
-				keys[i], keys[j] = keys[j], keys[i]
-				items[i], items[j] = items[j], items[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return
-		}
-	}
 }
 
 // search keeps in h the limit nearest points to q (squared distances).
