@@ -221,6 +221,21 @@ type pngWriter struct {
 	files []string
 }
 
+// vizOutput makes the folder out and returns a writer into it and the done
+// fields, which start with the kind.
+func vizOutput(out, kind string) (*pngWriter, map[string]any, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, nil, usageErrorf("--out %s: cannot create the folder: %v", out, err)
+	}
+	return &pngWriter{dir: out}, map[string]any{"kind": kind}, nil
+}
+
+// finish reports done with the files written.
+func (w *pngWriter) finish(c *Ctx, done map[string]any) {
+	done["files"] = w.files
+	c.Done(done)
+}
+
 func (w *pngWriter) write(name string, img image.Image) error {
 	path := filepath.Join(w.dir, unsafeName.ReplaceAllString(name, "_")+".png")
 	if err := writeOutput(path, "out", outputPNG, false, func(f io.Writer) error { return png.Encode(f, img) }); err != nil {
@@ -267,26 +282,17 @@ func runViz(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return usageErrorf("--out %s: cannot create the folder: %v", out, err)
-	}
-	w := &pngWriter{dir: out}
-	done := map[string]any{"kind": kind}
-	switch kind {
-	case "filters":
-		err = vizFilters(c, t, w, done)
-	case "activations":
-		err = vizActivations(c, t, w, done)
-	case "patches":
-		err = vizPatches(c, t, w, done)
-	case "neighbors":
-		err = vizNeighbors(c, t, w, done)
-	}
+	w, done, err := vizOutput(out, kind)
 	if err != nil {
 		return err
 	}
-	done["files"] = w.files
-	c.Done(done)
+	viz := map[string]func(*Ctx, *inspectTarget, *pngWriter, map[string]any) error{
+		"filters": vizFilters, "activations": vizActivations, "patches": vizPatches, "neighbors": vizNeighbors,
+	}[kind]
+	if err := viz(c, t, w, done); err != nil {
+		return err
+	}
+	w.finish(c, done)
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -228,11 +227,10 @@ func runVizAttrib(c *Ctx, kind, out string) error {
 	if k := flagInt(c, "class"); k >= t.net.Classes() {
 		return usageErrorf("--class %d: the model has classes 0 to %d", k, t.net.Classes()-1)
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return usageErrorf("--out %s: cannot create the folder: %v", out, err)
+	w, done, err := vizOutput(out, kind)
+	if err != nil {
+		return err
 	}
-	w := &pngWriter{dir: out}
-	done := map[string]any{"kind": kind}
 	switch kind {
 	case "classviz":
 		err = vizClassViz(c, t, w, done)
@@ -248,8 +246,8 @@ func runVizAttrib(c *Ctx, kind, out string) error {
 	if err != nil {
 		return err
 	}
-	done["device"], done["seconds"], done["images"], done["files"] = t.device, time.Since(start).Seconds(), t.names, w.files
-	c.Done(done)
+	done["device"], done["seconds"], done["images"] = t.device, time.Since(start).Seconds(), t.names
+	w.finish(c, done)
 	return nil
 }
 
