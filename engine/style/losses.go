@@ -23,7 +23,8 @@ func Gram(f *autograd.Var) *autograd.Var {
 	}
 	c, hw := s[0], s[1]*s[2]
 	m := autograd.Reshape(f, c, hw)
-	return autograd.Scale(autograd.MatMul(m, autograd.Permute(m, 1, 0)), 1/float32(c*hw))
+	// Linear(m, m) is m·mᵀ without materialising the transpose.
+	return autograd.Scale(autograd.Linear(m, m, nil), 1/float32(c*hw))
 }
 
 // ContentLoss is the feature reconstruction loss mean((f − target)²).
