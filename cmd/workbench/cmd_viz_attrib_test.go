@@ -16,12 +16,7 @@ import (
 // epoch, then runs every attribution kind, fooling and both attacks on it,
 // from the dataset and from an image file, and checks bad input.
 func TestAttributionAndAttackCommands(t *testing.T) {
-	proj := filepath.Join(t.TempDir(), "m.wbproj")
-	code, _, errs := call(t, "train", "--data", "sample", "--limit-train", "300", "--limit-test", "60", "--model", "ref-cnn",
-		"--epochs", "1", "--batch", "30", "--threads", "2", "--device", "cpu", "--json", "--save", proj)
-	if code != 0 {
-		t.Fatalf("training the test project: exit %d: %s", code, errs)
-	}
+	proj := trainedRefCNN(t, "300", "60")
 	dir := t.TempDir()
 	run := func(args ...string) map[string]any {
 		t.Helper()

@@ -76,6 +76,20 @@ func callCtx(t *testing.T, ctx context.Context, args ...string) (int, string, st
 	return code, out.String(), errb.String()
 }
 
+// trainedRefCNN trains ref-cnn on limitTrain sample images for one epoch
+// (batch 30, two CPU threads), testing on limitTest, and returns the saved
+// project's path.
+func trainedRefCNN(t *testing.T, limitTrain, limitTest string) string {
+	t.Helper()
+	proj := filepath.Join(t.TempDir(), "m.wbproj")
+	code, _, errs := call(t, "train", "--data", "sample", "--limit-train", limitTrain, "--limit-test", limitTest, "--model", "ref-cnn",
+		"--epochs", "1", "--batch", "30", "--threads", "2", "--device", "cpu", "--json", "--save", proj)
+	if code != 0 {
+		t.Fatalf("training the test project: exit %d: %s", code, errs)
+	}
+	return proj
+}
+
 // oneErrorLine fails unless stderr is exactly one line matching want.
 func oneErrorLine(t *testing.T, stderr string, want ...string) {
 	t.Helper()
