@@ -10,18 +10,14 @@ import (
 	"github.com/workbench-cv/workbench/engine/interop"
 	"github.com/workbench-cv/workbench/engine/interop/onnx"
 	"github.com/workbench-cv/workbench/engine/interop/tfjs"
+	"github.com/workbench-cv/workbench/internal/kinderr"
 )
 
 // ErrInput marks errors caused by the input (exit 2 in the CLI).
 var ErrInput = errors.New("bad input")
 
-// inputError wraps a message as an ErrInput.
-type inputError struct{ msg string }
-
-func (e *inputError) Error() string        { return e.msg }
-func (e *inputError) Is(target error) bool { return target == ErrInput }
-
-func inputf(format string, a ...any) error { return &inputError{fmt.Sprintf(format, a...)} }
+// inputf formats a message as an ErrInput.
+func inputf(format string, a ...any) error { return kinderr.Errorf(ErrInput, format, a...) }
 
 // Kind is a model format that can be imported.
 type Kind string
@@ -79,7 +75,7 @@ func ReadTFJS(path string, opt tfjs.Options) (*interop.Model, error) {
 		}
 	}
 	if errors.Is(err, tfjs.ErrFormat) {
-		return nil, &inputError{err.Error()}
+		return nil, &kinderr.Error{Kind: ErrInput, Msg: err.Error()}
 	}
 	return nil, err
 }

@@ -2,7 +2,8 @@ package data
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/workbench-cv/workbench/internal/kinderr"
 )
 
 // Set holds one split as uint8 pixels, CHW per image, images stored one after
@@ -92,13 +93,8 @@ type Dataset struct {
 // command can report it as bad input (exit code 2).
 var ErrBadInput = errors.New("bad input")
 
-type badInputError struct{ msg string }
-
-func (e *badInputError) Error() string        { return e.msg }
-func (e *badInputError) Is(target error) bool { return target == ErrBadInput }
-
 func badInputf(format string, args ...any) error {
-	return &badInputError{msg: fmt.Sprintf(format, args...)}
+	return kinderr.Errorf(ErrBadInput, format, args...)
 }
 
 // inFile prefixes a bad-input error with the file it came from, keeping it

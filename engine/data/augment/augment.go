@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/workbench-cv/workbench/internal/kinderr"
 )
 
 // Image is one image: C planes of H x W float32 pixels (CHW), nominally in
@@ -179,11 +181,6 @@ func OpList() string {
 // ErrParse is wrapped by every error from Parse.
 var ErrParse = fmt.Errorf("augment")
 
-type parseError struct{ msg string }
-
-func (e *parseError) Error() string        { return e.msg }
-func (e *parseError) Is(target error) bool { return target == ErrParse }
-
 // Parse builds a pipeline from a comma-separated list of op names, each
 // optionally with a parameter after a colon: "flip,crop:4,rotate:10,mixup".
 // An empty list or "none" gives an empty pipeline.
@@ -209,16 +206,16 @@ func Parse(list string) (*Pipeline, error) {
 			}
 		}
 		if sp == nil {
-			return nil, &parseError{fmt.Sprintf("unknown augmentation %q; use a comma-separated list of %s (each optionally name:value)", name, OpList())}
+			return nil, kinderr.Errorf(ErrParse, "unknown augmentation %q; use a comma-separated list of %s (each optionally name:value)", name, OpList())
 		}
 		v := sp.def
 		if hasArg {
 			f, err := strconv.ParseFloat(strings.TrimSpace(arg), 64)
 			if err != nil {
-				return nil, &parseError{fmt.Sprintf("augmentation %s: parameter %q is not a number; write %s:%s", name, arg, name, fmtF(sp.def))}
+				return nil, kinderr.Errorf(ErrParse, "augmentation %s: parameter %q is not a number; write %s:%s", name, arg, name, fmtF(sp.def))
 			}
 			if err := sp.check(f); err != nil {
-				return nil, &parseError{fmt.Sprintf("augmentation %s: parameter %s %v", name, arg, err)}
+				return nil, kinderr.Errorf(ErrParse, "augmentation %s: parameter %s %v", name, arg, err)
 			}
 			v = f
 		}

@@ -12,18 +12,15 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/workbench-cv/workbench/internal/kinderr"
 )
 
 // ErrFormat is wrapped by every error about malformed or unsupported input.
 var ErrFormat = errors.New("npy format")
 
-type formatError struct{ msg string }
-
-func (e *formatError) Error() string        { return e.msg }
-func (e *formatError) Is(target error) bool { return target == ErrFormat }
-
 func formatErrorf(format string, args ...any) error {
-	return &formatError{msg: fmt.Sprintf(format, args...)}
+	return kinderr.Errorf(ErrFormat, format, args...)
 }
 
 // MaxBytes bounds the data of one array read by Read, ReadNPZ and OpenNPZ

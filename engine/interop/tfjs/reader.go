@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"math"
@@ -16,6 +15,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/workbench-cv/workbench/internal/kinderr"
 )
 
 // Limits on what a model may declare; beyond them a file is refused before
@@ -35,13 +36,8 @@ const (
 // failure of the program).
 var ErrFormat = errors.New("tfjs: bad model files")
 
-type formatError struct{ msg string }
-
-func (e *formatError) Error() string        { return e.msg }
-func (e *formatError) Is(target error) bool { return target == ErrFormat }
-
 func badf(format string, args ...any) error {
-	return &formatError{msg: fmt.Sprintf(format, args...)}
+	return kinderr.Errorf(ErrFormat, format, args...)
 }
 
 // files is a read-only set of files addressed by slash paths relative to
