@@ -133,18 +133,26 @@ func runEmbedding(ctx context.Context, m *inspection.Model, set *data.Set, cfg e
 	if acc, err := featureKNNAccuracy(ctx, x, n, d, set.Labels, k, cfg.seed); err == nil {
 		r.knnFeatures = acc
 	}
-	r.cols = min(max(int(math.Sqrt(float64(n))), 2), 30)
-	r.rows = r.cols
-	assign, err := inspect.GridAssign(r.layout, r.cols, r.rows)
-	if err != nil {
-		return nil, err
-	}
-	tile := max(set.H, set.W, 28)
-	if r.grid, err = inspect.ThumbnailGrid(assign, r.cols, r.rows, tile, set.Picture); err != nil {
+	if err := r.drawGrid(); err != nil {
 		return nil, err
 	}
 	r.seconds = time.Since(start).Seconds()
 	return r, nil
+}
+
+// drawGrid draws the image grid of a layout: the images at their embedded
+// positions, about √n cells a side.
+func (r *embedResult) drawGrid() error {
+	n := r.set.Len()
+	r.cols = min(max(int(math.Sqrt(float64(n))), 2), 30)
+	r.rows = r.cols
+	assign, err := inspect.GridAssign(r.layout, r.cols, r.rows)
+	if err != nil {
+		return err
+	}
+	tile := max(r.set.H, r.set.W, 28)
+	r.grid, err = inspect.ThumbnailGrid(assign, r.cols, r.rows, tile, r.set.Picture)
+	return err
 }
 
 // featureKNNAccuracy is the leave-one-out k-NN accuracy in the original

@@ -77,10 +77,15 @@ func (p *embeddingsPane) restore() {
 		for k := range m.X {
 			r.layout[2*k], r.layout[2*k+1] = float64(m.X[k]), float64(m.Y[k])
 		}
+		msg := "The map recorded in the project (" + ui.DatasetTitle(ui.DatasetSpec(p.S)) + ")."
+		if err := r.drawGrid(); err != nil {
+			r.grid = nil
+			msg = "The map recorded in the project (" + ui.DatasetTitle(ui.DatasetSpec(p.S)) + "); its image grid could not be drawn: " + err.Error()
+		}
 		p.layer.SetSelectedIndex(li)
 		p.showResult(r)
 		p.msg.Importance = widget.MediumImportance
-		p.msg.SetText("The map recorded in the project (" + ui.DatasetTitle(ui.DatasetSpec(p.S)) + "); run again to draw its image grid.")
+		p.msg.SetText(msg)
 		p.msg.Show()
 		return
 	}
