@@ -79,19 +79,15 @@ func (n Net) normalise(x []float32, N int) []float32 {
 
 // pullback maps a gradient with respect to the model input back to pixels.
 // Every preprocessing scheme is affine, y = A·x + b, with A symmetric
-// (a diagonal scale, or U·S·Uᵀ for whitening), so Aᵀ·g = Apply(g) − Apply(0).
+// (a diagonal scale, or U·S·Uᵀ for whitening), so Aᵀ·g = Apply(g) − Apply(0);
+// pullbackAt divides per-channel scales out directly instead.
 func (n Net) pullback(g []float32, N int) {
-	if n.Stats == nil || n.Stats.Norm == data.NormNone || n.Stats.Norm == data.NormMeanImage {
+	if n.Stats == nil {
 		return
 	}
-	zero := make([]float32, n.size())
-	n.Stats.Apply(zero, 1)
-	n.Stats.Apply(g, N)
 	d := n.size()
 	for i := range N {
-		for j := range d {
-			g[i*d+j] -= zero[j]
-		}
+		pullbackAt(n.Stats, g[i*d:(i+1)*d])
 	}
 }
 
