@@ -12,7 +12,6 @@ import (
 	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/attrib"
-	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -34,7 +33,6 @@ type advPane struct {
 	body, root *fyne.Container
 	tabs       *container.AppTabs
 	job        *widgets.JobBar
-	shownD     *data.Dataset
 
 	// The attacked image: pixels in [0, 1], C×H×W, and its true class (-1
 	// for a file).
@@ -132,26 +130,13 @@ func (p *advPane) attackTab() fyne.CanvasObject {
 
 // refresh follows the project's model and the dataset.
 func (p *advPane) refresh() {
-	if p.SyncModel() {
-		p.x, p.shownD = nil, nil
-		p.setModel()
-	}
-	if e := p.Blocked("workbench attack --project " + ui.ProjectArg(p.S) + " --out DIR"); e != nil {
-		p.setBody(e)
-		return
-	}
-	if p.shownD != p.S.Dataset && p.DataOK() {
-		p.shownD = p.S.Dataset
-		p.chooseTest()
-	}
-	if p.x == nil && !p.DataOK() && p.S.Project.Dataset.Spec != "" {
-		p.setBody(container.NewBorder(p.NeedData("The Adversarial pane"), nil, nil, nil, p.tabs))
-		return
-	}
-	p.setBody(p.tabs)
+	p.RefreshOneImage(inspection.OneImageView{
+		Body: p.body, Main: p.tabs, Command: "workbench attack --project " + ui.ProjectArg(p.S) + " --out DIR", Pane: "The Adversarial pane",
+		HasImage: func() bool { return p.x != nil },
+		OnModel:  func() { p.x = nil; p.setModel() },
+		Choose:   p.chooseTest,
+	})
 }
-
-func (p *advPane) setBody(o fyne.CanvasObject) { inspection.ShowIn(p.body, o) }
 
 func (p *advPane) setModel() {
 	p.view.clear()

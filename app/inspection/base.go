@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/workbench-cv/workbench/app/ui"
+	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -24,6 +25,7 @@ type Base struct {
 	ModelErr error
 	modelSig string
 	DataErr  error
+	shownD   *data.Dataset // the dataset RefreshOneImage last picked from
 	// Sync computes on the calling goroutine (RenderPanes).
 	Sync bool
 	// OnLoaded is the pane's own refresh, called after a load.

@@ -125,6 +125,42 @@ func (b *Base) ClassName(k int) string {
 	return "class " + strconv.Itoa(k)
 }
 
+// OneImageView is what RefreshOneImage shows a one-image pane with.
+type OneImageView struct {
+	Body     *fyne.Container   // where the pane shows what it shows
+	Main     fyne.CanvasObject // the pane's view of its image
+	Command  string            // the CLI command that does the same, for the empty states
+	Pane     string            // "The Saliency pane", for the request to load the data
+	HasImage func() bool       // whether the pane has an image to show
+	OnModel  func()            // forgets the image and takes the new model
+	Choose   func()            // takes the test image the picker names
+}
+
+// RefreshOneImage follows the project's model and the dataset for a
+// one-image pane: a new model calls v.OnModel; without a usable model the
+// blocked empty state shows; a newly loaded dataset picks the test image;
+// with no image and the project's data not loaded it asks for the data;
+// otherwise v.Main shows.
+func (b *Base) RefreshOneImage(v OneImageView) {
+	if b.SyncModel() {
+		b.shownD = nil
+		v.OnModel()
+	}
+	if e := b.Blocked(v.Command); e != nil {
+		ShowIn(v.Body, e)
+		return
+	}
+	if b.shownD != b.S.Dataset && b.DataOK() {
+		b.shownD = b.S.Dataset
+		v.Choose()
+	}
+	if !v.HasImage() && !b.DataOK() && b.S.Project.Dataset.Spec != "" {
+		ShowIn(v.Body, container.NewBorder(b.NeedData(v.Pane), nil, nil, nil, v.Main))
+		return
+	}
+	ShowIn(v.Body, v.Main)
+}
+
 // ShowIn makes o the only object of body (nothing when it already is).
 func ShowIn(body *fyne.Container, o fyne.CanvasObject) {
 	if len(body.Objects) == 1 && body.Objects[0] == o {

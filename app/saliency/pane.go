@@ -13,7 +13,6 @@ import (
 	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/attrib"
-	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -38,12 +37,11 @@ type salPane struct {
 	job        *widgets.JobBar
 
 	// The image being explained: pixels in [0, 1], C×H×W.
-	x      []float32
-	name   string
-	label  int // true class, -1 for a file
-	pred   int
-	probs  []float32
-	shownD *data.Dataset
+	x     []float32
+	name  string
+	label int // true class, -1 for a file
+	pred  int
+	probs []float32
 
 	index   *widget.Entry
 	info    *widget.Label
@@ -128,27 +126,13 @@ func (p *salPane) methodsTab() fyne.CanvasObject {
 
 // refresh follows the project's model and the dataset.
 func (p *salPane) refresh() {
-	if p.SyncModel() {
-		p.x = nil
-		p.shownD = nil
-		p.setModel()
-	}
-	if e := p.Blocked("workbench viz saliency --project " + ui.ProjectArg(p.S) + " --out DIR"); e != nil {
-		p.setBody(e)
-		return
-	}
-	if p.shownD != p.S.Dataset && p.DataOK() {
-		p.shownD = p.S.Dataset
-		p.chooseTest()
-	}
-	if p.x == nil && !p.DataOK() && p.S.Project.Dataset.Spec != "" {
-		p.setBody(container.NewBorder(p.NeedData("The Saliency pane"), nil, nil, nil, p.tabs))
-		return
-	}
-	p.setBody(p.tabs)
+	p.RefreshOneImage(inspection.OneImageView{
+		Body: p.body, Main: p.tabs, Command: "workbench viz saliency --project " + ui.ProjectArg(p.S) + " --out DIR", Pane: "The Saliency pane",
+		HasImage: func() bool { return p.x != nil },
+		OnModel:  func() { p.x = nil; p.setModel() },
+		Choose:   p.chooseTest,
+	})
 }
-
-func (p *salPane) setBody(o fyne.CanvasObject) { inspection.ShowIn(p.body, o) }
 
 // setModel fills the class and layer choices from a newly read model.
 func (p *salPane) setModel() {
