@@ -184,7 +184,7 @@ func testVizAndTSNEBadInput(t *testing.T, proj string) {
 		want string
 	}{
 		{[]string{"viz"}, "KIND"},
-		{[]string{"viz", "dream", "--project", proj, "--out", dir}, "unknown viz kind"},
+		{[]string{"viz", "nosuchkind", "--project", proj, "--out", dir}, "unknown viz kind"},
 		{[]string{"viz", "filters", "--out", dir}, "--project"},
 		{[]string{"viz", "filters", "--project", proj}, "--out"},
 		{[]string{"viz", "filters", "--project", filepath.Join(dir, "none.wbproj"), "--out", dir}, "none.wbproj"},
