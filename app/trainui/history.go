@@ -54,6 +54,7 @@ type runsView struct {
 
 	title, sub                     *widget.Label
 	evalBtn, useBtn, delB, contBtn *widget.Button
+	contWhy                        *widget.Label // why Continue is greyed out
 	chips                          *fyne.Container
 	loss, acc                      *widgets.PlotView
 	diag                           *fyne.Container
@@ -115,7 +116,10 @@ func newRunsView(p *trainPane) *runsView {
 		container.NewTabItem("Curves", curves),
 		container.NewTabItem("Evaluation", v.evalBox))
 	buttons := container.NewHBox(v.evalBtn, v.contBtn, v.useBtn, v.delB)
-	head := container.NewVBox(v.title, v.sub, v.chips, buttons)
+	v.contWhy = widgets.WrapLabel("")
+	v.contWhy.SizeName = theme.SizeNameCaptionText
+	v.contWhy.Hide()
+	head := container.NewVBox(v.title, v.sub, v.chips, buttons, v.contWhy)
 	v.detail = container.New(layout.NewCustomPaddedLayout(4, 6, 6, 6), container.NewBorder(head, nil, nil, nil, v.detailTabs))
 	e := widgets.NewEmptyState(theme.HistoryIcon(), "Run history",
 		"Every training run is kept in the project with its settings, its loss and accuracy curves, its checkpoints "+
@@ -189,7 +193,26 @@ func (v *runsView) refreshControls() {
 	can(v.useBtn, r != nil && !busy)
 	can(v.delB, r != nil && !busy && !live)
 	_, err := resumable(v.p.h.Project(), v.sel)
-	can(v.contBtn, r != nil && !busy && err == nil && v.p.blocker() == nil)
+	b := v.p.blocker()
+	can(v.contBtn, r != nil && !busy && err == nil && b == nil)
+	why := ""
+	switch {
+	case r == nil:
+	case err != nil:
+		why = "Continue is off: " + err.Error() + "."
+	case busy:
+		why = "Continue is off while a job runs; wait for it or cancel it."
+	case b != nil:
+		why = "Continue is off. " + b.msg
+	}
+	if why != v.contWhy.Text {
+		v.contWhy.SetText(why)
+	}
+	if why == "" {
+		v.contWhy.Hide()
+	} else {
+		v.contWhy.Show()
+	}
 }
 
 func runWeightsOf(p *projects.Project, r *projects.Run) (map[string]projects.Tensor, string, bool) {

@@ -578,8 +578,8 @@ func TestStopThenContinueEndsWithTheWeightsOfAnUninterruptedRun(t *testing.T) {
 		t.Fatalf("status after Stop: %s", r.Status)
 	}
 	stoppedAt := r.Iterations
-	if p2.history.contBtn.Disabled() {
-		t.Fatal("a stopped run offers no Continue")
+	if p2.history.contBtn.Disabled() || p2.history.contWhy.Visible() {
+		t.Fatalf("a stopped run offers no Continue (%q)", p2.history.contWhy.Text)
 	}
 	onUI(func() { test.Tap(p2.history.contBtn) })
 	p2.job.Wait()
@@ -587,6 +587,11 @@ func TestStopThenContinueEndsWithTheWeightsOfAnUninterruptedRun(t *testing.T) {
 	if r.Status != projects.RunFinished || len(r.Epochs) != 3 || r.Iterations != 27 || len(r.Losses) != 27 {
 		t.Fatalf("continued run (stopped at %d): status %s, %d epochs, %d iterations, %d losses, notes %q",
 			stoppedAt, r.Status, len(r.Epochs), r.Iterations, len(r.Losses), r.Notes)
+	}
+	// Finished, the run cannot continue, and the pane says why.
+	onUI(p2.history.refreshControls)
+	if why := p2.history.contWhy; !p2.history.contBtn.Disabled() || !why.Visible() || !strings.Contains(why.Text, "has finished; start a new run") {
+		t.Fatalf("Continue after the run finished: disabled %v, reason %q", p2.history.contBtn.Disabled(), why.Text)
 	}
 	got := h2.proj.Group(projects.GroupWeights)
 	for name, w := range want {
