@@ -42,7 +42,7 @@ func newBabyStep(n int, title, what string, controls []fyne.CanvasObject, run *w
 	desc := widgets.WrapLabel(what)
 	st.result = widget.NewLabel("Not run yet.")
 	st.result.Wrapping = fyne.TextWrapWord
-	st.result.Importance = widget.LowImportance
+	st.result.TextStyle.Italic = true // full contrast: LowImportance's grey was hard to read
 	ctl := container.NewHBox(controls...)
 	if run != nil {
 		run.Importance = widget.HighImportance
@@ -67,6 +67,7 @@ func newBabyStep(n int, title, what string, controls []fyne.CanvasObject, run *w
 // show sets the step's result: ok true/false, or neutral (nil).
 func (st *babyStep) show(ok *bool, text string) {
 	st.result.SetText(text)
+	st.result.TextStyle.Italic = false
 	switch {
 	case ok == nil:
 		st.icon.SetResource(theme.InfoIcon())
@@ -90,7 +91,8 @@ func (st *babyStep) relayout() {
 
 func (st *babyStep) clear() {
 	st.result.SetText("Not run yet.")
-	st.result.Importance = widget.LowImportance
+	st.result.Importance = widget.MediumImportance
+	st.result.TextStyle.Italic = true
 	st.result.Refresh()
 	st.icon.SetResource(nil)
 	st.extra.Objects = nil

@@ -320,9 +320,14 @@ func TestSchedulePlotFollowsTheSettings(t *testing.T) {
 
 func TestBabysittingStepsReportInWords(t *testing.T) {
 	_, p, _ := newTestPane(t, tinyData(t, 400, 20))
+	// Not run yet is said at full contrast (LowImportance's grey was hard
+	// to read), in italics until there is a result.
+	if r := p.baby.initial.result; r.Text != "Not run yet." || r.Importance == widget.LowImportance || !r.TextStyle.Italic {
+		t.Fatalf("a step not run yet: %q, importance %v, italic %v", r.Text, r.Importance, r.TextStyle.Italic)
+	}
 	onUI(p.baby.runInitial)
 	p.job.Wait()
-	if got := p.baby.initial.result.Text; !strings.Contains(got, "log(10) = 2.3") || p.baby.initial.result.Importance == 0 {
+	if got := p.baby.initial.result.Text; !strings.Contains(got, "log(10) = 2.3") || p.baby.initial.result.Importance == 0 || p.baby.initial.result.TextStyle.Italic {
 		t.Fatalf("initial loss step: %q", got)
 	}
 	p.baby.steps.SetText("30")
