@@ -1,6 +1,7 @@
 package app
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -155,6 +156,9 @@ func TestAResearchersSessionSurvivesAReopen(t *testing.T) {
 	}
 
 	path := filepath.Join(t.TempDir(), "session.wbproj")
+	if keep := os.Getenv("WORKBENCH_SESSION_PROJECT"); keep != "" {
+		path = keep // kept, for the screenshots in docs/screenshots
+	}
 	if err := projects.Save(pr, path); err != nil {
 		t.Fatal(err)
 	}
