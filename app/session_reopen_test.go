@@ -178,11 +178,14 @@ func TestAResearchersSessionSurvivesAReopen(t *testing.T) {
 			t.Errorf("%s/%s after reopen differs:\n%s", views[i].pane, views[i].tab, d)
 		}
 	}
-	// The Classic pane's k-NN summary, and the linear classifier's row in
-	// the overview (the linear tab's table and templates, and the k-NN
-	// neighbours, are not recorded).
+	// The Classic pane's k-NN summary, the linear classifier's summary and
+	// its row in the overview (the linear tab's table and templates, and
+	// the k-NN neighbours, are not recorded).
 	if !strings.Contains(after[4], knnSummary) {
 		t.Errorf("the k-NN tab after reopen does not say %q:\n%s", knnSummary, after[4])
+	}
+	if rec := lineWith(after[5], "(Recorded; run again"); !strings.Contains(rec, pctOf(linSummary, "validation ")) || !strings.Contains(rec, pctOf(linSummary, "test ")) {
+		t.Errorf("the linear tab after reopen does not say what was found (%s):\n%s", linSummary, after[5])
 	}
 	if lineWith(after[3], "Multiclass SVM") == "" || !strings.Contains(after[3], pctOf(linSummary, "validation ")) || !strings.Contains(after[3], pctOf(linSummary, "test ")) {
 		t.Errorf("the overview after reopen lacks the linear classifier's accuracies (%s):\n%s", linSummary, after[3])

@@ -353,6 +353,14 @@ func runLinear(ctx context.Context, ds *data.Dataset, loss classic.Loss, feat st
 	return r, nil
 }
 
+// showRecorded says what the newest linear classifier recorded in the
+// project found (its table and templates are not recorded).
+func (t *linearTab) showRecorded(r classicResult) {
+	t.msg.Importance = widget.MediumImportance
+	t.msg.SetText(fmt.Sprintf("%s on %s (%s training images): %s; validation %s, test %s. (Recorded; run again to see the table and the templates.)",
+		r.method, r.input, widgets.Thousands(r.train), r.detail, widgets.Pct(r.val), widgets.Pct(r.test)))
+}
+
 func (t *linearTab) show(r *linearResult) {
 	t.result = r
 	t.rows = append([]classic.SearchResult(nil), r.trials...)

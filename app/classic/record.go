@@ -59,6 +59,12 @@ func (p *classicPane) restore() {
 				test: r.Test, detail: r.Detail})
 		}
 	}
+	for i := len(p.results) - 1; i >= 0; i-- {
+		if r := p.results[i]; r.method == "Multiclass SVM" || r.method == "Softmax" {
+			p.linear.showRecorded(r)
+			break
+		}
+	}
 	k := pr.Results.KNN
 	if k == nil || k.Data != spec || len(k.CV) == 0 {
 		return
