@@ -66,8 +66,9 @@ func (e *Editor) FitAll() {
 }
 
 // fitMinZoom is the smallest zoom FitAll uses: below it a card's text is
-// too small to read.
-const fitMinZoom = 0.5
+// too small to read. (At 0.5 an 11-layer chain lost its last card on a
+// 1280×800 window although 40 % showed it whole and legible.)
+const fitMinZoom = 0.4
 
 // CenterOn pans so node id is in the middle of the view (a collapsed
 // block's card when it is hidden inside one).
