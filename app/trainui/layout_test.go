@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -48,4 +49,22 @@ func TestTrainPaneNeverGrowsTheWindow(t *testing.T) {
 // entries are the form's text fields.
 func (f *settingsForm) entries() []*widget.Entry {
 	return []*widget.Entry{f.lr, f.momentum, f.warmup, f.batch, f.epochs, f.decay, f.augment, f.seed, f.gamma, f.minLR, f.stepEvery}
+}
+
+// The search table's columns fit its width in a 1280×800 window (the Train
+// pane gets what the navigation leaves, about 1060 px): the last one,
+// Status, was cut off.
+func TestSearchTableColumnsFitTheWindow(t *testing.T) {
+	_, p, w := newTestPane(t, tinyData(t, 300, 60))
+	w.Resize(fyne.NewSize(1060, 800))
+	p.tabs.SelectIndex(3)
+	test.LaidOutObjects(p)
+	total := float32(0)
+	for _, cw := range searchColWidths {
+		total += cw
+	}
+	header := float32(40) // the row numbers' column
+	if got := p.search.table.Size().Width; total+header > got {
+		t.Fatalf("the columns need %.0f px, the table has %.0f", total+header, got)
+	}
 }

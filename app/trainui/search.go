@@ -156,8 +156,12 @@ type searchView struct {
 	refined bool
 }
 
-// Columns of the results table.
-var searchCols = []string{"#", "Learning rate", "Weight decay", "Val. accuracy", "Val. loss", "Train accuracy", "Time", "Status"}
+// Columns of the results table, and their widths: together they fit the
+// table's width in a 1280×800 window (130 for Status cut that column off).
+var (
+	searchCols      = []string{"#", "Learning rate", "Weight decay", "Val. accuracy", "Val. loss", "Train accuracy", "Time", "Status"}
+	searchColWidths = []float32{34, 98, 98, 118, 78, 114, 54, 80}
+)
 
 func newSearchView(p *trainPane) *searchView {
 	v := &searchView{p: p, sortCol: 3}
@@ -212,7 +216,7 @@ func newSearchView(p *trainPane) *searchView {
 		func() fyne.CanvasObject { return widget.NewLabel("0.000000") },
 		func(id widget.TableCellID, o fyne.CanvasObject) { v.cell(id, o.(*widget.Label)) })
 	widgets.SortableHeaders(v.table, searchCols, "Train accuracy", func() (int, bool) { return v.sortCol, v.sortAsc }, v.sortBy)
-	for i, w := range []float32{40, 110, 110, 120, 90, 120, 70, 130} {
+	for i, w := range searchColWidths {
 		v.table.SetColumnWidth(i, w)
 	}
 	v.accLR = widgets.NewPlotView(nil)
