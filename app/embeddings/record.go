@@ -2,6 +2,7 @@ package embeddings
 
 import (
 	"math"
+	"strconv"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -83,11 +84,38 @@ func (p *embeddingsPane) restore() {
 			msg = "The map recorded in the project (" + ui.DatasetTitle(ui.DatasetSpec(p.S)) + "); its image grid could not be drawn: " + err.Error()
 		}
 		p.layer.SetSelectedIndex(li)
+		p.showSettings(m)
 		p.showResult(r)
 		p.msg.Importance = widget.MediumImportance
 		p.msg.SetText(msg)
 		p.msg.Show()
 		return
+	}
+}
+
+// showSettings puts a recorded map's settings back into the fields, so
+// that Embed runs it again as it was.
+func (p *embeddingsPane) showSettings(m projects.EmbeddingMap) {
+	s := m.Settings
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	if m.Split == "train" {
+		p.split.SetSelected("Training")
+	} else {
+		p.split.SetSelected("Test")
+	}
+	p.method.SetSelected(m.Method)
+	p.points.SetText(num(s["points"]))
+	p.seed.SetText(num(s["seed"]))
+	if m.Method == embedPCA {
+		return
+	}
+	p.perplexity.SetText(num(s["perplexity"]))
+	p.iters.SetText(num(s["iterations"]))
+	p.exag.SetText(num(s["exaggeration"]))
+	if lr := s["lr"]; lr > 0 {
+		p.lr.SetText(num(lr))
+	} else {
+		p.lr.SetText("auto")
 	}
 }
 

@@ -24,6 +24,8 @@ func TestTSNEMapSurvivesAReopen(t *testing.T) {
 	if r == nil || len(s.Project.Results.Maps) != 1 {
 		t.Fatalf("result %v, %d maps recorded", r != nil, len(s.Project.Results.Maps))
 	}
+	p.points.SetText("2000") // edited after the run: the reopen puts the map's settings back
+	p.iters.SetText("1000")
 	path := filepath.Join(t.TempDir(), "e.wbproj")
 	if err := projects.Save(s.Project, path); err != nil {
 		t.Fatal(err)
@@ -47,6 +49,9 @@ func TestTSNEMapSurvivesAReopen(t *testing.T) {
 		if got.set.Labels[i] != r.set.Labels[i] {
 			t.Fatalf("point %d is another image's", i)
 		}
+	}
+	if p.points.Text != "200" || p.iters.Text != "250" || p.lr.Text != "auto" || p.split.Selected != "Test" {
+		t.Fatalf("settings after reopen: points %q, iterations %q, learning rate %q, split %q", p.points.Text, p.iters.Text, p.lr.Text, p.split.Selected)
 	}
 	if p.scatter.Len() != 200 || got.kl != r.kl {
 		t.Fatalf("scatter %d points, KL %v was %v", p.scatter.Len(), got.kl, r.kl)
