@@ -253,6 +253,16 @@ func (t *knnTab) show(r *knnResult) {
 // plot and figures (the neighbour images come with a new run).
 func (t *knnTab) showRestored(r *knnResult) {
 	t.result = r
+	// The settings it ran with, so that Run cross-validation repeats it.
+	ks := make([]string, len(r.cv))
+	for i, c := range r.cv {
+		ks[i] = strconv.Itoa(c.K)
+	}
+	t.ks.SetText(strings.Join(ks, ", "))
+	t.nTrain.SetText(strconv.Itoa(r.trainN))
+	t.nTest.SetText(strconv.Itoa(r.testN))
+	t.folds.SetText(strconv.Itoa(r.folds))
+	t.metric.SetSelected(strings.ToUpper(string(r.metric)))
 	t.plot.SetPlot(cvPlot(r.cv, r.best.K))
 	t.msg.Importance = widget.MediumImportance
 	t.msg.SetText(r.summary() + " (recorded; run again to see the neighbours)")

@@ -33,6 +33,8 @@ func TestClassicResultsSurviveAReopen(t *testing.T) {
 	}
 	rows := append([]classicResult(nil), p.results...)
 	cv := k.result.cv
+	k.nTrain.SetText("5000") // edited after the run: the reopen puts the k-NN settings back
+	k.ks.SetText("7")
 	path := filepath.Join(t.TempDir(), "c.wbproj")
 	if err := projects.Save(s.Project, path); err != nil {
 		t.Fatal(err)
@@ -49,6 +51,9 @@ func TestClassicResultsSurviveAReopen(t *testing.T) {
 	r := k.result
 	if r == nil || len(r.cv) != len(cv) || r.best.K == 0 || r.cv[1].Mean != cv[1].Mean || !strings.Contains(k.msg.Text, "best k = ") {
 		t.Fatalf("k-NN after reopen: %+v, message %q", r, k.msg.Text)
+	}
+	if k.nTrain.Text != "200" || k.nTest.Text != "40" || k.folds.Text != "4" || k.ks.Text != "1, 3" || k.metric.Selected != "L2" {
+		t.Fatalf("k-NN settings after reopen: %q training, %q test, %q folds, k %q, %s", k.nTrain.Text, k.nTest.Text, k.folds.Text, k.ks.Text, k.metric.Selected)
 	}
 	if !strings.Contains(panetest.Texts(p.overview.Content), rows[1].method) {
 		t.Fatal("the overview does not list the linear classifier")
