@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,7 +92,11 @@ func TorchrunArgs(o LaunchOptions) []string {
 		args = append(args, "--nnodes", strconv.Itoa(o.NNodes), "--node_rank", strconv.Itoa(o.NodeRank),
 			"--rdzv_backend", "c10d", "--rdzv_endpoint", o.Rdzv)
 	} else {
-		args = append(args, "--standalone")
+		// Not --standalone: Debian's torch 1.13 puts its rendezvous on the
+		// fixed port 29400, so two runs at once (two users, or tests in
+		// parallel) collide. A free port of our own keeps them apart.
+		args = append(args, "--nnodes", "1", "--rdzv_backend", "c10d", "--rdzv_endpoint", "127.0.0.1:"+strconv.Itoa(freePort()),
+			"--rdzv_id", fmt.Sprintf("workbench-%d-%d", os.Getpid(), time.Now().UnixNano()))
 	}
 	dev := o.Device
 	if dev == "" {
@@ -103,6 +108,17 @@ func TorchrunArgs(o LaunchOptions) []string {
 		args = append(args, "--threads", strconv.Itoa(o.Threads))
 	}
 	return args
+}
+
+// freePort returns a TCP port on the loopback interface that was free a
+// moment ago (0 lets torchrun's store fail with a clear message if none).
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Launch runs train.py under torchrun, streaming epochs to OnEpoch, and
