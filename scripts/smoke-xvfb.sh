@@ -64,6 +64,15 @@ while [ ! -e "/tmp/.X11-unix/X$n" ]; do
 	[ "$i" -lt 100 ] || fail "Xvfb did not open display :$n in 10 s"
 	sleep 0.1
 done
+# The socket appears before the server takes connections: wait until a
+# client can talk to it (an app started in between cannot open the display).
+i=0
+until DISPLAY=":$n" xwininfo -root >/dev/null 2>&1 || DISPLAY=":$n" xdotool getdisplaygeometry >/dev/null 2>&1; do
+	kill -0 "$xvfb_pid" 2>/dev/null || fail "Xvfb stopped: $(cat "$work/xvfb.log")"
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || fail "Xvfb on :$n takes no connections after 10 s"
+	sleep 0.1
+done
 say "Xvfb on :$n"
 
 # A fresh home: no recent files, no autosave, so the sample project opens.

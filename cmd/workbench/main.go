@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	wbapp "github.com/workbench-cv/workbench/app"
@@ -132,9 +133,27 @@ func runGUI(ctx context.Context, stderr io.Writer, path string) int {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := launchGUI(ctx, path); err != nil {
+	if err := launchGUIOrDisplayError(ctx, path); err != nil {
 		fmt.Fprintf(stderr, "workbench: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
 	return exitOK
+}
+
+// launchGUIOrDisplayError runs launchGUI, turning GLFW's panic when the
+// display named by DISPLAY cannot be opened (no X server there, or not
+// yet accepting connections) into an error that says so.
+func launchGUIOrDisplayError(ctx context.Context, path string) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		msg := fmt.Sprint(r)
+		if !strings.Contains(msg, "GLFW") && !strings.Contains(msg, "display") {
+			panic(r)
+		}
+		err = fmt.Errorf("cannot open the display %q (%s): check that its X server is running and DISPLAY names it, or run a subcommand (see 'workbench --help')", os.Getenv("DISPLAY"), oneLine(msg))
+	}()
+	return launchGUI(ctx, path)
 }
