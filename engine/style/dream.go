@@ -22,6 +22,9 @@ type Options struct {
 	// current size) every Every steps and at the end.
 	Iterate func(step int, x []float32, shape []int)
 	Every   int
+	// Loss, when set, is called after each step with the loss at that step
+	// (DeepDream: the layer's energy), for a loss curve.
+	Loss func(step int, loss float64)
 }
 
 // Result is a made image and its loss.
@@ -91,7 +94,7 @@ func Dream(ctx context.Context, net attrib.Net, img []float32, shape []int, o Dr
 				x[j] = min(max(x[j]+up[j], 0), 1)
 			}
 		}
-		obj := net.LayerObjective(sh, []string{o.Layer}, energy(o.Layer), 1)
+		obj, oo := o.Options.watched(net.LayerObjective(sh, []string{o.Layer}, energy(o.Layer), 1), 1)
 		if i == 0 {
 			v, _, err := obj(x)
 			if err != nil {
@@ -100,7 +103,7 @@ func Dream(ctx context.Context, net attrib.Net, img []float32, shape []int, o Dr
 			res.LossStart = v
 		}
 		done := i * o.Steps
-		a, err := attrib.Ascend(ctx, sh, obj, o.ascent(x, sh, done, total))
+		a, err := attrib.Ascend(ctx, sh, obj, oo.ascent(x, sh, done, total))
 		if err != nil {
 			return nil, err
 		}

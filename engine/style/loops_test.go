@@ -129,3 +129,30 @@ func TestDreamRaisesTheEnergy(t *testing.T) {
 		t.Error("a cancelled dream finished")
 	}
 }
+
+// TestLossHearsEveryStep: Options.Loss gets one loss per step, the first
+// equal to the loss before any step for descent (the start is evaluated
+// once more) and rising for DeepDream.
+func TestLossHearsEveryStep(t *testing.T) {
+	net := refNet(t)
+	var steps []int
+	var losses []float64
+	o := style.Options{Steps: 12, LR: 0.05, Loss: func(s int, l float64) { steps = append(steps, s); losses = append(losses, l) }}
+	r, err := style.Texture(context.Background(), net, stripes(24, 24), []int{3, 16, 16},
+		[]style.LayerWeight{{Layer: "relu1", Weight: 1}}, style.SynthOptions{Options: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(losses) != 12 || steps[0] != 1 || steps[11] != 12 || losses[0] != r.LossStart || !(losses[11] < losses[0]) {
+		t.Fatalf("steps %v losses %v (start %v)", steps, losses, r.LossStart)
+	}
+	steps, losses = nil, nil
+	d, err := style.Dream(context.Background(), net, stripes(24, 24).Pix, []int{3, 24, 24},
+		style.DreamOptions{Options: o, Layer: "relu2", Octaves: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(losses) != 24 || steps[23] != 24 || !(losses[11] > losses[0]) || d.Steps != 24 {
+		t.Fatalf("dream: steps %v losses %v", steps, losses)
+	}
+}

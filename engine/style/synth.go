@@ -69,6 +69,7 @@ func noise(shape []int, seed uint64) []float32 {
 // minimise runs o's optimiser on obj (which returns −loss) from x.
 func minimise(ctx context.Context, b backend.Backend, shape []int, obj attrib.Objective, x []float32, o SynthOptions) (*Result, error) {
 	obj = withTV(b, obj, shape, o.TV)
+	obj, o.Options = o.Options.watched(obj, -1)
 	s, _, err := obj(x)
 	if err != nil {
 		return nil, err
