@@ -47,6 +47,7 @@ type Results struct {
 	Babysit []BabysitStep   `json:"babysit,omitempty"`
 	Classic []ClassicResult `json:"classic,omitempty"`
 	KNN     *KNNResult      `json:"knn,omitempty"`
+	Linear  *LinearResult   `json:"linear,omitempty"`
 	Maps    []EmbeddingMap  `json:"maps,omitempty"`
 }
 
@@ -54,6 +55,9 @@ type Results struct {
 type SearchResult struct {
 	Refined bool          `json:"refined,omitempty"`
 	Trials  []SearchTrial `json:"trials"`
+	// Settings are the search form's fields as the user left them
+	// ("mode", "trials", "epochs", "lr_lo", ...), put back on reopen.
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 // SearchTrial is one configuration of a search and how it did.
@@ -108,6 +112,48 @@ type KNNResult struct {
 	BestK   int        `json:"best_k"`
 	TestAcc float64    `json:"test_acc"`
 	CV      []KNNPoint `json:"cv"`
+	// Neighbours are the nearest training images (indices into the
+	// seeded training subset, nearest first) of the test images the pane
+	// shows (indices into the seeded test subset).
+	Neighbours []KNNNeighbours `json:"neighbours,omitempty"`
+}
+
+// KNNNeighbours is one test image's nearest training images.
+type KNNNeighbours struct {
+	Test  int   `json:"test"`
+	Train []int `json:"train"`
+}
+
+// LinearResult is the Classic pane's newest linear-classifier search: its
+// settings, every setting tried (best first) and the best classifier's
+// class templates.
+type LinearResult struct {
+	Data     string `json:"data,omitempty"`
+	Loss     string `json:"loss"`
+	Features string `json:"features"`
+	// Settings are the form's numbers: train, val, search, iters, lr_lo,
+	// lr_hi, reg_lo, reg_hi.
+	Settings map[string]float64 `json:"settings,omitempty"`
+	Trials   []LinearTrial      `json:"trials"`
+	TestAcc  float64            `json:"test_acc"`
+	Train    int                `json:"train"`
+	Val      int                `json:"val"`
+	Test     int                `json:"test"`
+	// Templates are the best classifier's class templates (pixel features
+	// only): one C×H×W image of bytes per class, row-major.
+	Templates [][]byte `json:"templates,omitempty"`
+	C         int      `json:"c,omitempty"`
+	H         int      `json:"h,omitempty"`
+	W         int      `json:"w,omitempty"`
+}
+
+// LinearTrial is one setting of a linear-classifier search.
+type LinearTrial struct {
+	LR       float64 `json:"lr"`
+	Reg      float64 `json:"reg"`
+	TrainAcc float64 `json:"train_acc"`
+	ValAcc   float64 `json:"val_acc"`
+	Err      string  `json:"error,omitempty"`
 }
 
 // KNNPoint is one k's cross-validation.
@@ -147,6 +193,7 @@ func (r Results) clone() Results {
 			t.Epochs = slices.Clone(t.Epochs)
 			t.Losses = slices.Clone(t.Losses)
 		}
+		s.Settings = maps.Clone(s.Settings)
 		r.Search = &s
 	}
 	r.Babysit = slices.Clone(r.Babysit)
@@ -157,7 +204,21 @@ func (r Results) clone() Results {
 		for i := range k.CV {
 			k.CV[i].Folds = slices.Clone(k.CV[i].Folds)
 		}
+		k.Neighbours = slices.Clone(k.Neighbours)
+		for i := range k.Neighbours {
+			k.Neighbours[i].Train = slices.Clone(k.Neighbours[i].Train)
+		}
 		r.KNN = &k
+	}
+	if r.Linear != nil {
+		l := *r.Linear
+		l.Settings = maps.Clone(l.Settings)
+		l.Trials = slices.Clone(l.Trials)
+		l.Templates = slices.Clone(l.Templates)
+		for i := range l.Templates {
+			l.Templates[i] = slices.Clone(l.Templates[i])
+		}
+		r.Linear = &l
 	}
 	r.Maps = slices.Clone(r.Maps)
 	for i := range r.Maps {

@@ -242,7 +242,7 @@ func (t *knnTab) show(r *knnResult) {
 	t.plot.SetPlot(cvPlot(r.cv, r.best.K))
 	t.msg.Importance = widget.MediumImportance
 	t.msg.SetText(r.summary())
-	t.neighbours.Objects = []fyne.CanvasObject{neighboursView(r, 8, 10)}
+	t.neighbours.Objects = []fyne.CanvasObject{neighboursView(r, knnRows, knnShown)}
 	t.neighbours.Refresh()
 	t.p.recordKNN(r, t.p.s.Project.Hyper.Seed)
 	t.p.addResult(classicResult{method: "k-NN (k = " + strconv.Itoa(r.best.K) + ")", input: "pixels", train: r.trainN,
@@ -250,7 +250,8 @@ func (t *knnTab) show(r *knnResult) {
 }
 
 // showRestored shows a cross-validation read back from the project: its
-// plot and figures (the neighbour images come with a new run).
+// plot, figures and neighbour grid (a project recorded before the grid was
+// kept shows it with a new run).
 func (t *knnTab) showRestored(r *knnResult) {
 	t.result = r
 	// The settings it ran with, so that Run cross-validation repeats it.
@@ -265,7 +266,13 @@ func (t *knnTab) showRestored(r *knnResult) {
 	t.metric.SetSelected(strings.ToUpper(string(r.metric)))
 	t.plot.SetPlot(cvPlot(r.cv, r.best.K))
 	t.msg.Importance = widget.MediumImportance
-	t.msg.SetText(r.summary() + " (recorded; run again to see the neighbours)")
+	if len(neighbourRows(r, knnRows)) == 0 {
+		t.msg.SetText(r.summary() + " (recorded; run again to see the neighbours)")
+		return
+	}
+	t.msg.SetText(r.summary())
+	t.neighbours.Objects = []fyne.CanvasObject{neighboursView(r, knnRows, knnShown)}
+	t.neighbours.Refresh()
 }
 
 // cvPlot is the course's cross-validation figure: every fold's accuracy
@@ -374,22 +381,31 @@ func (m meanErrors) Len() int                         { return len(m) }
 func (m meanErrors) XY(i int) (float64, float64)      { return m[i].x, m[i].y }
 func (m meanErrors) YError(i int) (low, high float64) { return m[i].e, m[i].e }
 
+// The neighbour grid shows knnRows test images with their knnShown
+// nearest training images; the project records those.
+const knnRows, knnShown = 8, 10
+
+// neighbourRows are the test images the grid shows: one of each class
+// first, up to rows, among those with neighbours.
+func neighbourRows(r *knnResult, rows int) []int {
+	var picks []int
+	seen := map[int32]bool{}
+	for i, l := range r.test.Labels {
+		if i < len(r.nb) && len(r.nb[i]) > 0 && !seen[l] && len(picks) < rows {
+			seen[l] = true
+			picks = append(picks, i)
+		}
+	}
+	return picks
+}
+
 // neighboursView shows rows test images, each with its first k nearest
 // training images; a neighbour's caption is green when its class is the
 // test image's, red when not.
 func neighboursView(r *knnResult, rows, k int) fyne.CanvasObject {
 	good := color.NRGBA{R: 22, G: 140, B: 70, A: 255}
 	bad := color.NRGBA{R: 200, G: 40, B: 40, A: 255}
-	k = min(k, len(r.nb[0]))
-	// One test image of each class first, then the rest.
-	var picks []int
-	seen := map[int32]bool{}
-	for i, l := range r.test.Labels {
-		if !seen[l] && len(picks) < rows {
-			seen[l] = true
-			picks = append(picks, i)
-		}
-	}
+	picks := neighbourRows(r, rows)
 	box := container.NewVBox()
 	cell := func(img fyne.CanvasObject, text string, c color.Color) fyne.CanvasObject {
 		t := canvas.NewText(text, c)
@@ -407,7 +423,7 @@ func neighboursView(r *knnResult, rows, k int) fyne.CanvasObject {
 	for _, i := range picks {
 		truth := r.test.Labels[i]
 		row := container.NewHBox(cell(thumb(r.test, i), widgets.Short(r.classes[truth]), theme.Color(theme.ColorNameForeground)), widget.NewSeparator())
-		for _, j := range r.nb[i][:k] {
+		for _, j := range r.nb[i][:min(k, len(r.nb[i]))] {
 			c := good
 			if r.train.Labels[j] != truth {
 				c = bad

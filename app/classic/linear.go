@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"sort"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -56,6 +57,10 @@ type linearResult struct {
 	testN        int
 	templates    []image.Image // nil unless trained on pixels
 	classes      []string
+	// pixels are the templates' bytes (C×H×W each) and settings the form's
+	// numbers, as the project records them.
+	pixels   [][]uint8
+	settings map[string]float64
 }
 
 func (r *linearResult) lossName() string {
@@ -313,16 +318,27 @@ func (t *linearTab) run() {
 	}
 	feat := t.features.Selected
 	seed := t.p.s.Project.Hyper.Seed
+	settings := map[string]float64{"train": float64(nTrain), "val": float64(nVal), "search": float64(n), "iters": float64(iters),
+		"lr_lo": lrR[0], "lr_hi": lrR[1], "reg_lo": regR[0], "reg_hi": regR[1]}
 	startTabJob(tabJob{job: t.job, button: t.runBtn, msg: t.msg, stale: func() bool { return t.ds != ds }},
 		"Training linear classifiers…", func(ctx context.Context, progress widgets.Report) (*linearResult, error) {
 			return runLinear(ctx, ds, loss, feat, nTrain, nVal, n, iters, lrR, regR, seed, progress)
 		}, func(r *linearResult) {
+			r.settings = settings
 			t.show(r)
-			if r.trainN < nTrain { // say it, rather than use fewer silently
-				t.msg.SetText(t.msg.Text + fmt.Sprintf(" Asked for %s training images: the split has %s once %s validation images are held out.",
-					widgets.Thousands(nTrain), widgets.Thousands(r.trainN), widgets.Thousands(nVal)))
-			}
+			t.p.recordLinear(r)
 		})
+}
+
+// fewerNote says that the split had fewer training images than asked for,
+// rather than use fewer silently.
+func (r *linearResult) fewerNote() string {
+	asked := int(r.settings["train"])
+	if asked <= r.trainN {
+		return ""
+	}
+	return fmt.Sprintf(" Asked for %s training images: the split has %s once %s validation images are held out.",
+		widgets.Thousands(asked), widgets.Thousands(r.trainN), widgets.Thousands(int(r.settings["val"])))
 }
 
 // runLinear is the computation, off the UI goroutine.
@@ -347,10 +363,33 @@ func runLinear(ctx context.Context, ds *data.Dataset, loss classic.Loss, feat st
 	if feat == "pixels" {
 		s := pr.tr
 		for _, px := range best.Model.Templates(s.C, s.H, s.W) {
+			r.pixels = append(r.pixels, px)
 			r.templates = append(r.templates, (&data.Set{C: s.C, H: s.H, W: s.W, Images: px, Labels: []int32{0}}).Picture(0))
 		}
 	}
 	return r, nil
+}
+
+// putSettings puts a recorded search's settings back into the form.
+func (t *linearTab) putSettings(r *linearResult) {
+	if r.loss == classic.Softmax {
+		t.loss.SetSelected("Softmax")
+	} else {
+		t.loss.SetSelected("SVM")
+	}
+	t.features.SetSelected(r.features) // sets the default ranges, replaced below
+	ints := map[string]*widgets.IntField{"train": t.nTrain, "val": t.nVal, "search": t.search, "iters": t.iters}
+	for k, f := range ints {
+		if v, ok := r.settings[k]; ok {
+			f.SetText(strconv.Itoa(int(v)))
+		}
+	}
+	floats := map[string]*widgets.FloatField{"lr_lo": t.lrLo, "lr_hi": t.lrHi, "reg_lo": t.regLo, "reg_hi": t.regHi}
+	for k, f := range floats {
+		if v, ok := r.settings[k]; ok {
+			f.SetText(strconv.FormatFloat(v, 'g', -1, 64))
+		}
+	}
 }
 
 // showRecorded says what the newest linear classifier recorded in the
@@ -362,12 +401,19 @@ func (t *linearTab) showRecorded(r classicResult) {
 }
 
 func (t *linearTab) show(r *linearResult) {
+	t.display(r)
+	t.p.addResult(classicResult{method: r.lossName(), input: r.features, train: r.trainN, val: r.best.ValAcc, test: r.testAcc,
+		detail: fmt.Sprintf("best of %d: lr %.2g, reg %.2g", len(r.trials), r.best.LR, r.best.Reg)})
+}
+
+// display puts a result's table, summary and templates on screen.
+func (t *linearTab) display(r *linearResult) {
 	t.result = r
 	t.rows = append([]classic.SearchResult(nil), r.trials...)
 	t.sortRows()
 	t.table.Refresh()
 	t.msg.Importance = widget.MediumImportance
-	t.msg.SetText(r.summary())
+	t.msg.SetText(r.summary() + r.fewerNote())
 	if r.templates != nil {
 		note := widgets.WrapLabel("Each class's weights (bias left out) scaled to 0–255: the image the classifier matches against.")
 		t.templates.Objects = []fyne.CanvasObject{container.NewBorder(nil, note, nil, nil,
@@ -377,6 +423,4 @@ func (t *linearTab) show(r *linearResult) {
 			r.features + " features. Train on raw pixels to see them."))}
 	}
 	t.templates.Refresh()
-	t.p.addResult(classicResult{method: r.lossName(), input: r.features, train: r.trainN, val: r.best.ValAcc, test: r.testAcc,
-		detail: fmt.Sprintf("best of %d: lr %.2g, reg %.2g", len(r.trials), r.best.LR, r.best.Reg)})
 }

@@ -105,6 +105,9 @@ func (p *classicPane) refresh() {
 			p.restore() // the results the project recorded on this data
 		}
 		p.linear.setDataset(ds)
+		if ds != nil {
+			p.restoreLinear()
+		}
 		p.net.setDataset(ds)
 		p.features.setDataset(ds)
 	}

@@ -2,6 +2,7 @@ package classic
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -33,6 +34,17 @@ func TestClassicResultsSurviveAReopen(t *testing.T) {
 	}
 	rows := append([]classicResult(nil), p.results...)
 	cv := k.result.cv
+	picks := neighbourRows(k.result, knnRows)
+	var nb [][]int
+	for _, i := range picks {
+		nb = append(nb, k.result.nb[i][:knnShown])
+	}
+	lin := l.result
+	if len(picks) == 0 || lin == nil || len(lin.templates) == 0 {
+		t.Fatalf("before the reopen: %d neighbour rows, linear %+v", len(picks), lin)
+	}
+	l.iters.SetText("999")
+	l.loss.SetSelected("Softmax")
 	k.nTrain.SetText("5000") // edited after the run: the reopen puts the k-NN settings back
 	k.ks.SetText("7")
 	path := filepath.Join(t.TempDir(), "c.wbproj")
@@ -57,6 +69,31 @@ func TestClassicResultsSurviveAReopen(t *testing.T) {
 	}
 	if !strings.Contains(panetest.Texts(p.overview.Content), rows[1].method) {
 		t.Fatal("the overview does not list the linear classifier")
+	}
+	// The neighbour grid: the same test images with the same neighbours,
+	// over the same seeded subsets.
+	if got := neighbourRows(r, knnRows); !reflect.DeepEqual(got, picks) || len(k.neighbours.Objects) != 1 {
+		t.Fatalf("neighbour rows after reopen %v, were %v (grid %d)", got, picks, len(k.neighbours.Objects))
+	}
+	for j, i := range picks {
+		if !reflect.DeepEqual(r.nb[i], nb[j]) || r.test.Labels[i] != k.result.test.Labels[i] {
+			t.Fatalf("test image %d: neighbours %v, were %v", i, r.nb[i], nb[j])
+		}
+	}
+	// The linear classifier: every setting in the table, the templates,
+	// and the form as it ran.
+	got := l.result
+	if got == nil || len(l.rows) != len(lin.trials) || got.best.LR != lin.best.LR || got.best.Reg != lin.best.Reg || got.testAcc != lin.testAcc {
+		t.Fatalf("linear after reopen: %+v, was %+v", got, lin)
+	}
+	if len(got.templates) != len(lin.templates) || len(l.templates.Objects) != 1 || got.templates[3].Bounds() != lin.templates[3].Bounds() {
+		t.Fatalf("templates after reopen: %d, were %d", len(got.templates), len(lin.templates))
+	}
+	if !reflect.DeepEqual(got.pixels, lin.pixels) {
+		t.Fatal("the templates' pixels changed over the reopen")
+	}
+	if l.iters.Text != "30" || l.search.Text != "2" || l.nTrain.Text != "200" || l.loss.Selected != "SVM" || l.msg.Text != lin.summary() {
+		t.Fatalf("linear form after reopen: iterations %q, settings %q, training %q, loss %s; message %q", l.iters.Text, l.search.Text, l.nTrain.Text, l.loss.Selected, l.msg.Text)
 	}
 }
 

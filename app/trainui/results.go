@@ -3,6 +3,9 @@ package trainui
 import (
 	"errors"
 	"math"
+	"strconv"
+
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
@@ -19,7 +22,7 @@ func (v *searchView) recordSearch() {
 	if pr == nil || len(v.trials) == 0 {
 		return
 	}
-	rec := &projects.SearchResult{Refined: v.refined}
+	rec := &projects.SearchResult{Refined: v.refined, Settings: v.settings()}
 	for _, t := range v.trials {
 		st := projects.SearchTrial{Params: t.Params, ValAcc: projects.Metric(t.ValAcc), ValLoss: projects.Metric(t.ValLoss),
 			TrainAcc: projects.Metric(t.TrainAcc), TrainLoss: projects.Metric(t.TrainLoss), Seconds: t.Seconds,
@@ -58,7 +61,42 @@ func (v *searchView) restoreSearch() {
 		v.trials = append(v.trials, t)
 	}
 	v.refined = rec.Refined
+	v.putSettings(rec.Settings)
 	v.show()
+}
+
+// searchFields are the search form's fields by the names they are
+// recorded under.
+func (v *searchView) searchFields() map[string]*widget.Entry {
+	return map[string]*widget.Entry{"trials": v.trialsE, "epochs": v.epochsE, "lr_lo": v.lrLo, "lr_hi": v.lrHi,
+		"wd_lo": v.wdLo, "wd_hi": v.wdHi, "train": v.nTrain, "val": v.nVal}
+}
+
+// settings are the search form's fields as the user left them.
+func (v *searchView) settings() map[string]string {
+	out := map[string]string{"mode": v.mode.Selected, "wd": strconv.FormatBool(v.wdOn.Checked)}
+	for k, e := range v.searchFields() {
+		out[k] = e.Text
+	}
+	return out
+}
+
+// putSettings puts recorded settings back into the search form.
+func (v *searchView) putSettings(s map[string]string) {
+	if len(s) == 0 {
+		return
+	}
+	if m := s["mode"]; m == "Random" || m == "Grid" {
+		v.mode.SetSelected(m)
+	}
+	if on, err := strconv.ParseBool(s["wd"]); err == nil {
+		v.wdOn.SetChecked(on)
+	}
+	for k, e := range v.searchFields() {
+		if t, ok := s[k]; ok {
+			e.SetText(t)
+		}
+	}
 }
 
 // Babysitting steps recorded by name.

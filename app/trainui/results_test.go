@@ -34,8 +34,17 @@ func TestSearchBabysittingAndLayersSurviveAReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	onUI(func() {
+		// Another session's form, then the reopen puts the search's back.
+		s.trialsE.SetText("9")
+		s.nTrain.SetText("3000")
+		s.mode.SetSelected("Grid")
+		s.wdOn.SetChecked(false)
 		h.s.SetProject(q, path)
 	})
+	if s.trialsE.Text != "2" || s.epochsE.Text != "1" || s.nTrain.Text != "200" || s.nVal.Text != "40" || s.mode.Selected != "Random" || !s.wdOn.Checked {
+		t.Errorf("search form after reopen: configurations %q, epochs %q, images %q/%q, mode %q, weight decay %v",
+			s.trialsE.Text, s.epochsE.Text, s.nTrain.Text, s.nVal.Text, s.mode.Selected, s.wdOn.Checked)
+	}
 	if p.baby.initial.result.Text != step {
 		t.Errorf("babysitting step after reopen: %q, was %q", p.baby.initial.result.Text, step)
 	}
