@@ -385,6 +385,18 @@ func opCases() []torchCase {
 		op("instancenorm", "out = F.instance_norm(x, eps=1e-5)", func(v vars) *autograd.Var { return autograd.InstanceNorm(v["x"], nil, nil, 1e-5) }, in("x", 2, 2, 3, 3, 3)),
 		op("instancenorm/affine", "out = F.instance_norm(x, weight=g, bias=b, eps=1e-5)", func(v vars) *autograd.Var { return autograd.InstanceNorm(v["x"], v["g"], v["b"], 1e-5) },
 			in("x", 2, 2, 3, 3, 3), in("g", 1, 3), in("b", 1, 3)),
+		// Fused instance norm (fast style transfer): a shared affine, and
+		// conditional instance norm's affine per image and channel.
+		op("instancenormaffine", "out = F.instance_norm(x, weight=g, bias=b, eps=1e-5)",
+			func(v vars) *autograd.Var { return autograd.InstanceNormAffine(v["x"], v["g"], v["b"], 1e-5) },
+			with(in("x", 3, 2, 3, 5, 4), shift(50)), in("g", 1, 3), in("b", 1, 3)),
+		op("instancenormaffine/per-image", "out = F.instance_norm(x, eps=1e-5) * g.reshape(2, 3, 1, 1) + b.reshape(2, 3, 1, 1)",
+			func(v vars) *autograd.Var { return autograd.InstanceNormAffine(v["x"], v["g"], v["b"], 1e-5) },
+			in("x", 2, 2, 3, 4, 6), in("g", 1, 2, 3), in("b", 1, 2, 3)),
+		op("upsamplenearest2d", "out = F.interpolate(x, scale_factor=2, mode='nearest')",
+			func(v vars) *autograd.Var { return autograd.UpsampleNearest2d(v["x"], 2) }, in("x", 1, 2, 3, 4, 5)),
+		op("batchgram", "m = x.reshape(2, 4, -1); out = m @ m.transpose(1, 2) / m[0].numel()",
+			func(v vars) *autograd.Var { return autograd.BatchGram(v["x"]) }, in("x", 1, 2, 4, 3, 5)),
 		op("lrn/size3", "out = F.local_response_norm(x, 3, alpha=0.5, beta=0.75, k=1.0)",
 			func(v vars) *autograd.Var { return autograd.LocalResponseNorm(v["x"], 3, 0.5, 0.75, 1) }, in("x", 1, 2, 5, 3, 2)),
 		op("lrn/size5-alexnet", "out = F.local_response_norm(x, 5, alpha=1e-4, beta=0.75, k=2.0)",

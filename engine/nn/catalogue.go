@@ -297,7 +297,7 @@ func init() {
 			return []ParamSpec{{Name: "weight", Shape: []int{c}, Init: "ones"}, {Name: "bias", Shape: []int{c}, Init: "zeros"}}
 		},
 		Forward: func(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
-			return autograd.InstanceNorm(in[0], p["weight"], p["bias"], float32(attr(n, "eps")))
+			return autograd.InstanceNormAffine(in[0], p["weight"], p["bias"], float32(attr(n, "eps")))
 		}})
 
 	register(&Op{Name: "lrn", Group: "normalisation", Doc: "Local response normalisation across channels (AlexNet).",

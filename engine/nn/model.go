@@ -155,6 +155,10 @@ type Ctx struct {
 	// Stop, when set, ends the forward pass after that node and returns its
 	// output (features of an intermediate layer).
 	Stop string
+	// Style weighs the styles of conditional instance normalisation layers
+	// (condinstancenorm): S values for the whole batch or N·S, one row per
+	// image; nil selects style 0.
+	Style []float32
 
 	model *Model
 }
