@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/workbench-cv/workbench/app/data"
+	"github.com/workbench-cv/workbench/app/dream"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/widgets"
@@ -71,7 +72,11 @@ func newWindow(a fyne.App, opts Options, p *projects.Project, path string) *wind
 	w.win.Resize(fyne.NewSize(1280, 800))
 	w.buildMenu()
 	w.win.SetCloseIntercept(func() { w.requestQuit() })
-	w.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { w.dropped(uris) })
+	w.win.SetOnDropped(func(pos fyne.Position, uris []fyne.URI) {
+		if !dream.Drop(w.state, pos, uris) { // image files go to the Dream & Style pane
+			w.dropped(uris)
+		}
+	})
 	w.state.OnChange(func(ui.Change) { w.updateTitle() })
 	w.updateTitle()
 	if len(w.shell.panes) > 0 {

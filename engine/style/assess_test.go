@@ -111,3 +111,19 @@ func TestAssessSaysSmallDataset(t *testing.T) {
 		t.Fatalf("unknown training set: %q", kinds(ws))
 	}
 }
+
+func TestReLULayersSpreadOverTheFirstPart(t *testing.T) {
+	net := zooNet(t, "convnetjs-cifar", []int{3, 32, 32})
+	var relus []string
+	for _, id := range net.Model.Analysis.Order {
+		if net.Model.Node(id).Op == "relu" {
+			relus = append(relus, id)
+		}
+	}
+	if got := style.ReLULayers(net, 4, 1); !slices.Equal(got, relus) {
+		t.Fatalf("4 over the whole of 3 ReLUs: %q, want %q", got, relus)
+	}
+	if got := style.ReLULayers(net, 1, 0.7); !slices.Equal(got, relus[1:2]) {
+		t.Fatalf("one at 70%%: %q, want %q", got, relus[1:2])
+	}
+}
