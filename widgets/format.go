@@ -58,10 +58,17 @@ func FirstUpper(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// Short abbreviates a class name for tick labels and captions.
+// Short abbreviates a class name for tick labels and captions: names of
+// up to 10 letters whole ("Ankle boot", "automobile"), a name with
+// alternatives by its first ("T-shirt/top" is "T-shirt", not "T-shirt/…"),
+// longer ones cut with an ellipsis.
 func Short(s string) string {
-	if r := []rune(s); len(r) > 9 {
-		return string(r[:8]) + "…"
+	r := []rune(s)
+	if len(r) <= 10 {
+		return s
 	}
-	return s
+	if i := strings.IndexAny(s, "/,"); i > 0 && len([]rune(s[:i])) <= 10 {
+		return strings.TrimSpace(s[:i])
+	}
+	return string(r[:9]) + "…"
 }

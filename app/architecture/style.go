@@ -42,7 +42,7 @@ var accents = map[string]color.NRGBA{
 
 // labels are the names people read for the ops.
 var labels = map[string]string{
-	"input": "Input", "conv2d": "Conv 2D", "linear": "Linear (fully connected)",
+	"input": "Input", "conv2d": "Conv 2D", "linear": "Fully connected",
 	"maxpool2d": "Max pool", "avgpool2d": "Average pool", "globalavgpool": "Global average pool",
 	"adaptiveavgpool2d": "Adaptive average pool", "batchnorm2d": "BatchNorm 2D", "batchnorm1d": "BatchNorm 1D",
 	"layernorm": "LayerNorm", "groupnorm": "GroupNorm", "instancenorm": "InstanceNorm",
@@ -52,7 +52,7 @@ var labels = map[string]string{
 	"identity": "Identity", "softmax": "Softmax", "logsoftmax": "Log-softmax",
 	"hardswish": "Hard-swish", "hardsigmoid": "Hard-sigmoid", "silu": "SiLU (swish)",
 	"channelshuffle": "Channel shuffle", "channelslice": "Channel slice", "stochasticdepth": "Stochastic depth",
-	"pool2d": "Pool (padded, any window)", "pad2d": "Pad", "softplus": "Softplus", "clip": "Clip",
+	"pool2d": "Pool (padded)", "pad2d": "Pad", "softplus": "Softplus", "clip": "Clip",
 }
 
 // opLabel is an op's readable name.

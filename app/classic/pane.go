@@ -198,7 +198,8 @@ func (p *classicPane) showOverview() {
 func (p *classicPane) resultsTable() fyne.CanvasObject {
 	if len(p.results) == 0 {
 		l := widget.NewLabel("Finished runs are listed here, so the methods can be compared on the same data.")
-		l.Importance = widget.LowImportance
+		l.TextStyle.Italic = true // full contrast, as every hint
+		l.Wrapping = fyne.TextWrapWord
 		return widgets.Card("Results", l)
 	}
 	cells := []fyne.CanvasObject{widgets.CellText("Method", true, false), widgets.CellText("Input", true, false), widgets.CellText("Training images", true, true),

@@ -436,7 +436,7 @@ func (v *dataView) problemsCard() fyne.CanvasObject {
 	}
 	if len(v.ds.Skipped) == 0 {
 		l := widget.NewLabel("Every image was read; none skipped.")
-		l.Importance = widget.LowImportance
+		l.TextStyle.Italic = true // full contrast: LowImportance's grey was hard to read
 		items = append(items, l)
 		return widgets.Card("Problems", container.NewVBox(items...))
 	}

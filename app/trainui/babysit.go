@@ -278,7 +278,7 @@ func (v *babysitView) refreshControls() {
 
 // runStep runs a step's work on the pane's job, with fresh model and data
 // prepared from the settings shown.
-func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.Context, pr *runs.Prepared) (func(), error)) {
+func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.Context, pr *runs.Prepared, progress widgets.Report) (func(), error)) {
 	p := v.p
 	if p.blocker() != nil {
 		p.refreshControls()
@@ -293,7 +293,7 @@ func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.C
 		if err != nil {
 			return err
 		}
-		show, err = work(ctx, pr)
+		show, err = work(ctx, pr, progress)
 		return err
 	}, func(err error) {
 		p.refreshControls()
@@ -318,7 +318,7 @@ func (v *babysitView) runStep(st *babyStep, what string, work func(ctx context.C
 
 func (v *babysitView) runInitial() {
 	st := v.initial
-	v.runStep(st, "Measuring the initial loss…", func(ctx context.Context, pr *runs.Prepared) (func(), error) {
+	v.runStep(st, "Measuring the initial loss…", func(ctx context.Context, pr *runs.Prepared, progress widgets.Report) (func(), error) {
 		res, err := train.InitialLoss(ctx, pr.Model, pr.Train, train.EvalOptions{Stats: pr.Stats, Loss: pr.Config.Loss}, 500)
 		if err != nil {
 			return nil, err
@@ -337,10 +337,12 @@ func (v *babysitView) runOverfit() {
 		st.show(boolp(false), "Batches must be a whole number from 1 to 50 (5–10 is the lecture's advice).")
 		return
 	}
-	v.runStep(st, fmt.Sprintf("Overfitting %d mini-batches…", n), func(ctx context.Context, pr *runs.Prepared) (func(), error) {
+	v.runStep(st, fmt.Sprintf("Overfitting %d mini-batches…", n), func(ctx context.Context, pr *runs.Prepared, progress widgets.Report) (func(), error) {
 		cfg := pr.Config
 		cfg.Epochs = 200
-		res, err := train.Overfit(ctx, pr.Model, pr.Train, cfg, n)
+		res, err := train.Overfit(ctx, pr.Model, pr.Train, cfg, n, func(done, total int) {
+			progress(done, total, fmt.Sprintf("Overfitting %d mini-batches: epoch %d (at most %d)…", n, done, total))
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -365,10 +367,10 @@ func (v *babysitView) runFinder() {
 		st.show(boolp(false), "Iterations must be a whole number from 10 to 5,000 (about 100 is enough).")
 		return
 	}
-	v.runStep(st, "Sweeping the learning rate…", func(ctx context.Context, pr *runs.Prepared) (func(), error) {
+	v.runStep(st, "Sweeping the learning rate…", func(ctx context.Context, pr *runs.Prepared, progress widgets.Report) (func(), error) {
 		cfg := pr.Config
 		res, err := train.FindLR(ctx, pr.Model, pr.Train, train.LRFinderConfig{Optimizer: cfg.Optimizer, Optim: cfg.Optim,
-			Batch: cfg.Batch, Steps: n, Stats: pr.Stats, Seed: cfg.Seed, Loss: cfg.Loss, Validate: finderTrial})
+			Batch: cfg.Batch, Steps: n, Stats: pr.Stats, Seed: cfg.Seed, Loss: cfg.Loss, Validate: finderTrial, Progress: progress})
 		if err != nil {
 			return nil, err
 		}
@@ -411,7 +413,8 @@ func (v *babysitView) useButton(lr float64) *widget.Button {
 		v.p.form.lr.SetText(strconv.FormatFloat(lr, 'g', -1, 64))
 		v.finder.show(boolp(true), fmt.Sprintf("The learning rate is now %s.", shortNum(lr)))
 	})
-	use.Importance = widget.HighImportance
+	// A plain button: white on the primary colour was hard to read with a
+	// light primary (green, yellow) in the user's settings.
 	return use
 }
 

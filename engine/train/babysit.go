@@ -76,7 +76,9 @@ type OverfitResult struct {
 // with regularisation and augmentation off until they are classified 100%
 // correctly. A model and optimizer that cannot is broken or badly tuned.
 // It trains m for at most cfg.Epochs passes (200 when 0).
-func Overfit(ctx context.Context, m *nn.Model, s *data.Set, cfg Config, batches int) (*OverfitResult, error) {
+// progress, when not nil, hears of each epoch: done of at most total, as
+// the run ends early once the batches are learnt.
+func Overfit(ctx context.Context, m *nn.Model, s *data.Set, cfg Config, batches int, progress func(done, total int)) (*OverfitResult, error) {
 	if batches <= 0 {
 		batches = 5
 	}
@@ -96,6 +98,9 @@ func Overfit(ctx context.Context, m *nn.Model, s *data.Set, cfg Config, batches 
 		return nil, err
 	}
 	tr.until = func(e EpochMetrics) bool { return e.ValAcc >= 1 }
+	if progress != nil {
+		tr.Callbacks.Epoch = func(e EpochMetrics) { progress(e.Epoch, cfg.Epochs) }
+	}
 	res, err := tr.Run(ctx, nil)
 	if err != nil && res == nil {
 		return nil, err
@@ -135,6 +140,18 @@ type LRFinderConfig struct {
 	// many iterations from the model's starting weights (ValidateLR),
 	// backing off while the trial kills units or diverges.
 	Validate int
+	// Progress, when set, hears of each iteration of the sweep and of its
+	// validation trials: done of total iterations and what runs now.
+	Progress func(done, total int, what string)
+	// base is where a validation trial's iterations start in Progress.
+	base int
+}
+
+// report calls Progress when set.
+func (c LRFinderConfig) report(done int, what string) {
+	if c.Progress != nil {
+		c.Progress(c.base+done, c.Steps+c.Validate, what)
+	}
 }
 
 // LRFinderResult is the loss along the learning-rate sweep.
@@ -206,6 +223,7 @@ func FindLR(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig) (
 		for step < cfg.Steps && it.Next() {
 			b := it.Batch()
 			lr := cfg.Lo * math.Pow(cfg.Hi/cfg.Lo, float64(step)/float64(cfg.Steps-1))
+			cfg.report(step, fmt.Sprintf("Sweeping the learning rate: %s (iteration %d of %d)…", shortRate(lr), step+1, cfg.Steps))
 			x := autograd.Const(tensor.FromData(m.B, b.X, inputShape(m, b.N, b.C, b.H, b.W)...))
 			logits := m.Forward(&nn.Ctx{Training: true, Seed: uint64(cfg.Seed), Step: uint64(step), Stop: logitsNode(m)}, x)
 			loss := tr.loss(logits, b, classes)
@@ -253,6 +271,7 @@ func FindLR(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig) (
 	for name, t := range m.State() {
 		t.Set(start[name])
 	}
+	cfg.base = cfg.Steps
 	res.Trials, err = ValidateLR(ctx, m, s, cfg, res.Sweep, cfg.Validate, 4)
 	if err != nil {
 		return nil, err

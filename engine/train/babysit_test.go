@@ -35,15 +35,25 @@ func TestInitialLoss(t *testing.T) {
 
 func TestOverfitSmallSubset(t *testing.T) {
 	ds := sample(t)
-	r, err := Overfit(context.Background(), build(t, 1), ds.Train, Config{Batch: 20, Seed: 1, Optim: optim.Config{LR: 3e-3}}, 2)
+	var epochs []int
+	r, err := Overfit(context.Background(), build(t, 1), ds.Train, Config{Batch: 20, Seed: 1, Optim: optim.Config{LR: 3e-3}}, 2,
+		func(done, total int) {
+			if total != 200 {
+				t.Errorf("progress total %d, want the 200 epochs at most", total)
+			}
+			epochs = append(epochs, done)
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r.OK || r.Acc != 1 || r.Images != 40 {
 		t.Fatalf("%+v", r)
 	}
+	if len(epochs) != r.Epochs || epochs[len(epochs)-1] != r.Epochs {
+		t.Fatalf("progress heard epochs %v of a %d-epoch run", epochs, r.Epochs)
+	}
 	// An optimizer that cannot move does not overfit, and says so.
-	r, err = Overfit(context.Background(), build(t, 1), ds.Train, Config{Batch: 20, Seed: 1, Epochs: 3, Optimizer: "sgd", Optim: optim.Config{LR: 1e-9}}, 2)
+	r, err = Overfit(context.Background(), build(t, 1), ds.Train, Config{Batch: 20, Seed: 1, Epochs: 3, Optimizer: "sgd", Optim: optim.Config{LR: 1e-9}}, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

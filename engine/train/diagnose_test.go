@@ -117,9 +117,19 @@ func TestFinderSuggestionTrainsTheSampleWithoutDeadLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr, err := FindLR(context.Background(), m, ds.Train, LRFinderConfig{Optimizer: "adam", Batch: 64, Steps: 100, Seed: 1, Validate: 100})
+	heard, most := 0, 0
+	fr, err := FindLR(context.Background(), m, ds.Train, LRFinderConfig{Optimizer: "adam", Batch: 64, Steps: 100, Seed: 1, Validate: 100,
+		Progress: func(done, total int, what string) {
+			if total != 200 || done < 0 || done >= total || what == "" {
+				t.Errorf("progress %d of %d: %q", done, total, what)
+			}
+			heard, most = heard+1, max(most, done)
+		}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if heard < 100 || most < 100 { // the sweep's steps and the trial's: the bar moves all along
+		t.Errorf("progress heard %d times, up to %d", heard, most)
 	}
 	t.Logf("finder: %s", fr.Message)
 	if fr.Suggested <= 0 || len(fr.Trials) == 0 {

@@ -120,6 +120,7 @@ func lrTrial(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig, 
 		it := loader.Epoch(ctx, epoch)
 		for res.Iterations < steps && it.Next() {
 			b := it.Batch()
+			cfg.report(res.Iterations, fmt.Sprintf("Trying %s for %d iterations (iteration %d)…", shortRate(lr), steps, res.Iterations+1))
 			c := &nn.Ctx{Training: true, Seed: uint64(cfg.Seed), Step: uint64(res.Iterations), Stop: logitsNode(m)}
 			last := res.Iterations == steps-1
 			if last {
