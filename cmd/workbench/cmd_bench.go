@@ -38,8 +38,10 @@ Examples:
 			fs.String("against", "", "peer to compare with, or none (default: the workload's usual peer)")
 			fs.String("impl", "native", "gemm: our SGEMM, native (the build's BLAS: "+blas.Impl()+") or go (pure Go)")
 			fs.String("sizes", "", "gemm: comma-separated square sizes (default 256,1024,2048)")
-			fs.Int("limit-train", 0, "ref-cnn: train on a class-balanced subset of this many images (0: the whole split)")
-			fs.Int("limit-test", 0, "ref-cnn: evaluate on a subset of this many test images (0: all)")
+			fs.Float64("epochs", 0, "cifar-speedrun: epochs of training (default 1; airbench's full recipe is 9.9)")
+			fs.String("act", "", "cifar-speedrun: the activation, gelu (airbench's, default) or relu")
+			fs.Int("limit-train", 0, "ref-cnn, cifar-speedrun: train on a class-balanced subset of this many images (0: the whole split)")
+			fs.Int("limit-test", 0, "ref-cnn, cifar-speedrun: evaluate on a subset of this many test images (0: all)")
 			fs.Float64("min-time", 1, "seconds of timed calls per measurement, on each side")
 			fs.Int("rounds", 0, "run each side this many times, alternating, and keep each side's best (default: the workload's, 4 for gemm)")
 		},
@@ -65,7 +67,7 @@ func runBench(c *Ctx) error {
 		return benchError(err)
 	}
 	opts := bench.Options{Threads: c.Threads, Seed: c.Seed, Device: c.Device}
-	for _, name := range []string{"limit-train", "limit-test"} {
+	for _, name := range []string{"limit-train", "limit-test", "epochs", "act"} {
 		if v := flagString(c, name); v != "" && v != "0" {
 			if opts.Params == nil {
 				opts.Params = map[string]string{}
