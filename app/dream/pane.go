@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -41,6 +43,8 @@ type dreamPane struct {
 	sources *fyne.Container // the image pickers of the chosen mode
 	info    *widget.Label
 	run     *widget.Button
+	// fileButton opens an image file (the picker's row without a dataset).
+	fileButton *widget.Button
 
 	notice *noticeView
 	view   *resultView
@@ -61,6 +65,7 @@ func newDreamPane(s *ui.State) fyne.CanvasObject {
 	p.c = newControls(p.assess)
 	p.notice = newNoticeView()
 	p.view = newResultView(p)
+	p.fileButton = widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), p.chooseFile)
 	p.run = widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), p.start)
 	p.run.Importance = widget.HighImportance
 	p.settings = container.NewStack()
@@ -88,15 +93,29 @@ func (p *dreamPane) layout() fyne.CanvasObject {
 	return widgets.Pad(6, 4, 6, 6, split)
 }
 
-// modeChanged shows the chosen mode's images and settings.
+// modeChanged puts the chosen mode's default steps and step size in and
+// shows its images and settings.
 func (p *dreamPane) modeChanged() {
+	p.c.setMode(p.mode.Selected)
+	p.view.setMode(p.mode.Selected == modeDream)
+	p.showMode()
+}
+
+// showMode shows the chosen mode's images and settings; the test-image
+// picker only when the project has a dataset (an imported network has
+// none).
+func (p *dreamPane) showMode() {
 	m := p.mode.Selected
-	p.c.setMode(m)
 	p.settings.Objects = []fyne.CanvasObject{p.c.form(m)}
 	p.settings.Refresh()
-	objs := []fyne.CanvasObject{p.src.header(m), p.src.root,
-		widget.NewForm(inspection.PickerItems(p.index, p.chooseTest, p.chooseFile)...), dropHint(m)}
+	hasData := p.S.Project.Dataset.Spec != ""
+	items := []*widget.FormItem{widget.NewFormItem("", p.fileButton)}
+	if hasData {
+		items = inspection.PickerItems(p.index, p.chooseTest, p.chooseFile)
+	}
+	objs := []fyne.CanvasObject{p.src.header(m), p.src.root, widget.NewForm(items...), dropHint(m)}
 	if m == modeStyle {
+		p.styles.test.Hidden = !hasData
 		objs = append(objs, p.styles.root)
 	}
 	p.sources.Objects = objs
@@ -127,7 +146,7 @@ func (p *dreamPane) setModel() {
 		return
 	}
 	p.c.setModel(p.Model)
-	p.assess()
+	p.showMode()
 }
 
 // net is the attribution view of the pane's own network (quick work on
@@ -140,7 +159,25 @@ func (p *dreamPane) net() attrib.Net {
 func (p *dreamPane) chooseTest() { p.ChooseTest(p.index.Text, p.info, p.useSource) }
 
 // chooseFile asks for an image file to take as the source.
-func (p *dreamPane) chooseFile() { p.ShowFileOpen(p.openSource) }
+func (p *dreamPane) chooseFile() { p.openImageDialog(p.openSource) }
+
+// openImageDialog asks for an image file (PNG, JPEG or GIF) and calls open
+// with its path.
+func (p *dreamPane) openImageDialog(open func(path string)) {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		open(path)
+	}, p.S.Window)
+	d.SetFilter(storage.NewExtensionFileFilter(imageExts))
+	if sz := p.S.Window.Canvas().Size(); sz.Width > 900 {
+		d.Resize(fyne.NewSize(sz.Width*0.6, sz.Height*0.7))
+	}
+	d.Show()
+}
 
 func (p *dreamPane) useSource(im inspection.Picked) {
 	p.src.set(datasetSource(im, p.Model.In))

@@ -242,3 +242,30 @@ func TestDroppedImagesBecomeTheSourceAndStyles(t *testing.T) {
 		t.Fatalf("drop elsewhere: %d styles, content %q", len(p.styles.items), p.src.src.name)
 	}
 }
+
+// An imported network has no dataset: the pane offers image files only.
+func TestDreamPaneWithoutADatasetOffersFilesOnly(t *testing.T) {
+	pr := panetest.TrainedSample(t)
+	pr.Dataset.Spec = ""
+	_, sh, _ := panetest.Open(t, pr, ui.PaneDream, Pane)
+	p := sh.Built[ui.PaneDream].(*dreamPane)
+	panetest.ModelLoaded(t, &p.Base)
+	txt := panetest.Texts(sh.Body)
+	if strings.Contains(txt, "Test image #") || !strings.Contains(txt, "Image file…") {
+		t.Fatalf("without a dataset the pane shows:\n%s", txt)
+	}
+	// Nothing says untrained: an imported model's weights were learned.
+	if strings.Contains(noticeKinds(p), "untrained") {
+		t.Fatalf("an imported model called untrained: %s", noticeKinds(p))
+	}
+	path := filepath.Join(t.TempDir(), "seven.png")
+	panetest.WritePNG(t, path, panetest.SampleData(t).Test.Picture(0))
+	p.openSource(path)
+	p.mode.SetSelected(modeInvert)
+	p.c.steps.SetText("3")
+	test.Tap(p.run)
+	p.job.Wait()
+	if len(p.view.frames) != 4 {
+		t.Fatalf("inverting a file: %d iterates (%q)", len(p.view.frames), p.info.Text)
+	}
+}

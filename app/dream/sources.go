@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -121,6 +122,7 @@ type styleList struct {
 	p     *dreamPane
 	items []styleItem
 	rows  *fyne.Container
+	test  *widget.Button // adds the picker's test image
 	root  fyne.CanvasObject
 }
 
@@ -131,10 +133,10 @@ type styleItem struct {
 
 func newStyleList(p *dreamPane) *styleList {
 	l := &styleList{p: p, rows: container.NewVBox()}
-	file := widget.NewButtonWithIcon("Add style file…", theme.FolderOpenIcon(), func() { p.ShowFileOpen(l.addFile) })
-	test := widget.NewButtonWithIcon("Add test image", theme.ContentAddIcon(), l.addTest)
+	file := widget.NewButtonWithIcon("Add style file…", theme.FolderOpenIcon(), func() { p.openImageDialog(l.addFile) })
+	l.test = widget.NewButtonWithIcon("Add test image", theme.ContentAddIcon(), l.addTest)
 	head := widget.NewLabelWithStyle("Style images (blend weights)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	l.root = container.NewVBox(head, l.rows, container.NewHBox(file, test))
+	l.root = container.NewVBox(head, l.rows, container.NewHBox(file, l.test))
 	l.show()
 	return l
 }
@@ -204,13 +206,12 @@ func (l *styleList) blend() ([]float64, error) {
 // dropPanes finds a window's Dream & Style pane for Drop.
 var dropPanes = map[*ui.State]*dreamPane{}
 
+// imageExts are the image files the pane reads (data.ReadImageFile's).
+var imageExts = []string{".png", ".jpg", ".jpeg", ".gif"}
+
 // imageFile reports a file name the pane can read as an image.
 func imageFile(path string) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".png", ".jpg", ".jpeg", ".gif":
-		return true
-	}
-	return false
+	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(path)))
 }
 
 // Drop takes image files dropped on the main window at pos (canvas

@@ -29,6 +29,7 @@ type resultView struct {
 	at     *widget.Label
 	plot   *widgets.PlotView
 	export *widget.Button
+	hint   fyne.CanvasObject // shown until there is an iterate
 	root   fyne.CanvasObject
 
 	frames  []frame
@@ -49,7 +50,8 @@ func newResultView(p *dreamPane) *resultView {
 	v.export.Disable()
 	v.plot = widgets.NewPlotView(lossPlot(nil, false))
 	scrubRow := container.NewBorder(nil, nil, widget.NewLabel("Iteration"), container.New(&widgets.MinWidth{W: 150}, v.at), v.scrub)
-	top := container.NewBorder(nil, scrubRow, nil, nil, v.pic)
+	v.hint = widgets.Hint("Choose an image, then Run: the image shows here as it iterates.")
+	top := container.NewBorder(nil, scrubRow, nil, nil, container.NewStack(v.hint, v.pic))
 	split := container.NewVSplit(top, widgets.PlotCard(v.plot))
 	split.SetOffset(0.7)
 	v.root = split
@@ -64,6 +66,15 @@ func (v *resultView) begin(rising bool) {
 
 func (v *resultView) end() { v.running = false }
 
+// setMode titles the empty loss plot for the mode (DeepDream's rising
+// energy or a loss); a result already shown stays.
+func (v *resultView) setMode(rising bool) {
+	if len(v.frames) == 0 {
+		v.rising = rising
+		v.plot.SetPlot(lossPlot(nil, rising))
+	}
+}
+
 func (v *resultView) clear() {
 	v.frames, v.losses = nil, nil
 	v.scrub.Max, v.scrub.Value = 0, 0
@@ -71,6 +82,7 @@ func (v *resultView) clear() {
 	v.at.SetText("")
 	v.pic.Image = nil
 	v.pic.Refresh()
+	v.hint.Show()
 	v.export.Disable()
 	v.plot.SetPlot(lossPlot(nil, v.rising))
 }
@@ -105,6 +117,7 @@ func (v *resultView) showFrame(i int) {
 	v.at.SetText(fmt.Sprintf("step %d · %d of %d · %d px", f.step, i+1, len(v.frames), b.Dx()))
 	v.pic.Image = f.img
 	v.pic.Refresh()
+	v.hint.Hide()
 	v.scrub.Refresh()
 }
 
