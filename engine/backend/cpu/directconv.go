@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"fmt"
+
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/blas"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
@@ -29,6 +31,14 @@ func pointwise(g backend.ConvGeom) bool {
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0
 }
 
+// ConvPath implements backend.ConvPather.
+func (*CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
+	if pointwise(g) {
+		return "1x1 gemm"
+	}
+	return fmt.Sprintf("%dx%d im2col", g.KH, g.KW)
+}
+
 // ConvForward implements backend.DirectConv. Without groups the bias
 // rides in the GEMM: the weights get a last column holding the bias and
 // the column matrix a last row of ones (one more term per dot product
@@ -50,7 +60,8 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 		}
 		a, lda, k = wb.D, ckk+1, ckk+1
 	}
-	blas.Serial(func() {
+	intra := splitImages(g)
+	serialUnless(intra, func() {
 		parallel.For(g.N, 2*o.OC*ckk*p, func(lo, hi int) {
 			var col []float32
 			if !direct {
@@ -60,7 +71,7 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 			for n := lo; n < hi; n++ {
 				src := xs[n*inImg : (n+1)*inImg]
 				if !direct {
-					im2colImage(col, src, g)
+					im2colImage(col, src, g, intra)
 					src = col
 				}
 				yn := ys[n*outImg : (n+1)*outImg]
@@ -132,7 +143,8 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 	if dbs != nil && !fold {
 		dbParts = make([]float64, chunks*o.OC)
 	}
-	blas.Serial(func() {
+	intra := splitImages(g)
+	serialUnless(intra, func() {
 		parallel.For(chunks, g.N/chunks*4*o.OC*ckk*p, func(lo, hi int) {
 			var col, dcol []float32
 			if !direct {
@@ -153,7 +165,7 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 					if dws != nil {
 						src := xs[n*inImg : (n+1)*inImg]
 						if !direct {
-							im2colImage(col, src, g)
+							im2colImage(col, src, g, intra)
 							src = col
 						}
 						part := dwParts[ch*lw : (ch+1)*lw]
@@ -181,7 +193,7 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 							for gi := range o.Groups {
 								blas.Sgemm(true, false, ckk, p, ocg, 1, ws[gi*ocg*ckk:], ckk, dyn[gi*ocg*p:], p, 0, dcol[gi*ckk*p:], p)
 							}
-							col2imImage(dxn, dcol, g)
+							col2imImage(dxn, dcol, g, intra)
 						}
 					}
 				}
@@ -276,14 +288,39 @@ func zeroWrapped(row []float32, g backend.ConvGeom, dx int) {
 	}
 }
 
+// splitImages reports a batch too small to give each thread whole images
+// (batch 1: inference, DeepDream, style transfer): each image's products
+// are then threaded (blas.Sgemm splits them into blocks that depend on the
+// sizes only, so the bits are those of a serial call) and its column
+// matrix is built and folded by channel on every thread.
+func splitImages(g backend.ConvGeom) bool { return g.N < parallel.Threads() }
+
+// serialUnless runs f inside blas.Serial unless intra is set.
+func serialUnless(intra bool, f func()) {
+	if intra {
+		f()
+		return
+	}
+	blas.Serial(f)
+}
+
 // im2colImage writes the [C·KH·KW, OH·OW] column matrix of one image
-// (x holds its C planes).
-func im2colImage(col, x []float32, g backend.ConvGeom) {
+// (x holds its C planes); with par, channels are spread over the threads.
+func im2colImage(col, x []float32, g backend.ConvGeom, par bool) {
+	if !par {
+		im2colChannels(col, x, g, 0, g.C)
+		return
+	}
+	parallel.For(g.C, g.KH*g.KW*g.OH*g.OW, func(lo, hi int) { im2colChannels(col, x, g, lo, hi) })
+}
+
+// im2colChannels writes the rows of channels c0..c1-1 of im2colImage.
+func im2colChannels(col, x []float32, g backend.ConvGeom, c0, c1 int) {
 	p := g.OH * g.OW
 	plane := g.H * g.W
 	if samePlane(g) {
-		r := 0
-		for c := 0; c < g.C; c++ {
+		r := c0 * g.KH * g.KW
+		for c := c0; c < c1; c++ {
 			src := x[c*plane : (c+1)*plane]
 			for kh := 0; kh < g.KH; kh++ {
 				for kw := 0; kw < g.KW; kw++ {
@@ -304,8 +341,8 @@ func im2colImage(col, x []float32, g backend.ConvGeom) {
 		}
 		return
 	}
-	r := 0
-	for c := 0; c < g.C; c++ {
+	r := c0 * g.KH * g.KW
+	for c := c0; c < c1; c++ {
 		src := x[c*plane : (c+1)*plane]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
@@ -356,13 +393,22 @@ func im2colRow(out, src []float32, g backend.ConvGeom, kh, kw int) {
 // col2imImage overwrites one image's planes dx with the sum of its column
 // matrix entries (the adjoint of im2colImage). On a samePlane convolution
 // it clears the entries of col that fall outside the plane (col is
-// scratch).
-func col2imImage(dx, col []float32, g backend.ConvGeom) {
+// scratch). With par, channels are spread over the threads.
+func col2imImage(dx, col []float32, g backend.ConvGeom, par bool) {
+	if !par {
+		col2imChannels(dx, col, g, 0, g.C)
+		return
+	}
+	parallel.For(g.C, g.KH*g.KW*g.OH*g.OW, func(lo, hi int) { col2imChannels(dx, col, g, lo, hi) })
+}
+
+// col2imChannels is col2imImage for channels c0..c1-1.
+func col2imChannels(dx, col []float32, g backend.ConvGeom, c0, c1 int) {
 	p := g.OH * g.OW
 	plane := g.H * g.W
 	if samePlane(g) {
-		r := 0
-		for c := 0; c < g.C; c++ {
+		r := c0 * g.KH * g.KW
+		for c := c0; c < c1; c++ {
 			dst := dx[c*plane : (c+1)*plane]
 			clear(dst)
 			for kh := 0; kh < g.KH; kh++ {
@@ -379,8 +425,8 @@ func col2imImage(dx, col []float32, g backend.ConvGeom) {
 		}
 		return
 	}
-	r := 0
-	for c := 0; c < g.C; c++ {
+	r := c0 * g.KH * g.KW
+	for c := c0; c < c1; c++ {
 		dst := dx[c*plane : (c+1)*plane]
 		clear(dst)
 		for kh := 0; kh < g.KH; kh++ {
