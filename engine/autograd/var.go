@@ -24,6 +24,8 @@ type Var struct {
 	// saved are tensors the op keeps for its backward pass (a column
 	// matrix, pooling indices) that Release frees with the value.
 	saved []*tensor.Tensor
+	// kind is the layer type the op was made in, while a Profile records.
+	kind string
 }
 
 // Param wraps a tensor as a leaf that requires a gradient (a weight, or an
@@ -81,6 +83,7 @@ func newOp(out *tensor.Tensor, backward func(g *tensor.Tensor), inputs ...*Var) 
 	if v.requiresGrad {
 		v.inputs = inputs
 		v.backward = backward
+		v.kind = profileKind()
 	}
 	return v
 }
@@ -167,7 +170,7 @@ func (v *Var) BackwardWith(g *tensor.Tensor) {
 			}
 		}
 		if n.backward != nil {
-			n.backward(n.Grad)
+			profileBackward(n)
 			if !n.retain {
 				// The gradient of an intermediate is used once: every op
 				// copies or reduces what it passes on, so its storage can

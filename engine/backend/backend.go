@@ -298,6 +298,13 @@ type DirectConv interface {
 	ConvBackward(dx, dw, db, dy, x, w Buffer, g ConvGeom, o ConvGroups)
 }
 
+// ConvPather is implemented by DirectConv backends that pick one of
+// several convolution algorithms per shape: ConvPath names the one a
+// convolution takes (profiles show it).
+type ConvPather interface {
+	ConvPath(g ConvGeom, o ConvGroups) string
+}
+
 var (
 	mu       sync.Mutex
 	registry = map[string]func() (Backend, error){}

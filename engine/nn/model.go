@@ -230,7 +230,9 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 			continue
 		}
 		if relu, ok := m.poolReLU[id]; ok && skip[relu] {
+			end := autograd.ProfileBegin("pool")
 			out = autograd.MaxPool2dReLU(vals[m.nodes[relu].Inputs[0]], poolOpts(n))
+			end()
 		} else if n.Op == "input" {
 			out = x
 		} else {
@@ -246,7 +248,9 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 				}
 				p = d
 			}
+			end := autograd.ProfileBegin(profileKind(n.Op))
 			out = ops[n.Op].Forward(c, n, p, in)
+			end()
 		}
 		if c.Hook != nil {
 			if r := c.Hook(id, out); r != nil {
@@ -345,4 +349,24 @@ func (m *Model) LoadState(src map[string]*tensor.Tensor) error {
 		dst.Set(t.Data())
 	}
 	return nil
+}
+
+// profileKind groups graph ops into the layer types of a profile
+// (autograd.StartProfile).
+func profileKind(op string) string {
+	switch {
+	case op == "conv2d":
+		return "conv"
+	case strings.HasPrefix(op, "batchnorm"):
+		return "bn"
+	case op == "relu":
+		return "relu"
+	case strings.Contains(op, "pool"):
+		return "pool"
+	case op == "add":
+		return "add"
+	case op == "linear":
+		return "linear"
+	}
+	return op
 }
