@@ -51,7 +51,7 @@ Examples:
   workbench viz patches --project run.wbproj --layer conv2 --channel 5 --out viz/
   workbench viz neighbors --project run.wbproj --layer relu3 --queries 6 --out viz/
   workbench viz gradcam --project resnet50.wbproj --image eagle.jpg --out viz/
-  workbench viz fool --project run.wbproj --limit 100 --out viz/` + attribUsage + dreamUsage,
+  workbench viz fool --project run.wbproj --limit 100 --out viz/` + attribUsage + dreamUsage + textureUsage,
 		Flags: func(fs *flag.FlagSet) {
 			addDataFlags(fs)
 			fs.String("project", "", "project file (.wbproj) with a trained model (required)")

@@ -47,6 +47,7 @@ func addDreamFlags(fs *flag.FlagSet) {
 	fs.Int("octaves", 3, "dream: number of scales")
 	fs.Float64("octave-scale", 1.4, "dream: ratio between scales")
 	fs.Int("every", 0, "dream, invert, texture, style: save an iterate every N steps (0: a quarter of the steps)")
+	addTextureFlags(fs)
 }
 
 func isDreamKind(k string) bool {
@@ -142,6 +143,11 @@ func oneLayer(c *Ctx, n attrib.Net, flagName string, frac float64) (string, erro
 
 // runVizDream runs one of dreamKinds, writing into the folder out.
 func runVizDream(c *Ctx, kind, out string) error {
+	if kind == "texture" {
+		if handled, err := vizTextureMethod(c, out); handled {
+			return err
+		}
+	}
 	start := time.Now()
 	t, err := openAttribModel(c)
 	if err != nil {
@@ -174,7 +180,7 @@ func runVizDream(c *Ctx, kind, out string) error {
 	if o.Every <= 0 && o.Steps > 0 {
 		o.Every = max(1, o.Steps/4)
 	}
-	so := style.SynthOptions{Options: o, TV: flagNum(c, "tv"), LBFGS: opt == "lbfgs"}
+	so := style.SynthOptions{Options: o, TV: flagNum(c, "tv"), LBFGS: opt == "lbfgs", Smooth: flagBool(c, "smooth")}
 	if so.LBFGS && o.LR == 0 {
 		so.LR = 1
 	}
@@ -217,7 +223,7 @@ func runVizDream(c *Ctx, kind, out string) error {
 			layers[i].Weight *= flagNum(c, "style-weight")
 		}
 		res, err = style.Texture(c.Context, t.net, src[0], src[0].Shape, layers, so)
-		done["layers"] = layers
+		done["layers"], done["smooth"], done["method"] = layers, so.Smooth, "gram"
 	case "style":
 		res, src, err = vizStyle(c, t, so, done)
 	}
@@ -271,9 +277,12 @@ func vizStyle(c *Ctx, t *attribTarget, so style.SynthOptions, done map[string]an
 	if init != "content" && init != "noise" {
 		return nil, nil, usageErrorf("--init %q: use content or noise", init)
 	}
-	done["layers"], done["content_layer"] = layers, cl
+	done["layers"], done["content_layer"], done["smooth"] = layers, cl, so.Smooth
 	r, err := style.Transfer(c.Context, t.net, content, imgs[1:], style.TransferOptions{SynthOptions: so, ContentLayer: cl,
 		ContentWeight: flagNum(c, "content-weight"), StyleLayers: layers, StyleWeight: flagNum(c, "style-weight"), Blend: blend, FromNoise: init == "noise"})
+	if err == nil {
+		err = styleMeasures(t, r, content, imgs[1:], layers, cl, done)
+	}
 	return r, imgs, err
 }
 

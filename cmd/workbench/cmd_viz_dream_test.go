@@ -22,6 +22,8 @@ func TestDreamAndStyleCommands(t *testing.T) {
 	}
 	img := filepath.Join(t.TempDir(), "a.png")
 	writeDreamPNG(t, img, 40, 30)
+	img2 := filepath.Join(t.TempDir(), "b.png")
+	writeStripesPNG(t, img2, 17, 23)
 	dir := t.TempDir()
 	run := func(args ...string) map[string]any {
 		t.Helper()
@@ -37,6 +39,8 @@ func TestDreamAndStyleCommands(t *testing.T) {
 		{"viz", "texture", "--image", img, "--layers", "relu1,relu2:0.5", "--steps", "40"},
 		{"viz", "style", "--content", img, "--style", img + "," + img, "--blend", "0.3,0.7", "--layers", "relu1", "--content-layer", "relu2", "--steps", "10", "--init", "noise"},
 		{"viz", "style", "--content", img, "--style", img, "--layers", "relu1", "--steps", "5", "--optimizer", "lbfgs", "--init", "noise"},
+		{"viz", "texture", "--method", "gram", "--smooth", "--image", img, "--layers", "relu1,relu2", "--steps", "40"},
+		{"viz", "style", "--smooth", "--content", img, "--style", img2, "--layers", "relu1,relu2", "--steps", "20"},
 	}
 	for _, a := range cases {
 		d := run(a...)
@@ -47,6 +51,12 @@ func TestDreamAndStyleCommands(t *testing.T) {
 		up := a[1] == "dream"
 		if (up && !(s > s0)) || (!up && !(s < s0)) || d["steps"].(float64) < 5 || d["seconds"].(float64) <= 0 {
 			t.Errorf("%v: loss %v -> %v, steps %v", a, s0, s, d["steps"])
+		}
+		if a[2] == "--smooth" || a[4] == "--smooth" {
+			// Smoothed style: the measures that are not the objective.
+			if d["smooth"] != true || (a[1] == "style" && !(d["gram_share"].(float64) < 1 && d["colour_distance"].(float64) > 0)) {
+				t.Errorf("%v: %v", a, d)
+			}
 		}
 	}
 	for _, bad := range [][]string{

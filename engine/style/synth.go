@@ -32,6 +32,9 @@ type SynthOptions struct {
 	// LBFGS optimises with engine/optim's L-BFGS (strong Wolfe line search,
 	// one loss evaluation or more per step) instead of Adam.
 	LBFGS bool
+	// Smooth takes the style (Gram) losses of texture and style transfer
+	// on softmax-smoothed activations (smooth.go).
+	Smooth bool
 }
 
 // withTV adds −w·TV(x) to a descent objective (one that returns −loss).
@@ -116,7 +119,7 @@ func Invert(ctx context.Context, net attrib.Net, img Image, layer string, o Synt
 
 // grams are the weighted average Gram matrices of the layers over images
 // (several style images blend by their weights, which sum to 1).
-func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight) ([]*tensor.Tensor, error) {
+func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight, smooth bool) ([]*tensor.Tensor, error) {
 	names := make([]string, len(layers))
 	for i, l := range layers {
 		names[i] = l.Layer
@@ -140,7 +143,7 @@ func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight) 
 			return nil, err
 		}
 		for i, n := range names {
-			g := Gram(autograd.Const(acts[n]))
+			g := Gram(styleFeature(autograd.Const(acts[n]), smooth))
 			d := g.Value.Data()
 			if sum[i] == nil {
 				sum[i] = make([]float32, len(d))
@@ -159,7 +162,7 @@ func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight) 
 }
 
 // styleTerm is the style loss of layers against the target Gram matrices.
-func styleTerm(layers []LayerWeight, targets []*tensor.Tensor, w float64) func(map[string]*autograd.Var) *autograd.Var {
+func styleTerm(layers []LayerWeight, targets []*tensor.Tensor, w float64, smooth bool) func(map[string]*autograd.Var) *autograd.Var {
 	feats := make([]*autograd.Var, len(layers))
 	weights := make([]float32, len(layers))
 	for i, l := range layers {
@@ -167,7 +170,7 @@ func styleTerm(layers []LayerWeight, targets []*tensor.Tensor, w float64) func(m
 	}
 	return func(a map[string]*autograd.Var) *autograd.Var {
 		for i, l := range layers {
-			feats[i] = a[l.Layer]
+			feats[i] = styleFeature(a[l.Layer], smooth)
 		}
 		return StyleLoss(feats, targets, weights)
 	}
@@ -188,11 +191,11 @@ func Texture(ctx context.Context, net attrib.Net, src Image, shape []int, layers
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("texture synthesis needs at least one style layer")
 	}
-	targets, err := grams(net, []Image{src}, nil, layers)
+	targets, err := grams(net, []Image{src}, nil, layers, o.Smooth)
 	if err != nil {
 		return nil, err
 	}
-	obj := net.LayerObjective(shape, layerNames(layers), styleTerm(layers, targets, 1), -1)
+	obj := net.LayerObjective(shape, layerNames(layers), styleTerm(layers, targets, 1, o.Smooth), -1)
 	return minimise(ctx, net.Model.B, shape, obj, noise(shape, o.Seed), o)
 }
 
@@ -225,7 +228,7 @@ func Transfer(ctx context.Context, net attrib.Net, content Image, styles []Image
 	if len(o.StyleLayers) == 0 {
 		return nil, fmt.Errorf("style transfer needs at least one style layer")
 	}
-	targets, err := grams(net, styles, o.Blend, o.StyleLayers)
+	targets, err := grams(net, styles, o.Blend, o.StyleLayers, o.Smooth)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +237,7 @@ func Transfer(ctx context.Context, net attrib.Net, content Image, styles []Image
 		return nil, err
 	}
 	ct := acts[o.ContentLayer]
-	st := styleTerm(o.StyleLayers, targets, o.StyleWeight)
+	st := styleTerm(o.StyleLayers, targets, o.StyleWeight, o.Smooth)
 	layers := append(layerNames(o.StyleLayers), o.ContentLayer)
 	obj := net.LayerObjective(content.Shape, layers, func(a map[string]*autograd.Var) *autograd.Var {
 		return autograd.Add(autograd.Scale(ContentLoss(a[o.ContentLayer], ct), float32(o.ContentWeight)), st(a))
