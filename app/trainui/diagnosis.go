@@ -44,6 +44,9 @@ func (p *trainPane) diagnose(r *projects.Run, epochs []train.EpochMetrics) train
 	ev := train.Evidence{Epochs: epochs}
 	if r != nil {
 		ev.Optimizer, ev.LR = r.Hyper.Optimizer, r.Hyper.LR
+		for _, l := range r.Losses { // whether the loss falls
+			ev.Losses = append(ev.Losses, float64(l))
+		}
 		if epochs == nil {
 			ev.Epochs = runs.EngineEpochs(r.Epochs)
 		}

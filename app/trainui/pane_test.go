@@ -504,7 +504,7 @@ func TestLayerFlagsNameDeadSaturatedAndExplodingLayers(t *testing.T) {
 		{train.LayerStats{Node: "relu1", Op: "relu", Std: 0.3, Zero: 0.95}, flagWarn, "outputs are zero"},
 		{train.LayerStats{Node: "tanh1", Op: "tanh", Std: 0.9, Saturated: 0.6}, flagBad, "saturated"},
 		{train.LayerStats{Node: "fc1", Op: "linear", Std: 5e3}, flagBad, "explode"},
-		{train.LayerStats{Node: "fc1", Op: "linear", Std: 1, HasWeight: true, UpdateRatio: 0.05, GradStd: 1e-3}, flagWarn, "too high"},
+		{train.LayerStats{Node: "fc1", Op: "linear", Std: 1, HasWeight: true, UpdateRatio: 0.05, GradStd: 1e-3}, flagWarn, "0.05 of the weights"},
 		{train.LayerStats{Node: "fc1", Op: "linear", Std: 1, HasWeight: true, UpdateRatio: 1e-3, GradStd: 1e-3}, flagNone, ""},
 		{train.LayerStats{Node: "relu2", Op: "relu", Std: 0.5, Zero: 0.5}, flagNone, ""},
 	}

@@ -400,12 +400,12 @@ func flagLayer(s train.LayerStats) layerFlag {
 	}
 	if s.HasWeight {
 		switch r := s.UpdateRatio; {
-		case r > 0.1:
-			add(flagBad, "updates are typically %s of the weights (about 1e-3 is healthy): the learning rate is far too high", shortNum(r))
+		// The figure only: whether it means the rate is wrong depends on
+		// the optimizer and the loss, which the run's one diagnosis reads.
 		case r > train.RatioHigh:
-			add(flagWarn, "updates are typically %s of the weights (about 1e-3 is healthy): the learning rate may be too high", shortNum(r))
+			add(flagWarn, "updates are typically %s of the weights (about 1e-3 is healthy; the diagnosis above says whether the rate is to blame)", shortNum(r))
 		case r > 0 && r < train.RatioLow:
-			add(flagWarn, "updates are typically only %s of the weights (about 1e-3 is healthy): the learning rate may be too low", shortNum(r))
+			add(flagWarn, "updates are typically only %s of the weights (about 1e-3 is healthy; the diagnosis above says whether the rate is to blame)", shortNum(r))
 		}
 		if s.WeightGradStd == 0 && s.GradStd == 0 {
 			add(flagWarn, "no gradient reaches this layer")

@@ -31,6 +31,9 @@ type Evidence struct {
 	// Optimizer ("adam", "sgd", ...) and LR are the run's settings.
 	Optimizer string
 	LR        float64
+	// Losses are the run's training losses per iteration (or thinned
+	// evenly), when known: whether the loss falls.
+	Losses []float64
 }
 
 // Thresholds of the diagnosis.
@@ -109,11 +112,24 @@ func DiagnoseRun(ev Evidence) Diagnosis {
 		return Diagnosis{Kind: "dead-units", Reasons: append(append(dead, high...), curves...),
 			Message: dead[0] + ": " + lrText + " is too high; lower it 3-10x (raising it would kill more), or use he initialisation or leaky ReLUs"}
 	}
-	if len(high) > 0 {
+	learning := lossFalls(ev.Losses) || len(h) >= 2 && h[len(h)-1].TrainLoss < 0.98*h[0].TrainLoss
+	if len(high) > 0 && (!adaptive(ev.Optimizer) || !learning) {
 		return Diagnosis{Kind: "lr-too-high", Reasons: append(high, curves...),
 			Message: high[0] + ": " + lrText + " is too high; lower it 3-10x"}
 	}
 	d := diagnoseCurves(h, lrText)
+	if len(high) > 0 {
+		// Adam and its kin move every weight by about the rate at first, so
+		// a layer of small weights (a wide fully connected one) shows a
+		// large ratio from the first step; with the loss falling and no
+		// unit dead that is no reason to lower the rate.
+		if len(h) == 0 {
+			d = Diagnosis{Kind: "still-learning", Message: "the loss is falling and every layer is alive; wait for the first epoch to judge the curves"}
+		}
+		high[len(high)-1] += fmt.Sprintf("; %s moves each weight by about the rate at first, and the loss is falling, so this alone is no reason to lower it", optimName(ev.Optimizer))
+		d.Reasons = append(append(high, d.Reasons...), curves...)
+		return d
+	}
 	if len(low) > 0 && (d.Kind == "not-learning" || d.Kind == "underfitting") {
 		d = Diagnosis{Kind: "lr-too-low", Message: low[0] + ": " + lrText + " is too low; raise it 3-10x"}
 	}
@@ -144,6 +160,38 @@ func diagnoseCurves(h []EpochMetrics, lrText string) Diagnosis {
 		return Diagnosis{Kind: "underfitting", Message: fmt.Sprintf("training and validation accuracy are close (%.1f%%, %.1f%%) and low: the model underfits; train longer, make the model bigger or lower regularisation", tr, va)}
 	}
 	return Diagnosis{Kind: "healthy", Message: fmt.Sprintf("training %.1f%%, validation %.1f%%: a small gap; training longer or a slightly bigger model may still help", tr, va)}
+}
+
+// adaptive reports whether an optimizer scales each weight's step by its
+// own gradient history, so that early steps are about the rate itself.
+func adaptive(optimizer string) bool {
+	switch strings.ToLower(optimizer) {
+	case "adam", "adamw", "rmsprop", "adagrad", "nadam", "lamb":
+		return true
+	}
+	return false
+}
+
+// lossFalls reports whether a run's iteration losses fall: the mean of the
+// last fifth at least 3% below that of the first fifth (five losses at
+// least, all finite).
+func lossFalls(l []float64) bool {
+	n := len(l)
+	if n < 5 {
+		return false
+	}
+	for _, v := range l {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	k := max(1, n/5)
+	first, last := 0.0, 0.0
+	for i := 0; i < k; i++ {
+		first += l[i]
+		last += l[n-1-i]
+	}
+	return last < 0.97*first
 }
 
 // curveReasons are the curves' figures, for the reasons list.

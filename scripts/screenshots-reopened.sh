@@ -1,0 +1,78 @@
+#!/bin/sh
+# Screenshots of a research session reopened in the real app under Xvfb
+# (must-show 1 of the [workflow] issue): the session test saves a project
+# with a run, a search, babysitting, k-NN, a linear classifier and a t-SNE
+# map made through the panes; the app opens it on a 1280x800 screen with no
+# window manager and xdotool clicks through the panes.
+#
+# Usage: scripts/screenshots-reopened.sh [OUTDIR]   (default docs/screenshots)
+# Needs: Xvfb, xdotool, ImageMagick's import (scripts/deps.sh installs them).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/docs/screenshots}
+work=$(mktemp -d "${TMPDIR:-/tmp}/workbench-reopened.XXXXXX")
+xvfb_pid=
+app_pid=
+cleanup() {
+	for pid in $app_pid $xvfb_pid; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+cd "$root"
+WORKBENCH_SESSION_PROJECT="$work/research-session.wbproj" go test ./app -run TestAResearchersSessionSurvivesAReopen -count=1
+go build -o "$work/workbench" ./cmd/workbench
+
+n=90
+while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+export DISPLAY=":$n"
+i=0
+until xdotool getdisplaygeometry >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { echo "Xvfb did not start" >&2; exit 1; }
+	sleep 0.1
+done
+mkdir -p "$work/home" "$work/config"
+HOME="$work/home" XDG_CONFIG_HOME="$work/config" LIBGL_ALWAYS_SOFTWARE=1 \
+	"$work/workbench" "$work/research-session.wbproj" >"$work/app.log" 2>&1 &
+app_pid=$!
+i=0
+until xdotool search --name '^Workbench' >/dev/null 2>&1; do
+	kill -0 "$app_pid" || { cat "$work/app.log" >&2; exit 1; }
+	i=$((i + 1))
+	[ "$i" -lt 120 ] || { echo "no window" >&2; exit 1; }
+	sleep 0.5
+done
+sleep 4 # the dataset reloads in the background
+
+# click X Y: a click at window coordinates (no window manager: the window
+# sits at the screen's origin).
+click() {
+	xdotool mousemove "$1" "$2" click 1
+	sleep 1.5
+}
+shot() {
+	xdotool mousemove 1279 799
+	sleep 1
+	import -window root "$out/$1"
+	echo "$out/$1"
+}
+click 52 183 # Train
+click "${RUNS_X:-0}" "${RUNS_Y:-0}"
+shot xvfb-reopened-train-runs.png
+click 58 222 # Classic
+shot xvfb-reopened-classic.png
+click 412 45 # k-nearest neighbours
+shot xvfb-reopened-knn.png
+click 566 45 # Linear classifiers
+shot xvfb-reopened-linear.png
+click 77 300 # Embeddings
+shot xvfb-reopened-embeddings.png
+if grep -q -i -e 'internal error' -e '^panic:' "$work/app.log"; then
+	cat "$work/app.log" >&2
+	exit 1
+fi
