@@ -62,7 +62,8 @@ shot() {
 	echo "$out/$1"
 }
 click 52 183 # Train
-click "${RUNS_X:-0}" "${RUNS_Y:-0}"
+click 655 45 # Runs
+click 347 124 # run r1
 shot xvfb-reopened-train-runs.png
 click 58 222 # Classic
 shot xvfb-reopened-classic.png
