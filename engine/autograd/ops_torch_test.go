@@ -314,6 +314,12 @@ func opCases() []torchCase {
 			func(v vars) *autograd.Var {
 				return autograd.Conv2d(v["x"], v["w"], nil, autograd.ConvOpts{Stride: [2]int{2, 2}, Pad: [2]int{2, 2}})
 			}, in("x", 1, 2, 3, 9, 7), in("w", 0.2, 4, 3, 5, 5)),
+		// Planes of 40x40 and more take the CPU backend's Winograd path
+		// (forward and input gradient), batch 1 and 2, odd sizes.
+		op("conv/winograd-p1", "out = F.conv2d(x, w, b, padding=1)",
+			conv(autograd.ConvOpts{Pad: [2]int{1, 1}}), in("x", 1, 1, 8, 41, 45), in("w", 0.2, 6, 8, 3, 3), in("b", 1, 6)),
+		op("conv/winograd-p0-batch2", "out = F.conv2d(x, w, b)",
+			conv(autograd.ConvOpts{}), in("x", 1, 2, 5, 44, 42), in("w", 0.2, 7, 5, 3, 3), in("b", 1, 7)),
 		op("conv/rect", "out = F.conv2d(x, w, b, stride=(2, 1), padding=(1, 0), dilation=(1, 2))",
 			conv(autograd.ConvOpts{Stride: [2]int{2, 1}, Pad: [2]int{1, 0}, Dilation: [2]int{1, 2}}), in("x", 1, 2, 3, 6, 7), in("w", 0.3, 2, 3, 2, 3), in("b", 1, 2)),
 

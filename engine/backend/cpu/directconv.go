@@ -36,6 +36,9 @@ func (*CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
 	if pointwise(g) {
 		return "1x1 gemm"
 	}
+	if useWinograd(g, o) {
+		return "3x3 winograd"
+	}
 	return fmt.Sprintf("%dx%d im2col", g.KH, g.KW)
 }
 
@@ -48,6 +51,13 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 	p := g.OH * g.OW
 	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
 	inImg, outImg := g.C*g.H*g.W, o.OC*p
+	if useWinograd(g, o) {
+		ub := alloc(16*o.OC*g.C, false)
+		defer freeBuf(ub)
+		winogradWeights(ub.D, ws, o.OC, g.C, false)
+		winogradConv(ys, xs, ub.D, bs, g, o.OC, splitImages(g))
+		return
+	}
 	direct := pointwise(g)
 	fold := o.Groups == 1 && !direct && bs != nil
 	a, lda, k := ws, ckk, ckk
@@ -144,6 +154,13 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 		dbParts = make([]float64, chunks*o.OC)
 	}
 	intra := splitImages(g)
+	if dxs != nil && useWinogradGrad(g, o) {
+		ub := alloc(16*o.OC*g.C, false)
+		winogradWeights(ub.D, ws, o.OC, g.C, true)
+		winogradConv(dxs, dys, ub.D, nil, winogradGradGeom(g, o), g.C, intra)
+		freeBuf(ub)
+		dxs = nil
+	}
 	serialUnless(intra, func() {
 		parallel.For(chunks, g.N/chunks*4*o.OC*ckk*p, func(lo, hi int) {
 			var col, dcol []float32

@@ -1,0 +1,258 @@
+package cpu
+
+import (
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/blas"
+	"github.com/workbench-cv/workbench/engine/internal/parallel"
+)
+
+// Winograd F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016): a 3x3 stride-1 convolution
+// computes each 2x2 output tile from a 4x4 input tile as
+//
+//	Y = Aᵀ [ (G w Gᵀ) ⊙ (Bᵀ d B) ] A,
+//
+// 16 multiplications per tile and channel pair instead of 36. Over a
+// whole layer the element-wise products become 16 independent GEMMs,
+// M[ξ] (OC x T) = U[ξ] (OC x C) · V[ξ] (C x T), one per position ξ of the
+// 4x4 transformed tile, T tiles: 2.25 times fewer multiply-adds than
+// im2col + GEMM, and a transformed input (16·C·T values) about half the
+// size of the column matrix (9·C·OH·OW). oneDNN and NNPACK use the same
+// scheme on CPUs; F(4x4, 3x3) saves more multiplications but loses
+// about two more decimal digits in float32, beyond the engine's forward
+// tolerance.
+//
+// The input gradient of a stride-1 3x3 convolution is itself one: dy
+// correlated with the kernels flipped and with their channel axes
+// swapped, padded by 2-P, so the backward pass reuses the forward code.
+//
+// Every element is computed by the same operations in the same order
+// whatever the thread count (the GEMMs split by size only, see
+// engine/blas), so results do not depend on --threads.
+
+// winogradMinPlane is the smallest output plane worth the transforms.
+// Measured on ResNet-50's stride-1 3x3 layers (BenchmarkConv3x3,
+// processor time, one thread, a busy machine): at 56x56 Winograd takes
+// 0.7 to 0.85 times the time of im2col + GEMM forward and backward; at
+// 28x28 about the same forward and 1.25 times backward; at 14x14 up to
+// twice as long (per image the 16 GEMMs have 49 columns, and the weight
+// transform costs as much as they do).
+const winogradMinPlane = 40 * 40
+
+// winogradOff turns the Winograd path off (benchmarks compare it with
+// im2col).
+var winogradOff bool
+
+// useWinograd reports whether the forward pass of a convolution takes
+// the Winograd path.
+func useWinograd(g backend.ConvGeom, o backend.ConvGroups) bool {
+	return !winogradOff && o.Groups == 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
+		g.PH <= 2 && g.PW <= 2 && g.OH*g.OW >= winogradMinPlane && g.C >= 4 && o.OC >= 4
+}
+
+// useWinogradGrad reports whether the input gradient takes the Winograd
+// path (the transposed convolution's geometry is winogradGradGeom).
+func useWinogradGrad(g backend.ConvGeom, o backend.ConvGroups) bool {
+	return useWinograd(g, o) && g.H*g.W >= winogradMinPlane
+}
+
+// winogradGradGeom is the geometry of the convolution that gives dx: dy
+// [N, OC, OH, OW] in, dx [N, C, H, W] out, padding 2-P.
+func winogradGradGeom(g backend.ConvGeom, o backend.ConvGroups) backend.ConvGeom {
+	return backend.ConvGeom{N: g.N, C: o.OC, H: g.OH, W: g.OW, KH: 3, KW: 3, SH: 1, SW: 1,
+		PH: 2 - g.PH, PW: 2 - g.PW, DH: 1, DW: 1, OH: g.H, OW: g.W}
+}
+
+// winogradWeights writes U [16][OC][C] = G w Gᵀ for w [OC][C][3][3]; with
+// flip, for the weights of the input gradient: w'[c][oc] = w[oc][c]
+// rotated by 180 degrees, so U is [16][C][OC].
+func winogradWeights(u, w []float32, oc, c int, flip bool) {
+	rows, cols := oc, c
+	if flip {
+		rows, cols = c, oc
+	}
+	plane := rows * cols
+	// Each U row (an output channel of the transformed problem) is written
+	// in order: over o for a fixed i when flipped, over i otherwise.
+	parallel.For(rows, cols*80, func(lo, hi int) {
+		var k [9]float32
+		for r0 := lo; r0 < hi; r0++ {
+			for c0 := range cols {
+				if flip {
+					src := w[(c0*c+r0)*9 : (c0*c+r0)*9+9]
+					for j := range 9 {
+						k[j] = src[8-j]
+					}
+				} else {
+					copy(k[:], w[(r0*c+c0)*9:(r0*c+c0)*9+9])
+				}
+				// t = G k (4x3), then t Gᵀ (4x4), with
+				// G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
+				var t [12]float32
+				for col := range 3 {
+					k0, k1, k2 := k[col], k[3+col], k[6+col]
+					t[col] = k0
+					t[3+col] = 0.5 * (k0 + k1 + k2)
+					t[6+col] = 0.5 * (k0 - k1 + k2)
+					t[9+col] = k2
+				}
+				at := r0*cols + c0
+				for r := range 4 {
+					t0, t1, t2 := t[3*r], t[3*r+1], t[3*r+2]
+					u[(4*r+0)*plane+at] = t0
+					u[(4*r+1)*plane+at] = 0.5 * (t0 + t1 + t2)
+					u[(4*r+2)*plane+at] = 0.5 * (t0 - t1 + t2)
+					u[(4*r+3)*plane+at] = t2
+				}
+			}
+		}
+	})
+}
+
+// winogradConv writes y [N, OC, OH, OW] = x ⋆ w (+ bias) for a 3x3
+// stride-1 geometry g, from the transformed weights u [16][OC][C]. With
+// intra (a batch smaller than the thread count) each image's transforms
+// and GEMMs are threaded; otherwise images are spread over the threads.
+func winogradConv(ys, xs, u, bias []float32, g backend.ConvGeom, oc int, intra bool) {
+	th, tw := (g.OH+1)/2, (g.OW+1)/2
+	t := th * tw
+	inImg, outImg := g.C*g.H*g.W, oc*g.OH*g.OW
+	image := func(v, m []float32, n int) {
+		x := xs[n*inImg : (n+1)*inImg]
+		y := ys[n*outImg : (n+1)*outImg]
+		forC := func(f func(lo, hi int)) {
+			if intra {
+				parallel.For(g.C, 40*t, f)
+			} else {
+				f(0, g.C)
+			}
+		}
+		forC(func(lo, hi int) { winogradInput(v, x, g, th, tw, lo, hi) })
+		for xi := range 16 {
+			blas.Sgemm(false, false, oc, t, g.C, 1, u[xi*oc*g.C:], g.C, v[xi*g.C*t:], t, 0, m[xi*oc*t:], t)
+		}
+		if intra {
+			parallel.For(oc, 40*t, func(lo, hi int) { winogradOutput(y, m, bias, g, oc, th, tw, lo, hi) })
+		} else {
+			winogradOutput(y, m, bias, g, oc, th, tw, 0, oc)
+		}
+	}
+	serialUnless(intra, func() {
+		parallel.For(g.N, 2*16*oc*g.C*t, func(lo, hi int) {
+			vb, mb := alloc(16*g.C*t, false), alloc(16*oc*t, false)
+			defer freeBuf(vb)
+			defer freeBuf(mb)
+			for n := lo; n < hi; n++ {
+				image(vb.D, mb.D, n)
+			}
+		})
+	})
+}
+
+// winogradInput writes V[ξ][c][tile] = (Bᵀ d B)[ξ] for channels c0..c1-1
+// of one image, d the 4x4 input patch of the tile (zeros outside the
+// plane), Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. It works a row of
+// tiles at a time: the row transform (Bᵀ d) is four vector operations
+// over the padded width, and the column transform writes each of the 16
+// outputs as one contiguous run over the tiles of the row.
+func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, c0, c1 int) {
+	t := th * tw
+	ct := g.C * t
+	wp := 2*tw + 2 // padded row: input columns -PW .. 2*tw+1-PW
+	buf := make([]float32, 8*wp)
+	rows := [4][]float32{buf[0:wp], buf[wp : 2*wp], buf[2*wp : 3*wp], buf[3*wp : 4*wp]}
+	e := [4][]float32{buf[4*wp : 5*wp], buf[5*wp : 6*wp], buf[6*wp : 7*wp], buf[7*wp : 8*wp]}
+	lo, hi := g.PW, min(wp, g.W+g.PW) // where the padded row holds the image
+	for c := c0; c < c1; c++ {
+		src := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		for ty := range th {
+			y0 := 2*ty - g.PH
+			for r := range 4 {
+				row := rows[r]
+				iy := y0 + r
+				if iy < 0 || iy >= g.H {
+					clear(row)
+					continue
+				}
+				clear(row[:lo])
+				copy(row[lo:hi], src[iy*g.W:iy*g.W+hi-lo])
+				clear(row[hi:])
+			}
+			r0, r1, r2, r3 := rows[0], rows[1][:len(rows[0])], rows[2][:len(rows[0])], rows[3][:len(rows[0])]
+			e0, e1, e2, e3 := e[0][:len(r0)], e[1][:len(r0)], e[2][:len(r0)], e[3][:len(r0)]
+			for i := range r0 {
+				a0, a1, a2, a3 := r0[i], r1[i], r2[i], r3[i]
+				e0[i] = a0 - a2
+				e1[i] = a1 + a2
+				e2[i] = a2 - a1
+				e3[i] = a1 - a3
+			}
+			at := c*t + ty*tw
+			for r := range 4 {
+				er := e[r]
+				o0 := v[(4*r+0)*ct+at : (4*r+0)*ct+at+tw]
+				o1 := v[(4*r+1)*ct+at : (4*r+1)*ct+at+tw]
+				o2 := v[(4*r+2)*ct+at : (4*r+2)*ct+at+tw]
+				o3 := v[(4*r+3)*ct+at : (4*r+3)*ct+at+tw]
+				for tx := range o0 {
+					q := er[2*tx : 2*tx+4 : 2*tx+4]
+					o0[tx] = q[0] - q[2]
+					o1[tx] = q[1] + q[2]
+					o2[tx] = q[2] - q[1]
+					o3[tx] = q[1] - q[3]
+				}
+			}
+		}
+	}
+}
+
+// winogradOutput writes output channels o0..o1-1 of one image from M:
+// Y = Aᵀ m A (+ bias), with Aᵀ = [1 1 1 0; 0 1 -1 -1], keeping the cells
+// inside the output plane. Like winogradInput it works a row of tiles at
+// a time with contiguous runs over the tiles.
+func winogradOutput(y, m, bias []float32, g backend.ConvGeom, oc, th, tw, o0, o1 int) {
+	t := th * tw
+	ot := oc * t
+	p := g.OH * g.OW
+	buf := make([]float32, 8*tw+4*tw)
+	var r [8][]float32
+	for i := range r {
+		r[i] = buf[i*tw : (i+1)*tw]
+	}
+	out := [2][]float32{buf[8*tw : 10*tw], buf[10*tw : 12*tw]}
+	for o := o0; o < o1; o++ {
+		var b float32
+		if bias != nil {
+			b = bias[o]
+		}
+		dst := y[o*p : (o+1)*p]
+		for ty := range th {
+			at := o*t + ty*tw
+			// Aᵀ over the tile rows: r[k] = s0k+s1k+s2k, r[4+k] = s1k-s2k-s3k.
+			for k := range 4 {
+				s0 := m[(0+k)*ot+at : (0+k)*ot+at+tw]
+				s1 := m[(4+k)*ot+at : (4+k)*ot+at+tw]
+				s2 := m[(8+k)*ot+at : (8+k)*ot+at+tw]
+				s3 := m[(12+k)*ot+at : (12+k)*ot+at+tw]
+				ra, rb := r[k][:len(s0)], r[4+k][:len(s0)]
+				s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+				for i := range s0 {
+					ra[i] = s0[i] + s1[i] + s2[i]
+					rb[i] = s1[i] - s2[i] - s3[i]
+				}
+			}
+			// A over the columns, into two output rows of 2*tw cells.
+			for h := range 2 {
+				q0, q1, q2, q3 := r[4*h], r[4*h+1][:tw], r[4*h+2][:tw], r[4*h+3][:tw]
+				row := out[h][:2*tw]
+				for i := range q0 {
+					row[2*i] = q0[i] + q1[i] + q2[i] + b
+					row[2*i+1] = q1[i] - q2[i] - q3[i] + b
+				}
+				if yy := 2*ty + h; yy < g.OH {
+					copy(dst[yy*g.OW:(yy+1)*g.OW], row)
+				}
+			}
+		}
+	}
+}
