@@ -75,6 +75,8 @@ type controls struct {
 	contentW, styleW    *widgets.FloatField
 	init, optimizer     *widget.RadioGroup
 	mode                string
+	// modeLayer is the layer each one-layer mode starts with.
+	modeLayer map[string]string
 }
 
 func newControls(changed func()) *controls {
@@ -108,9 +110,12 @@ func newControls(changed func()) *controls {
 	return c
 }
 
-// setMode puts the mode's default steps and step size in (Adam's).
+// setMode puts the mode's default layer, steps and step size in (Adam's).
 func (c *controls) setMode(m string) {
 	c.mode = m
+	if l, ok := c.modeLayer[m]; ok {
+		c.layer.SetSelected(l)
+	}
 	d := modeDefaults[m]
 	c.steps.SetText(strconv.Itoa(d.steps))
 	c.optimizer.SetSelected(optAdam)
@@ -141,8 +146,9 @@ func (c *controls) form(m string) fyne.CanvasObject {
 }
 
 // setModel fills the layer choices with the model's spatial layers and
-// picks the defaults of the CLI: the ReLU at half depth for DeepDream and
-// inversion, at 40% for the content, four over the first half for style.
+// picks the defaults: the ReLU at half depth for DeepDream, at a fifth for
+// inversion (deeper layers keep less of the picture), at 40% for the
+// content, four over the first half for style (the CLI's, but inversion's).
 func (c *controls) setModel(m *inspection.Model) {
 	var ids []string
 	for _, l := range m.Layers() {
@@ -160,8 +166,12 @@ func (c *controls) setModel(m *inspection.Model) {
 		}
 		return ""
 	}
+	c.modeLayer = map[string]string{modeDream: pick(0.5), modeInvert: pick(0.2)}
 	c.layer.SetOptions(ids)
-	c.layer.SetSelected(pick(0.5))
+	c.layer.SetSelected(c.modeLayer[modeDream])
+	if l, ok := c.modeLayer[c.mode]; ok {
+		c.layer.SetSelected(l)
+	}
 	c.contentLayer.SetOptions(ids)
 	c.contentLayer.SetSelected(pick(0.4))
 	def := style.ReLULayers(net, 4, 0.5)

@@ -12,12 +12,15 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 
 	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
 	"github.com/workbench-cv/workbench/engine/backend/cpu"
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 func TestDreamPaneAsksForATrainedModel(t *testing.T) {
@@ -267,5 +270,23 @@ func TestDreamPaneWithoutADatasetOffersFilesOnly(t *testing.T) {
 	p.job.Wait()
 	if len(p.view.frames) != 4 {
 		t.Fatalf("inverting a file: %d iterates (%q)", len(p.view.frames), p.info.Text)
+	}
+}
+
+// The loss curve draws from its first point on, on a log axis for the
+// falling losses (a single point once crashed gonum's log scale).
+func TestLossPlotDrawsFromOnePoint(t *testing.T) {
+	test.NewTempApp(t)
+	for _, pts := range []plotter.XYs{{{X: 1, Y: 0.3}}, {{X: 1, Y: 0.3}, {X: 2, Y: 0.3}}, {{X: 1, Y: 2}, {X: 2, Y: 1e-4}}, {{X: 1, Y: 0}, {X: 2, Y: -1}}} {
+		for _, rising := range []bool{false, true} {
+			pl := lossPlot(pts, rising)
+			if img := widgets.NewPlotView(pl).Render(320, 200, 1); img == nil {
+				t.Fatalf("%v: no picture", pts)
+			}
+			_, log := pl.Y.Scale.(plot.LogScale)
+			if want := !rising && pts[0].Y > 0 && pts[len(pts)-1].Y > 0; log != want {
+				t.Errorf("%v rising %v: log axis %v", pts, rising, log)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -190,17 +191,23 @@ func lossPlot(pts plotter.XYs, rising bool) *plot.Plot {
 	if len(pts) == 0 {
 		return pl
 	}
-	positive := true
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range pts {
-		positive = positive && p.Y > 0
-	}
-	if !rising && positive {
-		pl.Y.Scale = plot.LogScale{}
-		pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		lo, hi = min(lo, p.Y), max(hi, p.Y)
 	}
 	if l, err := plotter.NewLine(pts); err == nil {
 		l.Color = theme.Color(theme.ColorNamePrimary)
 		pl.Add(l)
+	}
+	// A log axis needs a positive range of some width: gonum widens an
+	// empty range by ±1, which would cross zero.
+	if !rising && lo > 0 && !math.IsInf(hi, 0) {
+		if hi <= lo {
+			lo, hi = lo/2, hi*2
+		}
+		pl.Y.Scale = plot.LogScale{}
+		pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		pl.Y.Min, pl.Y.Max = lo, hi
 	}
 	return pl
 }
