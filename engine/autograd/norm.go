@@ -69,6 +69,10 @@ func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
 	out := empty(b, s...)
 	b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
 	return newOp(out, func(g *tensor.Tensor) {
+		if bg, ok := b.(backend.BatchNormGrader); ok {
+			batchNormGrad(bg, g, x, gamma, beta, mean, invstd, k, n, c, inner, training)
+			return
+		}
 		// xhat = (x-mean)*invstd, recomputed rather than stored.
 		negMI := tensor.New(b, c)
 		vecOp(b, backend.Mul, negMI.Buf, mean.Buf, invstd.Buf, c)
@@ -115,6 +119,36 @@ func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
 		}
 		b.Free(xhat.Buf)
 	}, x, gamma, beta)
+}
+
+// batchNormGrad is BatchNorm's backward pass on a backend with a fused
+// kernel.
+func batchNormGrad(bg backend.BatchNormGrader, g *tensor.Tensor, x, gamma, beta *Var, mean, invstd, k *tensor.Tensor, n, c, inner int, training bool) {
+	b := x.B()
+	var dx, dg, db *tensor.Tensor
+	var dxb, dgb, dbb backend.Buffer
+	if x.requiresGrad {
+		dx = empty(b, x.Shape()...)
+		dxb = dx.Buf
+	}
+	if gamma != nil && gamma.requiresGrad {
+		dg = tensor.New(b, c)
+		dgb = dg.Buf
+	}
+	if beta != nil && beta.requiresGrad {
+		db = tensor.New(b, c)
+		dbb = db.Buf
+	}
+	bg.BatchNormGrad(dxb, dgb, dbb, g.Buf, x.Value.Buf, mean.Buf, invstd.Buf, k.Buf, n, c, inner, training)
+	if dg != nil {
+		accumulate(gamma, dg, true)
+	}
+	if db != nil {
+		accumulate(beta, db, true)
+	}
+	if dx != nil {
+		accumulate(x, dx, true)
+	}
 }
 
 // GroupNorm normalises x [N, C, rest...] over groups of C/groups channels

@@ -370,6 +370,7 @@ func opCases() []torchCase {
 		// Normalisation.
 		bnCase("batchnorm2d/train", []int{4, 3, 3, 2}, true, true),
 		bnCase("batchnorm2d/train-noaffine", []int{3, 5, 2, 3}, false, true),
+		bnCase("batchnorm2d/train-odd", []int{2, 5, 7, 9}, true, true),
 		bnCase("batchnorm2d/eval", []int{4, 3, 3, 2}, true, false),
 		bnCase("batchnorm1d/train", []int{6, 4}, true, true),
 		bnCase("batchnorm1d/eval", []int{6, 4}, true, false),

@@ -298,6 +298,18 @@ type DirectConv interface {
 	ConvBackward(dx, dw, db, dy, x, w Buffer, g ConvGeom, o ConvGroups)
 }
 
+// BatchNormGrader is implemented by backends with batch normalisation's
+// backward pass in one kernel. Autograd's BatchNorm uses it when present.
+type BatchNormGrader interface {
+	// BatchNormGrad computes, for x and its output gradient g viewed as
+	// [outer, C, inner], per-channel mean and invstd (1/sqrt(var+eps)) and
+	// k = gamma*invstd: dbeta = Σ g, dgamma = invstd Σ g (x-mean), and dx =
+	// k (g - Σg/count - (x-mean) invstd² Σ g (x-mean) / count) in training
+	// (batch statistics) or k g otherwise. Any of dx, dgamma, dbeta may be
+	// nil; the others are overwritten.
+	BatchNormGrad(dx, dgamma, dbeta, g, x, mean, invstd, k Buffer, outer, c, inner int, training bool)
+}
+
 // ConvPather is implemented by DirectConv backends that pick one of
 // several convolution algorithms per shape: ConvPath names the one a
 // convolution takes (profiles show it).

@@ -1,0 +1,81 @@
+package cpu
+
+import (
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/internal/parallel"
+)
+
+// BatchNormGrad implements backend.BatchNormGrader: one pass over g and x
+// per channel for both sums (float64, four accumulators) and one for dx,
+// where the generic path of autograd makes eight.
+func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, x, mean, invstd, k backend.Buffer, outer, c, inner int, training bool) {
+	dxs, dgs, dbs, gs, xs := d(dx), d(dgamma), d(dbeta), d(g), d(x)
+	ms, is, ks := d(mean), d(invstd), d(k)
+	count := float64(outer * inner)
+	sums := dgs != nil || dbs != nil || (dxs != nil && training)
+	parallel.For(c, outer*inner*4, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			mu := ms[ch]
+			var sg, sgx float64
+			if sums {
+				var a0, a1, a2, a3, b0, b1, b2, b3 float64
+				for o := range outer {
+					gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+					xr := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+					xr = xr[:len(gr)]
+					i := 0
+					for ; i+4 <= len(gr); i += 4 {
+						g0, g1, g2, g3 := float64(gr[i]), float64(gr[i+1]), float64(gr[i+2]), float64(gr[i+3])
+						a0 += g0
+						a1 += g1
+						a2 += g2
+						a3 += g3
+						b0 += g0 * float64(xr[i]-mu)
+						b1 += g1 * float64(xr[i+1]-mu)
+						b2 += g2 * float64(xr[i+2]-mu)
+						b3 += g3 * float64(xr[i+3]-mu)
+					}
+					for ; i < len(gr); i++ {
+						a0 += float64(gr[i])
+						b0 += float64(gr[i]) * float64(xr[i]-mu)
+					}
+				}
+				sg, sgx = (a0+a1)+(a2+a3), (b0+b1)+(b2+b3)
+			}
+			inv := is[ch]
+			if dbs != nil {
+				dbs[ch] = float32(sg)
+			}
+			if dgs != nil {
+				dgs[ch] = float32(sgx * float64(inv))
+			}
+			if dxs == nil {
+				continue
+			}
+			kc := ks[ch]
+			if !training {
+				for o := range outer {
+					gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+					dr := dxs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+					dr = dr[:len(gr)]
+					for i, v := range gr {
+						dr[i] = kc * v
+					}
+				}
+				continue
+			}
+			// dx = k (g - mean(g) - xhat mean(g xhat)), xhat = (x-mu) inv.
+			m1 := float32(sg / count)
+			a := float32(sgx/count) * inv * inv
+			for o := range outer {
+				gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+				xr := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+				dr := dxs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+				xr, dr = xr[:len(gr)], dr[:len(gr)]
+				for i, v := range gr {
+					dr[i] = kc * (v - m1 - (xr[i]-mu)*a)
+				}
+			}
+		}
+	})
+}
