@@ -185,15 +185,7 @@ func (*CPU) Unary(op backend.UnaryOp, dst, x backend.Buffer, alpha, beta float32
 func (*CPU) UnaryGrad(op backend.UnaryOp, dx, x, y, dy backend.Buffer, alpha, beta float32) {
 	g, xs, ys, dys := d(dx), d(x), d(y), d(dy)
 	if op == backend.ReLU {
-		parallel.For(len(g), 1, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if xs[i] > 0 {
-					g[i] = dys[i]
-				} else {
-					g[i] = 0
-				}
-			}
-		})
+		parallel.For(len(g), 1, func(lo, hi int) { reluGrad(g[lo:hi], xs[lo:hi], dys[lo:hi]) })
 		return
 	}
 	parallel.For(len(g), 20, func(lo, hi int) {
@@ -416,4 +408,16 @@ func (*CPU) Permute(dst, x backend.Buffer, shape, perm []int) {
 			}
 		}
 	})
+}
+
+// reluGrad sets g = dy where x > 0, else 0, without branches: the sign of
+// an activation is a coin toss that a branch predictor loses half the
+// time. x > 0 (not NaN, not ±0) exactly when its bits minus one, unsigned,
+// are below those of +Inf; the mask keeps or clears dy's bits.
+func reluGrad(g, x, dy []float32) {
+	x, dy = x[:len(g)], dy[:len(g)]
+	for i, v := range x {
+		m := uint32((int64(math.Float32bits(v)-1) - 0x7f800000) >> 63)
+		g[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
+	}
 }

@@ -173,3 +173,23 @@ func TestMaxPool2x2GradPlaneMatchesScalar(t *testing.T) {
 		}
 	}
 }
+
+func TestReLUGradMatchesDefinition(t *testing.T) {
+	x := []float32{1, -1, 0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, math.MaxFloat32, 3.5, -2e-30}
+	dy := make([]float32, len(x))
+	for i := range dy {
+		dy[i] = float32(i) - 4.5
+	}
+	g := make([]float32, len(x))
+	reluGrad(g, x, dy)
+	for i, v := range x {
+		want := float32(0)
+		if v > 0 {
+			want = dy[i]
+		}
+		if math.Float32bits(g[i]) != math.Float32bits(want) {
+			t.Errorf("x = %g: gradient %g, want %g", v, g[i], want)
+		}
+	}
+}
