@@ -61,6 +61,7 @@ Examples:
 			fs.Var(&imageList{}, "image", "activations: index of the image in the split; attribution kinds: image files (repeat or comma-separate)")
 			addAttribFlags(fs)
 			addDreamFlags(fs)
+			addFastStyleFlags(fs)
 			fs.String("split", "test", "images from the test or train split")
 			fs.String("norm", inspect.NormLayer, "activations: normalise maps per layer or per channel")
 			fs.Int("channel", -1, "patches: channel to show (-1: the first 8)")
@@ -274,6 +275,9 @@ func runViz(c *Ctx) error {
 	}
 	if isAttribKind(kind) {
 		return runVizAttrib(c, kind, out)
+	}
+	if kind == "style" && flagStr(c, "fast") != "" {
+		return runVizFastStyle(c, out)
 	}
 	if isDreamKind(kind) {
 		return runVizDream(c, kind, out)

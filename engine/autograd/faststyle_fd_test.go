@@ -66,3 +66,36 @@ func TestFastStyleOpsFiniteDifferences(t *testing.T) {
 	fdCheck(t, "upsamplenearest2d", func(v []*autograd.Var) *autograd.Var { return autograd.UpsampleNearest2d(v[0], 3) }, []int{1, 2, 3, 4})
 	fdCheck(t, "batchgram", func(v []*autograd.Var) *autograd.Var { return autograd.BatchGram(v[0]) }, []int{3, 4, 5, 6})
 }
+
+// TestConv2dFewOutMatchesConv2d: the kn2row convolution gives Conv2d's
+// values and gradients (batch of 3, odd sizes, asymmetric padding), and
+// FewOutputs picks only the cases it handles.
+func TestConv2dFewOutMatchesConv2d(t *testing.T) {
+	xs, ws := []int{3, 8, 9, 7}, []int{2, 8, 3, 5}
+	o := autograd.ConvOpts{Pad: [2]int{1, 0}}
+	run := func(f func(x, w, b *autograd.Var) *autograd.Var) (out []float32, grads [][]float32) {
+		x := autograd.Param(tensor.FromData(be, torchref.Normal(1, tensor.Numel(xs), 1), xs...), "x")
+		w := autograd.Param(tensor.FromData(be, torchref.Normal(2, tensor.Numel(ws), 0.3), ws...), "w")
+		b := autograd.Param(tensor.FromData(be, torchref.Normal(3, 2, 1), 2), "b")
+		y := f(x, w, b)
+		y.BackwardWith(tensor.FromData(be, torchref.Upstream(y.Value.Len()), y.Shape()...))
+		return y.Value.Data(), [][]float32{x.Grad.Data(), w.Grad.Data(), b.Grad.Data()}
+	}
+	want, wg := run(func(x, w, b *autograd.Var) *autograd.Var { return autograd.Conv2d(x, w, b, o) })
+	got, gg := run(func(x, w, b *autograd.Var) *autograd.Var { return autograd.Conv2dFewOut(x, w, b, o) })
+	cmp := func(what string, a, b []float32) {
+		for i := range a {
+			if math.Abs(float64(a[i]-b[i])) > 1e-4+1e-4*math.Abs(float64(b[i])) {
+				t.Fatalf("%s[%d]: %g, Conv2d %g", what, i, a[i], b[i])
+			}
+		}
+	}
+	cmp("output", got, want)
+	for i, name := range []string{"dx", "dw", "db"} {
+		cmp(name, gg[i], wg[i])
+	}
+	if !autograd.FewOutputs(xs, ws, o) || autograd.FewOutputs(xs, []int{4, 8, 3, 3}, o) ||
+		autograd.FewOutputs(xs, ws, autograd.ConvOpts{Stride: [2]int{2, 2}}) || autograd.FewOutputs(xs, []int{2, 8, 1, 1}, o) {
+		t.Error("FewOutputs chose wrongly")
+	}
+}

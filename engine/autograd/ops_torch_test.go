@@ -402,6 +402,14 @@ func opCases() []torchCase {
 			in("x", 2, 2, 3, 4, 6), in("g", 1, 2, 3), in("b", 1, 2, 3)),
 		op("upsamplenearest2d", "out = F.interpolate(x, scale_factor=2, mode='nearest')",
 			func(v vars) *autograd.Var { return autograd.UpsampleNearest2d(v["x"], 2) }, in("x", 1, 2, 3, 4, 5)),
+		op("conv2d/few-outputs-kn2row", "out = F.conv2d(x, w, b, padding=(2, 1))",
+			func(v vars) *autograd.Var {
+				return autograd.Conv2dFewOut(v["x"], v["w"], v["b"], autograd.ConvOpts{Pad: [2]int{2, 1}})
+			}, in("x", 1, 2, 8, 7, 6), in("w", 0.3, 2, 8, 5, 3), in("b", 1, 2)),
+		op("conv2d/few-outputs-9x9", "out = F.conv2d(x, w, b, padding=4)",
+			func(v vars) *autograd.Var {
+				return autograd.Conv2dFewOut(v["x"], v["w"], v["b"], autograd.ConvOpts{Pad: [2]int{4, 4}})
+			}, in("x", 1, 2, 12, 10, 11), in("w", 0.1, 3, 12, 9, 9), in("b", 1, 3)),
 		op("batchgram", "m = x.reshape(2, 4, -1); out = m @ m.transpose(1, 2) / m[0].numel()",
 			func(v vars) *autograd.Var { return autograd.BatchGram(v["x"]) }, in("x", 1, 2, 4, 3, 5)),
 		op("lrn/size3", "out = F.local_response_norm(x, 3, alpha=0.5, beta=0.75, k=1.0)",

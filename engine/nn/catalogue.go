@@ -110,8 +110,11 @@ func init() {
 		},
 		Forward: func(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
 			g2 := windowOf(n)
-			return autograd.Conv2d(in[0], p["weight"], p["bias"], autograd.ConvOpts{
-				Stride: g2.s, Pad: g2.p, Dilation: g2.d, Groups: iattr(n, "groups")})
+			o := autograd.ConvOpts{Stride: g2.s, Pad: g2.p, Dilation: g2.d, Groups: iattr(n, "groups")}
+			if autograd.FewOutputs(in[0].Shape(), p["weight"].Shape(), o) {
+				return autograd.Conv2dFewOut(in[0], p["weight"], p["bias"], o) // image-producing layers (kn2row)
+			}
+			return autograd.Conv2d(in[0], p["weight"], p["bias"], o)
 		}})
 
 	register(&Op{Name: "linear", Group: "convolution", Doc: "Fully connected layer; dropconnect > 0 drops weights in training.",

@@ -191,27 +191,23 @@ func contentBatch(rng *rand.Rand, set []Image, n, side int) []float32 {
 	return out
 }
 
-// TrainFast trains the transformation network on the perceptual losses of
-// per: for each step, a batch of random crops of the content set is
-// stylised, and the loss is ContentWeight·MSE(features at ContentLayer of
-// the output, of the input) + StyleWeight·Σ w_l·MSE(Gram of the output's
-// features at layer l, the style's) + TV·TV(output). With several styles
-// the steps take turns, each training its style's conditional instance
-// norm parameters and the shared convolutions (Dumoulin et al.). Adam
-// updates the network; ctx cancels between steps (the weights of the last
-// finished step stay in the network).
-func TrainFast(ctx context.Context, per attrib.Net, net *FastNet, styles []Image, content []Image, o FastTrainOptions) (*FastResult, error) {
+// FastTrainer takes optimizer steps of a transformation network on the
+// perceptual losses of a fixed network: TrainFast's loop, or a caller's
+// own (a pane that shows previews between steps, a benchmark that feeds
+// fixed batches).
+type FastTrainer struct {
+	per  attrib.Net
+	net  *FastNet
+	opt  optim.Optimizer
+	o    FastTrainOptions
+	grms [][]*tensor.Tensor // per style, its Gram targets tiled over the batch
+}
+
+// NewFastTrainer checks the options and computes the styles' Gram targets.
+func NewFastTrainer(per attrib.Net, net *FastNet, styles []Image, o FastTrainOptions) (*FastTrainer, error) {
 	o = o.defaults()
 	if len(styles) != net.Config.Styles {
 		return nil, fmt.Errorf("%d style images for a network of %d styles", len(styles), net.Config.Styles)
-	}
-	if len(content) == 0 {
-		return nil, fmt.Errorf("no content images to train on")
-	}
-	for i, im := range content {
-		if err := checkImage(im.Pix, im.Shape); err != nil {
-			return nil, fmt.Errorf("content image %d: %v", i+1, err)
-		}
 	}
 	if o.Size%4 != 0 {
 		return nil, fmt.Errorf("training size %d is not a multiple of 4: use 128, 192 or 256", o.Size)
@@ -219,8 +215,7 @@ func TrainFast(ctx context.Context, per attrib.Net, net *FastNet, styles []Image
 	if len(o.StyleLayers) == 0 {
 		return nil, fmt.Errorf("fast style training needs at least one style layer")
 	}
-	layers := append(layerNames(o.StyleLayers), o.ContentLayer)
-	if err := per.CheckLayers(layers); err != nil {
+	if err := per.CheckLayers(append(layerNames(o.StyleLayers), o.ContentLayer)); err != nil {
 		return nil, err
 	}
 	targets, err := styleTargets(per, styles, o.StyleLayers, o.StyleSize)
@@ -232,17 +227,54 @@ func TrainFast(ctx context.Context, per attrib.Net, net *FastNet, styles []Image
 		return nil, err
 	}
 	b := net.Model.B
-	// Each style's Gram targets repeated over the batch.
-	tiled := make([][]*tensor.Tensor, len(targets))
+	t := &FastTrainer{per: per, net: net, opt: opt, o: o, grms: make([][]*tensor.Tensor, len(targets))}
 	for k, ts := range targets {
-		for _, t := range ts {
-			d := t.Data()
+		for _, g := range ts {
+			d := g.Data()
 			rep := make([]float32, 0, o.Batch*len(d))
 			for range o.Batch {
 				rep = append(rep, d...)
 			}
-			tiled[k] = append(tiled[k], tensor.FromData(b, rep, append([]int{o.Batch}, t.Shape...)...))
+			t.grms[k] = append(t.grms[k], tensor.FromData(b, rep, append([]int{o.Batch}, g.Shape...)...))
 		}
+	}
+	return t, nil
+}
+
+// Step takes one Adam step for style k on the batch x (Batch images of
+// 3×Size×Size in [0, 1], the content crops) and returns the losses before
+// the step.
+func (t *FastTrainer) Step(x []float32, k int) (FastStep, error) {
+	if k < 0 || k >= len(t.grms) || len(x) != t.o.Batch*3*t.o.Size*t.o.Size {
+		return FastStep{}, fmt.Errorf("a step of style %d on %d values (want a style below %d and %d images of 3×%d×%d)", k, len(x), len(t.grms), t.o.Batch, t.o.Size, t.o.Size)
+	}
+	s, err := fastStep(t.per, t.net, t.opt, x, k, t.grms[k], t.o)
+	s.Style = k
+	return s, err
+}
+
+// TrainFast trains the transformation network on the perceptual losses of
+// per: for each step, a batch of random crops of the content set is
+// stylised, and the loss is ContentWeight·MSE(features at ContentLayer of
+// the output, of the input) + StyleWeight·Σ w_l·MSE(Gram of the output's
+// features at layer l, the style's) + TV·TV(output). With several styles
+// the steps take turns, each training its style's conditional instance
+// norm parameters and the shared convolutions (Dumoulin et al.). Adam
+// updates the network; ctx cancels between steps (the weights of the last
+// finished step stay in the network).
+func TrainFast(ctx context.Context, per attrib.Net, net *FastNet, styles []Image, content []Image, o FastTrainOptions) (*FastResult, error) {
+	o = o.defaults()
+	if len(content) == 0 {
+		return nil, fmt.Errorf("no content images to train on")
+	}
+	for i, im := range content {
+		if err := checkImage(im.Pix, im.Shape); err != nil {
+			return nil, fmt.Errorf("content image %d: %v", i+1, err)
+		}
+	}
+	tr, err := NewFastTrainer(per, net, styles, o)
+	if err != nil {
+		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0xfa57))
 	res := &FastResult{Steps: o.Steps}
@@ -252,13 +284,11 @@ func TrainFast(ctx context.Context, per attrib.Net, net *FastNet, styles []Image
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		k := (step - 1) % len(styles)
-		x := contentBatch(rng, content, o.Batch, o.Size)
-		s, err := fastStep(per, net, opt, x, k, tiled[k], o)
+		s, err := tr.Step(contentBatch(rng, content, o.Batch, o.Size), (step-1)%len(styles))
 		if err != nil {
 			return nil, err
 		}
-		s.Step, s.Steps, s.Style, s.Seconds = step, o.Steps, k, time.Since(start).Seconds()
+		s.Step, s.Steps, s.Seconds = step, o.Steps, time.Since(start).Seconds()
 		if step == 1 {
 			res.LossStart = s.Loss
 		}
