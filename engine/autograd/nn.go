@@ -96,12 +96,12 @@ func Conv2d(x, w, bias *Var, o ConvOpts) *Var {
 	// whole-batch path: image by image they would be many tiny products.
 	if dc, ok := b.(backend.DirectConv); ok && (grp == 1 || ocg >= 16) {
 		if cp, ok := dc.(backend.ConvPather); ok && Profiling() {
-			ProfileLabel("conv " + cp.ConvPath(g, backend.ConvGroups{OC: oc, Groups: grp}))
+			profileConv(cp.ConvPath(g, backend.ConvGroups{OC: oc, Groups: grp}))
 		}
 		return directConv(dc, x, w, bias, g, backend.ConvGroups{OC: oc, Groups: grp})
 	}
 	if Profiling() {
-		ProfileLabel("conv im2col batch")
+		profileConv("im2col batch")
 	}
 	cols := g.ColCols()
 	col := empty(b, g.ColRows(), cols)

@@ -80,6 +80,22 @@ func ProfileLabel(kind string) {
 	}
 }
 
+// profileConv names a convolution's path in the current layer: "conv
+// PATH", or "conv+bn PATH" inside a folded conv+BN layer.
+func profileConv(path string) {
+	p := active.Load()
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if strings.HasPrefix(p.cur, "conv+bn") {
+		p.cur = "conv+bn " + path
+	} else {
+		p.cur = "conv " + path
+	}
+}
+
 // profileKind is the current layer type, for newOp.
 func profileKind() string {
 	p := active.Load()

@@ -36,6 +36,9 @@ type Model struct {
 	// poolReLU maps a max-pool to the ReLU that feeds it and nothing
 	// else; Forward runs the pair as autograd.MaxPool2dReLU.
 	poolReLU map[string]string
+	// convBN maps a batchnorm2d to the convolution it folds into at
+	// inference (fold.go).
+	convBN map[string]string
 }
 
 // Init chooses how weights start: "default" (PyTorch's uniform
@@ -56,6 +59,7 @@ func Build(g graph.Graph, input []int, b backend.Backend, seed uint64, init Init
 		m.nodes[g.Nodes[i].ID] = &g.Nodes[i]
 	}
 	m.poolReLU = fusedReLUs(g, a.Output)
+	m.convBN = convBNs(g, a.Output)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	for _, id := range a.Order {
 		n := m.nodes[id]
@@ -212,10 +216,20 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 			}
 		}
 	}
+	if foldBN(c, x) {
+		for _, conv := range m.convBN {
+			if conv != c.Stop {
+				skip[conv] = true
+			}
+		}
+	}
 	// inputs are the nodes each node reads, after fusion.
 	inputs := func(id string) []string {
 		if relu, ok := m.poolReLU[id]; ok && skip[relu] {
 			return m.nodes[relu].Inputs
+		}
+		if conv, ok := m.convBN[id]; ok && skip[conv] {
+			return m.nodes[conv].Inputs
 		}
 		return m.nodes[id].Inputs
 	}
@@ -232,6 +246,10 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 		if relu, ok := m.poolReLU[id]; ok && skip[relu] {
 			end := autograd.ProfileBegin("pool")
 			out = autograd.MaxPool2dReLU(vals[m.nodes[relu].Inputs[0]], poolOpts(n))
+			end()
+		} else if conv, ok := m.convBN[id]; ok && skip[conv] {
+			end := autograd.ProfileBegin("conv+bn")
+			out = m.foldedConvBN(c, m.nodes[conv], n, vals[m.nodes[conv].Inputs[0]])
 			end()
 		} else if n.Op == "input" {
 			out = x

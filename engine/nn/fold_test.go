@@ -1,0 +1,85 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/workbench-cv/workbench/engine/autograd"
+	"github.com/workbench-cv/workbench/engine/backend/cpu"
+	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/tensor"
+)
+
+// TestConvBNFoldMatchesUnfolded: at inference (eval, NoGrad, batch 4 and
+// more) a conv2d read only by a batchnorm2d runs as one convolution with
+// folded weights; the logits match the unfolded pass (a Hook turns folding
+// off) to float32 rounding, with and without conv bias and BN affine, and
+// a conv read twice or the batch below foldMinBatch is left alone.
+func TestConvBNFoldMatchesUnfolded(t *testing.T) {
+	g := graph.Graph{Nodes: []graph.Node{
+		{ID: "input", Op: "input", Attrs: map[string]float64{"channels": 3, "height": 12, "width": 12}},
+		{ID: "c1", Op: "conv2d", Inputs: []string{"input"}, Attrs: map[string]float64{"out": 8, "kernel": 3, "pad": 1}},
+		{ID: "b1", Op: "batchnorm2d", Inputs: []string{"c1"}},
+		{ID: "r1", Op: "relu", Inputs: []string{"b1"}},
+		{ID: "c2", Op: "conv2d", Inputs: []string{"r1"}, Attrs: map[string]float64{"out": 6, "kernel": 1, "bias": 0}},
+		{ID: "b2", Op: "batchnorm2d", Inputs: []string{"c2"}, Attrs: map[string]float64{"affine": 0, "eps": 1e-3}},
+		{ID: "c3", Op: "conv2d", Inputs: []string{"b2"}, Attrs: map[string]float64{"out": 5, "kernel": 3, "stride": 2, "pad": 1}},
+		{ID: "b3", Op: "batchnorm2d", Inputs: []string{"c3"}},
+		{ID: "side", Op: "globalavgpool", Inputs: []string{"c3"}},
+		{ID: "gap", Op: "globalavgpool", Inputs: []string{"b3"}},
+		{ID: "sum", Op: "add", Inputs: []string{"gap", "side"}},
+		{ID: "flatten", Op: "flatten", Inputs: []string{"sum"}},
+	}}
+	pairs := convBNs(g, "flatten")
+	if len(pairs) != 2 || pairs["b1"] != "c1" || pairs["b2"] != "c2" {
+		t.Fatalf("pairs %v, want b1<-c1 and b2<-c2 (c3 is read twice)", pairs)
+	}
+	b := cpu.New()
+	m, err := Build(g, nil, b, 4, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	rnd := func(n int, scale float64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() * scale)
+		}
+		return v
+	}
+	// Running statistics and affine parameters away from 0 and 1.
+	for _, p := range m.Params {
+		p.V.Value.Set(rnd(p.V.Value.Len(), 0.5))
+	}
+	for id, c := range map[string]int{"b1": 8, "b2": 6, "b3": 5} {
+		st := m.bnState(m.nodes[id], c)
+		st.Mean.Set(rnd(c, 0.3))
+		v := rnd(c, 1)
+		for i := range v {
+			v[i] = 0.2 + v[i]*v[i]
+		}
+		st.Var.Set(v)
+	}
+	for _, n := range []int{foldMinBatch, foldMinBatch + 1, 1} {
+		xt := tensor.FromData(b, rnd(n*3*12*12, 1), n, 3, 12, 12)
+		want := m.Forward(&Ctx{NoGrad: true, Hook: func(string, *autograd.Var) *autograd.Var { return nil }}, autograd.Const(xt)).Value.Data()
+		p := autograd.StartProfile()
+		got := m.Forward(&Ctx{NoGrad: true}, autograd.Const(xt)).Value.Data()
+		p.Stop()
+		folded := 0
+		for _, r := range p.Rows() {
+			if len(r.Kind) >= 7 && r.Kind[:7] == "conv+bn" {
+				folded += r.Calls
+			}
+		}
+		if wantFolded := map[bool]int{true: 2, false: 0}[n >= foldMinBatch]; folded != wantFolded {
+			t.Errorf("batch %d: %d folded layers, want %d (%+v)", n, folded, wantFolded, p.Rows())
+		}
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5+1e-5*math.Abs(float64(want[i]))) {
+				t.Fatalf("batch %d: logit %d is %v folded, %v unfolded", n, i, got[i], want[i])
+			}
+		}
+	}
+}
