@@ -204,13 +204,24 @@ func Speedrun(ctx context.Context, m *nn.Model, trainSet *data.Set, cfg Speedrun
 			logits := autograd.Scale(m.Forward(&nn.Ctx{Training: true, Seed: uint64(cfg.Seed), Step: uint64(step)}, x), cfg.Scale)
 			ce := autograd.CrossEntropy(logits, autograd.OneHot(m.B, labels, classes, float32(cfg.LabelSmoothing)))
 			loss := autograd.Scale(ce, float32(n)) // airbench sums over the batch
+			// Read what the step reports before the pass frees the graph.
+			lv := float64(ce.Item())
+			if math.IsNaN(lv) || math.IsInf(lv, 0) {
+				return nil, &DivergedError{Epoch: epoch + 1, Iteration: bi + 1, Value: lv, LR: float32(lr * SpeedrunLR(step, total))}
+			}
+			lossSum += lv * float64(n)
+			correct += countCorrect(logits.Value, labels)
+			seen += n
 			for _, p := range m.Params {
 				if g := p.V.Grad; g != nil {
 					g.B.Free(g.Buf)
 				}
 				p.V.ZeroGrad()
 			}
-			loss.Backward()
+			// Each activation is freed as soon as the backward pass is
+			// past it: the peak is the forward's activations, not those
+			// plus every gradient.
+			loss.BackwardRelease()
 			f := SpeedrunLR(step, total)
 			optBias.SetLR(float32(lrBias * f))
 			optOther.SetLR(float32(lr * f))
@@ -220,14 +231,6 @@ func Speedrun(ctx context.Context, m *nn.Model, trainSet *data.Set, cfg Speedrun
 			if err := optOther.Step(other); err != nil {
 				return nil, err
 			}
-			lv := float64(ce.Item())
-			if math.IsNaN(lv) || math.IsInf(lv, 0) {
-				return nil, &DivergedError{Epoch: epoch + 1, Iteration: bi + 1, Value: lv, LR: float32(lr * f)}
-			}
-			lossSum += lv * float64(n)
-			correct += countCorrect(logits.Value, labels)
-			seen += n
-			autograd.Release(loss)
 			m.B.Free(x.Value.Buf)
 			step++
 			if la != nil && step%5 == 0 {
