@@ -40,7 +40,7 @@ func addDreamFlags(fs *flag.FlagSet) {
 	fs.String("blend", "", "style: weights of the style images' Gram matrices, W,W,... (default equal)")
 	fs.String("content-layer", "", "style: content layer (default a ReLU at 40% depth)")
 	fs.Float64("content-weight", 1, "style: content loss weight")
-	fs.Float64("style-weight", 1e4, "style, texture: style loss weight")
+	fs.Float64("style-weight", 1e4, "style, texture: style loss weight (with smoothing and no --style-weight: 2e5)")
 	fs.Float64("tv", 0, "invert, texture, style: total-variation weight")
 	fs.String("init", "content", "style: start from content or noise")
 	fs.String("optimizer", "adam", "invert, texture, style: adam or lbfgs")
@@ -180,7 +180,7 @@ func runVizDream(c *Ctx, kind, out string) error {
 	if o.Every <= 0 && o.Steps > 0 {
 		o.Every = max(1, o.Steps/4)
 	}
-	so := style.SynthOptions{Options: o, TV: flagNum(c, "tv"), LBFGS: opt == "lbfgs", Smooth: flagBool(c, "smooth")}
+	so := style.SynthOptions{Options: o, TV: flagNum(c, "tv"), LBFGS: opt == "lbfgs", Smooth: smoothing(c, t, kind), SmoothScale: flagNum(c, "smooth-scale")}
 	if so.LBFGS && o.LR == 0 {
 		so.LR = 1
 	}
@@ -220,7 +220,7 @@ func runVizDream(c *Ctx, kind, out string) error {
 			return err
 		}
 		for i := range layers {
-			layers[i].Weight *= flagNum(c, "style-weight")
+			layers[i].Weight *= styleWeight(c, so.Smooth)
 		}
 		res, err = style.Texture(c.Context, t.net, src[0], src[0].Shape, layers, so)
 		done["layers"], done["smooth"], done["method"] = layers, so.Smooth, "gram"
@@ -279,7 +279,7 @@ func vizStyle(c *Ctx, t *attribTarget, so style.SynthOptions, done map[string]an
 	}
 	done["layers"], done["content_layer"], done["smooth"] = layers, cl, so.Smooth
 	r, err := style.Transfer(c.Context, t.net, content, imgs[1:], style.TransferOptions{SynthOptions: so, ContentLayer: cl,
-		ContentWeight: flagNum(c, "content-weight"), StyleLayers: layers, StyleWeight: flagNum(c, "style-weight"), Blend: blend, FromNoise: init == "noise"})
+		ContentWeight: flagNum(c, "content-weight"), StyleLayers: layers, StyleWeight: styleWeight(c, so.Smooth), Blend: blend, FromNoise: init == "noise"})
 	if err == nil {
 		err = styleMeasures(t, r, content, imgs[1:], layers, cl, done)
 	}

@@ -37,7 +37,11 @@ Texture methods (viz texture --method):
   with the source's colours that Wei-Levoy starts from, steps the pixels
   synthesised, match_distance the method's own mean best-match distance.
   --smooth (gram texture, style): softmax-smoothed style activations
-  (Wang et al., 2021), for ResNet features.`
+  (Wang et al., 2021) at temperature --smooth-scale (3) times the style's
+  activation spread per layer (0: the paper's T = 1); on by default for
+  style transfer on networks with residual additions (ResNet), where it
+  measured better (docs/dream.md); --smooth=false turns it off. Without
+  --style-weight, smoothed style losses weigh 2e5.`
 
 // textureMethods are viz texture's --method values.
 var textureMethods = []string{"gram", "efros-leung", "wei-levoy"}
@@ -49,7 +53,8 @@ func addTextureFlags(fs *flag.FlagSet) {
 	fs.Bool("tsvq", false, "texture wei-levoy: tree-structured vector quantisation search instead of exact")
 	fs.Float64("match-eps", 0.1, "texture efros-leung: sample among matches within (1+match-eps) of the best")
 	fs.Int("source-size", 0, "texture efros-leung, wei-levoy: side of the source image in pixels (0: --size)")
-	fs.Bool("smooth", false, "texture (gram), style: softmax-smoothed style activations (Wang et al., 2021)")
+	fs.Bool("smooth", false, "texture (gram), style: softmax-smoothed style activations (Wang et al., 2021); style: on by default for networks with residual additions (ResNet), see docs/dream.md")
+	fs.Float64("smooth-scale", 3, "texture (gram), style, with --smooth: softmax temperature as a multiple of the style activations' standard deviation at each layer (0: the paper's T = 1)")
 }
 
 // vizTextureMethod runs viz texture's non-parametric methods; handled is
@@ -166,8 +171,9 @@ func orDefault(v, def int) int {
 // "gram_share_spread", means over the layers: 1 is no closer to the style
 // than the content, 0 the style's own Gram matrices);
 // the distance of the colour statistics (per-channel mean and standard
-// deviation) to the style's, beside the content's; and the content layer's
-// relative change mean((f−f₀)²)/mean(f₀²).
+// deviation) to the style's, beside the content's; the high-frequency
+// energy of the result, the content and the style; and the content
+// layer's relative change mean((f−f₀)²)/mean(f₀²).
 func styleMeasures(t *attribTarget, res *style.Result, content style.Image, styles []style.Image, layers []style.LayerWeight, contentLayer string, done map[string]any) error {
 	names := []string{}
 	for _, l := range layers {
@@ -245,7 +251,30 @@ func styleMeasures(t *attribTarget, res *style.Result, content style.Image, styl
 		return math.Sqrt(s)
 	}
 	done["colour_distance"], done["colour_distance_content"] = cd(res.Image), cd(content.Pix)
+	done["highfreq"], done["highfreq_content"], done["highfreq_style"] = highFreq(res.Image, res.Shape), highFreq(content.Pix, content.Shape), highFreq(styles[0].Pix, styles[0].Shape)
 	return nil
+}
+
+// highFreq is the high-frequency energy of an image (C,H,W): the mean
+// squared difference between each inner pixel and the mean of its four
+// neighbours, the measure of the checkerboard and pixel noise that
+// stylising with strided networks leaves.
+func highFreq(pix []float32, shape []int) float64 {
+	c, h, w := shape[0], shape[1], shape[2]
+	var s float64
+	n := 0
+	for ch := range c {
+		p := pix[ch*h*w : (ch+1)*h*w]
+		for y := 1; y < h-1; y++ {
+			for x := 1; x < w-1; x++ {
+				i := y*w + x
+				d := float64(p[i]) - float64(p[i-1]+p[i+1]+p[i-w]+p[i+w])/4
+				s += d * d
+				n++
+			}
+		}
+	}
+	return s / float64(max(1, n))
 }
 
 // colourStats are the per-channel means and standard deviations of an
@@ -263,4 +292,30 @@ func colourStats(pix []float32) []float64 {
 		out[c], out[3+c] = m, math.Sqrt(max(0, s2/float64(n)-m*m))
 	}
 	return out
+}
+
+// smoothing is --smooth when given; otherwise style transfer smooths the
+// style layers of networks with residual additions (measured on the
+// ImageNet ResNet-50, docs/dream.md) and texture synthesis does not.
+func smoothing(c *Ctx, t *attribTarget, kind string) bool {
+	if flagsSet(c)["smooth"] || kind != "style" {
+		return flagBool(c, "smooth")
+	}
+	m := t.net.Model
+	for _, id := range m.Analysis.Order {
+		if n := m.Node(id); n != nil && n.Op == "add" {
+			return true
+		}
+	}
+	return false
+}
+
+// styleWeight is --style-weight; without it, smoothed style losses (about
+// 20 times smaller than plain ones at the start on the ResNet-50) weigh
+// 2e5 instead of 1e4.
+func styleWeight(c *Ctx, smooth bool) float64 {
+	if smooth && !flagsSet(c)["style-weight"] {
+		return 2e5
+	}
+	return flagNum(c, "style-weight")
 }

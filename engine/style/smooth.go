@@ -1,10 +1,14 @@
 package style
 
 import (
+	"fmt"
+	"math"
+
+	"github.com/workbench-cv/workbench/engine/attrib"
 	"github.com/workbench-cv/workbench/engine/autograd"
 )
 
-// SmoothTemperature is the softmax temperature of Smooth (the paper's T=1).
+// SmoothTemperature is the paper's softmax temperature, T=1.
 const SmoothTemperature = 1
 
 // Smooth is the softmax transformation of a style layer's activations
@@ -28,11 +32,61 @@ func Smooth(f *autograd.Var, t float32) *autograd.Var {
 	return autograd.Reshape(autograd.Scale(autograd.Softmax(flat), float32(n)), s...)
 }
 
-// styleFeature is f, smoothed when smooth is set: what the style losses
-// take the Gram matrix of.
-func styleFeature(f *autograd.Var, smooth bool) *autograd.Var {
-	if !smooth {
+// styleFeature is the i-th style layer's features f, smoothed at
+// temps[i] when temps is not nil: what the style losses take the Gram
+// matrix of.
+func styleFeature(f *autograd.Var, temps []float32, i int) *autograd.Var {
+	if temps == nil {
 		return f
 	}
-	return Smooth(f, SmoothTemperature)
+	return Smooth(f, temps[i])
+}
+
+// temperatures are the softmax temperatures of the style layers (nil
+// without o.Smooth): o.SmoothScale times the standard deviation of the
+// style images' activations at the layer (blended), or 1 when SmoothScale
+// is 0. They are fixed before the optimisation starts.
+func temperatures(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight, o SynthOptions) ([]float32, error) {
+	if !o.Smooth {
+		return nil, nil
+	}
+	if o.SmoothScale < 0 {
+		return nil, fmt.Errorf("smoothing scale %g: use a value >= 0", o.SmoothScale)
+	}
+	temps := make([]float32, len(layers))
+	for i := range temps {
+		temps[i] = SmoothTemperature
+	}
+	for k, im := range imgs {
+		if err := checkImage(im.Pix, im.Shape); err != nil {
+			return nil, err
+		}
+		if o.SmoothScale == 0 {
+			continue
+		}
+		acts, err := net.Activations(im.Pix, im.Shape, layerNames(layers))
+		if err != nil {
+			return nil, err
+		}
+		for i, l := range layers {
+			var s, s2 float64
+			d := acts[l.Layer].Data()
+			for _, v := range d {
+				s += float64(v)
+				s2 += float64(v) * float64(v)
+			}
+			m := s / float64(len(d))
+			sd := math.Sqrt(max(0, s2/float64(len(d))-m*m))
+			if k == 0 {
+				temps[i] = 0
+			}
+			temps[i] += float32(blend[k] * o.SmoothScale * sd)
+		}
+	}
+	for i, t := range temps {
+		if !(t > 0) {
+			temps[i] = SmoothTemperature // a layer that is constant on the style
+		}
+	}
+	return temps, nil
 }

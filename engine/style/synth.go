@@ -33,8 +33,12 @@ type SynthOptions struct {
 	// one loss evaluation or more per step) instead of Adam.
 	LBFGS bool
 	// Smooth takes the style (Gram) losses of texture and style transfer
-	// on softmax-smoothed activations (smooth.go).
-	Smooth bool
+	// on softmax-smoothed activations (smooth.go), at temperature
+	// SmoothScale times the standard deviation of the style images'
+	// activations at each layer, or at the paper's fixed T = 1 when
+	// SmoothScale is 0.
+	Smooth      bool
+	SmoothScale float64
 }
 
 // withTV adds −w·TV(x) to a descent objective (one that returns −loss).
@@ -119,7 +123,7 @@ func Invert(ctx context.Context, net attrib.Net, img Image, layer string, o Synt
 
 // grams are the weighted average Gram matrices of the layers over images
 // (several style images blend by their weights, which sum to 1).
-func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight, smooth bool) ([]*tensor.Tensor, error) {
+func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight, o SynthOptions) ([]*tensor.Tensor, []float32, error) {
 	names := make([]string, len(layers))
 	for i, l := range layers {
 		names[i] = l.Layer
@@ -130,20 +134,24 @@ func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight, 
 		}
 	}
 	if len(blend) != len(imgs) || len(imgs) == 0 {
-		return nil, fmt.Errorf("%d blend weights for %d style images", len(blend), len(imgs))
+		return nil, nil, fmt.Errorf("%d blend weights for %d style images", len(blend), len(imgs))
+	}
+	temps, err := temperatures(net, imgs, blend, layers, o)
+	if err != nil {
+		return nil, nil, err
 	}
 	sum := make([][]float32, len(layers))
 	var shapes [][]int
 	for k, im := range imgs {
 		if err := checkImage(im.Pix, im.Shape); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		acts, err := net.Activations(im.Pix, im.Shape, names)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for i, n := range names {
-			g := Gram(styleFeature(autograd.Const(acts[n]), smooth))
+			g := Gram(styleFeature(autograd.Const(acts[n]), temps, i))
 			d := g.Value.Data()
 			if sum[i] == nil {
 				sum[i] = make([]float32, len(d))
@@ -158,11 +166,11 @@ func grams(net attrib.Net, imgs []Image, blend []float64, layers []LayerWeight, 
 	for i := range layers {
 		out[i] = tensor.FromData(net.Model.B, sum[i], shapes[i]...)
 	}
-	return out, nil
+	return out, temps, nil
 }
 
 // styleTerm is the style loss of layers against the target Gram matrices.
-func styleTerm(layers []LayerWeight, targets []*tensor.Tensor, w float64, smooth bool) func(map[string]*autograd.Var) *autograd.Var {
+func styleTerm(layers []LayerWeight, targets []*tensor.Tensor, w float64, temps []float32) func(map[string]*autograd.Var) *autograd.Var {
 	feats := make([]*autograd.Var, len(layers))
 	weights := make([]float32, len(layers))
 	for i, l := range layers {
@@ -170,7 +178,7 @@ func styleTerm(layers []LayerWeight, targets []*tensor.Tensor, w float64, smooth
 	}
 	return func(a map[string]*autograd.Var) *autograd.Var {
 		for i, l := range layers {
-			feats[i] = styleFeature(a[l.Layer], smooth)
+			feats[i] = styleFeature(a[l.Layer], temps, i)
 		}
 		return StyleLoss(feats, targets, weights)
 	}
@@ -191,11 +199,11 @@ func Texture(ctx context.Context, net attrib.Net, src Image, shape []int, layers
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("texture synthesis needs at least one style layer")
 	}
-	targets, err := grams(net, []Image{src}, nil, layers, o.Smooth)
+	targets, temps, err := grams(net, []Image{src}, nil, layers, o)
 	if err != nil {
 		return nil, err
 	}
-	obj := net.LayerObjective(shape, layerNames(layers), styleTerm(layers, targets, 1, o.Smooth), -1)
+	obj := net.LayerObjective(shape, layerNames(layers), styleTerm(layers, targets, 1, temps), -1)
 	return minimise(ctx, net.Model.B, shape, obj, noise(shape, o.Seed), o)
 }
 
@@ -228,7 +236,7 @@ func Transfer(ctx context.Context, net attrib.Net, content Image, styles []Image
 	if len(o.StyleLayers) == 0 {
 		return nil, fmt.Errorf("style transfer needs at least one style layer")
 	}
-	targets, err := grams(net, styles, o.Blend, o.StyleLayers, o.Smooth)
+	targets, temps, err := grams(net, styles, o.Blend, o.StyleLayers, o.SynthOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +245,7 @@ func Transfer(ctx context.Context, net attrib.Net, content Image, styles []Image
 		return nil, err
 	}
 	ct := acts[o.ContentLayer]
-	st := styleTerm(o.StyleLayers, targets, o.StyleWeight, o.Smooth)
+	st := styleTerm(o.StyleLayers, targets, o.StyleWeight, temps)
 	layers := append(layerNames(o.StyleLayers), o.ContentLayer)
 	obj := net.LayerObjective(content.Shape, layers, func(a map[string]*autograd.Var) *autograd.Var {
 		return autograd.Add(autograd.Scale(ContentLoss(a[o.ContentLayer], ct), float32(o.ContentWeight)), st(a))
