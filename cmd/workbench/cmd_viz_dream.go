@@ -180,7 +180,7 @@ func runVizDream(c *Ctx, kind, out string) error {
 	if o.Every <= 0 && o.Steps > 0 {
 		o.Every = max(1, o.Steps/4)
 	}
-	so := style.SynthOptions{Options: o, TV: flagNum(c, "tv"), LBFGS: opt == "lbfgs", Smooth: smoothing(c, t, kind), SmoothScale: flagNum(c, "smooth-scale")}
+	so := style.SynthOptions{Options: o, TV: flagNum(c, "tv"), LBFGS: opt == "lbfgs", Smooth: flagBool(c, "smooth"), SmoothScale: flagNum(c, "smooth-scale")}
 	if so.LBFGS && o.LR == 0 {
 		so.LR = 1
 	}

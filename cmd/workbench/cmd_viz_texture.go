@@ -38,10 +38,15 @@ Texture methods (viz texture --method):
   synthesised, match_distance the method's own mean best-match distance.
   --smooth (gram texture, style): softmax-smoothed style activations
   (Wang et al., 2021) at temperature --smooth-scale (3) times the style's
-  activation spread per layer (0: the paper's T = 1); on by default for
-  style transfer on networks with residual additions (ResNet), where it
-  measured better (docs/dream.md); --smooth=false turns it off. Without
-  --style-weight, smoothed style losses weigh 2e5.`
+  activation spread per layer (0: the paper's T = 1). Off by default: on
+  the ResNet-50 it moved the result nearer the style's Gram matrices but
+  farther from its colours, with more pixel noise at equal content
+  change (docs/dream.md). Without
+  --style-weight, smoothed style losses weigh 2e5.
+  viz style reports measures that are not the objective: gram_share (plain
+  Gram loss to the style as a share of the content image's, at the style
+  layers; gram_share_spread at six ReLUs over the network), colour_distance
+  (per-channel mean and deviation), highfreq and content_change.`
 
 // textureMethods are viz texture's --method values.
 var textureMethods = []string{"gram", "efros-leung", "wei-levoy"}
@@ -53,7 +58,7 @@ func addTextureFlags(fs *flag.FlagSet) {
 	fs.Bool("tsvq", false, "texture wei-levoy: tree-structured vector quantisation search instead of exact")
 	fs.Float64("match-eps", 0.1, "texture efros-leung: sample among matches within (1+match-eps) of the best")
 	fs.Int("source-size", 0, "texture efros-leung, wei-levoy: side of the source image in pixels (0: --size)")
-	fs.Bool("smooth", false, "texture (gram), style: softmax-smoothed style activations (Wang et al., 2021); style: on by default for networks with residual additions (ResNet), see docs/dream.md")
+	fs.Bool("smooth", false, "texture (gram), style: softmax-smoothed style activations (Wang et al., 2021); measured against plain on the ResNet-50 in docs/dream.md")
 	fs.Float64("smooth-scale", 3, "texture (gram), style, with --smooth: softmax temperature as a multiple of the style activations' standard deviation at each layer (0: the paper's T = 1)")
 }
 
@@ -292,22 +297,6 @@ func colourStats(pix []float32) []float64 {
 		out[c], out[3+c] = m, math.Sqrt(max(0, s2/float64(n)-m*m))
 	}
 	return out
-}
-
-// smoothing is --smooth when given; otherwise style transfer smooths the
-// style layers of networks with residual additions (measured on the
-// ImageNet ResNet-50, docs/dream.md) and texture synthesis does not.
-func smoothing(c *Ctx, t *attribTarget, kind string) bool {
-	if flagsSet(c)["smooth"] || kind != "style" {
-		return flagBool(c, "smooth")
-	}
-	m := t.net.Model
-	for _, id := range m.Analysis.Order {
-		if n := m.Node(id); n != nil && n.Op == "add" {
-			return true
-		}
-	}
-	return false
 }
 
 // styleWeight is --style-weight; without it, smoothed style losses (about
