@@ -28,11 +28,16 @@ largest relative error |a-n| / max(|a|, |n|, floor) over --samples elements
 
 Reading it: at or below 1e-3 the gradient is right, 1e-3 to 1e-2 suspect,
 above 1e-2 wrong (a wrong sign, factor or dropped term scores near 1).
-ReLU and max pool are not differentiable everywhere: an element whose
-difference changes with the step (the step crosses kinks) is measured again
-with smaller steps and, if it never settles, counted as a kink and left out.
-A first-layer weight moves every position of its channel, so its steps
-cross kinks most often and it scores highest.
+ReLU and max pool are not differentiable everywhere. As the course advises,
+the check records which units were active and which input won each pool
+window at x, x+h and x-h: a step whose winners change crossed a kink. Such
+an element is measured with the one-sided difference on the side that
+crossed none (exact in a network of convolutions, ReLUs and pools), or with
+a step 4 times smaller, at most 3 times; one whose every step crosses a kink
+is counted under "kinks" and left out, and "nudged" counts the elements
+measured one-sided or with a smaller step. A first-layer weight moves every
+position of its channel, so its steps cross kinks most often and it scores
+highest.
 
 --project checks the project's architecture with its trained weights (if
 any); --model a zoo model with fresh weights (seeded).
@@ -141,7 +146,7 @@ func runGradcheck(c *Ctx) error {
 	tensors := make([]map[string]any, len(rep.Tensors))
 	for i, t := range rep.Tensors {
 		tensors[i] = map[string]any{"name": t.Name, "max_rel_error": t.MaxRelErr, "mean_rel_error": t.MeanRelErr,
-			"checked": t.Checked, "size": t.Size, "kinks": t.Kinks, "verdict": t.Verdict.String(), "shape": t.Shape}
+			"checked": t.Checked, "size": t.Size, "kinks": t.Kinks, "nudged": t.Nudged, "verdict": t.Verdict.String(), "shape": t.Shape}
 	}
 	if !c.JSON {
 		fmt.Fprint(c.Stdout, rep.String())

@@ -33,9 +33,9 @@ type ModelOptions struct {
 const DefaultModelSamples = 24
 
 // DefaultShrink is CheckModel's Options.Shrink: a step of 1e-3 on a
-// first-layer weight moves hundreds of pre-activations and crosses a ReLU
-// or max-pool kink more often than not; 1e-3/16 rarely does.
-const DefaultShrink = 2
+// first-layer weight moves hundreds of pre-activations and often crosses a
+// ReLU or max-pool kink; 1e-3/64 rarely does.
+const DefaultShrink = 3
 
 // ErrNoParams is returned when the model (or the chosen nodes) has no
 // trainable parameters to check.
@@ -88,8 +88,24 @@ func CheckModel(m *nn.Model, in []int, opt ModelOptions) (Report, error) {
 		xs[i] = float32(rng.NormFloat64())
 	}
 	x := autograd.Const(tensor.FromData(m.B, xs, shape...))
+	// The ReLUs' and max pools' choices, so that a step that crosses a
+	// kink is seen and made smaller (Options.Winners).
+	w := newWinners(m)
+	hook := func(id string, out *autograd.Var) *autograd.Var {
+		if opt.Hook != nil {
+			if r := opt.Hook(id, out); r != nil {
+				out = r
+			}
+		}
+		w.hook(id, out)
+		return out
+	}
 	f := func() *autograd.Var {
-		return m.Forward(&nn.Ctx{Training: true, Seed: opt.Seed, Hook: opt.Hook}, x)
+		w.start()
+		return m.Forward(&nn.Ctx{Training: true, Seed: opt.Seed, Hook: hook}, x)
+	}
+	if opt.Winners == nil {
+		opt.Winners, opt.Linear = w.digest, w.linear
 	}
 	// Gradients of parameters we do not check are computed too; clear
 	// them afterwards so that they do not leak into a training step.

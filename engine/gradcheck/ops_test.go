@@ -264,6 +264,14 @@ func opCases() []opCase {
 		{"layernorm", []in{s(3, 2, 2, 3), s(2, 2, 3), s(2, 2, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.LayerNorm(v[0], 12, v[1], v[2], 1e-5) }},
 		{"instancenorm", []in{s(2, 3, 3, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.InstanceNorm(v[0], nil, nil, 1e-5) }},
 		{"instancenorm/affine", []in{s(2, 3, 3, 3), s(3), s(3)}, func(v []*autograd.Var) *autograd.Var { return autograd.InstanceNorm(v[0], v[1], v[2], 1e-5) }},
+		{"instancenormaffine", []in{s(2, 3, 3, 3), s(3), s(3)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.InstanceNormAffine(v[0], v[1], v[2], 1e-5)
+		}},
+		{"instancenormaffine/per-image", []in{s(2, 3, 3, 3), s(6), s(6)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.InstanceNormAffine(v[0], v[1], v[2], 1e-5)
+		}},
+		{"batchgram", []in{s(2, 3, 3, 2)}, func(v []*autograd.Var) *autograd.Var { return autograd.BatchGram(v[0]) }},
+		{"upsamplenearest2d", []in{s(2, 2, 3, 2)}, func(v []*autograd.Var) *autograd.Var { return autograd.UpsampleNearest2d(v[0], 2) }},
 		{"lrn/size3", []in{s(2, 5, 3, 2)}, func(v []*autograd.Var) *autograd.Var { return autograd.LocalResponseNorm(v[0], 3, 0.5, 0.75, 1) }},
 		{"lrn/size5", []in{s(2, 7, 2, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.LocalResponseNorm(v[0], 5, 1e-1, 0.75, 2) }},
 
