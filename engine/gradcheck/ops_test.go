@@ -218,6 +218,14 @@ func opCases() []opCase {
 			conv(autograd.ConvOpts{Pad: [2]int{1, 1}, Groups: 2}, true)},
 		{"conv/depthwise", []in{s(2, 5, 7, 7), {shape: []int{5, 1, 3, 3}, gen: normal(0.3)}, s(5)},
 			conv(autograd.ConvOpts{Stride: [2]int{2, 2}, Pad: [2]int{1, 1}, Groups: 5}, true)},
+		{"conv/fewout", []in{s(2, 8, 5, 6), {shape: []int{2, 8, 3, 3}, gen: normal(0.3)}, s(2)},
+			func(v []*autograd.Var) *autograd.Var {
+				return autograd.Conv2dFewOut(v[0], v[1], v[2], autograd.ConvOpts{Pad: [2]int{1, 1}})
+			}},
+		{"conv/fewout-rect-nobias", []in{s(1, 12, 6, 5), {shape: []int{3, 12, 2, 3}, gen: normal(0.3)}},
+			func(v []*autograd.Var) *autograd.Var {
+				return autograd.Conv2dFewOut(v[0], v[1], nil, autograd.ConvOpts{Pad: [2]int{1, 0}})
+			}},
 		{"conv/rect-nobias", []in{s(2, 3, 6, 5), {shape: []int{2, 3, 2, 3}, gen: normal(0.3)}},
 			conv(autograd.ConvOpts{Stride: [2]int{2, 1}, Pad: [2]int{1, 0}, Dilation: [2]int{1, 2}}, false)},
 
