@@ -22,17 +22,10 @@ func sigmoid(x float32) float32 {
 	return e / (1 + e)
 }
 
-// gelu is the exact (erf) GELU, PyTorch's default.
-func gelu(x float32) float32 {
-	return float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
-}
+// gelu is the exact (erf) GELU, PyTorch's default (see gelu.go).
+func gelu(x float32) float32 { return geluFast(x) }
 
-func geluGrad(x float32) float32 {
-	xf := float64(x)
-	cdf := 0.5 * (1 + math.Erf(xf/math.Sqrt2))
-	pdf := math.Exp(-0.5*xf*xf) / math.Sqrt(2*math.Pi)
-	return float32(cdf + xf*pdf)
-}
+func geluGrad(x float32) float32 { return geluGradFast(x) }
 
 func unary(op backend.UnaryOp, x, alpha, beta float32) float32 {
 	switch op {
@@ -174,6 +167,10 @@ func (*CPU) Unary(op backend.UnaryOp, dst, x backend.Buffer, alpha, beta float32
 		})
 		return
 	}
+	if op == backend.GELU {
+		parallel.For(len(y), 4, func(lo, hi int) { geluSlice(y[lo:hi], xs[lo:hi]) })
+		return
+	}
 	parallel.For(len(y), 20, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			y[i] = unary(op, xs[i], alpha, beta)
@@ -186,6 +183,10 @@ func (*CPU) UnaryGrad(op backend.UnaryOp, dx, x, y, dy backend.Buffer, alpha, be
 	g, xs, ys, dys := d(dx), d(x), d(y), d(dy)
 	if op == backend.ReLU {
 		parallel.For(len(g), 1, func(lo, hi int) { reluGrad(g[lo:hi], xs[lo:hi], dys[lo:hi]) })
+		return
+	}
+	if op == backend.GELU && xs != nil {
+		parallel.For(len(g), 4, func(lo, hi int) { geluGradSlice(g[lo:hi], xs[lo:hi], dys[lo:hi]) })
 		return
 	}
 	parallel.For(len(g), 20, func(lo, hi int) {
