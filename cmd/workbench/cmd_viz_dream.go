@@ -181,6 +181,9 @@ func runVizDream(c *Ctx, kind, out string) error {
 		o.Every = max(1, o.Steps/4)
 	}
 	so := style.SynthOptions{Options: o, TV: flagNum(c, "tv"), LBFGS: opt == "lbfgs", Smooth: flagBool(c, "smooth"), SmoothScale: flagNum(c, "smooth-scale")}
+	if so.SmoothScale < 0 {
+		return usageErrorf("--smooth-scale %g: use a value >= 0 (0: the paper's T = 1)", so.SmoothScale)
+	}
 	if so.LBFGS && o.LR == 0 {
 		so.LR = 1
 	}

@@ -66,6 +66,7 @@ func TestDreamAndStyleCommands(t *testing.T) {
 		{"viz", "style", "--content", img},
 		{"viz", "style", "--content", img, "--style", img, "--blend", "1,2"},
 		{"viz", "invert", "--image", img, "--optimizer", "sgd"},
+		{"viz", "style", "--content", img, "--style", img, "--smooth", "--smooth-scale", "-1"},
 	} {
 		code, _, errs := call(t, append(bad, "--project", proj, "--out", dir, "--device", "cpu")...)
 		if code != 2 || len(errs) == 0 {

@@ -110,40 +110,7 @@ func EfrosLeung(ctx context.Context, src Image, h, w int, o ELOptions) (*Result,
 	var tv []float32
 	var matchSum float64
 	for done < h*w {
-		// The unfilled pixels touching filled ones, most filled
-		// neighbours (in the window) first, ties in random order.
-		var front []int
-		count := map[int]int{}
-		for i := range h * w {
-			if filled[i] {
-				continue
-			}
-			y, x := i/w, i%w
-			touch := false
-			for dy := -1; dy <= 1 && !touch; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					if yy, xx := y+dy, x+dx; yy >= 0 && yy < h && xx >= 0 && xx < w && filled[yy*w+xx] {
-						touch = true
-						break
-					}
-				}
-			}
-			if !touch {
-				continue
-			}
-			n := 0
-			for dy := -half; dy <= half; dy++ {
-				for dx := -half; dx <= half; dx++ {
-					if yy, xx := y+dy, x+dx; yy >= 0 && yy < h && xx >= 0 && xx < w && filled[yy*w+xx] {
-						n++
-					}
-				}
-			}
-			front = append(front, i)
-			count[i] = n
-		}
-		rng.Shuffle(len(front), func(i, j int) { front[i], front[j] = front[j], front[i] })
-		slices.SortStableFunc(front, func(a, b int) int { return count[b] - count[a] })
+		front := frontier(filled, h, w, half, rng)
 		progress := false
 		for _, i := range front {
 			if err := ctx.Err(); err != nil {
@@ -211,4 +178,43 @@ func EfrosLeung(ctx context.Context, src Image, h, w int, o ELOptions) (*Result,
 	}
 	seeded := ss * ss
 	return &Result{Image: out.image(), MatchDistance: matchSum / float64(max(1, h*w-seeded)), Pixels: h*w - seeded}, nil
+}
+
+// frontier is the unfilled pixels touching filled ones, most filled
+// neighbours (in the window of half-size half) first, ties in random
+// order.
+func frontier(filled []bool, h, w, half int, rng *rand.Rand) []int {
+	var front []int
+	count := map[int]int{}
+	for i := range h * w {
+		if filled[i] {
+			continue
+		}
+		y, x := i/w, i%w
+		touch := false
+		for dy := -1; dy <= 1 && !touch; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				if yy, xx := y+dy, x+dx; yy >= 0 && yy < h && xx >= 0 && xx < w && filled[yy*w+xx] {
+					touch = true
+					break
+				}
+			}
+		}
+		if !touch {
+			continue
+		}
+		n := 0
+		for dy := -half; dy <= half; dy++ {
+			for dx := -half; dx <= half; dx++ {
+				if yy, xx := y+dy, x+dx; yy >= 0 && yy < h && xx >= 0 && xx < w && filled[yy*w+xx] {
+					n++
+				}
+			}
+		}
+		front = append(front, i)
+		count[i] = n
+	}
+	rng.Shuffle(len(front), func(i, j int) { front[i], front[j] = front[j], front[i] })
+	slices.SortStableFunc(front, func(a, b int) int { return count[b] - count[a] })
+	return front
 }
