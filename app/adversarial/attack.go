@@ -68,7 +68,10 @@ func (p *advPane) runAttack() {
 		goal = p.pred
 	}
 	if cfg.Targeted = p.targeted.Checked; cfg.Targeted {
-		goal = p.target.SelectedIndex()
+		if goal, err = p.ClassIndex(p.target.Text, net(p.Model).Classes()); err != nil {
+			p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
+			return
+		}
 	}
 	x, mdl := p.x, p.Model
 	do := uiDo(p.job.Sync)

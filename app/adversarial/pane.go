@@ -3,6 +3,7 @@ package adversarial
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -42,6 +43,7 @@ type advPane struct {
 	pred  int
 
 	index    *widget.Entry
+	path     *widget.Entry
 	method   *widget.Select
 	norm     *widget.Select
 	eps      *widget.Slider
@@ -49,7 +51,7 @@ type advPane struct {
 	steps    *widget.Entry
 	stepSize *widget.Entry
 	targeted *widget.Check
-	target   *widget.Select
+	target   *widget.SelectEntry
 	attack   *widget.Button
 	info     *widget.Label
 
@@ -65,6 +67,8 @@ func newAdversarialPane(s *ui.State) fyne.CanvasObject {
 	p.index = widget.NewEntry()
 	p.index.SetText("0")
 	p.index.OnSubmitted = func(string) { p.chooseTest() }
+	p.path = widget.NewEntry()
+	p.path.OnSubmitted = func(s string) { p.openFile(strings.TrimSpace(s)) }
 	p.method = widget.NewSelect([]string{"FGSM", "PGD"}, func(m string) {
 		if m == "FGSM" {
 			p.steps.Disable()
@@ -85,7 +89,7 @@ func newAdversarialPane(s *ui.State) fyne.CanvasObject {
 	p.steps.SetText("10")
 	p.stepSize.SetPlaceHolder("default: 2.5·ε/steps")
 	p.method.SetSelected("PGD")
-	p.target = widget.NewSelect(nil, nil)
+	p.target = inspection.NewClassEntry()
 	p.target.Disable()
 	p.targeted = widget.NewCheck("Targeted, towards", func(on bool) {
 		if on {
@@ -114,7 +118,7 @@ func newAdversarialPane(s *ui.State) fyne.CanvasObject {
 func (p *advPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
 
 func (p *advPane) attackTab() fyne.CanvasObject {
-	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.chooseFile),
+	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.path, p.chooseFile),
 		widget.NewFormItem("Attack", p.method),
 		widget.NewFormItem("Norm", p.norm),
 		widget.NewFormItem("Epsilon", container.NewBorder(nil, nil, nil, p.epsLabel, p.eps)),
@@ -143,22 +147,19 @@ func (p *advPane) setModel() {
 	if p.Model == nil {
 		return
 	}
-	n := net(p.Model).Classes()
-	opts := make([]string, n)
-	for k := range opts {
-		opts[k] = p.ClassName(k)
-	}
-	p.target.SetOptions(opts)
-	if n > 0 {
-		p.target.SetSelectedIndex(0)
-	}
+	p.SetClassOptions(p.target, net(p.Model).Classes())
 }
 
 // chooseTest takes test image number index of the dataset next.
 func (p *advPane) chooseTest() { p.ChooseTest(p.index.Text, p.info, p.use) }
 
 // chooseFile asks for an image file.
-func (p *advPane) chooseFile() { p.ShowFileOpen(p.openFile) }
+func (p *advPane) chooseFile() {
+	p.ShowFileOpen(func(path string) {
+		p.path.SetText(path)
+		p.openFile(path)
+	})
+}
 
 // openFile reads an image file, resized to the network's input.
 func (p *advPane) openFile(path string) { p.OpenFile(path, p.info, p.use) }

@@ -63,7 +63,12 @@ func TestAdversarialPaneTargetedFGSMAndBadSettings(t *testing.T) {
 	p.steps.SetText("10")
 	p.method.SetSelected("FGSM")
 	p.targeted.SetChecked(true)
-	p.target.SetSelectedIndex((p.pred + 1) % len(p.target.Options))
+	p.target.SetText("no such class")
+	test.Tap(p.attack)
+	if !strings.Contains(p.info.Text, `No class is called "no such class"`) || p.job.Running() {
+		t.Fatalf("an unknown target class: %q", p.info.Text)
+	}
+	p.target.SetText(p.ClassName((p.pred + 1) % net(p.Model).Classes()))
 	test.Tap(p.attack)
 	p.job.Wait()
 	if len(p.view.frames) != 2 {

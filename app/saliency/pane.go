@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -44,6 +45,7 @@ type salPane struct {
 	probs []float32
 
 	index   *widget.Entry
+	path    *widget.Entry
 	info    *widget.Label
 	class   *widget.Select
 	layer   *widget.Select
@@ -74,6 +76,8 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 	p.index = widget.NewEntry()
 	p.index.SetText("0")
 	p.index.OnSubmitted = func(string) { p.chooseTest() }
+	p.path = widget.NewEntry()
+	p.path.OnSubmitted = func(s string) { p.openFile(strings.TrimSpace(s)) }
 	p.info = widget.NewLabel("")
 	p.info.Wrapping = fyne.TextWrapWord
 	p.class = widget.NewSelect([]string{predicted}, nil)
@@ -113,7 +117,7 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 func (p *salPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
 
 func (p *salPane) methodsTab() fyne.CanvasObject {
-	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.chooseFile),
+	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.path, p.chooseFile),
 		widget.NewFormItem("Explain", p.class),
 		widget.NewFormItem("Grad-CAM layer", p.layer),
 		widget.NewFormItem("Overlay opacity", p.opacity),
@@ -172,7 +176,12 @@ func (p *salPane) target() int {
 func (p *salPane) chooseTest() { p.ChooseTest(p.index.Text, p.info, p.use) }
 
 // chooseFile asks for an image file.
-func (p *salPane) chooseFile() { p.ShowFileOpen(p.openFile) }
+func (p *salPane) chooseFile() {
+	p.ShowFileOpen(func(path string) {
+		p.path.SetText(path)
+		p.openFile(path)
+	})
+}
 
 // openFile reads an image file, resized to the network's input.
 func (p *salPane) openFile(path string) { p.OpenFile(path, p.info, p.use) }

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,7 +15,11 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/engine/attrib"
+	"github.com/workbench-cv/workbench/engine/backend/cpu"
+	"github.com/workbench-cv/workbench/engine/nn"
+	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -23,8 +28,9 @@ import (
 type vizView struct {
 	p      *salPane
 	root   fyne.CanvasObject
-	class  *widget.Select
+	class  *widget.SelectEntry
 	steps  *widget.Entry
+	size   *widget.Entry
 	run    *widget.Button
 	export *widget.Button
 	scrub  *widget.Slider
@@ -43,7 +49,7 @@ type vizFrame struct {
 const vizEvery = 10
 
 func newVizView(p *salPane) *vizView {
-	v := &vizView{p: p, class: widget.NewSelect(nil, nil), steps: widget.NewEntry(), note: widget.NewLabel(""), pic: newPicture()}
+	v := &vizView{p: p, class: inspection.NewClassEntry(), steps: widget.NewEntry(), size: widget.NewEntry(), note: widget.NewLabel(""), pic: newPicture()}
 	v.steps.SetText("200")
 	v.note.Wrapping = fyne.TextWrapWord
 	v.pic.raster.SetMinSize(fyne.NewSquareSize(320))
@@ -54,6 +60,7 @@ func newVizView(p *salPane) *vizView {
 	v.scrub = widget.NewSlider(0, 0)
 	v.scrub.OnChanged = func(f float64) { v.showFrame(int(f)) }
 	form := widget.NewForm(widget.NewFormItem("Class", v.class), widget.NewFormItem("Iterations", v.steps),
+		widget.NewFormItem("Size (pixels)", v.size),
 		widget.NewFormItem("Iteration", v.scrub))
 	left := container.NewVBox(form, container.NewHBox(v.run, v.export), v.note)
 	split := container.NewHSplit(left, v.pic.raster)
@@ -63,15 +70,14 @@ func newVizView(p *salPane) *vizView {
 }
 
 func (v *vizView) setModel() {
-	n := attribNet(v.p.Model.First).Classes()
-	opts := make([]string, n)
-	for k := range opts {
-		opts[k] = v.p.ClassName(k)
+	v.p.SetClassOptions(v.class, attribNet(v.p.Model.First).Classes())
+	// Large inputs (ImageNet's 224) visualise at 128 pixels: four times
+	// fewer pixels, the same classes.
+	side := min(v.p.Model.In[1], v.p.Model.In[2])
+	if side > 160 {
+		side = 128
 	}
-	v.class.SetOptions(opts)
-	if n > 0 {
-		v.class.SetSelectedIndex(0)
-	}
+	v.size.SetText(strconv.Itoa(side))
 	v.frames = nil
 	v.pic.set(nil)
 	v.export.Disable()
@@ -84,31 +90,40 @@ func (v *vizView) start() {
 		v.note.SetText(fmt.Sprintf("%q iterations: use a whole number from 1 to 5000.", v.steps.Text))
 		return
 	}
-	k, mdl := v.class.SelectedIndex(), p.Model
-	if mdl == nil || k < 0 {
+	side, err := strconv.Atoi(strings.TrimSpace(v.size.Text))
+	if err != nil || side < 8 || side > 1024 {
+		v.note.SetText(fmt.Sprintf("%q pixels: use a whole number from 8 to 1024.", v.size.Text))
+		return
+	}
+	mdl := p.Model
+	if mdl == nil {
+		return
+	}
+	k, err := p.ClassIndex(v.class.Text, attribNet(mdl.First).Classes())
+	if err != nil {
+		v.note.SetText(widgets.FirstUpper(err.Error()) + ".")
 		return
 	}
 	v.frames = nil
-	in := mdl.In
+	in := []int{mdl.In[0], side, side}
 	err = p.job.Start("Visualising "+p.ClassName(k), func(ctx context.Context, report widgets.Report) error {
-		n, err := mdl.Net()
+		net, err := netAt(mdl, side)
 		if err != nil {
 			return err
 		}
-		net := attribNet(n)
 		o := attrib.AscentOptions{Steps: steps, LR: 0.02, L2: 0.01, BlurEvery: 4, BlurSigma: 0.5, Jitter: 2, Seed: 1,
 			Every: vizEvery, Progress: func(done, total int) { report(done, total, "") },
 			Iterate: func(step int, x []float32) {
 				f := vizFrame{step: step, img: attrib.PixelImage(x, in[0], in[1], in[2])}
 				widgets.Do(func() { v.addFrame(f) })
 			}}
-		res, err := attrib.Ascend(ctx, in, net.Objective(attrib.ClassTarget(k)), o)
+		res, err := attrib.Ascend(ctx, net.Input(), net.Objective(attrib.ClassTarget(k)), o)
 		if err != nil {
 			return err
 		}
 		score := res.Scores[len(res.Scores)-1]
 		widgets.Do(func() {
-			v.note.SetText(fmt.Sprintf("%s after %d iterations: score %.3g. Drag the iteration slider to watch it form.", p.ClassName(k), steps, score))
+			v.note.SetText(fmt.Sprintf("%s after %d iterations at %d×%d pixels: score %.3g. Drag the iteration slider to watch it form.", p.ClassName(k), steps, side, side, score))
 		})
 		return nil
 	}, func(err error) {
@@ -184,4 +199,26 @@ func (v *vizView) exportPNG(path string) error {
 	}
 	v.note.SetText(fmt.Sprintf("Iteration %d written to %s.", f.step, path))
 	return nil
+}
+
+// netAt builds the model for side×side images: the project's own size, or
+// another one where the network takes it (global pooling before the
+// classifier) and the preprocessing is per channel.
+func netAt(mdl *inspection.Model, side int) (attrib.Net, error) {
+	if side == mdl.In[1] && side == mdl.In[2] {
+		n, err := mdl.Net()
+		return attribNet(n), err
+	}
+	model, err := nn.Build(mdl.Graph, []int{mdl.In[0], side, side}, cpu.New(), 1, "default")
+	if err != nil {
+		return attrib.Net{}, fmt.Errorf("the network does not take %d×%d images (%v): use %d pixels", side, side, err, mdl.In[1])
+	}
+	if _, skipped := train.LoadMatching(model, mdl.Weights); len(skipped) > 0 {
+		return attrib.Net{}, fmt.Errorf("at %d×%d pixels the saved weights no longer fit (%s): use %d pixels", side, side, strings.Join(skipped, ", "), mdl.In[1])
+	}
+	st, err := attrib.Net{Stats: mdl.Stats}.StatsAt(side, side)
+	if err != nil {
+		return attrib.Net{}, err
+	}
+	return attrib.Net{Model: model, Stats: st}, nil
 }

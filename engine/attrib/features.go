@@ -148,3 +148,8 @@ func pullbackAt(st *data.Stats, g []float32) {
 		}
 	}
 }
+
+// StatsAt is the model's preprocessing for images of h×w pixels (an error
+// when it holds only at the size it was computed for), for building the
+// model at another input size (class visualisation at fewer pixels).
+func (n Net) StatsAt(h, w int) (*data.Stats, error) { return n.statsAt(h, w) }
