@@ -19,7 +19,7 @@ import (
 
 // attribKinds are the viz kinds of "which pixels matter and how to fool
 // the network" (engine/attrib, engine/adversarial).
-var attribKinds = []string{"saliency", "occlusion", "guided", "gradcam", "smoothgrad", "intgrad", "sanity", "classviz", "fool", "universal", "grabcut"}
+var attribKinds = []string{"saliency", "occlusion", "guided", "gradcam", "smoothgrad", "intgrad", "sanity", "classviz", "fool", "universal", "grabcut", "bias"}
 
 const attribUsage = `
 Attribution and fooling (images from --image FILE... or the first --limit
@@ -44,7 +44,7 @@ without a dataset, e.g. imported ones):
                until predicted, at most --steps (100) steps of --step-size
   universal    one perturbation of L-inf radius --eps for all the images
 The explained class is --class, else the model's prediction. Each image
-gives one PNG: the image, the map and the map over the image.` + grabcutUsage
+gives one PNG: the image, the map and the map over the image.` + grabcutUsage + biasUsage
 
 // imageList is a repeatable string flag (--image a.jpg --image b.jpg, or
 // a comma-separated list); activations reads it as one index.
@@ -83,6 +83,7 @@ func addAttribFlags(fs *flag.FlagSet) {
 	fs.Float64("confidence", 0, "fool: go on until the target's probability reaches this (0: until predicted)")
 	fs.Int("batch", 16, "attribution: images per gradient pass")
 	addGrabCutFlags(fs)
+	addBiasFlags(fs)
 }
 
 func isAttribKind(k string) bool {
@@ -243,6 +244,8 @@ func runVizAttrib(c *Ctx, kind, out string) error {
 		err = vizSanity(c, t, w, done)
 	case "grabcut":
 		err = vizGrabCut(c, t, w, done)
+	case "bias":
+		err = vizBias(c, t, w, done)
 	default:
 		err = vizMaps(c, t, kind, w, done)
 	}

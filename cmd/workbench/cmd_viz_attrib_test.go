@@ -42,7 +42,31 @@ func TestAttributionAndAttackCommands(t *testing.T) {
 			t.Errorf("gradcam explained layer %v, want the last spatial layer pool2", d["layer"])
 		}
 	}
-	d := run("viz", "classviz", "--class", "1", "--steps", "20", "--out", dir)
+	// The bias view: one strip per class among the images, each class's
+	// map shared out over the 3×3 grid, and its share on the GrabCut cuts.
+	biasDir := filepath.Join(t.TempDir(), "bias")
+	d := run("viz", "bias", "--limit", "20", "--per-class", "4", "--grabcut", "--out", biasDir)
+	classes := d["classes"].([]any)
+	if files := pngFiles(t, d, biasDir); len(files) != len(classes) || len(classes) < 2 {
+		t.Errorf("bias wrote %v for classes %v", files, classes)
+	}
+	for i, r := range d["regions"].([]any) {
+		var sum float64
+		for _, row := range r.([]any) {
+			for _, v := range row.([]any) {
+				sum += v.(float64)
+			}
+		}
+		n := d["per_class"].([]any)[i].(float64)
+		fg := d["foreground"].([]any)[i].(float64)
+		if math.Abs(sum-1) > 1e-3 || n < 1 || n > 4 || !(fg >= 0 && fg <= 1) {
+			t.Errorf("bias, class %v: regions sum to %v, %v images, foreground share %v", classes[i], sum, n, fg)
+		}
+	}
+	if code, _, errs := call(t, "viz", "bias", "--project", proj, "--map", "lime", "--out", biasDir); code != 2 || !strings.Contains(errs, "--map") {
+		t.Errorf("viz bias --map lime: exit %d, %q", code, errs)
+	}
+	d = run("viz", "classviz", "--class", "1", "--steps", "20", "--out", dir)
 	if files := pngFiles(t, d, dir); len(files) != 2 {
 		t.Errorf("classviz wrote %v", files)
 	}
