@@ -91,7 +91,7 @@ func newAdversarialPane(s *ui.State) fyne.CanvasObject {
 	p.method.SetSelected("PGD")
 	p.target = inspection.NewClassEntry()
 	p.target.Disable()
-	p.targeted = widget.NewCheck("Targeted, towards", func(on bool) {
+	p.targeted = widget.NewCheck("Targeted", func(on bool) {
 		if on {
 			p.target.Enable()
 		} else {
@@ -124,7 +124,8 @@ func (p *advPane) attackTab() fyne.CanvasObject {
 		widget.NewFormItem("Epsilon", container.NewBorder(nil, nil, nil, p.epsLabel, p.eps)),
 		widget.NewFormItem("Steps", p.steps),
 		widget.NewFormItem("Step size (/255)", p.stepSize),
-		widget.NewFormItem("", container.NewBorder(nil, nil, p.targeted, nil, p.target)),
+		widget.NewFormItem("", p.targeted),
+		widget.NewFormItem("Towards class", p.target),
 	)...)
 	left := container.NewVBox(form, p.attack, p.info)
 	split := container.NewHSplit(container.NewVScroll(left), p.view.root)

@@ -105,6 +105,7 @@ func (v *vizView) start() {
 		return
 	}
 	v.frames = nil
+	v.note.SetText("")
 	in := []int{mdl.In[0], side, side}
 	err = p.job.Start("Visualising "+p.ClassName(k), func(ctx context.Context, report widgets.Report) error {
 		net, err := netAt(mdl, side)
@@ -123,7 +124,7 @@ func (v *vizView) start() {
 		}
 		score := res.Scores[len(res.Scores)-1]
 		widgets.Do(func() {
-			v.note.SetText(fmt.Sprintf("%s after %d iterations at %d×%d pixels: score %.3g. Drag the iteration slider to watch it form.", p.ClassName(k), steps, side, side, score))
+			v.note.SetText(fmt.Sprintf("%s after %d iterations at %d×%d pixels: score %.3g. Drag the iteration slider to watch it form.", widgets.FirstUpper(p.ClassName(k)), steps, side, side, score))
 		})
 		return nil
 	}, func(err error) {
