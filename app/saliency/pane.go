@@ -58,6 +58,7 @@ type salPane struct {
 
 	sanity *sanityView
 	viz    *vizView
+	bias   *biasView
 }
 
 // cell is one method's picture in the grid.
@@ -102,10 +103,12 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 	p.grid = container.NewGridWrap(fyne.NewSize(232, 262), objs...)
 	p.sanity = newSanityView(p)
 	p.viz = newVizView(p)
+	p.bias = newBiasView(p)
 	p.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Methods", theme.VisibilityIcon(), p.methodsTab()),
 		container.NewTabItem("Sanity check", p.sanity.root),
 		container.NewTabItem("Class visualisation", p.viz.root),
+		container.NewTabItem("Where it looks", p.bias.root),
 	)
 	p.body = container.NewStack()
 	p.root = p.Frame(p.job, p.body, p.refresh)

@@ -151,3 +151,37 @@ func TestSaliencyPaneExplainsAnImageFileWithoutADataset(t *testing.T) {
 		t.Fatalf("Grad-CAM of the file is missing: %q", p.info.Text)
 	}
 }
+
+// The bias view explains up to N test images of each class and draws one
+// cell per class whose map is a distribution over the image.
+func TestSaliencyPaneBiasViewPerClass(t *testing.T) {
+	p := loaded(t)
+	v := p.bias
+	v.per.SetText("none")
+	test.Tap(v.run)
+	if !strings.Contains(v.note.Text, `"none" images per class`) || p.job.Running() {
+		t.Fatalf("bad count: %q", v.note.Text)
+	}
+	for _, method := range []string{"Saliency", "Grad-CAM"} {
+		v.method.SetSelected(method)
+		v.per.SetText("3")
+		test.Tap(v.run)
+		p.job.Wait()
+		classes := len(p.S.Project.Dataset.Classes)
+		if len(v.result) != classes || len(v.grid.Objects) != classes {
+			t.Fatalf("%s: %d results, %d cells for %d classes (%q)", method, len(v.result), len(v.grid.Objects), classes, v.note.Text)
+		}
+		for _, b := range v.result {
+			var sum float64
+			for _, x := range b.Mean.V {
+				sum += float64(x)
+			}
+			if b.Images != 3 || sum < 0.999 || sum > 1.001 || b.Mean.H != p.Model.In[1] {
+				t.Fatalf("%s, class %d: %d images, map sums to %v", method, b.Class, b.Images, sum)
+			}
+		}
+		if !strings.Contains(v.note.Text, "Most on the border") || !strings.Contains(v.cells[0].caption.Text, "border") {
+			t.Fatalf("%s: note %q, caption %q", method, v.note.Text, v.cells[0].caption.Text)
+		}
+	}
+}

@@ -37,7 +37,10 @@ type BiasOptions struct {
 type ClassBias struct {
 	Class  int
 	Images int
-	Mean   Map // sums to 1 (all zero when every map was)
+	// Empty counts the images whose map was zero everywhere (Grad-CAM's
+	// ReLU can cut all of it); they are left out of the mean.
+	Empty int
+	Mean  Map // sums to 1 (all zero when every map was)
 	// Border is the share of the mass in the border band, BorderArea the
 	// band's share of the image (what a map spread evenly would give).
 	Border, BorderArea float64
@@ -103,6 +106,7 @@ func (n Net) Bias(ctx context.Context, x []float32, N int, labels []int, o BiasO
 		pick = append(pick, i)
 	}
 	sums := make(map[int][]float64)
+	empty := make(map[int]int)
 	fg := make(map[int][2]float64) // share on the mask, mask area, summed
 	for lo := 0; lo < len(pick); lo += o.Batch {
 		if err := ctx.Err(); err != nil {
@@ -122,6 +126,10 @@ func (n Net) Bias(ctx context.Context, x []float32, N int, labels []int, o BiasO
 		for j, i := range idx {
 			k := labels[i]
 			v := normalisedMass(maps[j])
+			if v == nil {
+				empty[k]++
+				continue
+			}
 			if sums[k] == nil {
 				sums[k] = make([]float64, h*w)
 			}
@@ -141,17 +149,18 @@ func (n Net) Bias(ctx context.Context, x []float32, N int, labels []int, o BiasO
 		if count[k] == 0 {
 			continue
 		}
-		b := ClassBias{Class: k, Images: count[k], Foreground: math.NaN(), ForegroundArea: math.NaN()}
+		b := ClassBias{Class: k, Images: count[k], Empty: empty[k], Foreground: math.NaN(), ForegroundArea: math.NaN()}
+		used := float64(count[k] - empty[k])
 		mean := Map{H: h, W: w, V: make([]float32, h*w)}
 		for p, s := range sums[k] {
-			mean.V[p] = float32(s / float64(count[k]))
+			mean.V[p] = float32(s / used)
 		}
 		b.Mean = mean
 		b.Border, b.BorderArea = borderShare(mean, o.Border)
 		b.Regions = regionShares(mean)
 		b.PeakY, b.PeakX = mean.Max()
-		if o.Masks != nil {
-			b.Foreground, b.ForegroundArea = fg[k][0]/float64(count[k]), fg[k][1]/float64(count[k])
+		if o.Masks != nil && used > 0 {
+			b.Foreground, b.ForegroundArea = fg[k][0]/used, fg[k][1]/used
 		}
 		out = append(out, b)
 	}
@@ -183,8 +192,8 @@ func (n Net) biasMaps(ctx context.Context, x []float32, N int, targets []Target,
 	return maps, err
 }
 
-// normalisedMass is m's non-negative part scaled to sum 1 (all zero when
-// m has no positive value).
+// normalisedMass is m's non-negative part scaled to sum 1 (nil when m has
+// no positive value).
 func normalisedMass(m Map) []float64 {
 	v := make([]float64, len(m.V))
 	var s float64
@@ -194,10 +203,11 @@ func normalisedMass(m Map) []float64 {
 			s += v[i]
 		}
 	}
-	if s > 0 {
-		for i := range v {
-			v[i] /= s
-		}
+	if !(s > 0) {
+		return nil
+	}
+	for i := range v {
+		v[i] /= s
 	}
 	return v
 }
