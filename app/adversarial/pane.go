@@ -118,7 +118,7 @@ func newAdversarialPane(s *ui.State) fyne.CanvasObject {
 func (p *advPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
 
 func (p *advPane) attackTab() fyne.CanvasObject {
-	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.path, p.chooseFile),
+	form := widget.NewForm(append(inspection.PathPickerItems(p.index, p.chooseTest, p.path, p.chooseFile),
 		widget.NewFormItem("Attack", p.method),
 		widget.NewFormItem("Norm", p.norm),
 		widget.NewFormItem("Epsilon", container.NewBorder(nil, nil, nil, p.epsLabel, p.eps)),

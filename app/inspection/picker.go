@@ -63,9 +63,20 @@ func (b *Base) ShowFileOpen(open func(path string)) {
 }
 
 // PickerItems are the form rows that choose the image: a test-image number
-// with its button, or an image file: a path typed into path (Enter opens
-// it) or chosen in the file dialog.
-func PickerItems(index *widget.Entry, chooseTest func(), path *widget.Entry, chooseFile func()) []*widget.FormItem {
+// with its button, or an image file from the file dialog.
+func PickerItems(index *widget.Entry, chooseTest, chooseFile func()) []*widget.FormItem {
+	pick := widget.NewButtonWithIcon("Test image", theme.SearchIcon(), chooseTest)
+	file := widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), chooseFile)
+	return []*widget.FormItem{
+		widget.NewFormItem("Test image #", container.NewBorder(nil, nil, nil, pick, index)),
+		widget.NewFormItem("Or", file),
+	}
+}
+
+// PathPickerItems are PickerItems with the image file's path typed into
+// path (Enter opens it) beside the file dialog's button: the way to reach
+// a file by its path, and to drive the pane from a script.
+func PathPickerItems(index *widget.Entry, chooseTest func(), path *widget.Entry, chooseFile func()) []*widget.FormItem {
 	pick := widget.NewButtonWithIcon("Test image", theme.SearchIcon(), chooseTest)
 	file := widget.NewButtonWithIcon("Browse…", theme.FolderOpenIcon(), chooseFile)
 	path.SetPlaceHolder("image file path, Enter opens")

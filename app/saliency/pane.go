@@ -120,7 +120,7 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 func (p *salPane) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.root) }
 
 func (p *salPane) methodsTab() fyne.CanvasObject {
-	form := widget.NewForm(append(inspection.PickerItems(p.index, p.chooseTest, p.path, p.chooseFile),
+	form := widget.NewForm(append(inspection.PathPickerItems(p.index, p.chooseTest, p.path, p.chooseFile),
 		widget.NewFormItem("Explain", p.class),
 		widget.NewFormItem("Grad-CAM layer", p.layer),
 		widget.NewFormItem("Overlay opacity", p.opacity),
