@@ -176,6 +176,10 @@ type Run struct {
 	// iteration LayersAt (see LayerStat).
 	Layers   []LayerStat `json:"layers,omitempty"`
 	LayersAt int         `json:"layers_at,omitempty"`
+	// Snapshots are the weights after some of its epochs, thinned to
+	// every SnapshotEvery-th (see AddSnapshot).
+	Snapshots     []Snapshot `json:"snapshots,omitempty"`
+	SnapshotEvery int        `json:"snapshot_every,omitempty"`
 }
 
 // EpochMetrics are the figures of one epoch. Values may be NaN or ±Inf (a
@@ -255,6 +259,7 @@ func (p *Project) Clone() *Project {
 			r.Losses = slices.Clone(r.Losses)
 			r.Checkpoints = slices.Clone(r.Checkpoints)
 			r.Layers = slices.Clone(r.Layers)
+			r.Snapshots = slices.Clone(r.Snapshots)
 			q.Runs[i] = r
 		}
 	}

@@ -67,6 +67,9 @@ func (r *Recorder) Checkpoint(ck *train.Checkpoint) {
 	case train.KindBest:
 		r.P.SetGroup(group+"/"+projects.GroupWeights, ck.Weights)
 	default:
+		if ck.Batch == 0 && ck.Epoch > 0 { // an epoch's end: a snapshot to replay
+			r.P.AddSnapshot(r.ID, ck.Epoch, ck.Weights)
+		}
 		r.P.SetGroup(projects.GroupWeights, ck.Weights)
 		r.P.SetGroup(projects.GroupOptim, ck.Optim)
 		r.P.SetGroup(group, ck.Position())

@@ -47,6 +47,27 @@ type filterView struct {
 	snaps []inspection.FilterSnapshot
 	convs []string
 	quiet bool
+	// schedule says which epochs the snapshots are ("" for checkpoints).
+	schedule string
+}
+
+// epochSnapshots are the weights after each epoch kept by the newest run
+// that has snapshots, one slider step each, and the run's thinning
+// schedule in words; nil when no run kept any.
+func epochSnapshots(p *projects.Project) ([]inspection.FilterSnapshot, string) {
+	for i := len(p.Runs) - 1; i >= 0; i-- {
+		r := &p.Runs[i]
+		if len(r.Snapshots) == 0 {
+			continue
+		}
+		var out []inspection.FilterSnapshot
+		for _, s := range r.Snapshots {
+			out = append(out, inspection.FilterSnapshot{Label: fmt.Sprintf("run %s · epoch %d", r.ID, s.Epoch), Weights: p.SnapshotWeights(s)})
+		}
+		return out, fmt.Sprintf("Run %s keeps the weights after %s: %d of its %d epochs.", r.ID, projects.SnapshotSchedule(r),
+			len(r.Snapshots), max(len(r.Epochs), r.Snapshots[len(r.Snapshots)-1].Epoch))
+	}
+	return nil, ""
 }
 
 func newFilterView(p *filtersPane) *filterView {
@@ -85,7 +106,11 @@ func newFilterView(p *filtersPane) *filterView {
 // setModel shows the filters of m's convolutions in every snapshot of p.
 func (v *filterView) setModel(m *inspection.Model, p *projects.Project) {
 	v.convs = inspect.ConvLayers(m.Graph)
-	v.snaps = inspection.FilterSnapshots(p)
+	var schedule string
+	if v.snaps, schedule = epochSnapshots(p); len(v.snaps) == 0 {
+		v.snaps = inspection.FilterSnapshots(p)
+	}
+	v.schedule = schedule
 	v.quiet = true
 	old := v.layer.Selected
 	v.layer.Options = v.convs
@@ -144,7 +169,7 @@ func (v *filterView) show() {
 		return
 	}
 	v.view.SetImage(img)
-	v.caption.SetText(filterCaption(layer, w.Shape))
+	v.caption.SetText(strings.TrimSpace(filterCaption(layer, w.Shape) + " " + v.schedule))
 }
 
 // filterCaption says how to read a filter grid.

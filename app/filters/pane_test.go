@@ -2,6 +2,7 @@ package filters
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -204,5 +205,50 @@ func TestRenderPreparesTheFiltersPaneWithResults(t *testing.T) {
 	fp.PrepareRender(context.Background())
 	if s.Dataset == nil || len(fp.acts.flow.Objects) == 0 || fp.filters.view.Image() == nil {
 		t.Fatalf("Filters pane prepared without activations or filters")
+	}
+}
+
+// A run that kept a snapshot after each epoch: the slider has a step per
+// stored snapshot, each showing that epoch's filters, the schedule said;
+// the snapshots survive a save and an open.
+func TestFiltersSliderStepsThroughTheRunsEpochSnapshots(t *testing.T) {
+	pr := panetest.TrainedSample(t)
+	pr.Runs = []projects.Run{{ID: "r1", Status: projects.RunFinished, Epochs: make([]projects.EpochMetrics, 5)}}
+	cur := pr.Group(projects.GroupWeights)
+	for e := 1; e <= 5; e++ {
+		w := map[string]projects.Tensor{}
+		for k, t := range cur {
+			c := t.Clone()
+			for i := range c.Data {
+				c.Data[i] *= float32(e) / 5 // filters growing over the epochs
+			}
+			if k == "conv1.weight" {
+				c.Data[0] = 0.5 // and one weight that stands out less each epoch
+			}
+			w[k] = c
+		}
+		pr.AddSnapshot("r1", e, w)
+	}
+	path := filepath.Join(t.TempDir(), "snaps.wbproj")
+	if err := projects.Save(pr, path); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := projects.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sh, _ := panetest.Open(t, pr, ui.PaneFilters, Pane)
+	f := sh.Built[ui.PaneFilters].(*filtersPane).filters
+	n := len(pr.Run("r1").Snapshots)
+	if n != 5 || int(f.slider.Max)+1 != n || len(f.snaps) != n {
+		t.Fatalf("%d snapshots stored, slider 0..%v, %d steps", n, f.slider.Max, len(f.snaps))
+	}
+	if !strings.Contains(f.step.Text, "5 of 5") || !strings.Contains(f.step.Text, "epoch 5") || !strings.Contains(f.caption.Text, "every epoch") {
+		t.Fatalf("step %q, caption %q", f.step.Text, f.caption.Text)
+	}
+	last := f.view.Image()
+	f.slider.SetValue(0)
+	if !strings.Contains(f.step.Text, "1 of 5") || !strings.Contains(f.step.Text, "epoch 1") || panetest.SamePixels(f.view.Image(), last) {
+		t.Fatalf("epoch 1: %q, same picture as epoch 5: %v", f.step.Text, panetest.SamePixels(f.view.Image(), last))
 	}
 }
