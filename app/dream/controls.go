@@ -25,13 +25,14 @@ const (
 
 var modes = []string{modeDream, modeInvert, modeTexture, modeStyle}
 
-// modeDefaults are the steps (per octave for DeepDream) and Adam step
-// size a mode starts with; the CLI's defaults.
+// modeDefaults are the steps (per octave for DeepDream), Adam step size
+// and TV weight a mode starts with: the CLI's, but inversion's TV (without
+// it the image from noise stays noisy; 1 suits pixels in [0, 1]).
 var modeDefaults = map[string]struct {
-	steps int
-	lr    float64
+	steps  int
+	lr, tv float64
 }{
-	modeDream: {10, 0.01}, modeInvert: {200, 0.05}, modeTexture: {200, 0.05}, modeStyle: {200, 0.02},
+	modeDream: {10, 0.01, 0}, modeInvert: {200, 0.05, 1}, modeTexture: {200, 0.05, 0}, modeStyle: {200, 0.02, 0},
 }
 
 const (
@@ -60,6 +61,12 @@ func newValueSlider(lo, hi, step, v float64, format func(float64) string, change
 	s.SetValue(v)
 	s.label.SetText(format(s.Value))
 	s.box = container.NewBorder(nil, nil, nil, container.New(&widgets.MinWidth{W: 64}, s.label), s.Slider)
+	return s
+}
+
+// narrow gives the value a narrower column (the weights' "1.00").
+func (s *valueSlider) narrow() *valueSlider {
+	s.box = container.NewBorder(nil, nil, nil, container.New(&widgets.MinWidth{W: 36}, s.label), s.Slider)
 	return s
 }
 
@@ -95,7 +102,7 @@ func newControls(changed func()) *controls {
 	c.size = newValueSlider(16, 512, 4, 224, px, changed)
 	c.octaves = newValueSlider(1, 6, 1, 3, func(v float64) string { return fmt.Sprintf("%.0f", v) }, nil)
 	c.scale = newValueSlider(1.1, 2, 0.05, 1.4, func(v float64) string { return fmt.Sprintf("%.2f×", v) }, nil)
-	c.jitter = newValueSlider(0, 32, 1, 0, px, nil)
+	c.jitter = newValueSlider(0, 32, 1, 2, px, nil) // the CLI's --jitter
 	c.init.Horizontal = true
 	c.init.SetSelected(initFrom)
 	c.optimizer = widget.NewRadioGroup([]string{optAdam, optLBFGS}, func(o string) {
@@ -118,6 +125,7 @@ func (c *controls) setMode(m string) {
 	}
 	d := modeDefaults[m]
 	c.steps.SetText(strconv.Itoa(d.steps))
+	c.tv.SetText(strconv.FormatFloat(d.tv, 'g', -1, 64))
 	c.optimizer.SetSelected(optAdam)
 	c.lr.SetText(strconv.FormatFloat(d.lr, 'g', -1, 64))
 }
@@ -146,7 +154,7 @@ func (c *controls) form(m string) fyne.CanvasObject {
 }
 
 // setModel fills the layer choices with the model's spatial layers and
-// picks the defaults: the ReLU at half depth for DeepDream, at a fifth for
+// picks the defaults: the ReLU at half depth for DeepDream, at a tenth for
 // inversion (deeper layers keep less of the picture), at 40% for the
 // content, four over the first half for style (the CLI's, but inversion's).
 func (c *controls) setModel(m *inspection.Model) {
@@ -166,7 +174,7 @@ func (c *controls) setModel(m *inspection.Model) {
 		}
 		return ""
 	}
-	c.modeLayer = map[string]string{modeDream: pick(0.5), modeInvert: pick(0.2)}
+	c.modeLayer = map[string]string{modeDream: pick(0.5), modeInvert: pick(0.1)}
 	c.layer.SetOptions(ids)
 	c.layer.SetSelected(c.modeLayer[modeDream])
 	if l, ok := c.modeLayer[c.mode]; ok {
@@ -240,7 +248,7 @@ func (l *layerList) append(id string, w float64) {
 		}
 	}
 	l.items = append(l.items, layerRow{name: id, weight: newValueSlider(0, 2, 0.05, w,
-		func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }, nil)})
+		func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }, nil).narrow()})
 }
 
 func (l *layerList) show() {
@@ -250,7 +258,7 @@ func (l *layerList) show() {
 		name.Truncation = fyne.TextTruncateEllipsis
 		rm := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { l.remove(i) })
 		rm.Importance = widget.LowImportance
-		objs = append(objs, container.NewBorder(nil, nil, nil, rm, container.NewGridWithColumns(2, name, it.weight.box)))
+		objs = append(objs, container.NewBorder(nil, nil, container.New(&widgets.MinWidth{W: 112}, name), rm, it.weight.box))
 	}
 	l.rows.Objects = objs
 	l.rows.Refresh()

@@ -89,7 +89,7 @@ func (p *dreamPane) layout() fyne.CanvasObject {
 		container.NewHBox(p.run, p.view.export), p.info)
 	right := container.NewBorder(p.notice.root, nil, nil, nil, p.view.root)
 	split := container.NewHSplit(container.NewVScroll(widgets.Pad(0, 0, 0, 8, left)), right)
-	split.SetOffset(0.34)
+	split.SetOffset(0.36)
 	return widgets.Pad(6, 4, 6, 6, split)
 }
 

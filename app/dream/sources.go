@@ -143,7 +143,7 @@ func newStyleList(p *dreamPane) *styleList {
 
 func (l *styleList) add(s *source) {
 	l.items = append(l.items, styleItem{src: s, blend: newValueSlider(0, 1, 0.05, 1,
-		func(v float64) string { return fmt.Sprintf("%.2f", v) }, nil)})
+		func(v float64) string { return fmt.Sprintf("%.2f", v) }, nil).narrow()})
 	l.show()
 }
 
@@ -177,8 +177,8 @@ func (l *styleList) show() {
 			l.show()
 		})
 		rm.Importance = widget.LowImportance
-		objs = append(objs, container.NewBorder(nil, nil, thumbnail(it.src.thumb, 40), rm,
-			container.NewGridWithColumns(2, name, it.blend.box)))
+		left := container.NewBorder(nil, nil, thumbnail(it.src.thumb, 40), nil, container.New(&widgets.MinWidth{W: 80}, name))
+		objs = append(objs, container.NewBorder(nil, nil, left, rm, it.blend.box))
 	}
 	if len(objs) == 0 {
 		objs = append(objs, widgets.Caption("No style image yet.", nil))

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -182,6 +183,7 @@ func writePNG(path string, img image.Image) (err error) {
 func lossPlot(pts plotter.XYs, rising bool) *plot.Plot {
 	pl := widgets.NewPlot()
 	pl.X.Label.Text = "step"
+	pl.X.Tick.Marker = wholeTicks{}
 	pl.Legend.Top = true
 	if rising {
 		pl.Title.Text = "Layer energy ½·mean(a²)"
@@ -210,6 +212,19 @@ func lossPlot(pts plotter.XYs, rising bool) *plot.Plot {
 		pl.Y.Min, pl.Y.Max = lo, hi
 	}
 	return pl
+}
+
+// wholeTicks are gonum's default ticks labelled as whole numbers (steps).
+type wholeTicks struct{}
+
+func (wholeTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ts {
+		if t.Label != "" {
+			ts[i].Label = strconv.FormatFloat(math.Round(t.Value), 'f', 0, 64)
+		}
+	}
+	return ts
 }
 
 // noticeView says why the network will make poor images.
