@@ -87,6 +87,8 @@ type embeddingsPane struct {
 	// liveShown counts the live layouts shown during runs.
 	liveMu    sync.Mutex
 	liveShown int
+	// replay is the map over a run's snapshots (replay.go).
+	replay replayControls
 }
 
 const embeddingsAbout = "Map the network's feature space: the nearest neighbours of an image by its features, and " +
@@ -148,13 +150,14 @@ func (p *embeddingsPane) build() {
 	p.msg = widget.NewLabel("")
 	p.msg.Wrapping = fyne.TextWrapWord
 	p.msg.Hide()
+	p.buildReplay()
 
 	settings := func(content fyne.CanvasObject) fyne.CanvasObject {
 		return widgets.WithBar(widgets.WithBar(content,
 			widgets.Labelled("Perplexity", p.perplexity.Entry, 56), widgets.Labelled("Learning rate", p.lr, 64),
 			widgets.Labelled("Iterations", p.iters.Entry, 66), widgets.Labelled("Exaggeration", p.exag.Entry, 50), widgets.Labelled("Seed", p.seed.Entry, 56)),
 			widgets.Labelled("Layer", p.layer, 150), container.New(&widgets.MinWidth{W: 110}, p.split),
-			widgets.Labelled("Points", p.points.Entry, 70), container.New(&widgets.MinWidth{W: 96}, p.method), p.run)
+			widgets.Labelled("Points", p.points.Entry, 70), container.New(&widgets.MinWidth{W: 96}, p.method), p.run, p.replay.button)
 	}
 
 	// The scatter.
@@ -228,7 +231,7 @@ func (p *embeddingsPane) build() {
 	p.selPanel = container.NewBorder(selHead, nil, nil, nil, container.New(&widgets.MinHeight{H: 104}, p.selGrid))
 	p.selPanel.Hide()
 
-	p.center = container.NewBorder(container.NewVBox(p.job.Content(), p.msg), p.selPanel, nil, widgets.Pad(0, 0, 6, 0, right), views)
+	p.center = container.NewBorder(container.NewVBox(p.job.Content(), p.msg, p.replay.box), p.selPanel, nil, widgets.Pad(0, 0, 6, 0, right), views)
 	p.main = widgets.Pad(6, 4, 6, 6, settings(widgets.Pad(4, 0, 0, 0, p.center)))
 	p.body = container.NewStack()
 	p.root = container.NewBorder(nil, widgets.Pad(0, 4, 8, 8, p.DataJob.Content()), nil, nil, p.body)
@@ -255,6 +258,7 @@ func (p *embeddingsPane) refresh() {
 		return
 	}
 	p.restore()
+	p.refreshReplay()
 	p.setBody(p.main)
 }
 
@@ -327,6 +331,8 @@ func (p *embeddingsPane) start() {
 	}
 	p.showMessage(nil)
 	p.runID++
+	p.replay.steps = nil // a new map is not one of the replay's
+	p.replay.box.Hide()
 	id, m, ds, sync := p.runID, p.Model, p.S.Dataset, p.Sync
 	var res *embedResult
 	var last time.Time
@@ -347,6 +353,7 @@ func (p *embeddingsPane) start() {
 		return err
 	}, func(err error) {
 		p.run.Enable()
+		p.refreshReplay()
 		p.center.Refresh() // the progress bar went
 		if id != p.runID {
 			return
@@ -476,6 +483,8 @@ func splitWord(split string) string {
 // clearResult empties the views until the next run.
 func (p *embeddingsPane) clearResult() {
 	p.res, p.shown = nil, nil
+	p.replay.steps = nil
+	p.replay.box.Hide()
 	p.scatter.SetPoints(nil, nil)
 	p.scatter.Select(nil)
 	p.selected(nil)
