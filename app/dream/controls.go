@@ -23,16 +23,18 @@ const (
 	modeStyle   = "Style transfer"
 )
 
-var modes = []string{modeDream, modeInvert, modeTexture, modeStyle}
+var modes = []string{modeDream, modeInvert, modeTexture, modeStyle, modeFast}
 
-// modeDefaults are the steps (per octave for DeepDream), Adam step size
-// and TV weight a mode starts with: the CLI's, but inversion's TV (without
-// it the image from noise stays noisy; 1 suits pixels in [0, 1]).
+// modeDefaults are the steps (per octave for DeepDream), Adam step size,
+// TV and style weights a mode starts with: the CLI's, but inversion's TV
+// (without it the image from noise stays noisy; 1 suits pixels in [0, 1])
+// and fast style's steps (train-style's 200 take long on a CPU).
 var modeDefaults = map[string]struct {
-	steps  int
-	lr, tv float64
+	steps      int
+	lr, tv, sw float64
 }{
-	modeDream: {10, 0.01, 0}, modeInvert: {200, 0.05, 1}, modeTexture: {200, 0.05, 0}, modeStyle: {200, 0.02, 0},
+	modeDream: {10, 0.01, 0, 1e4}, modeInvert: {200, 0.05, 1, 1e4}, modeTexture: {200, 0.05, 0, 1e4},
+	modeStyle: {200, 0.02, 0, 1e4}, modeFast: {100, 1e-3, 0, 1e5},
 }
 
 const (
@@ -126,12 +128,13 @@ func (c *controls) setMode(m string) {
 	d := modeDefaults[m]
 	c.steps.SetText(strconv.Itoa(d.steps))
 	c.tv.SetText(strconv.FormatFloat(d.tv, 'g', -1, 64))
+	c.styleW.SetText(strconv.FormatFloat(d.sw, 'g', -1, 64))
 	c.optimizer.SetSelected(optAdam)
 	c.lr.SetText(strconv.FormatFloat(d.lr, 'g', -1, 64))
 }
 
-// form is the settings of mode m.
-func (c *controls) form(m string) fyne.CanvasObject {
+// form is the settings of mode m, with extra rows for fast style.
+func (c *controls) form(m string, extra []*widget.FormItem) fyne.CanvasObject {
 	item := widget.NewFormItem
 	var items []*widget.FormItem
 	switch m {
@@ -148,6 +151,10 @@ func (c *controls) form(m string) fyne.CanvasObject {
 		items = []*widget.FormItem{item("Content layer", c.contentLayer), item("Style layers", c.styleLayers.root),
 			item("Content weight", c.contentW.Entry), item("Style weight", c.styleW.Entry), item("TV weight", c.tv.Entry),
 			item("Start from", c.init), item("Optimizer", c.optimizer), item("Steps", c.steps.Entry)}
+	case modeFast:
+		items = append([]*widget.FormItem{item("Content layer", c.contentLayer), item("Style layers", c.styleLayers.root),
+			item("Content weight", c.contentW.Entry), item("Style weight", c.styleW.Entry), item("TV weight", c.tv.Entry),
+			item("Steps", c.steps.Entry)}, extra...)
 	}
 	items = append(items, item("Step size", c.lr.Entry), item("Size", c.size.box))
 	return widget.NewForm(items...)
@@ -195,7 +202,7 @@ func (c *controls) layers(m string) []string {
 	switch m {
 	case modeDream, modeInvert:
 		return []string{c.layer.Selected}
-	case modeStyle:
+	case modeStyle, modeFast:
 		return append(c.styleLayers.names(), c.contentLayer.Selected)
 	}
 	return c.styleLayers.names()

@@ -48,6 +48,7 @@ type dreamPane struct {
 
 	notice *noticeView
 	view   *resultView
+	fast   *fastView
 }
 
 func newDreamPane(s *ui.State) fyne.CanvasObject {
@@ -65,6 +66,7 @@ func newDreamPane(s *ui.State) fyne.CanvasObject {
 	p.c = newControls(p.assess)
 	p.notice = newNoticeView()
 	p.view = newResultView(p)
+	p.fast = newFastView(p)
 	p.fileButton = widget.NewButtonWithIcon("Image file…", theme.FolderOpenIcon(), p.chooseFile)
 	p.run = widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), p.start)
 	p.run.Importance = widget.HighImportance
@@ -106,7 +108,12 @@ func (p *dreamPane) modeChanged() {
 // none).
 func (p *dreamPane) showMode() {
 	m := p.mode.Selected
-	p.settings.Objects = []fyne.CanvasObject{p.c.form(m)}
+	p.settings.Objects = []fyne.CanvasObject{p.c.form(m, p.fast.items())}
+	if m == modeFast {
+		p.view.setTop(p.fast.root)
+	} else {
+		p.view.setTop(nil)
+	}
 	p.settings.Refresh()
 	hasData := p.S.Project.Dataset.Spec != ""
 	items := []*widget.FormItem{widget.NewFormItem("", p.fileButton)}
@@ -114,7 +121,7 @@ func (p *dreamPane) showMode() {
 		items = inspection.PickerItems(p.index, p.chooseTest, p.chooseFile)
 	}
 	objs := []fyne.CanvasObject{p.src.header(m), p.src.root, widget.NewForm(items...), dropHint(m)}
-	if m == modeStyle {
+	if m == modeStyle || m == modeFast {
 		p.styles.test.Hidden = !hasData
 		objs = append(objs, p.styles.root)
 	}
@@ -141,6 +148,7 @@ func (p *dreamPane) setModel() {
 	p.src.set(nil)
 	p.styles.clear()
 	p.view.clear()
+	p.fast.clear()
 	p.info.SetText("")
 	if p.Model == nil {
 		return

@@ -65,7 +65,7 @@ func (p *dreamPane) readJob() (*job, error) {
 		j.opt.Every = max(1, steps*j.octaves/keep)
 	case modeInvert:
 		j.layer = c.layer.Selected
-	case modeTexture, modeStyle:
+	case modeTexture, modeStyle, modeFast:
 		sw, err := c.styleW.Value()
 		if err != nil {
 			return nil, err
@@ -74,7 +74,7 @@ func (p *dreamPane) readJob() (*job, error) {
 			return nil, fmt.Errorf("choose at least one style layer")
 		}
 	}
-	if j.mode == modeStyle {
+	if j.mode == modeStyle || j.mode == modeFast {
 		if err := p.readStyle(j); err != nil {
 			return nil, err
 		}
@@ -143,6 +143,10 @@ func (j *job) run(ctx context.Context, net attrib.Net) (*style.Result, error) {
 // the preview.
 func (p *dreamPane) start() {
 	if p.Model == nil {
+		return
+	}
+	if p.mode.Selected == modeFast {
+		p.startFast()
 		return
 	}
 	j, err := p.readJob()

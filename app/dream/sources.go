@@ -86,7 +86,7 @@ func newSourceView() *sourceView {
 
 func (v *sourceView) header(mode string) fyne.CanvasObject {
 	t := "Image"
-	if mode == modeStyle {
+	if mode == modeStyle || mode == modeFast {
 		t = "Content image"
 	} else if mode == modeTexture {
 		t = "Texture source"
@@ -108,7 +108,7 @@ func (v *sourceView) set(s *source) {
 
 func dropHint(mode string) fyne.CanvasObject {
 	t := "Or drop an image file on the window."
-	if mode == modeStyle {
+	if mode == modeStyle || mode == modeFast {
 		t = "Or drop image files on the window: on the style list to add styles, elsewhere for the content."
 	}
 	l := widget.NewLabel(t)
@@ -242,9 +242,10 @@ func (p *dreamPane) drop(pos fyne.Position, paths []string) {
 	if p.Model == nil {
 		return
 	}
-	styles := p.mode.Selected == modeStyle && p.onStyleList(pos)
+	many := p.mode.Selected == modeStyle || p.mode.Selected == modeFast
+	styles := many && p.onStyleList(pos)
 	for _, path := range paths {
-		if p.mode.Selected == modeStyle && (styles || p.src.src != nil && path != paths[0]) {
+		if many && (styles || p.src.src != nil && path != paths[0]) {
 			p.styles.addFile(path)
 			continue
 		}

@@ -33,6 +33,9 @@ type resultView struct {
 	export *widget.Button
 	hint   fyne.CanvasObject // shown until there is an iterate
 	root   fyne.CanvasObject
+	// top shows the preview with its scrubber, or fast style's gallery.
+	top     *fyne.Container
+	preview fyne.CanvasObject
 
 	frames  []frame
 	losses  plotter.XYs
@@ -53,11 +56,22 @@ func newResultView(p *dreamPane) *resultView {
 	v.plot = widgets.NewPlotView(lossPlot(nil, false))
 	scrubRow := container.NewBorder(nil, nil, widget.NewLabel("Iteration"), container.New(&widgets.MinWidth{W: 150}, v.at), v.scrub)
 	v.hint = widgets.Hint("Choose an image, then Run: the image shows here as it iterates.")
-	top := container.NewBorder(nil, scrubRow, nil, nil, container.NewStack(v.hint, v.pic))
-	split := container.NewVSplit(top, widgets.PlotCard(v.plot))
+	v.preview = container.NewBorder(nil, scrubRow, nil, nil, container.NewStack(v.hint, v.pic))
+	v.top = container.NewStack(v.preview)
+	split := container.NewVSplit(v.top, widgets.PlotCard(v.plot))
 	split.SetOffset(0.7)
 	v.root = split
 	return v
+}
+
+// setTop shows o above the loss curve instead of the preview (nil: the
+// preview).
+func (v *resultView) setTop(o fyne.CanvasObject) {
+	if o == nil {
+		o = v.preview
+	}
+	v.top.Objects = []fyne.CanvasObject{o}
+	v.top.Refresh()
 }
 
 // begin forgets the last run's iterates.
