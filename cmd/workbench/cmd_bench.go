@@ -42,7 +42,7 @@ Examples:
 			fs.String("act", "", "cifar-speedrun: the activation, gelu (airbench's, default) or relu")
 			fs.Int("limit-train", 0, "ref-cnn, cifar-speedrun: train on a class-balanced subset of this many images (0: the whole split)")
 			fs.Int("limit-test", 0, "ref-cnn, cifar-speedrun: evaluate on a subset of this many test images (0: all)")
-			fs.Bool("profile", false, "resnet50: also print the time per layer type on each side (ours by convolution path; PyTorch's profiler)")
+			fs.Bool("profile", false, "resnet50, cifar-speedrun: also print the time per layer type on each side (ours by convolution path; PyTorch's profiler)")
 			fs.Float64("min-time", 1, "seconds of timed calls per measurement, on each side")
 			fs.Int("rounds", 0, "run each side this many times, alternating, and keep each side's best (default: the workload's, 4 for gemm)")
 		},

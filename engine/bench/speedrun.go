@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/workbench-cv/workbench/engine/autograd"
 	"github.com/workbench-cv/workbench/engine/backend/cpu"
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/models"
@@ -259,6 +260,10 @@ func speedrun(ctx context.Context, o Options) (Result, error) {
 		o.Logf("cifar-speedrun: ours keeps the heap near %d MiB (forward activations x 1.35 + data)", limit>>20)
 	}
 	o.Logf("cifar-speedrun: ours trains %g epochs of %d images, batch %d, %s, on %d threads (%s)", p.epochs, tr.Len(), p.batch, p.act, o.Threads, m.B.Describe())
+	var prof *autograd.Profile
+	if o.Params["profile"] != "" {
+		prof = autograd.StartProfile()
+	}
 	cpu0 := cpuTime()
 	res, err := train.Speedrun(ctx, m, tr, train.SpeedrunConfig{Epochs: p.epochs, Batch: p.batch, Seed: o.Seed,
 		Epoch: func(e int, sec, loss, acc float64) {
@@ -268,6 +273,12 @@ func speedrun(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	cpuSec := cpuTime() - cpu0
+	var profRows []autograd.ProfileRow
+	if prof != nil {
+		prof.Stop()
+		profRows = prof.Rows()
+		o.Logf("cifar-speedrun: ours, time per layer type over the training steps:\n%s", prof.Table())
+	}
 	ev, err := train.EvaluateFlipTTA(ctx, m, te, 500, train.CIFAR10Mean, train.CIFAR10Std)
 	if err != nil {
 		return Result{}, err
@@ -276,21 +287,51 @@ func speedrun(ctx context.Context, o Options) (Result, error) {
 	o.Logf("cifar-speedrun: ours %.1f images/s, %.1f s per epoch, test accuracy %.2f%% (flip TTA; %.2f%% without)", ips, res.TrainSeconds/float64(len(res.EpochSeconds)), 100*ev.Acc, 100*ev.Plain)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return Result{Value: ips, Fields: map[string]any{
+	fields := map[string]any{
 		"acc": ev.Acc, "acc_plain": ev.Plain, "train_loss": res.TrainLoss, "train_acc": res.TrainAcc,
 		"epoch_seconds": res.TrainSeconds / float64(len(res.EpochSeconds)), "train_seconds": res.TrainSeconds,
-		"train_cpu_seconds": cpuSec, "steps": res.Steps, "epochs": p.epochs,
+		"train_cpu_seconds": cpuSec, "steps": res.Steps, "train_images": res.TrainImages, "epochs": p.epochs,
 		"images": tr.Len(), "test_images": te.Len(), "backend": m.B.Describe(), "act": p.act, "batch": p.batch,
 		"gc_cycles": ms.NumGC, "heap_sys": ms.HeapSys, "threads": o.Threads,
-	}}, nil
+	}
+	if profRows != nil {
+		fields["profile_train"] = profRows
+	}
+	return Result{Value: ips, Fields: fields}, nil
 }
 
-// compareSpeedrun is the images/s ratio with both accuracies and both
-// times per epoch.
+// compareSpeedrun is the images/s ratio with both accuracies, both times
+// per epoch and the processor-time figures: cpu_ours and cpu_peer are
+// threads x images / processor seconds of training, an estimate of
+// images/s on an idle machine that other programs' load barely moves, and
+// cpu_ratio their ratio.
 func compareSpeedrun(ours Result, peer *Result) Comparison {
 	c := Comparison{Ours: ours.Value, Fields: map[string]any{"acc_ours": ours.Fields["acc"],
 		"epoch_seconds_ours": ours.Fields["epoch_seconds"]}}
+	cpuRate := func(r *Result) (float64, bool) {
+		sec, n, t := asFloat(r.Fields["train_cpu_seconds"]), asFloat(r.Fields["train_images"]), asFloat(r.Fields["threads"])
+		if !(sec > 0) || !(n > 0) || !(t > 0) {
+			return 0, false
+		}
+		return t * n / sec, true
+	}
+	co, okOurs := cpuRate(&ours)
+	if okOurs {
+		c.Fields["cpu_ours"] = co
+	}
+	if v, ok := ours.Fields["profile_train"]; ok {
+		c.Fields["profile_train_ours"] = v
+	}
 	if peer != nil {
+		if cp, ok := cpuRate(peer); ok {
+			c.Fields["cpu_peer"] = cp
+			if okOurs {
+				c.Fields["cpu_ratio"] = co / cp
+			}
+		}
+		if v, ok := peer.Fields["profile_train"]; ok {
+			c.Fields["profile_train_peer"] = v
+		}
 		c.Peer = peer.Value
 		if peer.Value > 0 {
 			c.Ratio = ours.Value / peer.Value
@@ -302,4 +343,9 @@ func compareSpeedrun(ours Result, peer *Result) Comparison {
 		}
 	}
 	return c
+}
+
+func asFloat(v any) float64 {
+	f, _ := v.(float64)
+	return f
 }

@@ -175,6 +175,47 @@ gen = torch.Generator().manual_seed(opts["seed"])
 benchlib.log("cifar-speedrun: pytorch %s trains %g epochs of %d images, batch %d, %s, on %d threads" % (
     torch.__version__, hyp["epochs"], len(ytr), batch, d["act"], torch.get_num_threads()))
 
+FWD = {"aten::conv2d": "conv", "aten::batch_norm": "bn", "aten::gelu": "gelu", "aten::relu": "relu",
+       "aten::max_pool2d": "pool", "aten::linear": "linear"}
+BWD = [("Convolution", "conv"), ("BatchNorm", "bn"), ("Gelu", "gelu"), ("Relu", "relu"), ("Threshold", "relu"),
+       ("Pool", "pool"), ("MmBackward", "linear"), ("TBackward", "linear"), ("AccumulateGrad", "accumulate grad")]
+
+
+def profile_rows(p):
+    """Time per layer type over the profiled steps: the inclusive CPU time of
+    each layer's top-level aten op (forward) and autograd node (backward),
+    grouped as our side groups its layers."""
+    rows = {}
+    for e in p.key_averages():
+        kind, fwd = None, True
+        if e.key in FWD:
+            kind = FWD[e.key]
+        elif e.key.startswith("autograd::engine::evaluate_function: "):
+            node, fwd = e.key.split(": ", 1)[1], False
+            kind = next((k for pat, k in BWD if pat in node), "other")
+        if kind is None:
+            continue
+        r = rows.setdefault(kind, {"kind": kind, "forward_s": 0.0, "backward_s": 0.0, "calls": 0})
+        if fwd:
+            r["forward_s"] += e.cpu_time_total / 1e6
+            r["calls"] += e.count
+        else:
+            r["backward_s"] += e.cpu_time_total / 1e6
+    out = sorted(rows.values(), key=lambda r: -(r["forward_s"] + r["backward_s"]))
+    tf, tb = sum(r["forward_s"] for r in out), sum(r["backward_s"] for r in out)
+    lines = ["%-22s %6s %10s %10s %7s" % ("layer type", "calls", "fwd ms", "bwd ms", "share")]
+    for r in out:
+        lines.append("%-22s %6d %10.1f %10.1f %6.1f%%" % (r["kind"], r["calls"], 1e3 * r["forward_s"], 1e3 * r["backward_s"],
+                                                       100 * (r["forward_s"] + r["backward_s"]) / max(tf + tb, 1e-12)))
+    lines.append("%-22s %6s %10.1f %10.1f" % ("total", "", 1e3 * tf, 1e3 * tb))
+    return out, "\n".join(lines)
+
+
+prof = None
+if opts["params"].get("profile"):
+    from torch.profiler import ProfilerActivity, profile
+    prof = profile(activities=[ProfilerActivity.CPU])
+    prof.__enter__()
 step, train_seconds, images = 0, 0.0, 0
 epoch_seconds = []
 cpu0 = time.process_time()
@@ -216,6 +257,11 @@ for epoch in range(math.ceil(hyp["epochs"])):
         epoch + 1, sec, loss_sum / seen, 100 * correct / seen))
 cpu = time.process_time() - cpu0
 ips = images / train_seconds
+extra = {}
+if prof is not None:
+    prof.__exit__(None, None, None)
+    extra["profile_train"], text = profile_rows(prof)
+    benchlib.log("cifar-speedrun: pytorch, time per layer type over the training steps:\n" + text)
 
 net.eval()
 hits, hits_plain = 0, 0
@@ -232,5 +278,5 @@ benchlib.log("cifar-speedrun: pytorch %.1f images/s, %.1f s per epoch, test accu
     ips, train_seconds / len(epoch_seconds), 100 * acc, 100 * acc_plain))
 benchlib.report(ips, acc=acc, acc_plain=acc_plain, train_loss=loss_sum / seen, train_acc=correct / seen,
                 epoch_seconds=train_seconds / len(epoch_seconds), train_seconds=train_seconds,
-                train_cpu_seconds=cpu, steps=step, epochs=hyp["epochs"], images=len(ytr), test_images=len(yte),
-                torch=torch.__version__, threads=torch.get_num_threads())
+                train_cpu_seconds=cpu, steps=step, train_images=images, epochs=hyp["epochs"], images=len(ytr), test_images=len(yte),
+                torch=torch.__version__, threads=torch.get_num_threads(), **extra)
