@@ -24,6 +24,20 @@ func vecOp(b backend.Backend, op backend.BinaryOp, dst, a, c backend.Buffer, n i
 // training it uses the batch statistics and updates st; otherwise it uses
 // st's running statistics. gamma and beta ([C]) may be nil (no affine).
 func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
+	return batchNorm(x, gamma, beta, st, training, false)
+}
+
+// BatchNormReLU is ReLU(BatchNorm(...)) in one op on backends that fuse
+// them (backend.BatchNormGrader): one pass less each way, and the batch
+// norm's own output is never stored.
+func BatchNormReLU(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
+	if _, ok := x.B().(backend.BatchNormGrader); !ok {
+		return ReLU(BatchNorm(x, gamma, beta, st, training))
+	}
+	return batchNorm(x, gamma, beta, st, training, true)
+}
+
+func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Var {
 	s := x.Shape()
 	if len(s) < 2 {
 		panic(fmt.Sprintf("autograd: BatchNorm needs [N,C,...], got %v", s))
@@ -67,10 +81,16 @@ func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
 		b.Axpy(shift.Buf, 1, beta.Value.Buf)
 	}
 	out := empty(b, s...)
-	b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	var y backend.Buffer // the output, read by the fused ReLU's gradient
+	if relu {
+		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+		y = out.Buf
+	} else {
+		b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	}
 	return newOp(out, func(g *tensor.Tensor) {
 		if bg, ok := b.(backend.BatchNormGrader); ok {
-			batchNormGrad(bg, g, x, gamma, beta, mean, invstd, k, n, c, inner, training)
+			batchNormGrad(bg, g, y, x, gamma, beta, mean, invstd, k, n, c, inner, training)
 			return
 		}
 		// xhat = (x-mean)*invstd, recomputed rather than stored.
@@ -123,7 +143,7 @@ func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
 
 // batchNormGrad is BatchNorm's backward pass on a backend with a fused
 // kernel.
-func batchNormGrad(bg backend.BatchNormGrader, g *tensor.Tensor, x, gamma, beta *Var, mean, invstd, k *tensor.Tensor, n, c, inner int, training bool) {
+func batchNormGrad(bg backend.BatchNormGrader, g *tensor.Tensor, y backend.Buffer, x, gamma, beta *Var, mean, invstd, k *tensor.Tensor, n, c, inner int, training bool) {
 	b := x.B()
 	var dx, dg, db *tensor.Tensor
 	var dxb, dgb, dbb backend.Buffer
@@ -139,7 +159,7 @@ func batchNormGrad(bg backend.BatchNormGrader, g *tensor.Tensor, x, gamma, beta 
 		db = tensor.New(b, c)
 		dbb = db.Buf
 	}
-	bg.BatchNormGrad(dxb, dgb, dbb, g.Buf, x.Value.Buf, mean.Buf, invstd.Buf, k.Buf, n, c, inner, training)
+	bg.BatchNormGrad(dxb, dgb, dbb, g.Buf, y, x.Value.Buf, mean.Buf, invstd.Buf, k.Buf, n, c, inner, training)
 	if dg != nil {
 		accumulate(gamma, dg, true)
 	}

@@ -140,6 +140,11 @@ func pool(max bool, k, s, p int) func(v vars) *autograd.Var {
 }
 
 func bnCase(name string, shape []int, affine, training bool) torchCase {
+	return bnReLUCase(name, shape, affine, training, false)
+}
+
+// bnReLUCase is bnCase, with relu through autograd.BatchNormReLU.
+func bnReLUCase(name string, shape []int, affine, training, relu bool) torchCase {
 	c := shape[1]
 	rm := torchref.Normal(91, c, 0.3)
 	rv := torchref.Normal(92, c, 0.3)
@@ -163,11 +168,19 @@ func bnCase(name string, shape []int, affine, training bool) torchCase {
 	} else {
 		code = fmt.Sprintf(code, "False")
 	}
+	if relu {
+		code += "out = F.relu(out)\n"
+	}
 	code += "extra['running_mean'], extra['running_var'] = rm, rv"
 	return torchCase{name: name, inputs: inputs, torch: code,
 		ours: func(v vars) (*autograd.Var, map[string]*tensor.Tensor) {
 			st := &autograd.BatchNormState{Mean: v["rm"].Value.Clone(), Var: v["rv"].Value.Clone(), Momentum: 0.1, Eps: 1e-5}
-			out := autograd.BatchNorm(v["x"], v["g"], v["b"], st, training)
+			var out *autograd.Var
+			if relu {
+				out = autograd.BatchNormReLU(v["x"], v["g"], v["b"], st, training)
+			} else {
+				out = autograd.BatchNorm(v["x"], v["g"], v["b"], st, training)
+			}
 			return out, map[string]*tensor.Tensor{"running_mean": st.Mean, "running_var": st.Var}
 		}}
 }
@@ -371,6 +384,9 @@ func opCases() []torchCase {
 		bnCase("batchnorm2d/train", []int{4, 3, 3, 2}, true, true),
 		bnCase("batchnorm2d/train-noaffine", []int{3, 5, 2, 3}, false, true),
 		bnCase("batchnorm2d/train-odd", []int{2, 5, 7, 9}, true, true),
+		bnReLUCase("batchnorm2d-relu/train", []int{2, 5, 7, 9}, true, true, true),
+		bnReLUCase("batchnorm2d-relu/train-noaffine", []int{3, 4, 3, 5}, false, true, true),
+		bnReLUCase("batchnorm2d-relu/eval", []int{2, 5, 7, 9}, true, false, true),
 		bnCase("batchnorm2d/eval", []int{4, 3, 3, 2}, true, false),
 		bnCase("batchnorm1d/train", []int{6, 4}, true, true),
 		bnCase("batchnorm1d/eval", []int{6, 4}, true, false),

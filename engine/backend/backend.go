@@ -299,15 +299,19 @@ type DirectConv interface {
 }
 
 // BatchNormGrader is implemented by backends with batch normalisation's
-// backward pass in one kernel. Autograd's BatchNorm uses it when present.
+// backward pass in one kernel, and batch norm followed by ReLU fused.
+// Autograd's BatchNorm and BatchNormReLU use it when present.
 type BatchNormGrader interface {
 	// BatchNormGrad computes, for x and its output gradient g viewed as
 	// [outer, C, inner], per-channel mean and invstd (1/sqrt(var+eps)) and
 	// k = gamma*invstd: dbeta = Σ g, dgamma = invstd Σ g (x-mean), and dx =
 	// k (g - Σg/count - (x-mean) invstd² Σ g (x-mean) / count) in training
-	// (batch statistics) or k g otherwise. Any of dx, dgamma, dbeta may be
-	// nil; the others are overwritten.
-	BatchNormGrad(dx, dgamma, dbeta, g, x, mean, invstd, k Buffer, outer, c, inner int, training bool)
+	// (batch statistics) or k g otherwise. With y (the output of
+	// ChannelAffineReLU), g counts only where y > 0. Any of dx, dgamma,
+	// dbeta may be nil; the others are overwritten.
+	BatchNormGrad(dx, dgamma, dbeta, g, y, x, mean, invstd, k Buffer, outer, c, inner int, training bool)
+	// ChannelAffineReLU is ChannelAffine followed by max(·, 0).
+	ChannelAffineReLU(dst, x, scale, shift Buffer, outer, c, inner int)
 }
 
 // ConvPather is implemented by DirectConv backends that pick one of

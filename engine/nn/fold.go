@@ -93,3 +93,43 @@ func (m *Model) foldedConvBN(c *Ctx, conv, bn *graph.Node, x *autograd.Var) *aut
 	}
 	return out
 }
+
+// bnReLUs finds each batchnorm2d read only by a relu (neither the
+// output), keyed by the batch norm: in training and inference they run as
+// autograd.BatchNormReLU, which stores one activation instead of two and
+// makes one pass less each way.
+func bnReLUs(g graph.Graph, output string) map[string]string {
+	uses := map[string]int{}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			uses[in]++
+		}
+	}
+	pairs := map[string]string{}
+	for _, n := range g.Nodes {
+		if n.Op != "relu" || len(n.Inputs) != 1 {
+			continue
+		}
+		bn := n.Inputs[0]
+		if m := findNode(g, bn); m != nil && m.Op == "batchnorm2d" && uses[bn] == 1 && bn != output {
+			pairs[bn] = n.ID
+		}
+	}
+	return pairs
+}
+
+func findNode(g graph.Graph, id string) *graph.Node {
+	for i := range g.Nodes {
+		if g.Nodes[i].ID == id {
+			return &g.Nodes[i]
+		}
+	}
+	return nil
+}
+
+// bnReLUForward is the batchnorm2d op's Forward with the ReLU fused.
+func (m *Model) bnReLUForward(c *Ctx, n *graph.Node, p map[string]*autograd.Var, x *autograd.Var) *autograd.Var {
+	st := m.bnState(n, x.Shape()[1])
+	st.Momentum, st.Eps = float32(attr(n, "momentum")), float32(attr(n, "eps"))
+	return autograd.BatchNormReLU(x, p["weight"], p["bias"], st, c.Training)
+}

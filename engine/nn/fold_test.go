@@ -83,3 +83,78 @@ func TestConvBNFoldMatchesUnfolded(t *testing.T) {
 		}
 	}
 }
+
+// TestBNReLUFusionMatchesUnfused: a batchnorm2d read only by a relu runs
+// as autograd.BatchNormReLU without a hook; logits, every parameter
+// gradient and the running statistics are bit for bit those of the
+// unfused pass (a Hook, which must see the batch norm's output), in
+// training and in eval mode.
+func TestBNReLUFusionMatchesUnfused(t *testing.T) {
+	g := graph.Graph{Nodes: []graph.Node{
+		{ID: "input", Op: "input", Attrs: map[string]float64{"channels": 3, "height": 10, "width": 10}},
+		{ID: "c1", Op: "conv2d", Inputs: []string{"input"}, Attrs: map[string]float64{"out": 6, "kernel": 3, "pad": 1}},
+		{ID: "b1", Op: "batchnorm2d", Inputs: []string{"c1"}},
+		{ID: "r1", Op: "relu", Inputs: []string{"b1"}},
+		{ID: "c2", Op: "conv2d", Inputs: []string{"r1"}, Attrs: map[string]float64{"out": 5, "kernel": 3, "pad": 1}},
+		{ID: "b2", Op: "batchnorm2d", Inputs: []string{"c2"}},
+		{ID: "r2", Op: "relu", Inputs: []string{"b2"}},
+		{ID: "side", Op: "globalavgpool", Inputs: []string{"b2"}},
+		{ID: "gap", Op: "globalavgpool", Inputs: []string{"r2"}},
+		{ID: "sum", Op: "add", Inputs: []string{"gap", "side"}},
+		{ID: "flatten", Op: "flatten", Inputs: []string{"sum"}},
+	}}
+	if pairs := bnReLUs(g, "flatten"); len(pairs) != 1 || pairs["b1"] != "r1" {
+		t.Fatalf("pairs %v, want only b1->r1 (b2 is read twice)", pairs)
+	}
+	b := cpu.New()
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := make([]float32, 3*3*10*10)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	run := func(training, hook bool) (out []float32, grads map[string][]float32, stats []float32) {
+		m, err := Build(g, nil, b, 5, "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &Ctx{Training: training}
+		if hook {
+			c.Hook = func(string, *autograd.Var) *autograd.Var { return nil }
+		}
+		prof := autograd.StartProfile()
+		y := m.Forward(c, autograd.Const(tensor.FromData(b, x, 3, 3, 10, 10)))
+		prof.Stop()
+		fused := 0
+		for _, r := range prof.Rows() {
+			if r.Kind == "bn+relu" {
+				fused = r.Calls
+			}
+		}
+		if want := map[bool]int{false: 1, true: 0}[hook]; fused != want {
+			t.Errorf("hook %v: %d fused bn+relu layers, want %d", hook, fused, want)
+		}
+		autograd.Sum(autograd.Mul(y, y)).Backward()
+		grads = map[string][]float32{}
+		for _, p := range m.Params {
+			grads[p.Name] = p.V.Grad.Data()
+		}
+		st := m.bnState(m.nodes["b1"], 6)
+		return y.Value.Data(), grads, append(st.Mean.Data(), st.Var.Data()...)
+	}
+	for _, training := range []bool{true, false} {
+		o0, g0, s0 := run(training, false)
+		o1, g1, s1 := run(training, true)
+		same := func(what string, a, b []float32) {
+			for i := range a {
+				if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+					t.Fatalf("training %v: %s[%d]: fused %v, unfused %v", training, what, i, a[i], b[i])
+				}
+			}
+		}
+		same("output", o0, o1)
+		same("running stats", s0, s1)
+		for name, v := range g0 {
+			same(name+" gradient", v, g1[name])
+		}
+	}
+}

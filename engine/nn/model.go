@@ -39,6 +39,8 @@ type Model struct {
 	// convBN maps a batchnorm2d to the convolution it folds into at
 	// inference (fold.go).
 	convBN map[string]string
+	// bnReLU maps a batchnorm2d to the ReLU that alone reads it (fold.go).
+	bnReLU map[string]string
 }
 
 // Init chooses how weights start: "default" (PyTorch's uniform
@@ -60,6 +62,7 @@ func Build(g graph.Graph, input []int, b backend.Backend, seed uint64, init Init
 	}
 	m.poolReLU = fusedReLUs(g, a.Output)
 	m.convBN = convBNs(g, a.Output)
+	m.bnReLU = bnReLUs(g, a.Output)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	for _, id := range a.Order {
 		n := m.nodes[id]
@@ -223,6 +226,18 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 			}
 		}
 	}
+	// A batch norm and the ReLU that alone reads it run as one op (not
+	// when folded into its convolution); the ReLU node then passes the
+	// fused output on.
+	fusedBN, reluOf := map[string]bool{}, map[string]string{}
+	if c.Hook == nil {
+		for bn, relu := range m.bnReLU {
+			conv, folded := m.convBN[bn]
+			if bn != c.Stop && !skip[relu] && !(folded && skip[conv]) {
+				fusedBN[bn], reluOf[relu] = true, bn
+			}
+		}
+	}
 	// inputs are the nodes each node reads, after fusion.
 	inputs := func(id string) []string {
 		if relu, ok := m.poolReLU[id]; ok && skip[relu] {
@@ -251,6 +266,8 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 			end := autograd.ProfileBegin("conv+bn")
 			out = m.foldedConvBN(c, m.nodes[conv], n, vals[m.nodes[conv].Inputs[0]])
 			end()
+		} else if bn, ok := reluOf[id]; ok {
+			out = vals[bn]
 		} else if n.Op == "input" {
 			out = x
 		} else {
@@ -266,9 +283,15 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 				}
 				p = d
 			}
-			end := autograd.ProfileBegin(profileKind(n.Op))
-			out = ops[n.Op].Forward(c, n, p, in)
-			end()
+			if fusedBN[id] {
+				end := autograd.ProfileBegin("bn+relu")
+				out = m.bnReLUForward(c, n, p, in[0])
+				end()
+			} else {
+				end := autograd.ProfileBegin(profileKind(n.Op))
+				out = ops[n.Op].Forward(c, n, p, in)
+				end()
+			}
 		}
 		if c.Hook != nil {
 			if r := c.Hook(id, out); r != nil {

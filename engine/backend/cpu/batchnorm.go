@@ -8,19 +8,32 @@ import (
 // BatchNormGrad implements backend.BatchNormGrader: one pass over g and x
 // per channel for both sums (float64, four accumulators) and one for dx,
 // where the generic path of autograd makes eight.
-func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, x, mean, invstd, k backend.Buffer, outer, c, inner int, training bool) {
-	dxs, dgs, dbs, gs, xs := d(dx), d(dgamma), d(dbeta), d(g), d(x)
+func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, y, x, mean, invstd, k backend.Buffer, outer, c, inner int, training bool) {
+	dxs, dgs, dbs, gs, xs, ys := d(dx), d(dgamma), d(dbeta), d(g), d(x), d(y)
 	ms, is, ks := d(mean), d(invstd), d(k)
 	count := float64(outer * inner)
 	sums := dgs != nil || dbs != nil || (dxs != nil && training)
 	parallel.For(c, outer*inner*4, func(lo, hi int) {
+		var gm []float32 // g masked by y > 0
+		if ys != nil {
+			gm = make([]float32, inner)
+		}
+		// row returns channel ch's gradient in image o.
+		row := func(o, ch int) []float32 {
+			gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+			if ys == nil {
+				return gr
+			}
+			reluGrad(gm, ys[(o*c+ch)*inner:(o*c+ch+1)*inner], gr)
+			return gm
+		}
 		for ch := lo; ch < hi; ch++ {
 			mu := ms[ch]
 			var sg, sgx float64
 			if sums {
 				var a0, a1, a2, a3, b0, b1, b2, b3 float64
 				for o := range outer {
-					gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+					gr := row(o, ch)
 					xr := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
 					xr = xr[:len(gr)]
 					i := 0
@@ -55,7 +68,7 @@ func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, x, mean, invstd, k backend.Buffe
 			kc := ks[ch]
 			if !training {
 				for o := range outer {
-					gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+					gr := row(o, ch)
 					dr := dxs[(o*c+ch)*inner : (o*c+ch+1)*inner]
 					dr = dr[:len(gr)]
 					for i, v := range gr {
@@ -68,13 +81,29 @@ func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, x, mean, invstd, k backend.Buffe
 			m1 := float32(sg / count)
 			a := float32(sgx/count) * inv * inv
 			for o := range outer {
-				gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
+				gr := row(o, ch)
 				xr := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
 				dr := dxs[(o*c+ch)*inner : (o*c+ch+1)*inner]
 				xr, dr = xr[:len(gr)], dr[:len(gr)]
 				for i, v := range gr {
 					dr[i] = kc * (v - m1 - (xr[i]-mu)*a)
 				}
+			}
+		}
+	})
+}
+
+// ChannelAffineReLU implements backend.BatchNormGrader.
+func (*CPU) ChannelAffineReLU(dst, x, scale, shift backend.Buffer, outer, c, inner int) {
+	ys, xs, sc, sh := d(dst), d(x), d(scale), d(shift)
+	parallel.For(outer*c, inner*2, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			ch := p % c
+			a, b := sc[ch], sh[ch]
+			in, out := xs[p*inner:(p+1)*inner], ys[p*inner:(p+1)*inner]
+			out = out[:len(in)]
+			for i, v := range in {
+				out[i] = max(v*a+b, 0)
 			}
 		}
 	})
