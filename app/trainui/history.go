@@ -233,6 +233,10 @@ func (v *runsView) showSelected() {
 	if r.Notes != "" {
 		sub += ". " + widgets.FirstUpper(r.Notes) + "."
 	}
+	if n := len(r.Snapshots); n > 0 {
+		sub += fmt.Sprintf(". Weights kept after %s, %s: the Filters pane's slider and the Embeddings pane's replay step through them",
+			widgets.Plural(n, "epoch"), projects.SnapshotSchedule(r))
+	}
 	v.sub.SetText(sub)
 	var chips []fyne.CanvasObject
 	if best, at := bestVal(r.Epochs); at > 0 {

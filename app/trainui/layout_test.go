@@ -1,6 +1,7 @@
 package trainui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -31,6 +32,16 @@ func TestTrainPaneNeverGrowsTheWindow(t *testing.T) {
 	p.job.Wait()
 	if len(h.proj.Runs) != 1 {
 		t.Fatalf("%d runs", len(h.proj.Runs))
+	}
+	// The run kept its weights after each epoch, and the Runs tab says so.
+	r := &h.proj.Runs[0]
+	if len(r.Snapshots) != 2 || len(h.proj.SnapshotWeights(r.Snapshots[0])) == 0 {
+		t.Errorf("snapshots after a 2-epoch run: %+v", r.Snapshots)
+	}
+	p.history.sel = r.ID
+	p.history.showSelected()
+	if !strings.Contains(p.history.sub.Text, "Weights kept after 2 epochs, every epoch") {
+		t.Errorf("the Runs tab does not say which weights it kept: %q", p.history.sub.Text)
 	}
 	for _, tab := range []int{0, 1, 2, 3, 4} {
 		p.tabs.SelectIndex(tab)
