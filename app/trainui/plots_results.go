@@ -235,7 +235,7 @@ func perClassPlot(acc []float64, classes []string) *plot.Plot {
 		y := float64(k - 1 - i)
 		name := ""
 		if i < len(classes) {
-			name = classes[i] // the y axis has room for whole names
+			name = widgets.Short(classes[i])
 		}
 		yt = append(yt, plot.Tick{Value: y, Label: name})
 		if math.IsNaN(a) {
