@@ -56,6 +56,7 @@ type trainPane struct {
 	h host
 
 	form      *settingsForm
+	adv       *advSettings // adversarial.go
 	problem   string // the first invalid setting, "" when all are valid
 	schedView *widgets.PlotView
 	schedNote *widget.Label
@@ -121,8 +122,9 @@ func newTrainPane(h host) *trainPane {
 	p.history = newRunsView(p)
 
 	settings := widgets.CardWith("Settings", nil, p.form.root)
+	p.adv = newAdvSettings()
 	sched := widgets.CardWith("Learning rate over the run", nil, container.NewBorder(nil, p.schedNote, nil, nil, p.schedView))
-	settingsScroll := container.NewVScroll(container.NewVBox(settings, sched))
+	settingsScroll := container.NewVScroll(container.NewVBox(settings, p.adv.card(), sched))
 	p.form.relayout = settingsScroll.Refresh
 	settingsCol := container.New(layout.NewCustomPaddedLayout(6, 6, 6, 0), container.New(&widgets.MinWidth{W: 330}, settingsScroll))
 	// Each tab scrolls when the window is smaller than it would like, so

@@ -119,6 +119,10 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 		res *train.Result
 		ev  *train.EvalResult
 	)
+	adv, advErr := p.adv.config() // adversarial.go
+	if advErr != nil {
+		return p.started(lr, advErr)
+	}
 	what := "Preparing the run…"
 	if resume != nil {
 		what = "Continuing run " + lr.id + " from " + resume.Where() + "…"
@@ -128,6 +132,7 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 		if err != nil {
 			return err
 		}
+		pr.Config.Adversarial = adv
 		tr, err := pr.Trainer()
 		if err != nil {
 			return err
