@@ -56,7 +56,7 @@ type trainPane struct {
 	h host
 
 	form      *settingsForm
-	adv       *advSettings // adversarial.go
+	adv       *advSettings
 	problem   string // the first invalid setting, "" when all are valid
 	schedView *widgets.PlotView
 	schedNote *widget.Label
