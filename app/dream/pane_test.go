@@ -1,6 +1,7 @@
 package dream
 
 import (
+	"context"
 	"image"
 	_ "image/png"
 	"os"
@@ -288,5 +289,15 @@ func TestLossPlotDrawsFromOnePoint(t *testing.T) {
 				t.Errorf("%v rising %v: log axis %v", pts, rising, log)
 			}
 		}
+	}
+}
+
+// render-panes shows a DeepDream of the first test image, computed before
+// the picture is taken.
+func TestPrepareRenderDreamsTheFirstTestImage(t *testing.T) {
+	_, _, p := panetest.OpenTrained[*dreamPane](t, ui.PaneDream, Pane)
+	p.PrepareRender(context.Background())
+	if p.src.src == nil || len(p.view.frames) == 0 || p.job.Running() || !strings.Contains(p.info.Text, "energy rose") {
+		t.Fatalf("after PrepareRender: source %v, %d iterates, %q", p.src.src != nil, len(p.view.frames), p.info.Text)
 	}
 }
