@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 
+	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/engine/attrib"
 	"github.com/workbench-cv/workbench/engine/inspect"
 	"github.com/workbench-cv/workbench/widgets"
@@ -91,39 +92,54 @@ func (p *salPane) explain() {
 		p.info.SetText("Choose an image first: a test image number or an image file.")
 		return
 	}
-	x, k, layer, mdl := p.x, p.target(), p.layer.Selected, p.Model
-	for _, c := range p.cells {
+	x, k, layer, mdl, other := p.x, p.target(), p.layer.Selected, p.Model, p.cmp.model
+	for _, c := range append(p.cells, p.cmp.cells...) {
 		c.m = nil
 	}
 	p.drawGrid()
-	total := len(p.methods)
+	// Each model's maps fill its own row of cells.
+	type row struct {
+		mdl   *inspection.Model
+		cells []*cell
+	}
+	rows := []row{{mdl, p.cells}}
+	if other != nil {
+		rows = append(rows, row{other, p.cmp.cells})
+	}
+	total := len(p.methods) * len(rows)
 	do := uiDo(p.job.Sync)
 	err := p.job.Start("Explaining "+p.ClassName(k), func(ctx context.Context, report widgets.Report) error {
-		n, err := mdl.Net()
-		if err != nil {
-			return err
-		}
-		net := attribNet(n)
-		for i, m := range p.methods {
-			if err := ctx.Err(); err != nil {
+		for r, rw := range rows {
+			n, err := rw.mdl.Net()
+			if err != nil {
 				return err
 			}
-			report(i, total, m.title+" of "+p.ClassName(k))
-			mp, note, err := m.run(ctx, net, x, k, layer, func(done, all int) {
-				report(i*all+done, total*all, "")
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %w", m.title, err)
+			net, lyr := attribNet(n), layer
+			if info := n.Model.Analysis.Nodes[lyr]; info == nil || len(info.Out) != 3 {
+				lyr = lastSpatial(n.Model.Analysis.Order, func(id string) []int { return n.Model.Analysis.Nodes[id].Out })
 			}
-			do(func() {
-				if !sameSlice(p.x, x) {
-					return
+			for i, m := range p.methods {
+				if err := ctx.Err(); err != nil {
+					return err
 				}
-				c := p.cells[i]
-				c.m = &mp
-				c.caption.SetText(m.title + note)
-				p.drawGrid()
-			})
+				step := r*len(p.methods) + i
+				report(step, total, m.title+" of "+p.ClassName(k))
+				mp, note, err := m.run(ctx, net, x, k, lyr, func(done, all int) {
+					report(step*all+done, total*all, "")
+				})
+				if err != nil {
+					return fmt.Errorf("%s: %w", m.title, err)
+				}
+				c := rw.cells[i]
+				do(func() {
+					if !sameSlice(p.x, x) {
+						return
+					}
+					c.m = &mp
+					c.caption.SetText(m.title + note)
+					p.drawGrid()
+				})
+			}
 		}
 		return nil
 	}, func(err error) {
@@ -145,4 +161,15 @@ func uiDo(sync bool) func(func()) {
 		return func(fn func()) { fn() }
 	}
 	return widgets.Do
+}
+
+// lastSpatial is the last of order whose output is a map larger than 1×1
+// (Grad-CAM's default layer), "" when there is none.
+func lastSpatial(order []string, out func(id string) []int) string {
+	for i := len(order) - 1; i >= 0; i-- {
+		if o := out(order[i]); len(o) == 3 && o[1]*o[2] > 1 {
+			return order[i]
+		}
+	}
+	return ""
 }

@@ -59,6 +59,7 @@ type salPane struct {
 	sanity *sanityView
 	viz    *vizView
 	bias   *biasView
+	cmp    *compare
 }
 
 // cell is one method's picture in the grid.
@@ -101,6 +102,7 @@ func newSaliencyPane(s *ui.State) fyne.CanvasObject {
 		objs[i] = container.NewBorder(nil, c.caption, nil, nil, c.img.raster)
 	}
 	p.grid = container.NewGridWrap(fyne.NewSize(232, 262), objs...)
+	p.cmp = newCompare(p, p.grid)
 	p.sanity = newSanityView(p)
 	p.viz = newVizView(p)
 	p.bias = newBiasView(p)
@@ -124,9 +126,10 @@ func (p *salPane) methodsTab() fyne.CanvasObject {
 		widget.NewFormItem("Explain", p.class),
 		widget.NewFormItem("Grad-CAM layer", p.layer),
 		widget.NewFormItem("Overlay opacity", p.opacity),
+		p.cmp.row(),
 	)...)
 	left := container.NewVBox(form, p.run, p.info)
-	split := container.NewHSplit(container.NewVScroll(left), container.NewVScroll(p.grid))
+	split := container.NewHSplit(container.NewVScroll(left), container.NewVScroll(p.cmp.root))
 	split.SetOffset(0.28)
 	return widgets.Pad(6, 4, 6, 6, split)
 }
@@ -136,7 +139,7 @@ func (p *salPane) refresh() {
 	p.RefreshOneImage(inspection.OneImageView{
 		Body: p.body, Main: p.tabs, Command: "workbench viz saliency --project " + ui.ProjectArg(p.S) + " --out DIR", Pane: "The Saliency pane",
 		HasImage: func() bool { return p.x != nil },
-		OnModel:  func() { p.x = nil; p.setModel() },
+		OnModel:  func() { p.x = nil; p.cmp.clear(); p.setModel() },
 		Choose:   p.chooseTest,
 	})
 }
@@ -197,7 +200,7 @@ func (p *salPane) setImage(x []float32, name string, label int) {
 	n := attribNet(p.Model.First)
 	p.probs = attrib.Softmax(n.Logits(x, 1), 1)
 	p.pred = attrib.Argmax(p.probs, 1)[0]
-	for _, c := range p.cells {
+	for _, c := range append(p.cells, p.cmp.cells...) {
 		c.m = nil
 	}
 	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.ClassName(p.pred), 100*p.probs[p.pred])
@@ -229,6 +232,7 @@ func (p *salPane) drawGrid() {
 			c.caption.SetText(p.methods[i].title)
 		}
 	}
+	p.cmp.draw(p.x, in, p.opacity.Value)
 }
 
 // PrepareRender computes what the pane shows in render-panes: the dataset's

@@ -3,6 +3,7 @@ package saliency
 import (
 	"image"
 	_ "image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
+	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -183,5 +185,54 @@ func TestSaliencyPaneBiasViewPerClass(t *testing.T) {
 		if !strings.Contains(v.note.Text, "Most on the border") || !strings.Contains(v.cells[0].caption.Text, "border") {
 			t.Fatalf("%s: note %q, caption %q", method, v.note.Text, v.cells[0].caption.Text)
 		}
+	}
+}
+
+// A second project's model explains the same image in a second row: its
+// own maps, not copies of the first row's; a model of other images is
+// refused with a reason.
+func TestSaliencyPaneComparesTwoModels(t *testing.T) {
+	p := loaded(t)
+	other := panetest.TrainedSample(t)
+	ts := make(map[string]projects.Tensor, len(other.Tensors))
+	for k, v := range other.Tensors {
+		if strings.HasPrefix(k, "weights/") && strings.HasSuffix(k, ".weight") {
+			d := make([]float32, len(v.Data))
+			for i, x := range v.Data {
+				d[i] = x + 0.3*float32(math.Sin(float64(i)))
+			}
+			v = projects.Tensor{Shape: v.Shape, Data: d}
+		}
+		ts[k] = v
+	}
+	other.Tensors = ts
+	path := filepath.Join(t.TempDir(), "other.wbproj")
+	if err := projects.Save(other, path); err != nil {
+		t.Fatal(err)
+	}
+	p.cmp.path.SetText(path)
+	p.cmp.path.OnSubmitted(path)
+	p.job.Wait()
+	if p.cmp.model == nil || !p.cmp.second.Visible() || p.cmp.name != "other" {
+		t.Fatalf("the second model did not load: %q", p.info.Text)
+	}
+	test.Tap(p.run)
+	p.job.Wait()
+	for i, c := range p.cmp.cells {
+		if c.m == nil || p.cells[i].m == nil {
+			t.Fatalf("%s: a row is missing its map (%q)", p.methods[i].title, p.info.Text)
+		}
+	}
+	same := true
+	for i, v := range p.cmp.cells[0].m.V {
+		same = same && v == p.cells[0].m.V[i]
+	}
+	if same {
+		t.Fatalf("the second model's saliency map equals the first's")
+	}
+	// Clearing drops the row.
+	test.Tap(p.cmp.load)
+	if p.cmp.model != nil || p.cmp.second.Visible() {
+		t.Fatalf("the clear button left the second model")
 	}
 }
