@@ -483,6 +483,10 @@ func opCases() []torchCase {
 		op("elasticnet", "out = 0.3 * (a.abs().sum() + b.abs().sum()) + 0.7 * ((a * a).sum() + (b * b).sum())",
 			func(v vars) *autograd.Var { return autograd.ElasticNet([]*autograd.Var{v["a"], v["b"]}, 0.3, 0.7) },
 			with(in("a", 1, 3, 4), away), with(in("b", 1, 5), away)),
+
+		// Fused ops (last: their inputs do not shift the seeds of the cases above).
+		op("add-relu", "out = F.relu(a + b)", func(v vars) *autograd.Var { return autograd.AddReLU(v["a"], v["b"]) }, in("a", 1, 2, 3, 5, 7), in("b", 1, 2, 3, 5, 7)),
+		op("add-relu/broadcast", "out = F.relu(a + b)", func(v vars) *autograd.Var { return autograd.AddReLU(v["a"], v["b"]) }, in("a", 1, 2, 3, 4), in("b", 1, 3, 1)),
 	}
 }
 

@@ -94,10 +94,11 @@ func (m *Model) foldedConvBN(c *Ctx, conv, bn *graph.Node, x *autograd.Var) *aut
 	return out
 }
 
-// bnReLUs finds each batchnorm2d read only by a relu (neither the
-// output), keyed by the batch norm: in training and inference they run as
-// autograd.BatchNormReLU, which stores one activation instead of two and
-// makes one pass less each way.
+// bnReLUs finds each batchnorm2d, and each add of two inputs, read only
+// by a relu (neither the output), keyed by the batch norm or add: in
+// training and inference they run as autograd.BatchNormReLU or AddReLU,
+// which store one activation instead of two and make one pass less each
+// way.
 func bnReLUs(g graph.Graph, output string) map[string]string {
 	uses := map[string]int{}
 	for _, n := range g.Nodes {
@@ -111,7 +112,7 @@ func bnReLUs(g graph.Graph, output string) map[string]string {
 			continue
 		}
 		bn := n.Inputs[0]
-		if m := findNode(g, bn); m != nil && m.Op == "batchnorm2d" && uses[bn] == 1 && bn != output {
+		if m := findNode(g, bn); m != nil && (m.Op == "batchnorm2d" || (m.Op == "add" && len(m.Inputs) == 2)) && uses[bn] == 1 && bn != output {
 			pairs[bn] = n.ID
 		}
 	}
@@ -127,8 +128,13 @@ func findNode(g graph.Graph, id string) *graph.Node {
 	return nil
 }
 
-// bnReLUForward is the batchnorm2d op's Forward with the ReLU fused.
-func (m *Model) bnReLUForward(c *Ctx, n *graph.Node, p map[string]*autograd.Var, x *autograd.Var) *autograd.Var {
+// bnReLUForward is the batchnorm2d or add op's Forward with the ReLU
+// fused.
+func (m *Model) bnReLUForward(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
+	if n.Op == "add" {
+		return autograd.AddReLU(in[0], in[1])
+	}
+	x := in[0]
 	st := m.bnState(n, x.Shape()[1])
 	st.Momentum, st.Eps = float32(attr(n, "momentum")), float32(attr(n, "eps"))
 	return autograd.BatchNormReLU(x, p["weight"], p["bias"], st, c.Training)

@@ -101,10 +101,11 @@ func TestBNReLUFusionMatchesUnfused(t *testing.T) {
 		{ID: "side", Op: "globalavgpool", Inputs: []string{"b2"}},
 		{ID: "gap", Op: "globalavgpool", Inputs: []string{"r2"}},
 		{ID: "sum", Op: "add", Inputs: []string{"gap", "side"}},
-		{ID: "flatten", Op: "flatten", Inputs: []string{"sum"}},
+		{ID: "rs", Op: "relu", Inputs: []string{"sum"}},
+		{ID: "flatten", Op: "flatten", Inputs: []string{"rs"}},
 	}}
-	if pairs := bnReLUs(g, "flatten"); len(pairs) != 1 || pairs["b1"] != "r1" {
-		t.Fatalf("pairs %v, want only b1->r1 (b2 is read twice)", pairs)
+	if pairs := bnReLUs(g, "flatten"); len(pairs) != 2 || pairs["b1"] != "r1" || pairs["sum"] != "rs" {
+		t.Fatalf("pairs %v, want only b1->r1 and sum->rs (b2 is read twice)", pairs)
 	}
 	b := cpu.New()
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -126,11 +127,11 @@ func TestBNReLUFusionMatchesUnfused(t *testing.T) {
 		prof.Stop()
 		fused := 0
 		for _, r := range prof.Rows() {
-			if r.Kind == "bn+relu" {
-				fused = r.Calls
+			if r.Kind == "bn+relu" || r.Kind == "add+relu" {
+				fused += r.Calls
 			}
 		}
-		if want := map[bool]int{false: 1, true: 0}[hook]; fused != want {
+		if want := map[bool]int{false: 2, true: 0}[hook]; fused != want {
 			t.Errorf("hook %v: %d fused bn+relu layers, want %d", hook, fused, want)
 		}
 		autograd.Sum(autograd.Mul(y, y)).Backward()

@@ -226,9 +226,9 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 			}
 		}
 	}
-	// A batch norm and the ReLU that alone reads it run as one op (not
-	// when folded into its convolution); the ReLU node then passes the
-	// fused output on.
+	// A batch norm or a sum and the ReLU that alone reads it run as one op
+	// (not when the batch norm is folded into its convolution); the ReLU
+	// node then passes the fused output on.
 	fusedBN, reluOf := map[string]bool{}, map[string]string{}
 	if c.Hook == nil {
 		for bn, relu := range m.bnReLU {
@@ -284,8 +284,8 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 				p = d
 			}
 			if fusedBN[id] {
-				end := autograd.ProfileBegin("bn+relu")
-				out = m.bnReLUForward(c, n, p, in[0])
+				end := autograd.ProfileBegin(profileKind(n.Op) + "+relu")
+				out = m.bnReLUForward(c, n, p, in)
 				end()
 			} else {
 				end := autograd.ProfileBegin(profileKind(n.Op))

@@ -12,7 +12,14 @@
 //     a step allocates and clears almost nothing after the first.
 //   - Convolutions run image by image (directconv.go): an L2-sized column
 //     matrix per image, the GEMM writing NCHW directly, the bias folded into
-//     it, goroutines taking whole images.
+//     it, goroutines taking whole images; a batch smaller than the thread
+//     count threads each image instead. The path is chosen per shape
+//     (ConvPath names it for profiles): 1x1 stride-1 as a plain GEMM on
+//     the NCHW image, stride-1 3x3 on large planes by Winograd F(2x2,3x3)
+//     forward and for the input gradient (winograd.go), im2col + GEMM
+//     otherwise.
+//   - Batch norm's backward pass, and batch norm followed by ReLU, are
+//     fused kernels (batchnorm.go).
 //   - Threads: the backend splits work over goroutines itself and the BLAS
 //     library runs single-threaded inside its calls (engine/blas threads a
 //     product over goroutines, blas.Serial keeps a product on its caller's
