@@ -83,7 +83,11 @@ type controls struct {
 	lr, tv              *widgets.FloatField
 	contentW, styleW    *widgets.FloatField
 	init, optimizer     *widget.RadioGroup
-	mode                string
+	// smooth takes the style losses on softmax-smoothed activations (Wang
+	// et al., 2021) at a temperature of smoothScale standard deviations.
+	smooth      *widget.Check
+	smoothScale *widgets.FloatField
+	mode        string
 	// modeLayer is the layer each one-layer mode starts with.
 	modeLayer map[string]string
 }
@@ -116,6 +120,16 @@ func newControls(changed func()) *controls {
 		}
 	})
 	c.optimizer.Horizontal = true
+	c.smoothScale = widgets.NewFloatField("Smoothing scale", 3, 0, 1000)
+	c.smooth = widget.NewCheck("Softmax-smoothed, T = σ ×", func(on bool) {
+		// The smoothed losses are smaller: the CLI's 2e5 starts near the
+		// plain default's balance.
+		if on {
+			c.styleW.SetText("200000")
+		} else if d, ok := modeDefaults[c.mode]; ok {
+			c.styleW.SetText(strconv.FormatFloat(d.sw, 'g', -1, 64))
+		}
+	})
 	return c
 }
 
@@ -128,6 +142,7 @@ func (c *controls) setMode(m string) {
 	d := modeDefaults[m]
 	c.steps.SetText(strconv.Itoa(d.steps))
 	c.tv.SetText(strconv.FormatFloat(d.tv, 'g', -1, 64))
+	c.smooth.SetChecked(false)
 	c.styleW.SetText(strconv.FormatFloat(d.sw, 'g', -1, 64))
 	c.optimizer.SetSelected(optAdam)
 	c.lr.SetText(strconv.FormatFloat(d.lr, 'g', -1, 64))
@@ -145,12 +160,12 @@ func (c *controls) form(m string, extra []*widget.FormItem) fyne.CanvasObject {
 		items = []*widget.FormItem{item("Layer", c.layer), item("TV weight", c.tv.Entry), item("Optimizer", c.optimizer),
 			item("Steps", c.steps.Entry)}
 	case modeTexture:
-		items = []*widget.FormItem{item("Style layers", c.styleLayers.root), item("Style weight", c.styleW.Entry),
-			item("TV weight", c.tv.Entry), item("Optimizer", c.optimizer), item("Steps", c.steps.Entry)}
+		items = []*widget.FormItem{item("Style layers", c.styleLayers.root), item("Style loss", c.smoothRow()),
+			item("Style weight", c.styleW.Entry), item("TV weight", c.tv.Entry), item("Optimizer", c.optimizer), item("Steps", c.steps.Entry)}
 	case modeStyle:
 		items = []*widget.FormItem{item("Content layer", c.contentLayer), item("Style layers", c.styleLayers.root),
-			item("Content weight", c.contentW.Entry), item("Style weight", c.styleW.Entry), item("TV weight", c.tv.Entry),
-			item("Start from", c.init), item("Optimizer", c.optimizer), item("Steps", c.steps.Entry)}
+			item("Style loss", c.smoothRow()), item("Content weight", c.contentW.Entry), item("Style weight", c.styleW.Entry),
+			item("TV weight", c.tv.Entry), item("Start from", c.init), item("Optimizer", c.optimizer), item("Steps", c.steps.Entry)}
 	case modeFast:
 		items = append([]*widget.FormItem{item("Content layer", c.contentLayer), item("Style layers", c.styleLayers.root),
 			item("Content weight", c.contentW.Entry), item("Style weight", c.styleW.Entry), item("TV weight", c.tv.Entry),
@@ -158,6 +173,11 @@ func (c *controls) form(m string, extra []*widget.FormItem) fyne.CanvasObject {
 	}
 	items = append(items, item("Step size", c.lr.Entry), item("Size", c.size.box))
 	return widget.NewForm(items...)
+}
+
+// smoothRow is the smoothing check with its scale.
+func (c *controls) smoothRow() fyne.CanvasObject {
+	return container.NewBorder(nil, nil, c.smooth, nil, c.smoothScale.Entry)
 }
 
 // setModel fills the layer choices with the model's spatial layers and

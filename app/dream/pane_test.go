@@ -301,3 +301,24 @@ func TestPrepareRenderDreamsTheFirstTestImage(t *testing.T) {
 		t.Fatalf("after PrepareRender: source %v, %d iterates, %q", p.src.src != nil, len(p.view.frames), p.info.Text)
 	}
 }
+
+// Texture with softmax-smoothed style layers runs and lowers its loss.
+func TestDreamPaneSmoothedTexture(t *testing.T) {
+	p, _ := loaded(t)
+	p.mode.SetSelected(modeTexture)
+	p.c.smooth.SetChecked(true)
+	if p.c.styleW.Text != "200000" {
+		t.Fatalf("smoothing's style weight %q", p.c.styleW.Text)
+	}
+	p.c.steps.SetText("6")
+	test.Tap(p.run)
+	p.job.Wait()
+	if len(p.view.frames) != 7 || !strings.Contains(p.info.Text, "loss fell") {
+		t.Fatalf("smoothed texture: %d iterates, %q", len(p.view.frames), p.info.Text)
+	}
+	p.c.smoothScale.SetText("-1")
+	test.Tap(p.run)
+	if !strings.Contains(p.info.Text, "Smoothing scale") || p.job.Running() {
+		t.Fatalf("a negative scale: %q", p.info.Text)
+	}
+}

@@ -57,7 +57,14 @@ func (p *dreamPane) readJob() (*job, error) {
 		return nil, err
 	}
 	j.opt = style.Options{Steps: steps, LR: lr, Seed: 1}
-	j.synth = style.SynthOptions{TV: tv, LBFGS: c.optimizer.Selected == optLBFGS}
+	j.synth = style.SynthOptions{TV: tv, LBFGS: c.optimizer.Selected == optLBFGS, Smooth: c.smooth.Checked}
+	if j.synth.Smooth && (j.mode == modeTexture || j.mode == modeStyle) {
+		if j.synth.SmoothScale, err = c.smoothScale.Value(); err != nil {
+			return nil, err
+		}
+	} else {
+		j.synth.Smooth = false
+	}
 	switch j.mode {
 	case modeDream:
 		j.layer, j.octaves, j.scale = c.layer.Selected, int(c.octaves.Value), c.scale.Value
