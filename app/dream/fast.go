@@ -252,6 +252,7 @@ func (v *fastView) show(src []*source, imgs []image.Image) {
 	}
 	v.cells.Objects = objs
 	v.cells.Refresh()
+	v.p.view.updateExport()
 }
 
 // clear forgets the network and its gallery (another model).
@@ -260,6 +261,7 @@ func (v *fastView) clear() {
 	v.restyle.Disable()
 	v.cells.Objects = nil
 	v.cells.Refresh()
+	v.p.view.updateExport()
 }
 
 // stylise renders the gallery again with the style list's blend weights.

@@ -75,6 +75,11 @@ func TestFastStyleTrainsShowsAGalleryBlendsAndCancels(t *testing.T) {
 	if b := v.shown[2].Bounds(); b.Dx() != 16 || b.Dy() != 16 || len(p.view.losses) != 4 || !strings.Contains(p.info.Text, "Fast style: 4 steps") {
 		t.Fatalf("gallery image %v, %d losses, %q", b, len(p.view.losses), p.info.Text)
 	}
+	// Export PNG writes the gallery side by side.
+	img, what, ok := p.view.exported()
+	if !ok || p.view.export.Disabled() || what != "The gallery" || img.Bounds().Dx() < 3*16 {
+		t.Fatalf("fast style exports %v %q (%v)", ok, what, img)
+	}
 	// Each style alone stylises differently (conditional instance norm).
 	p.styles.items[1].blend.SetValue(0)
 	test.Tap(v.restyle)

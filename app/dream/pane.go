@@ -127,6 +127,7 @@ func (p *dreamPane) showMode() {
 	}
 	p.sources.Objects = objs
 	p.sources.Refresh()
+	p.view.updateExport()
 	p.assess()
 }
 

@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
+	"github.com/workbench-cv/workbench/engine/attrib"
 	"github.com/workbench-cv/workbench/engine/style"
 	"github.com/workbench-cv/workbench/widgets"
 )
@@ -146,8 +147,30 @@ func (v *resultView) shown() (frame, bool) {
 	return v.frames[i], true
 }
 
-func (v *resultView) exportDialog() {
+// exported is what Export PNG writes: the shown iterate, or in fast style
+// the gallery side by side; and how the message names it.
+func (v *resultView) exported() (image.Image, string, bool) {
+	if v.p.mode.Selected == modeFast {
+		if g := v.p.fast.shown; len(g) > 0 {
+			return attrib.Strip(0, 4, g...), "The gallery", true
+		}
+		return nil, "", false
+	}
 	f, ok := v.shown()
+	return f.img, fmt.Sprintf("Step %d", f.step), ok
+}
+
+// updateExport enables Export PNG when there is something to write.
+func (v *resultView) updateExport() {
+	if _, _, ok := v.exported(); ok {
+		v.export.Enable()
+	} else {
+		v.export.Disable()
+	}
+}
+
+func (v *resultView) exportDialog() {
+	img, what, ok := v.exported()
 	if !ok {
 		return
 	}
@@ -157,11 +180,11 @@ func (v *resultView) exportDialog() {
 		}
 		path := w.URI().Path()
 		w.Close()
-		if err := writePNG(path, f.img); err != nil {
+		if err := writePNG(path, img); err != nil {
 			v.p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
 			return
 		}
-		v.p.info.SetText(fmt.Sprintf("Step %d written to %s.", f.step, path))
+		v.p.info.SetText(fmt.Sprintf("%s written to %s.", what, path))
 	}, v.p.S.Window)
 	d.SetFileName("dream.png")
 	d.Show()
