@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -51,7 +52,7 @@ func newCompare(p *salPane, first fyne.CanvasObject) *compare {
 		c.cells = append(c.cells, cl)
 		objs = append(objs, container.NewBorder(nil, cl.caption, nil, nil, cl.img.raster))
 	}
-	c.grid = container.NewGridWrap(fyne.NewSize(232, 262), objs...)
+	c.grid = container.NewGridWrap(singleCell, objs...)
 	c.second = container.NewVBox(c.other, c.grid)
 	c.second.Hide()
 	c.title.Hide()
@@ -113,6 +114,7 @@ func (c *compare) use(m *inspection.Model, name string) {
 	c.other.SetText("Compared with: " + name)
 	c.title.Show()
 	c.second.Show()
+	c.cellSize(compareCell)
 	for _, cl := range c.cells {
 		cl.m = nil
 	}
@@ -126,6 +128,25 @@ func (c *compare) clear() {
 	c.path.SetText("")
 	c.title.Hide()
 	c.second.Hide()
+	c.cellSize(singleCell)
+}
+
+// Cell sizes: one model's maps large, two models' small enough that each
+// model's six maps fit on one row.
+var (
+	singleCell  = fyne.NewSize(232, 262)
+	compareCell = fyne.NewSize(140, 172)
+)
+
+// cellSize lays both rows' cells out at size s.
+func (c *compare) cellSize(s fyne.Size) {
+	for _, g := range []*fyne.Container{c.p.grid, c.grid} {
+		g.Layout = layout.NewGridWrapLayout(s)
+		g.Refresh()
+	}
+	for _, cl := range append(c.p.cells, c.cells...) {
+		cl.img.raster.SetMinSize(fyne.NewSquareSize(min(180, s.Width-4)))
+	}
 }
 
 // draw shows the second model's maps over the image.
