@@ -1,6 +1,7 @@
 package widgets
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"sync"
@@ -113,12 +114,34 @@ func (v *PlotView) render(p *plot.Plot, w, h int, scale float32) image.Image {
 	idpi := int(dpi + 0.5)
 	size := func(px int) vg.Length { return vg.Length(px) * vg.Inch / vg.Length(idpi) }
 	c := vgimg.NewWith(vgimg.UseWH(size(w), size(h)), vgimg.UseDPI(idpi), vgimg.UseBackgroundColor(bg))
-	p.Draw(draw.New(c))
+	if err := drawPlot(p, c); err != nil {
+		// A plot gonum cannot draw (an axis range it rejects, say) is
+		// shown as a message instead of taking the whole app down.
+		c = vgimg.NewWith(vgimg.UseWH(size(w), size(h)), vgimg.UseDPI(idpi), vgimg.UseBackgroundColor(bg))
+		msg := plot.New()
+		msg.BackgroundColor = color.Transparent
+		msg.Title.Text = "This plot cannot be drawn: " + err.Error()
+		msg.Title.TextStyle.Color = p.Title.TextStyle.Color
+		msg.HideAxes()
+		_ = drawPlot(msg, c)
+	}
 	img := c.Image()
 	v.mu.Lock()
 	v.renders++
 	v.mu.Unlock()
 	return img
+}
+
+// drawPlot draws p on c and turns a panic inside gonum's drawing code into
+// an error.
+func drawPlot(p *plot.Plot, c *vgimg.Canvas) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	p.Draw(draw.New(c))
+	return nil
 }
 
 // themePlot sets a transparent background and theme text colours.

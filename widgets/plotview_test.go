@@ -145,3 +145,28 @@ func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Co
 func (variantTheme) Font(s fyne.TextStyle) fyne.Resource     { return theme.DefaultTheme().Font(s) }
 func (variantTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 func (variantTheme) Size(n fyne.ThemeSizeName) float32       { return theme.DefaultTheme().Size(n) }
+
+func TestPlotViewShowsAPlotGonumCannotDrawInsteadOfPanicking(t *testing.T) {
+	p := plot.New()
+	p.Y.Scale = plot.LogScale{} // a log axis across zero: gonum panics in Draw
+	p.Y.Min, p.Y.Max = 0, 1
+	v := NewPlotView(p)
+	img := v.Render(200, 120, 1)
+	if b := img.Bounds(); b.Dx() != 200 || b.Dy() != 120 {
+		t.Fatalf("image is %v, want 200x120", b)
+	}
+	// The message is drawn: the picture is not one flat colour.
+	first := img.At(0, 0)
+	flat := true
+	for y := 0; y < 120 && flat; y++ {
+		for x := 0; x < 200; x++ {
+			if img.At(x, y) != first {
+				flat = false
+				break
+			}
+		}
+	}
+	if flat {
+		t.Fatal("the undrawable plot left a blank picture; want the message")
+	}
+}
