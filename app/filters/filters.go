@@ -62,7 +62,7 @@ func epochSnapshots(p *projects.Project) ([]inspection.FilterSnapshot, string) {
 		}
 		var out []inspection.FilterSnapshot
 		for _, s := range r.Snapshots {
-			out = append(out, inspection.FilterSnapshot{Label: fmt.Sprintf("run %s · epoch %d", r.ID, s.Epoch), Weights: p.SnapshotWeights(s)})
+			out = append(out, inspection.FilterSnapshot{Label: fmt.Sprintf("after epoch %d of run %s", s.Epoch, r.ID), Weights: p.SnapshotWeights(s)})
 		}
 		return out, fmt.Sprintf("Run %s keeps the weights after %s: %d of its %d epochs.", r.ID, projects.SnapshotSchedule(r),
 			len(r.Snapshots), max(len(r.Epochs), r.Snapshots[len(r.Snapshots)-1].Epoch))
@@ -126,7 +126,9 @@ func (v *filterView) setModel(m *inspection.Model, p *projects.Project) {
 	if len(v.snaps) > 1 {
 		v.slider.Show()
 		v.stepButtons.Show()
-		v.stepsRow.Objects = []fyne.CanvasObject{container.NewGridWithColumns(2, v.sliderBox, v.step)}
+		// The slider on its own row, its label below at full width (side by
+		// side in a narrow card, the slider shrank and the label was cut).
+		v.stepsRow.Objects = []fyne.CanvasObject{container.NewVBox(v.sliderBox, v.step)}
 	} else {
 		v.slider.Hide()
 		v.stepButtons.Hide()
