@@ -15,11 +15,15 @@ func AddReLU(a, c *Var) *Var {
 	}
 	b := a.B()
 	s := a.Shape()
-	sum := empty(b, s...)
-	b.Binary(backend.Add, sum.Buf, a.Value.Buf, c.Value.Buf, same(s))
 	out := empty(b, s...)
-	b.Unary(backend.ReLU, out.Buf, sum.Buf, 0, 0)
-	b.Free(sum.Buf)
+	if f, ok := b.(backend.AddReLUer); ok {
+		f.AddReLU(out.Buf, a.Value.Buf, c.Value.Buf)
+	} else {
+		sum := empty(b, s...)
+		b.Binary(backend.Add, sum.Buf, a.Value.Buf, c.Value.Buf, same(s))
+		b.Unary(backend.ReLU, out.Buf, sum.Buf, 0, 0)
+		b.Free(sum.Buf)
+	}
 	return newOp(out, func(g *tensor.Tensor) {
 		// out > 0 exactly where a + b > 0.
 		gm := empty(b, s...)

@@ -314,6 +314,12 @@ type BatchNormGrader interface {
 	ChannelAffineReLU(dst, x, scale, shift Buffer, outer, c, inner int)
 }
 
+// AddReLUer is implemented by backends with ReLU(a + b) over buffers of
+// the same length in one pass (autograd.AddReLU uses it when present).
+type AddReLUer interface {
+	AddReLU(dst, a, b Buffer)
+}
+
 // ConvPather is implemented by DirectConv backends that pick one of
 // several convolution algorithms per shape: ConvPath names the one a
 // convolution takes (profiles show it).

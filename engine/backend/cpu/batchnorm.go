@@ -108,3 +108,15 @@ func (*CPU) ChannelAffineReLU(dst, x, scale, shift backend.Buffer, outer, c, inn
 		}
 	})
 }
+
+// AddReLU implements backend.AddReLUer.
+func (*CPU) AddReLU(dst, a, b backend.Buffer) {
+	ys, as, bs := d(dst), d(a), d(b)
+	parallel.For(len(ys), 1, func(lo, hi int) {
+		y, x1, x2 := ys[lo:hi], as[lo:hi], bs[lo:hi]
+		x1, x2 = x1[:len(y)], x2[:len(y)]
+		for i := range y {
+			y[i] = max(x1[i]+x2[i], 0)
+		}
+	})
+}
