@@ -124,6 +124,11 @@ func perceptual(net attrib.Net, y *autograd.Var, layers []string) (map[string]*a
 			stop = id
 		}
 	}
+	if len(want) == 1 && !y.RequiresGrad() {
+		// One layer and no gradient (the content targets): without a Hook
+		// the forward pass frees each activation once it has been read.
+		return map[string]*autograd.Var{stop: net.Model.Forward(&nn.Ctx{NoGrad: true, Stop: stop}, x)}, nil
+	}
 	acts := map[string]*autograd.Var{}
 	net.Model.Forward(&nn.Ctx{NoGrad: true, Stop: stop, Hook: func(id string, out *autograd.Var) *autograd.Var {
 		if want[id] {
@@ -323,7 +328,7 @@ func fastStep(per attrib.Net, net *FastNet, opt optim.Optimizer, x []float32, k 
 	if err != nil {
 		return FastStep{}, err
 	}
-	ct := ca[o.ContentLayer].Value.Clone()
+	ct := ca[o.ContentLayer].Value
 	y := net.forward(x, n, side, side, blend, true)
 	acts, err := perceptual(per, y, append(layerNames(o.StyleLayers), o.ContentLayer))
 	if err != nil {
