@@ -166,6 +166,9 @@ func opCases() []opCase {
 	return []opCase{
 		// Elementwise activations and maths.
 		{"relu", []in{{shape: []int{3, 7}, gen: away}}, func(v []*autograd.Var) *autograd.Var { return autograd.ReLU(v[0]) }},
+		{"addrelu", []in{{shape: []int{3, 7}, gen: away}, {shape: []int{3, 7}, gen: normal(0.001)}}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.AddReLU(v[0], v[1])
+		}},
 		{"leakyrelu", []in{{shape: []int{3, 7}, gen: away}}, func(v []*autograd.Var) *autograd.Var { return autograd.LeakyReLU(v[0], 0.1) }},
 		{"elu", []in{{shape: []int{3, 7}, gen: away}}, func(v []*autograd.Var) *autograd.Var { return autograd.ELU(v[0], 1.3) }},
 		{"selu", []in{{shape: []int{3, 7}, gen: away}}, func(v []*autograd.Var) *autograd.Var { return autograd.SELU(v[0]) }},
@@ -272,6 +275,12 @@ func opCases() []opCase {
 		{"layernorm", []in{s(3, 2, 2, 3), s(2, 2, 3), s(2, 2, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.LayerNorm(v[0], 12, v[1], v[2], 1e-5) }},
 		{"instancenorm", []in{s(2, 3, 3, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.InstanceNorm(v[0], nil, nil, 1e-5) }},
 		{"instancenorm/affine", []in{s(2, 3, 3, 3), s(3), s(3)}, func(v []*autograd.Var) *autograd.Var { return autograd.InstanceNorm(v[0], v[1], v[2], 1e-5) }},
+		{"batchnormrelu/train", []in{s(4, 3, 3, 2), {shape: []int{3}, gen: uniform(0.5, 1.5)}, s(3)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.BatchNormReLU(v[0], v[1], v[2], bnState(3, true), true)
+		}},
+		{"batchnormrelu/eval", []in{s(4, 3, 3, 2), {shape: []int{3}, gen: uniform(0.5, 1.5)}, s(3)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.BatchNormReLU(v[0], v[1], v[2], bnState(3, false), false)
+		}},
 		{"instancenormaffine", []in{s(2, 3, 3, 3), s(3), s(3)}, func(v []*autograd.Var) *autograd.Var {
 			return autograd.InstanceNormAffine(v[0], v[1], v[2], 1e-5)
 		}},
