@@ -30,9 +30,21 @@ fail() {
 }
 cleanup() {
 	status=$?
-	for pid in $app_pid $xvfb_pid; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
+	# Ask the app to quit (SIGTERM quits as File > Quit does). Its exit
+	# status and Xvfb's are not this script's: a crash on the way out shows
+	# as a panic in the app's log, and that fails the smoke test.
+	if [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null; then
+		app_status=0
+		wait "$app_pid" 2>/dev/null || app_status=$?
+		if [ -s "$work/app.log" ] && grep -q -e '^panic:' -e '^fatal error:' "$work/app.log"; then
+			say "FAIL: workbench crashed when asked to quit (exit status $app_status); its log:"
+			tail -n 40 "$work/app.log" >&2
+			status=1
+		fi
+	fi
+	if [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null; then
+		wait "$xvfb_pid" 2>/dev/null || true
+	fi
 	rm -rf "$work" 2>/dev/null || true
 	exit "$status"
 }
