@@ -49,7 +49,8 @@ func (j *trainJob) report(c *Ctx, pr *prepared, res *train.Result) error {
 	}
 	// The same diagnosis as the app's, from the curves and the settings
 	// (the command takes no layer statistics).
-	done["diagnosis"] = train.DiagnoseRun(train.Evidence{Epochs: res.History, Optimizer: j.s.Hyper.Optimizer, LR: j.s.Hyper.LR}).Message
+	done["diagnosis"] = train.DiagnoseRun(train.Evidence{Epochs: res.History, Optimizer: j.s.Hyper.Optimizer, LR: j.s.Hyper.LR,
+		Adversarial: pr.tr.Config.Adversarial != nil}).Message
 	if j.rec != nil {
 		j.rec.Finish(res, nil, time.Now().UTC())
 		if err := j.save(); err != nil {

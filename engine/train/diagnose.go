@@ -13,7 +13,8 @@ import (
 type Diagnosis struct {
 	// Kind is "diverged", "dead-units", "lr-too-high", "lr-too-low",
 	// "not-learning", "no-validation", "overfitting", "underfitting",
-	// "still-learning" or "healthy".
+	// "still-learning", "adversarial" (a run trained on attacked batches,
+	// read by its test accuracy) or "healthy".
 	Kind    string
 	Message string
 	// Reasons are the observations behind the verdict, in words.
@@ -34,6 +35,9 @@ type Evidence struct {
 	// Losses are the run's training losses per iteration (or thinned
 	// evenly), when known: whether the loss falls.
 	Losses []float64
+	// Adversarial says the run trained on attacked batches: its training
+	// loss and accuracy are measured on them, not on the clean images.
+	Adversarial bool
 }
 
 // Thresholds of the diagnosis.
@@ -118,6 +122,14 @@ func DiagnoseRun(ev Evidence) Diagnosis {
 			Message: high[0] + ": " + lrText + " is too high; lower it 3-10x"}
 	}
 	d := diagnoseCurves(h, lrText)
+	if ev.Adversarial && len(h) > 0 && !math.IsNaN(h[len(h)-1].TrainLoss) {
+		// The training curves of adversarial training read attacked
+		// batches, harder than clean ones and harder each epoch while
+		// epsilon ramps up: a flat loss or validation above training is
+		// what it looks like when it works.
+		d = Diagnosis{Kind: "adversarial", Message: fmt.Sprintf("adversarial training: the training loss and accuracy (%.3g, %.1f%%) are measured on attacked batches, so they neither fall like a clean run's nor compare with clean validation; judge the model by its clean and attacked test accuracy (workbench attack --project FILE --method pgd --eps 8/255)", h[len(h)-1].TrainLoss, 100*h[len(h)-1].TrainAcc),
+			Reasons: []string{"curves of attacked batches: " + d.Message}}
+	}
 	if len(high) > 0 {
 		// Adam and its kin move every weight by about the rate at first, so
 		// a layer of small weights (a wide fully connected one) shows a

@@ -46,6 +46,27 @@ func TestDiagnoseRunDeadUnitsOverruleTheCurves(t *testing.T) {
 	}
 }
 
+// The robust CIFAR-10 run of issue 15: PGD training with epsilon ramped up
+// over the first epoch. Its training loss rises (1.73 to 1.79) because the
+// attack grows; that is not "the loss hardly moved".
+func TestDiagnoseRunReadsAdversarialTrainingByItsTestAccuracy(t *testing.T) {
+	h := []EpochMetrics{{Epoch: 1, TrainLoss: 1.726, TrainAcc: 0.358, ValAcc: math.NaN()},
+		{Epoch: 2, TrainLoss: 1.839, TrainAcc: 0.313, ValAcc: math.NaN()}, {Epoch: 3, TrainLoss: 1.787, TrainAcc: 0.331, ValAcc: math.NaN()}}
+	clean := DiagnoseRun(Evidence{Epochs: h, Optimizer: "adam", LR: 0.001})
+	if clean.Kind != "not-learning" {
+		t.Fatalf("as a clean run: %+v", clean)
+	}
+	d := DiagnoseRun(Evidence{Epochs: h, Optimizer: "adam", LR: 0.001, Adversarial: true})
+	if d.Kind != "adversarial" || strings.Contains(d.Message, "hardly moved") || !strings.Contains(d.Message, "workbench attack") {
+		t.Fatalf("adversarial run: %+v", d)
+	}
+	// Dead units still overrule it: they are broken whatever the curves.
+	dead := []LayerStats{{Node: "relu1", Op: "relu", Zero: 1, Dead: 0.9}}
+	if d := DiagnoseRun(Evidence{Epochs: h, Layers: dead, Optimizer: "adam", LR: 0.001, Adversarial: true}); d.Kind != "dead-units" {
+		t.Fatalf("dead units under adversarial training: %+v", d)
+	}
+}
+
 func TestDeadUnitsCountsChannelsZeroForEveryImage(t *testing.T) {
 	// 2 images, 3 channels, 2 positions: channel 1 zero everywhere,
 	// channel 2 zero in the first image only.
