@@ -111,7 +111,7 @@ func speedrunOptions(o Options) (speedrunParams, error) {
 		p.act = s
 	}
 	if p.limTrain > 0 && p.limTrain < p.batch {
-		return p, fmt.Errorf("%w: cifar-speedrun limit-train %d is less than one batch of %d; train on more images or pass a smaller --batch", ErrUsage, p.limTrain, p.batch)
+		return p, fmt.Errorf("%w: cifar-speedrun limit-train %d is less than one batch of %d; pass --limit-train %d or more", ErrUsage, p.limTrain, p.batch, p.batch)
 	}
 	return p, nil
 }
