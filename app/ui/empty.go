@@ -103,28 +103,3 @@ func DatasetSpec(s *State) string {
 	}
 	return s.Project.Dataset.Spec
 }
-
-// CommandPaneOf is the entry of a pane whose view is still to come (see
-// CommandPane): id, title and icon as the navigation shows them, order
-// there, then what CommandPane takes.
-func CommandPaneOf(id, title string, icon fyne.Resource, order int, heading, about, step, verb string) Pane {
-	return Pane{ID: id, Title: title, Icon: icon, Order: order, New: func(s *State) fyne.CanvasObject {
-		return CommandPane(s, icon, heading, about, step, verb)
-	}}
-}
-
-// CommandPane is the content of a pane whose view is still to come: its
-// empty state says what the pane is for and, once the project holds a
-// trained model, gives the command that does it from a terminal
-// (`workbench viz VERB --project FILE --out DIR`), after step.
-func CommandPane(s *State, icon fyne.Resource, title, about, step, verb string) fyne.CanvasObject {
-	return EmptyPane(s, func(s *State) *widgets.EmptyState {
-		e := widgets.NewEmptyState(icon, title, about)
-		if NeedsTrainedModel(s, e) {
-			e.Steps = []string{step}
-			e.Command = "workbench viz " + verb + " --project " + ProjectArg(s) + " --out DIR"
-			e.Note = WeightsNote(s)
-		}
-		return e
-	})
-}
