@@ -137,6 +137,12 @@ var translations = map[string]translation{
 	"instancenorm": func(g *node) (string, string) {
 		return fmt.Sprintf("nn.InstanceNorm2d(%d, eps=%s, affine=%s)", g.info.In[0][0], num(g.f("eps")), pyBool(g.i("affine"))), call(g)
 	},
+	"condinstancenorm": func(g *node) (string, string) {
+		return fmt.Sprintf("CondInstanceNorm2d(%d, %d, eps=%s)", g.i("styles"), g.info.In[0][0], num(g.f("eps"))), call(g)
+	},
+	"upsample": func(g *node) (string, string) {
+		return "", fmt.Sprintf("F.interpolate(%s, scale_factor=%d, mode=\"nearest\")", g.args[0], g.i("scale"))
+	},
 	"lrn": func(g *node) (string, string) {
 		return fmt.Sprintf("nn.LocalResponseNorm(%d, alpha=%s, beta=%s, k=%s)", g.i("size"), num(g.f("alpha")), num(g.f("beta")), num(g.f("k"))), call(g)
 	},

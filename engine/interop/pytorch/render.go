@@ -68,6 +68,31 @@ def stochastic_depth(x, p, mode, training):
     return x * noise
 
 
+class CondInstanceNorm2d(nn.Module):
+    """Instance norm with one gamma and beta per style (Dumoulin et al. 2017).
+
+    Set .style to blend: None is style 0 alone, S weights weigh the styles
+    for every image, an N x S array gives each image its own.
+    """
+
+    def __init__(self, styles, channels, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(styles, channels))
+        self.bias = nn.Parameter(torch.zeros(styles, channels))
+        self.eps = eps
+        self.style = None
+
+    def forward(self, x):
+        s = self.weight.shape[0]
+        if self.style is None:
+            w = torch.zeros(1, s, dtype=x.dtype, device=x.device)
+            w[0, 0] = 1
+        else:
+            w = torch.as_tensor(self.style, dtype=x.dtype, device=x.device).reshape(-1, s)
+        g, b = w @ self.weight, w @ self.bias
+        return F.instance_norm(x, eps=self.eps) * g[:, :, None, None] + b[:, :, None, None]
+
+
 def _pool_out(n, k, s, pad_begin, pad_end, ceil):
     span = n + pad_begin + pad_end - k
     o = span // s + 1
