@@ -12,43 +12,14 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/docs/screenshots}
 work=$(mktemp -d "${TMPDIR:-/tmp}/workbench-replay.XXXXXX")
-xvfb_pid=
-app_pid=
-cleanup() {
-	for pid in $app_pid $xvfb_pid; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$root/scripts/xvfb-app.sh"
+trap xvfb_app_cleanup EXIT INT TERM
 
 cd "$root"
 go build -o "$work/workbench" ./cmd/workbench
 "$work/workbench" train --data sample --limit-train 2000 --limit-test 500 --epochs 4 --save "$work/replay.wbproj" >/dev/null
 
-n=90
-while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-export DISPLAY=":$n"
-i=0
-until xdotool getdisplaygeometry >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || { echo "Xvfb did not start" >&2; exit 1; }
-	sleep 0.1
-done
-mkdir -p "$work/home" "$work/config"
-HOME="$work/home" XDG_CONFIG_HOME="$work/config" LIBGL_ALWAYS_SOFTWARE=1 \
-	"$work/workbench" "$work/replay.wbproj" >"$work/app.log" 2>&1 &
-app_pid=$!
-i=0
-until xdotool search --name '^Workbench' >/dev/null 2>&1; do
-	kill -0 "$app_pid" || { cat "$work/app.log" >&2; exit 1; }
-	i=$((i + 1))
-	[ "$i" -lt 120 ] || { echo "no window" >&2; exit 1; }
-	sleep 0.5
-done
-sleep 4 # the dataset reloads in the background
+xvfb_app_start "$work/replay.wbproj"
 
 click() { # X Y SECONDS: a click at window coordinates, then a wait
 	xdotool mousemove "$1" "$2" click 1
