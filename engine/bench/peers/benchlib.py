@@ -64,3 +64,35 @@ def log(msg):
 def report(value, **fields):
     """Print the result line the harness reads (the last line of stdout)."""
     print(json.dumps({"value": value, "fields": fields}), flush=True)
+
+
+def profile_rows(p, fwd_ops, bwd_nodes):
+    """Time per layer type from a torch.profiler run: the inclusive CPU time
+    of each layer's top-level aten op (forward, by name in fwd_ops) and of
+    its autograd node (backward, the first (pattern, kind) of bwd_nodes whose
+    pattern the node's name holds). Returns the rows, largest first, and
+    them as a table."""
+    rows = {}
+    for e in p.key_averages():
+        kind, fwd = None, True
+        if e.key in fwd_ops:
+            kind = fwd_ops[e.key]
+        elif e.key.startswith("autograd::engine::evaluate_function: "):
+            node, fwd = e.key.split(": ", 1)[1], False
+            kind = next((k for pat, k in bwd_nodes if pat in node), "other")
+        if kind is None:
+            continue
+        r = rows.setdefault(kind, {"kind": kind, "forward_s": 0.0, "backward_s": 0.0, "calls": 0})
+        if fwd:
+            r["forward_s"] += e.cpu_time_total / 1e6
+            r["calls"] += e.count
+        else:
+            r["backward_s"] += e.cpu_time_total / 1e6
+    out = sorted(rows.values(), key=lambda r: -(r["forward_s"] + r["backward_s"]))
+    tf, tb = sum(r["forward_s"] for r in out), sum(r["backward_s"] for r in out)
+    lines = ["%-22s %6s %10s %10s %7s" % ("layer type", "calls", "fwd ms", "bwd ms", "share")]
+    for r in out:
+        lines.append("%-22s %6d %10.1f %10.1f %6.1f%%" % (r["kind"], r["calls"], 1e3 * r["forward_s"], 1e3 * r["backward_s"],
+                                                       100 * (r["forward_s"] + r["backward_s"]) / max(tf + tb, 1e-12)))
+    lines.append("%-22s %6s %10.1f %10.1f" % ("total", "", 1e3 * tf, 1e3 * tb))
+    return out, "\n".join(lines)

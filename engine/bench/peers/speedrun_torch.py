@@ -182,33 +182,8 @@ BWD = [("Convolution", "conv"), ("BatchNorm", "bn"), ("Gelu", "gelu"), ("Relu", 
 
 
 def profile_rows(p):
-    """Time per layer type over the profiled steps: the inclusive CPU time of
-    each layer's top-level aten op (forward) and autograd node (backward),
-    grouped as our side groups its layers."""
-    rows = {}
-    for e in p.key_averages():
-        kind, fwd = None, True
-        if e.key in FWD:
-            kind = FWD[e.key]
-        elif e.key.startswith("autograd::engine::evaluate_function: "):
-            node, fwd = e.key.split(": ", 1)[1], False
-            kind = next((k for pat, k in BWD if pat in node), "other")
-        if kind is None:
-            continue
-        r = rows.setdefault(kind, {"kind": kind, "forward_s": 0.0, "backward_s": 0.0, "calls": 0})
-        if fwd:
-            r["forward_s"] += e.cpu_time_total / 1e6
-            r["calls"] += e.count
-        else:
-            r["backward_s"] += e.cpu_time_total / 1e6
-    out = sorted(rows.values(), key=lambda r: -(r["forward_s"] + r["backward_s"]))
-    tf, tb = sum(r["forward_s"] for r in out), sum(r["backward_s"] for r in out)
-    lines = ["%-22s %6s %10s %10s %7s" % ("layer type", "calls", "fwd ms", "bwd ms", "share")]
-    for r in out:
-        lines.append("%-22s %6d %10.1f %10.1f %6.1f%%" % (r["kind"], r["calls"], 1e3 * r["forward_s"], 1e3 * r["backward_s"],
-                                                       100 * (r["forward_s"] + r["backward_s"]) / max(tf + tb, 1e-12)))
-    lines.append("%-22s %6s %10.1f %10.1f" % ("total", "", 1e3 * tf, 1e3 * tb))
-    return out, "\n".join(lines)
+    """Time per layer type over the profiled steps (benchlib.profile_rows)."""
+    return benchlib.profile_rows(p, FWD, BWD)
 
 
 prof = None
