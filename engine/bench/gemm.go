@@ -130,15 +130,20 @@ func checkProduct(rng *rand.Rand, n int, a, b, c []float32) error {
 }
 
 // gemmRows decodes the "sizes" field of a gemm Result.
-func gemmRows(r *Result) []gemmRow {
+func gemmRows(r *Result) []gemmRow { return fieldRows[gemmRow](r, "sizes") }
+
+// fieldRows decodes a Result field that holds a list of rows (it may have
+// come back from a child process as JSON); nil when r or the field is
+// missing or of another shape.
+func fieldRows[T any](r *Result, key string) []T {
 	if r == nil {
 		return nil
 	}
-	data, err := json.Marshal(r.Fields["sizes"])
+	data, err := json.Marshal(r.Fields[key])
 	if err != nil {
 		return nil
 	}
-	var rows []gemmRow
+	var rows []T
 	if json.Unmarshal(data, &rows) != nil {
 		return nil
 	}

@@ -243,20 +243,7 @@ func resnet50(ctx context.Context, o Options) (Result, error) {
 }
 
 // r50Rows decodes the "rows" field.
-func r50Rows(r *Result) []r50Row {
-	if r == nil {
-		return nil
-	}
-	data, err := json.Marshal(r.Fields["rows"])
-	if err != nil {
-		return nil
-	}
-	var rows []r50Row
-	if json.Unmarshal(data, &rows) != nil {
-		return nil
-	}
-	return rows
-}
+func r50Rows(r *Result) []r50Row { return fieldRows[r50Row](r, "rows") }
 
 // mergeResNet50 keeps, case by case, the better figure of two rounds.
 func mergeResNet50(a, b Result) Result {
