@@ -36,7 +36,7 @@ func init() {
 		HigherIsBetter: true,
 		Rounds:         2,
 		Validate:       validateFastStyle,
-		Ours:           runFastStyle,
+		Ours:           offMainThread(fastStyle),
 		Peers:          []Peer{{Name: "pytorch", Script: "faststyle_torch.py", Modules: []string{"torch", "numpy"}}},
 		Compare:        compareFastStyle,
 	})
@@ -75,21 +75,6 @@ func validateFastStyle(o Options) error {
 		}
 	}
 	return nil
-}
-
-func runFastStyle(ctx context.Context, o Options) (Result, error) {
-	// A fresh goroutine: see runRefCNN (Fyne locks the main one).
-	type out struct {
-		r   Result
-		err error
-	}
-	ch := make(chan out, 1)
-	go func() {
-		r, err := fastStyle(ctx, o)
-		ch <- out{r, err}
-	}()
-	res := <-ch
-	return res.r, res.err
 }
 
 func fastStyle(ctx context.Context, o Options) (Result, error) {

@@ -36,7 +36,7 @@ func init() {
 		HigherIsBetter: true,
 		Devices:        []string{"cpu", "gl"},
 		Validate:       validateRefCNN,
-		Ours:           runRefCNN,
+		Ours:           offMainThread(refCNN),
 		Peers:          []Peer{{Name: "pytorch", Script: "refcnn_torch.py", Modules: []string{"torch", "numpy"}}},
 		Compare:        compareRefCNN,
 	})
@@ -82,22 +82,25 @@ func validateRefCNN(o Options) error {
 	return err
 }
 
-func runRefCNN(ctx context.Context, o Options) (Result, error) {
-	// The workbench binary links Fyne, whose init locks the main goroutine
-	// to the main thread; every wake-up of a locked goroutine (after each
-	// parallel kernel, each batch received) must hand its processor over
-	// to that one thread. A fresh goroutine has no such tie.
-	type out struct {
-		r   Result
-		err error
+// offMainThread runs a workload's own side on a fresh goroutine. The
+// workbench binary links Fyne, whose init locks the main goroutine to the
+// main thread; every wake-up of a locked goroutine (after each parallel
+// kernel, each batch received) must hand its processor over to that one
+// thread. A fresh goroutine has no such tie.
+func offMainThread(run func(context.Context, Options) (Result, error)) func(context.Context, Options) (Result, error) {
+	return func(ctx context.Context, o Options) (Result, error) {
+		type out struct {
+			r   Result
+			err error
+		}
+		ch := make(chan out, 1)
+		go func() {
+			r, err := run(ctx, o)
+			ch <- out{r, err}
+		}()
+		res := <-ch
+		return res.r, res.err
 	}
-	ch := make(chan out, 1)
-	go func() {
-		r, err := refCNN(ctx, o)
-		ch <- out{r, err}
-	}()
-	res := <-ch
-	return res.r, res.err
 }
 
 func refCNN(ctx context.Context, o Options) (Result, error) {

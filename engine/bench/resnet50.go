@@ -50,7 +50,7 @@ func init() {
 		HigherIsBetter: true,
 		Rounds:         2,
 		Validate:       validateResNet50,
-		Ours:           runResNet50,
+		Ours:           offMainThread(resnet50),
 		Peers:          []Peer{{Name: "pytorch", Script: "resnet50_torch.py", Modules: []string{"torch", "numpy"}}},
 		Merge:          mergeResNet50,
 		Compare:        compareResNet50,
@@ -117,21 +117,6 @@ func timeCalls(ctx context.Context, calls int, minTime float64, f func()) (best,
 	cpu = (cpuTime() - cpu0) / float64(len(times))
 	slices.Sort(times)
 	return times[0], median(times), cpu, len(times), nil
-}
-
-func runResNet50(ctx context.Context, o Options) (Result, error) {
-	// See runRefCNN: a fresh goroutine is not tied to the main thread.
-	type out struct {
-		r   Result
-		err error
-	}
-	ch := make(chan out, 1)
-	go func() {
-		r, err := resnet50(ctx, o)
-		ch <- out{r, err}
-	}()
-	res := <-ch
-	return res.r, res.err
 }
 
 func resnet50(ctx context.Context, o Options) (Result, error) {

@@ -40,7 +40,7 @@ func init() {
 		Unit:           "images/s",
 		HigherIsBetter: true,
 		Validate:       validateSpeedrun,
-		Ours:           runSpeedrun,
+		Ours:           offMainThread(speedrun),
 		Peers:          []Peer{{Name: "pytorch", Script: "speedrun_torch.py", Modules: []string{"torch", "numpy"}}},
 		Compare:        compareSpeedrun,
 	})
@@ -119,21 +119,6 @@ func speedrunOptions(o Options) (speedrunParams, error) {
 func validateSpeedrun(o Options) error {
 	_, err := speedrunOptions(o)
 	return err
-}
-
-func runSpeedrun(ctx context.Context, o Options) (Result, error) {
-	// A fresh goroutine, not the Fyne-locked main one (see runRefCNN).
-	type out struct {
-		r   Result
-		err error
-	}
-	ch := make(chan out, 1)
-	go func() {
-		r, err := speedrun(ctx, o)
-		ch <- out{r, err}
-	}()
-	res := <-ch
-	return res.r, res.err
 }
 
 // speedrunSets loads CIFAR-10 (or the raw copy an earlier round wrote)
