@@ -11,6 +11,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/docs/screenshots}
+mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/workbench-replay.XXXXXX")
 . "$root/scripts/xvfb-app.sh"
 trap xvfb_app_cleanup EXIT INT TERM
