@@ -111,8 +111,6 @@ func layerCases() []layerCase {
 		one("groupnorm", "groupnorm", []int{6, 3, 4}, "out = F.group_norm(x, 2, T['l.weight'], T['l.bias'], 1e-5)", "groups", 2),
 		one("instancenorm", "instancenorm", []int{3, 4, 5}, "out = F.instance_norm(x, eps=1e-5)"),
 		one("instancenorm/affine", "instancenorm", []int{3, 4, 5}, "out = F.instance_norm(x, weight=T['l.weight'], bias=T['l.bias'], eps=1e-5)", "affine", 1),
-		one("upsample", "upsample", []int{3, 4, 5}, "out = F.interpolate(x, scale_factor=2, mode='nearest')"),
-		one("condinstancenorm/style0", "condinstancenorm", []int{3, 4, 5}, "out = F.instance_norm(x, weight=T['l.weight'][0], bias=T['l.bias'][0], eps=1e-5)", "styles", 2),
 		one("lrn/alexnet", "lrn", []int{7, 3, 4}, "out = F.local_response_norm(x, 5, alpha=1e-4, beta=0.75, k=2.0)").gen_(func(rng *rand.Rand, v []float32) {
 			for i := range v {
 				v[i] = float32(rng.NormFloat64() * 30) // large enough for the 1e-4 term to matter
@@ -150,6 +148,8 @@ func layerCases() []layerCase {
 			nodes: []graph.Node{node("gap", "globalavgpool", []string{"x"}), node("fc", "linear", []string{"gap"}, "out", 3),
 				node("sig", "sigmoid", []string{"fc"}), node("l", "scale", []string{"x", "sig"})}},
 		refCNNCase(),
+		one("upsample", "upsample", []int{3, 4, 5}, "out = F.interpolate(x, scale_factor=2, mode='nearest')"),
+		one("condinstancenorm/style0", "condinstancenorm", []int{3, 4, 5}, "out = F.instance_norm(x, weight=T['l.weight'][0], bias=T['l.bias'][0], eps=1e-5)", "styles", 2),
 	}, moreLayerCases...)
 }
 
