@@ -196,7 +196,16 @@ func buildCase(t testing.TB, c layerCase, seed uint64) built {
 	rng := rand.New(rand.NewPCG(seed, 77))
 	// Perturb every parameter and running statistic so that none is
 	// trivially 0 or 1 (batch-norm gamma, PReLU slopes, running var > 0).
-	for name, tt := range m.State() {
+	// In name order: a map's order changes from run to run, and so would
+	// the weights (and whether a case sits on a kink of ReLU or max pool).
+	state := m.State()
+	names := make([]string, 0, len(state))
+	for name := range state {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		tt := state[name]
 		v := tt.Data()
 		for i := range v {
 			d := float32(rng.NormFloat64() * 0.2)
