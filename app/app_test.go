@@ -49,7 +49,7 @@ func TestRegisterPaneReplacesABuiltinPaneKeepingItsPlace(t *testing.T) {
 	if len(panes) != 10 || panes[2].ID != ui.PaneTrain || panes[2].Title != "Train" || panes[2].Icon == nil || panes[9].ID != "extra" {
 		t.Fatalf("registry after RegisterPane: %+v", panes)
 	}
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	s := ui.NewState(panetest.Sample(t), "")
 	sh := newShell(s)
 	sh.show(ui.PaneTrain)
@@ -67,7 +67,7 @@ func TestRegisterPaneReplacesABuiltinPaneKeepingItsPlace(t *testing.T) {
 // paneShell builds a main window's shell showing pane id for project p.
 func paneShell(t *testing.T, p *projects.Project, id string) (*ui.State, *shell, fyne.Window) {
 	t.Helper()
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	s := ui.NewState(p, "")
 	w := test.NewTempWindow(t, nil)
 	w.SetPadded(false)
@@ -91,7 +91,7 @@ func emptyState(t *testing.T, sh *shell, id string) *widgets.EmptyState {
 }
 
 func TestEveryPaneShowsAnEmptyStateThatSaysWhatToDoFirst(t *testing.T) {
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	for _, tc := range []struct {
 		name string
 		p    *projects.Project
@@ -114,7 +114,7 @@ func TestEveryPaneShowsAnEmptyStateThatSaysWhatToDoFirst(t *testing.T) {
 }
 
 func TestInspectionPanesAskForATrainedModelUntilThereIsOne(t *testing.T) {
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	s := ui.NewState(panetest.Sample(t), "")
 	sh := newShell(s)
 	for _, id := range []string{ui.PaneFilters, ui.PaneEmbeddings, ui.PaneSaliency, ui.PaneAdversarial, ui.PaneDream} {
@@ -143,7 +143,7 @@ func TestInspectionPanesAskForATrainedModelUntilThereIsOne(t *testing.T) {
 }
 
 func TestStatusBarShowsProjectDeviceAndUnsavedMark(t *testing.T) {
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	s := ui.NewState(panetest.Sample(t), "")
 	sh := newShell(s)
 	if sh.project.Text != projects.SampleName || sh.device.Text != "Device: CPU" || sh.dirty.Text != "" || sh.file.Text != "not saved yet" {
@@ -174,7 +174,7 @@ type testWindow struct {
 func newTestWindow(t *testing.T, p *projects.Project, path string) *testWindow {
 	t.Helper()
 	t.Setenv("TMPDIR", t.TempDir()) // the test app's storage root, for untitled autosaves
-	a := test.NewTempApp(t)
+	a := panetest.NewApp(t)
 	tw := &testWindow{}
 	tw.window = newWindow(a, Options{Version: "9.9.9"}, p, path)
 	tw.showDialog = func(d dialog.Dialog) { tw.dialogs = append(tw.dialogs, d); d.Show() }

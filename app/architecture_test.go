@@ -14,7 +14,7 @@ import (
 )
 
 func TestArchitecturePaneEditsTheProjectAndMarksItDirty(t *testing.T) {
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	s := ui.NewState(panetest.Sample(t), "")
 	w := test.NewTempWindow(t, nil)
 	s.Window = w

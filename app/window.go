@@ -419,7 +419,7 @@ func (w *window) autosaveNow(done func(error)) {
 	// the copy elsewhere so that a big project does not freeze the window.
 	p := w.state.Project.Clone()
 	saves := w.saves.Load()
-	go func() {
+	widgets.Go(func() {
 		err := os.MkdirAll(filepath.Dir(target), 0o755)
 		if err == nil {
 			err = projects.Autosave(p, target)
@@ -435,7 +435,7 @@ func (w *window) autosaveNow(done func(error)) {
 		if done != nil {
 			done(err)
 		}
-	}()
+	})
 }
 
 func (w *window) startAutosave() {

@@ -90,11 +90,65 @@ func (j *JobBar) Start(what string, work func(ctx context.Context, progress Repo
 		end(work(ctx, j.ShowNow))
 		return nil
 	}
-	go func() {
+	Go(func() {
 		err := RunSafely(func() error { return work(ctx, j.Show) })
 		DoAndWait(func() { end(err) })
-	}()
+	})
 	return nil
+}
+
+// background counts the goroutines that Go started and that have not ended
+// (a mutex and a counter rather than a sync.WaitGroup, whose Add may not
+// race with a Wait that has seen zero).
+var background struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n falls to zero; nil while n is zero
+}
+
+// Go runs fn on a new goroutine that WaitBackground waits for. Panes start
+// their work off the UI goroutine with it (JobBar does), so that a test can
+// wait until nothing still runs that would touch its widgets after its
+// Fyne app has gone.
+func Go(fn func()) {
+	background.mu.Lock()
+	if background.n == 0 {
+		background.idle = make(chan struct{})
+	}
+	background.n++
+	background.mu.Unlock()
+	go func() {
+		defer func() {
+			background.mu.Lock()
+			background.n--
+			if background.n == 0 {
+				close(background.idle)
+				background.idle = nil
+			}
+			background.mu.Unlock()
+		}()
+		fn()
+	}()
+}
+
+// WaitBackground waits until every goroutine started by Go has ended, or
+// timeout has passed; it reports whether they all ended. Tests call it
+// before their Fyne app is torn down; the app itself never needs to.
+func WaitBackground(timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for {
+		background.mu.Lock()
+		idle := background.idle
+		background.mu.Unlock()
+		if idle == nil {
+			return true
+		}
+		select {
+		case <-idle:
+		case <-deadline:
+			return false
+		}
+	}
 }
 
 // RunSafely turns a panic inside a job into an error, so a bug in one

@@ -51,7 +51,7 @@ func refCNN(t *testing.T) graph.Graph {
 // test window.
 func newTestPane(t *testing.T, g graph.Graph, w, h float32) (*editorPane, *testProject, fyne.Window) {
 	t.Helper()
-	a := test.NewTempApp(t)
+	a := panetest.NewApp(t)
 	a.Settings().SetTheme(theme.LightTheme())
 	pr := &projects.Project{Graph: g}
 	pr.Hyper.Batch = 64

@@ -175,10 +175,10 @@ func (p *editorPane) analyze() {
 
 // background runs work off the UI goroutine, then then on it.
 var background = func(work, then func()) {
-	go func() {
+	widgets.Go(func() {
 		work()
-		fyne.Do(then)
-	}()
+		widgets.Do(then)
+	})
 }
 
 func (p *editorPane) apply(r *result) {

@@ -67,7 +67,7 @@ func newDataView(s *ui.State, ds *data.Dataset) *dataView {
 	}
 	v.root = container.NewBorder(v.header(), nil, nil, v.side(), v.samples())
 	v.selectSplit(0)
-	go v.computeStats()
+	widgets.Go(v.computeStats)
 	return v
 }
 
@@ -289,7 +289,7 @@ func (v *dataView) computeStats() {
 		text = "Mean of the " + widgets.Thousands(tr.Len()) + " training images (right). Pixel mean ± std on a 0–1 scale: " + strings.Join(parts, ", ") + "."
 		return nil
 	})
-	fyne.DoAndWait(func() {
+	widgets.DoAndWait(func() {
 		if err != nil {
 			v.meanText.SetText("Cannot compute the statistics: " + err.Error())
 			return

@@ -277,7 +277,7 @@ func TestDreamPaneWithoutADatasetOffersFilesOnly(t *testing.T) {
 // The loss curve draws from its first point on, on a log axis for the
 // falling losses (a single point once crashed gonum's log scale).
 func TestLossPlotDrawsFromOnePoint(t *testing.T) {
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	for _, pts := range []plotter.XYs{{{X: 1, Y: 0.3}}, {{X: 1, Y: 0.3}, {X: 2, Y: 0.3}}, {{X: 1, Y: 2}, {X: 2, Y: 1e-4}}, {{X: 1, Y: 0}, {X: 2, Y: -1}}} {
 		for _, rising := range []bool{false, true} {
 			pl := lossPlot(pts, rising)

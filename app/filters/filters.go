@@ -422,10 +422,10 @@ func (v *activationView) show(i int) {
 		apply(work())
 		return
 	}
-	go func() {
+	widgets.Go(func() {
 		grids, out := work()
-		fyne.Do(func() { apply(grids, out) })
-	}()
+		widgets.Do(func() { apply(grids, out) })
+	})
 }
 
 // activationPicture draws a layer's output: a grid of channel maps, or for

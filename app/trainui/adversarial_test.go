@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
+	"github.com/workbench-cv/workbench/app/internal/panetest"
 
 	"github.com/workbench-cv/workbench/engine/adversarial"
 	"github.com/workbench-cv/workbench/engine/train"
 )
 
 func TestAdversarialSettingsReadLikeTheCommandsFlags(t *testing.T) {
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	a := newAdvSettings()
 	if adv, err := a.config(); adv != nil || err != nil || !a.eps.Disabled() {
 		t.Fatalf("off by default: %+v, %v, epsilon enabled %v", adv, err, !a.eps.Disabled())

@@ -40,7 +40,7 @@ func tinyData(t testing.TB, n, m int) *data.Dataset {
 // training and 100 test images when it loads its dataset) in a test window.
 func newTestPane(t testing.TB, ds *data.Dataset) (*testHost, *trainPane, fyne.Window) {
 	t.Helper()
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	pr, err := projects.Sample()
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/workbench-cv/workbench/app/internal/panetest"
+
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -517,7 +519,7 @@ func TestLayerFlagsNameDeadSaturatedAndExplodingLayers(t *testing.T) {
 }
 
 func TestThrottleShowsAtMostTenUpdatesASecond(t *testing.T) {
-	test.NewTempApp(t)
+	panetest.NewApp(t)
 	stop := make(chan struct{})
 	var shows int
 	start := time.Now()

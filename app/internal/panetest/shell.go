@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -32,10 +33,25 @@ type Shell struct {
 	panes   map[string]ui.Pane
 }
 
+// NewApp is test.NewTempApp that, before the app is torn down, waits for
+// the goroutines the panes started with widgets.Go: a pane's background
+// work that ended after its test did would touch widgets of an app that is
+// gone (and crash the next test).
+func NewApp(t testing.TB) fyne.App {
+	t.Helper()
+	a := test.NewTempApp(t)
+	t.Cleanup(func() {
+		if !widgets.WaitBackground(2 * time.Minute) {
+			t.Errorf("background work of the panes still runs 2 minutes after the test ended")
+		}
+	})
+	return a
+}
+
 // NewShell opens project p (never saved) with the given panes.
 func NewShell(t testing.TB, p *projects.Project, panes ...ui.Pane) *Shell {
 	t.Helper()
-	test.NewTempApp(t)
+	NewApp(t)
 	sh := &Shell{S: ui.NewState(p, ""), Body: container.NewStack(), Built: map[string]fyne.CanvasObject{}, panes: map[string]ui.Pane{}}
 	for _, pn := range panes {
 		sh.panes[pn.ID] = pn
