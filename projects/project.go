@@ -132,6 +132,18 @@ type Hyper struct {
 	Seed    int64    `json:"seed"`
 }
 
+// AdversarialTraining records how a run attacked its training batches
+// (engine/train's Adversarial): the method ("pgd" or "fgsm"), the L∞
+// radius in 0–1 pixel units, PGD's steps and step size (0: the defaults),
+// and the epochs over which epsilon grew from 0.
+type AdversarialTraining struct {
+	Method   string  `json:"method"`
+	Eps      float64 `json:"eps"`
+	Steps    int     `json:"steps,omitempty"`
+	StepSize float64 `json:"step_size,omitempty"`
+	Ramp     int     `json:"ramp,omitempty"`
+}
+
 // Run statuses.
 const (
 	RunRunning  = "running"
@@ -155,8 +167,11 @@ type Run struct {
 	// Device is the compute device, e.g. "cpu" or the OpenGL renderer.
 	Device string `json:"device,omitempty"`
 	// Hyper is a copy of the hyper-parameters the run used.
-	Hyper  Hyper          `json:"hyper"`
-	Epochs []EpochMetrics `json:"epochs,omitempty"`
+	Hyper Hyper `json:"hyper"`
+	// Adversarial, when set, says the run trained on attacked batches
+	// (adversarial training): its training loss and accuracy are on those.
+	Adversarial *AdversarialTraining `json:"adversarial,omitempty"`
+	Epochs      []EpochMetrics       `json:"epochs,omitempty"`
 	// Losses are per-iteration training losses, thinned so that there are
 	// never more than MaxLosses: Losses[i] is the loss of iteration
 	// i*LossEvery (0-based). Use AddLoss to append.
@@ -255,6 +270,10 @@ func (p *Project) Clone() *Project {
 		q.Runs = make([]Run, len(p.Runs))
 		for i, r := range p.Runs {
 			r.Hyper = r.Hyper.clone()
+			if r.Adversarial != nil {
+				a := *r.Adversarial
+				r.Adversarial = &a
+			}
 			r.Epochs = slices.Clone(r.Epochs)
 			r.Losses = slices.Clone(r.Losses)
 			r.Checkpoints = slices.Clone(r.Checkpoints)

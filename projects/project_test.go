@@ -41,7 +41,8 @@ func richProject() *Project {
 	for i := range 10 {
 		run.AddLoss(float32(i) / 3)
 	}
-	p.Runs = []Run{run, {ID: "r2", Status: RunRunning, Hyper: Hyper{Optimizer: "adam", LR: 1e-3}}}
+	p.Runs = []Run{run, {ID: "r2", Status: RunRunning, Hyper: Hyper{Optimizer: "adam", LR: 1e-3},
+		Adversarial: &AdversarialTraining{Method: "pgd", Eps: 8.0 / 255, Steps: 7, StepSize: 2.0 / 255, Ramp: 1}}}
 	p.Inspect = Inspect{Strings: map[string]string{"saliency.method": "guided"}, Numbers: map[string]float64{"dream.steps": 20, "x": -0.5}}
 	p.Tensors = map[string]Tensor{
 		"weights/c1.weight":            {Shape: []int{8, 1, 3, 3}, Data: ramp(72)},
@@ -266,6 +267,7 @@ func TestCloneIsIndependent(t *testing.T) {
 	q.Graph.Nodes[1].Inputs[0] = "zz"
 	q.Runs[0].Losses[0] = 99
 	q.Runs[0].Epochs[0].Epoch = 99
+	q.Runs[1].Adversarial.Eps = 99
 	q.Hyper.Augment[0] = "zz"
 	q.Inspect.Numbers["x"] = 99
 	q.Dataset.Classes[0] = "zz"

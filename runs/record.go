@@ -43,6 +43,28 @@ func Begin(p *projects.Project, name string, h projects.Hyper, started time.Time
 	return &Recorder{P: p, ID: id}
 }
 
+// AdversarialOf is how the project records adversarial training a (nil:
+// none).
+func AdversarialOf(a *train.Adversarial) *projects.AdversarialTraining {
+	if a == nil {
+		return nil
+	}
+	return &projects.AdversarialTraining{Method: a.Method, Eps: a.Eps, Steps: a.Steps, StepSize: a.StepSize, Ramp: a.Ramp}
+}
+
+// AdversarialConfig is the training configuration of a recorded run's
+// adversarial training (nil: none), checked as the trainer checks it.
+func AdversarialConfig(r *projects.AdversarialTraining) (*train.Adversarial, error) {
+	if r == nil {
+		return nil, nil
+	}
+	a := &train.Adversarial{Method: r.Method, Eps: r.Eps, Steps: r.Steps, StepSize: r.StepSize, Ramp: r.Ramp}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
 // Run is the project's record of the run, nil once it was deleted.
 func (r *Recorder) Run() *projects.Run { return r.P.Run(r.ID) }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/workbench-cv/workbench/engine/adversarial"
 	"github.com/workbench-cv/workbench/engine/train"
+	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -26,7 +27,9 @@ const (
 // `workbench train --adv pgd|fgsm --adv-eps --adv-steps --adv-step-size
 // --adv-ramp` takes them: every training batch is replaced by its attack
 // on the current weights (engine/train's Adversarial). Like the command's
-// flags, they are not stored in the project.
+// flags, they are not project settings: each run records those it used
+// (projects.Run.Adversarial), and "Use these settings" on a run brings
+// them back.
 type advSettings struct {
 	method                     *widget.Select
 	eps, steps, stepSize, ramp *widget.Entry
@@ -57,6 +60,49 @@ func newAdvSettings() *advSettings {
 		pair(field("Ramp ε over (epochs)", a.ramp), widget.NewLabel("")),
 		note, a.problem)
 	return a
+}
+
+// set shows the settings of a (nil: off).
+func (a *advSettings) set(c *train.Adversarial) {
+	if c == nil {
+		a.method.SetSelected(advOff)
+		return
+	}
+	a.eps.SetText(epsText(c.Eps))
+	if c.Steps > 0 {
+		a.steps.SetText(strconv.Itoa(c.Steps))
+	}
+	a.stepSize.SetText("")
+	if c.StepSize > 0 {
+		a.stepSize.SetText(epsText(c.StepSize))
+	}
+	a.ramp.SetText(strconv.Itoa(c.Ramp))
+	if c.Method == adversarial.FGSM {
+		a.method.SetSelected(advFGSM)
+	} else {
+		a.method.SetSelected(advPGD)
+	}
+	a.check()
+}
+
+// epsText writes v as k/255 when it is one, else as a decimal.
+func epsText(v float64) string {
+	if k := math.Round(v * 255); k >= 1 && math.Abs(k/255-v) < 1e-9 {
+		return strconv.Itoa(int(k)) + "/255"
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// advSummary says in a few words how a run attacked its batches.
+func advSummary(a *projects.AdversarialTraining) string {
+	s := "adversarial " + strings.ToUpper(a.Method) + " ε " + epsText(a.Eps)
+	if a.Method == adversarial.PGD && a.Steps > 0 {
+		s += fmt.Sprintf(" × %d", a.Steps)
+	}
+	if a.Ramp > 0 {
+		s += fmt.Sprintf(" (ramp %d)", a.Ramp)
+	}
+	return s
 }
 
 // card is the settings in a card, for the Settings column.

@@ -1,10 +1,12 @@
 package trainui
 
 import (
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/workbench-cv/workbench/app/internal/panetest"
+	"github.com/workbench-cv/workbench/projects"
 
 	"github.com/workbench-cv/workbench/engine/adversarial"
 	"github.com/workbench-cv/workbench/engine/train"
@@ -73,5 +75,48 @@ func TestAdversarialSettingsReachTheTrainer(t *testing.T) {
 	p.job.Wait()
 	if got == nil || got.Method != adversarial.FGSM || got.Eps != 4.0/255 {
 		t.Fatalf("the trainer's adversarial settings: %+v", got)
+	}
+}
+
+// A run records how it attacked its batches: its curves are read as those
+// of adversarial training after a reopen (not as a run that does not
+// learn), its line in Runs says so, and "Use these settings" brings the
+// attack back into the settings.
+func TestAReopenedAdversarialRunIsReadAsOne(t *testing.T) {
+	h, p, _ := newTestPane(t, tinyData(t, 300, 50))
+	epochs := []projects.EpochMetrics{{Epoch: 1, TrainLoss: 1.726, TrainAcc: 0.358, ValAcc: math.NaN()},
+		{Epoch: 2, TrainLoss: 1.839, TrainAcc: 0.313, ValAcc: math.NaN()}, {Epoch: 3, TrainLoss: 1.787, TrainAcc: 0.331, ValAcc: math.NaN()}}
+	run := projects.Run{ID: "r1", Status: projects.RunFinished, Epochs: epochs,
+		Hyper:       projects.Hyper{Optimizer: "adam", LR: 0.001, Batch: 64, Epochs: 3},
+		Adversarial: &projects.AdversarialTraining{Method: "pgd", Eps: 8.0 / 255, Steps: 7, Ramp: 1}}
+	clean := run
+	clean.Adversarial = nil
+	if d := p.diagnose(&clean, nil); d.Kind != "not-learning" {
+		t.Fatalf("as a clean run: %+v", d)
+	}
+	if d := p.diagnose(&run, nil); d.Kind != "adversarial" {
+		t.Fatalf("the adversarial run: %+v", d)
+	}
+	if line := runLine(&run); !strings.Contains(line, "adversarial PGD ε 8/255 × 7 (ramp 1)") {
+		t.Fatalf("its line in Runs: %q", line)
+	}
+	onUI(func() {
+		h.proj.Runs = append(h.proj.Runs, run)
+		p.history.refresh()
+		p.history.sel = "r1"
+		p.history.useSettings()
+	})
+	a, err := p.adv.config()
+	if err != nil || a == nil || a.Method != adversarial.PGD || a.Eps != 8.0/255 || a.Steps != 7 || a.Ramp != 1 || p.adv.eps.Text != "8/255" {
+		t.Fatalf("after Use these settings: %+v, %v, ε %q", a, err, p.adv.eps.Text)
+	}
+	onUI(func() {
+		h.proj.Runs = append(h.proj.Runs, projects.Run{ID: "r2", Status: projects.RunFinished, Hyper: run.Hyper})
+		p.history.refresh()
+		p.history.sel = "r2"
+		p.history.useSettings()
+	})
+	if p.adv.method.Selected != advOff {
+		t.Fatalf("a clean run's settings leave the attack on: %q", p.adv.method.Selected)
 	}
 }

@@ -44,6 +44,7 @@ func (p *trainPane) diagnose(r *projects.Run, epochs []train.EpochMetrics) train
 	ev := train.Evidence{Epochs: epochs}
 	if r != nil {
 		ev.Optimizer, ev.LR = r.Hyper.Optimizer, r.Hyper.LR
+		ev.Adversarial = r.Adversarial != nil
 		for _, l := range r.Losses { // whether the loss falls
 			ev.Losses = append(ev.Losses, float64(l))
 		}

@@ -137,6 +137,9 @@ func newRunsView(p *trainPane) *runsView {
 // runLine sums up a run's results in one line.
 func runLine(r *projects.Run) string {
 	s := hyperSummary(r.Hyper)
+	if a := r.Adversarial; a != nil {
+		s += ", " + advSummary(a)
+	}
 	if best, at := bestVal(r.Epochs); at > 0 {
 		s = "val " + widgets.Pct(best) + " · " + s
 	}
@@ -396,7 +399,14 @@ func (v *runsView) useSettings() {
 	rs.Hyper.Augment = append([]string(nil), r.Hyper.Augment...)
 	v.p.form.set(rs)
 	v.p.settingsChanged(rs, "")
-	v.sub.SetText(fmt.Sprintf("The settings of run %s are now the project's: %s.", r.ID, hyperSummary(r.Hyper)))
+	summary := hyperSummary(r.Hyper)
+	if a, err := runs.AdversarialConfig(r.Adversarial); err == nil {
+		v.p.adv.set(a)
+		if a != nil {
+			summary += ", " + advSummary(r.Adversarial)
+		}
+	}
+	v.sub.SetText(fmt.Sprintf("The settings of run %s are now the project's: %s.", r.ID, summary))
 }
 
 // deleteRun removes the selected run and its checkpoints, after asking.

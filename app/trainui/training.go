@@ -143,6 +143,7 @@ func (p *trainPane) runTraining(lr *liveRun, rs runSettings, resume *train.Check
 			lr.trainer, lr.notice, lr.device, lr.heldOut = tr, pr.Notice, pr.Backend.Name(), pr.HeldOut
 			if r := lr.run(); r != nil {
 				r.Device = pr.Backend.Name()
+				r.Adversarial = runs.AdversarialOf(adv)
 				runs.StoreStats(proj, pr.Stats)
 			}
 			if p.live == lr {

@@ -2,8 +2,11 @@ package main
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/workbench-cv/workbench/projects"
 )
 
 // train --adv makes a model that holds better under the PGD attack of
@@ -30,6 +33,18 @@ func TestTrainAdvResistsAttack(t *testing.T) {
 	adv := underPGD("robust", "--adv", "pgd", "--adv-eps", "0.1", "--adv-steps", "3")
 	if adv < std+0.08 {
 		t.Fatalf("under PGD: adversarially trained %.3f, standard %.3f", adv, std)
+	}
+	// Each run records how it was trained, so that the app reads the
+	// robust run's curves as those of attacked batches after a reopen.
+	for name, want := range map[string]*projects.AdversarialTraining{"standard": nil,
+		"robust": {Method: "pgd", Eps: 0.1, Steps: 3}} {
+		p, err := projects.Open(filepath.Join(dir, name+".wbproj"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Runs[len(p.Runs)-1].Adversarial; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the run records adversarial training %+v, want %+v", name, got, want)
+		}
 	}
 }
 

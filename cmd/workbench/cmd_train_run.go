@@ -35,6 +35,7 @@ func (j *trainJob) record(pr *prepared) {
 	r := j.rec.Run()
 	r.Device = pr.Backend.Name()
 	r.Hyper = h
+	r.Adversarial = runs.AdversarialOf(pr.tr.Config.Adversarial)
 	pr.tr.Config.CheckpointEvery = j.checkpointEvery
 	pr.tr.Config.CheckpointInterval = time.Duration(j.checkpointSecs * float64(time.Second))
 }
