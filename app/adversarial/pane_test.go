@@ -18,6 +18,7 @@ func loaded(t *testing.T) *advPane {
 	s, _, p := panetest.OpenTrained[*advPane](t, ui.PaneAdversarial, Pane)
 	panetest.ModelLoaded(t, &p.Base)
 	s.SetDataset(panetest.SampleData(t))
+	p.job.Wait() // the prediction of the first test image
 	if p.x == nil || p.view.orig.Image == nil || !strings.Contains(p.info.Text, "the network says") {
 		t.Fatalf("after loading the data: image %v, %q", p.x != nil, p.info.Text)
 	}

@@ -194,22 +194,38 @@ func (p *salPane) openFile(path string) { p.OpenFile(path, p.info, p.use) }
 
 func (p *salPane) use(im inspection.Picked) { p.setImage(im.X, im.Name, im.Label) }
 
-// setImage makes x the explained image and clears the maps.
+// setImage makes x the explained image and clears the maps, once the
+// network's prediction for it is known: that is a forward pass (a
+// fraction of a second on ResNet-50), so it runs as a job, off the UI
+// goroutine.
 func (p *salPane) setImage(x []float32, name string, label int) {
-	p.x, p.name, p.label = x, name, label
 	n := attribNet(p.Model.First)
-	p.probs = attrib.Softmax(n.Logits(x, 1), 1)
-	p.pred = attrib.Argmax(p.probs, 1)[0]
-	for _, c := range append(p.cells, p.cmp.cells...) {
-		c.m = nil
+	var probs []float32
+	err := p.job.Start("Predicting the class of "+name+"…", func(context.Context, widgets.Report) error {
+		probs = attrib.Softmax(n.Logits(x, 1), 1)
+		return nil
+	}, func(err error) {
+		if err != nil {
+			p.info.SetText("Cannot predict the class of " + name + ": " + err.Error())
+			return
+		}
+		p.x, p.name, p.label = x, name, label
+		p.probs = probs
+		p.pred = attrib.Argmax(p.probs, 1)[0]
+		for _, c := range append(p.cells, p.cmp.cells...) {
+			c.m = nil
+		}
+		txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.ClassName(p.pred), 100*p.probs[p.pred])
+		if label >= 0 {
+			txt += " Its class is " + p.ClassName(label) + "."
+		}
+		p.info.SetText(txt)
+		p.drawGrid()
+		p.refresh()
+	})
+	if err != nil {
+		p.info.SetText(widgets.FirstUpper(err.Error()) + " before choosing another image.")
 	}
-	txt := fmt.Sprintf("%s: the network says %s (%.0f%%).", widgets.FirstUpper(name), p.ClassName(p.pred), 100*p.probs[p.pred])
-	if label >= 0 {
-		txt += " Its class is " + p.ClassName(label) + "."
-	}
-	p.info.SetText(txt)
-	p.drawGrid()
-	p.refresh()
 }
 
 // drawGrid draws each method's map over the image at the chosen opacity.

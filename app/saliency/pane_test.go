@@ -25,6 +25,7 @@ func loaded(t *testing.T) *salPane {
 	s, _, p := panetest.OpenTrained[*salPane](t, ui.PaneSaliency, Pane)
 	panetest.ModelLoaded(t, &p.Base)
 	s.SetDataset(panetest.SampleData(t))
+	p.job.Wait() // the prediction of the first test image
 	if p.x == nil || p.pred < 0 || len(p.layer.Options) != 6 || p.layer.Selected != "pool2" {
 		t.Fatalf("after loading the data: image %v, layers %q selected %q", p.x != nil, p.layer.Options, p.layer.Selected)
 	}
@@ -144,6 +145,7 @@ func TestSaliencyPaneExplainsAnImageFileWithoutADataset(t *testing.T) {
 		t.Fatalf("a missing file: image %v, %q", p.x != nil, p.info.Text)
 	}
 	p.openFile(path)
+	p.job.Wait()
 	if p.x == nil || p.label != -1 || !strings.Contains(p.info.Text, "the network says") {
 		t.Fatalf("after opening a file: %q", p.info.Text)
 	}
