@@ -130,7 +130,6 @@ func readModelProject(ctx context.Context, path string, report widgets.Report) (
 			if r.p, err = imported.Project(m); err != nil {
 				return err
 			}
-			architecture.GroupBlocks(&r.p.Graph)
 			r.m = m
 			return nil
 		})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/data/npy"
+	"github.com/workbench-cv/workbench/projects"
 )
 
 // testdataCache returns .cache/testdata, filled by scripts/fetch-testdata.sh,
@@ -84,6 +85,11 @@ func TestImportedResNet50MatchesNumPyOnDarknetPhotos(t *testing.T) {
 	t.Logf("import: %.1fs, params %v, layers %v", time.Since(start).Seconds(), done["params"], done["layers"])
 	if done["params"] != 25636712.0 || done["classes"] != 1000.0 || len(done["unsupported"].([]any)) != 0 {
 		t.Fatalf("import done %v: want 25,636,712 params, 1000 classes, nothing unsupported", done)
+	}
+	// Grouped into its residual blocks as the app's import does, so that
+	// the Architecture pane opens it as an overview.
+	if p, err := projects.Open(proj); err != nil || len(p.Graph.Blocks) != 16 {
+		t.Fatalf("the imported project: %v; %d blocks, want ResNet-50's 16 residual blocks", err, len(p.Graph.Blocks))
 	}
 
 	// The pixels predict sees, for the reference: RGB 0-255 at 224x224

@@ -19,6 +19,7 @@ func Project(m *interop.Model) (*projects.Project, error) {
 	}
 	p := projects.New(name)
 	p.Graph = m.Graph
+	GroupBlocks(&p.Graph)
 	p.Dataset = projects.DatasetRef{C: m.Input[0], H: m.Input[1], W: m.Input[2], Classes: append([]string(nil), m.Classes...)}
 	p.Hyper = projects.Hyper{Optimizer: "sgd", LR: 1e-3, Momentum: 0.9, Schedule: "constant", Batch: 32, Epochs: 1, Seed: 1}
 	ws := make(map[string]projects.Tensor, len(m.Weights))

@@ -1,4 +1,4 @@
-package architecture
+package imported
 
 import (
 	"fmt"
