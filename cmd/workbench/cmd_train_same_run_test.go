@@ -19,6 +19,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/runs"
+	"github.com/workbench-cv/workbench/widgets"
 )
 
 // findButton finds the button labelled text in o's widget tree.
@@ -104,6 +105,11 @@ func TestCommandAndTrainPaneRecordTheSameRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	test.NewTempApp(t)
+	t.Cleanup(func() { // before the app goes: the pane's jobs touch its widgets
+		if !widgets.WaitBackground(2 * time.Minute) {
+			t.Errorf("the Train pane's jobs still run 2 minutes after the test")
+		}
+	})
 	old := train.Threads()
 	train.SetThreads(1)
 	defer train.SetThreads(old)
