@@ -68,3 +68,10 @@ func hint(n *onnxpb.NodeProto, weight int) string {
 	}
 	return strings.ToLower(n.GetOpType())
 }
+
+func (a attrs) floats(name string) []float32 {
+	if at := a[name]; at != nil {
+		return at.GetFloats()
+	}
+	return nil
+}

@@ -170,3 +170,7 @@ func intA(name string, v int64) *onnxpb.AttributeProto {
 func floatA(name string, v float64) *onnxpb.AttributeProto {
 	return &onnxpb.AttributeProto{Name: name, Type: onnxpb.AttributeProto_FLOAT, F: float32(v)}
 }
+
+func strA(name, v string) *onnxpb.AttributeProto {
+	return &onnxpb.AttributeProto{Name: name, Type: onnxpb.AttributeProto_STRING, S: []byte(v)}
+}

@@ -197,6 +197,26 @@ func (e *exporter) node(n *graph.Node) error {
 			shape = append(shape, int64(d))
 		}
 		e.op("Reshape", []string{r, e.int64s(id+"/shape", shape...)}, id, out)
+	case "condinstancenorm":
+		// One style: an instance norm with that style's gamma and beta.
+		if k := inum(n, "styles"); k != 1 {
+			return notMapped("its gamma and beta are blended from %d styles by weights given at run time, and an ONNX model has no such input; train a single-style network to export it", k)
+		}
+		sc, err := e.param(n, "weight", []int{out[0]}, float32(math.NaN()))
+		if err != nil {
+			return err
+		}
+		b, err := e.param(n, "bias", []int{out[0]}, float32(math.NaN()))
+		if err != nil {
+			return err
+		}
+		e.op("InstanceNormalization", []string{in[0], sc, b}, id, out, floatA("epsilon", num(n, "eps")))
+	case "upsample":
+		// What PyTorch writes for F.interpolate(scale_factor=s,
+		// mode='nearest'): output pixel i reads input pixel floor(i/s).
+		s := float32(inum(n, "scale"))
+		e.op("Resize", []string{in[0], "", e.floats(id+"/scales", []int{4}, []float32{1, 1, s, s})}, id, out,
+			strA("mode", "nearest"), strA("coordinate_transformation_mode", "asymmetric"), strA("nearest_mode", "floor"))
 	case "channelslice":
 		e.op("Slice", []string{in[0], e.int64s(id+"/starts", inum(n, "from")), e.int64s(id+"/ends", inum(n, "to")),
 			e.int64s(id+"/axes", 1)}, id, out)

@@ -26,7 +26,7 @@ func init() {
 		"Relu": simple("relu"), "Sigmoid": simple("sigmoid"), "Tanh": simple("tanh"), "Softplus": simple("softplus"),
 		"HardSwish": simple("hardswish"), "LeakyRelu": mapLeakyRelu, "Elu": mapElu, "Selu": mapSelu, "Gelu": mapGelu,
 		"HardSigmoid": mapHardSigmoid, "PRelu": mapPRelu, "Softmax": mapSoftmax, "LogSoftmax": mapSoftmax,
-		"Dropout": mapPassThrough, "Identity": mapPassThrough,
+		"Dropout": mapPassThrough, "Identity": mapPassThrough, "Resize": mapResize, "Upsample": mapResize,
 		"Constant": nil, "Shape": nil, "Gather": nil, "Unsqueeze": nil, "Cast": nil, "Slice": nil,
 		"Sub": nil, "Div": nil, "ConstantOfShape": nil, "Transpose": nil,
 	}

@@ -144,6 +144,8 @@ func everyOp() graph.Graph {
 	x := add("lr", "leakyrelu", A{"slope": 0.2})
 	gate := add("gs", "sigmoid", nil, add("gl", "linear", A{"out": 4}, add("gp", "globalavgpool", nil, x)))
 	add("se", "scale", nil, x, gate)
+	add("up", "upsample", A{"scale": 3})
+	add("c3", "conv2d", A{"out": 4, "kernel": 5, "stride": 3, "pad": 1})
 	add("aap", "adaptiveavgpool2d", A{"size": 2})
 	add("fl", "flatten", nil)
 	add("dr", "dropout", A{"p": 0.3})

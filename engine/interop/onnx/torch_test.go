@@ -66,7 +66,8 @@ var torchModels = []exported{
 	{"mobilenet_v2", "m = torchvision.models.mobilenet_v2()", []int{3, 224, 224}, 1, 13},
 	// Older opsets and the ops the torchvision models lack: ceil-mode and
 	// asymmetric pooling, count_include_pad, LRN, PReLU, instance norm,
-	// Softplus, Hardswish/Hardsigmoid, LeakyReLU, ELU, clamp, view(N,-1)
+	// Softplus, Hardswish/Hardsigmoid, LeakyReLU, ELU, clamp, nearest
+	// upsampling (Upsample at opset 9, Resize after), view(N,-1)
 	// (Shape/Gather/Unsqueeze/Concat into Reshape), Sigmoid/Tanh gates.
 	{"ops-opset9", opsNet, []int{3, 20, 20}, 3, 9},
 	{"ops-opset13", opsNet, []int{3, 20, 20}, 3, 13},
@@ -83,6 +84,7 @@ const opsNet = `class Net(nn.Module):
         self.conv2 = nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=2)
         self.inorm = nn.InstanceNorm2d(8, affine=True)
         self.prelu = nn.PReLU(8)
+        self.conv_up = nn.Conv2d(8, 8, 5, stride=3, padding=1)
         self.pool2 = nn.AvgPool2d(3, 2, padding=1, ceil_mode=True, count_include_pad=False)
         self.conv3 = nn.Conv2d(8, 6, 1)
         self.fc = nn.Linear(6 * 5 * 5, 12)
@@ -93,6 +95,7 @@ const opsNet = `class Net(nn.Module):
         x = self.pool1(x)
         x = F.leaky_relu(self.conv2(x), 0.2)
         x = self.prelu(self.inorm(x))
+        x = self.conv_up(F.interpolate(x, scale_factor=3, mode='nearest'))
         x = F.pad(x, (0, 2, 2, 0))
         x = self.pool2(x)
         c = self.conv3(x)
