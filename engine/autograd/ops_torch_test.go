@@ -487,6 +487,13 @@ func opCases() []torchCase {
 		// Fused ops (last: their inputs do not shift the seeds of the cases above).
 		op("add-relu", "out = F.relu(a + b)", func(v vars) *autograd.Var { return autograd.AddReLU(v["a"], v["b"]) }, in("a", 1, 2, 3, 5, 7), in("b", 1, 2, 3, 5, 7)),
 		op("add-relu/broadcast", "out = F.relu(a + b)", func(v vars) *autograd.Var { return autograd.AddReLU(v["a"], v["b"]) }, in("a", 1, 2, 3, 4), in("b", 1, 3, 1)),
+		// Small planes with two or more images take the CPU backend's
+		// whole-batch path, one GEMM over the column matrix of the batch
+		// (last too).
+		op("conv/batched-3x3-s2-odd-batch", "out = F.conv2d(x, w, b, stride=2, padding=1)",
+			conv(autograd.ConvOpts{Stride: [2]int{2, 2}, Pad: [2]int{1, 1}}), in("x", 1, 5, 16, 13, 14), in("w", 0.1, 24, 16, 3, 3), in("b", 1, 24)),
+		op("conv/batched-1x1-7x7", "out = F.conv2d(x, w, b)",
+			conv(autograd.ConvOpts{}), in("x", 1, 3, 32, 7, 7), in("w", 0.2, 40, 32, 1, 1), in("b", 1, 40)),
 	}
 }
 

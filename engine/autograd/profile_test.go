@@ -38,7 +38,7 @@ func TestProfileAttributesLayersAndConvPaths(t *testing.T) {
 	for _, row := range p.Rows() {
 		rows[row.Kind] = row
 	}
-	conv, ok := rows["conv 3x3 im2col"]
+	conv, ok := rows["conv 3x3 batched im2col"]
 	if !ok {
 		t.Fatalf("no row for the convolution's path in %+v", p.Rows())
 	}
@@ -51,7 +51,7 @@ func TestProfileAttributesLayersAndConvPaths(t *testing.T) {
 	if _, ok := rows["conv"]; ok {
 		t.Errorf("the generic conv label survived the path's: %+v", p.Rows())
 	}
-	if tab := p.Table(); !strings.Contains(tab, "conv 3x3 im2col") || !strings.Contains(tab, "total") {
+	if tab := p.Table(); !strings.Contains(tab, "conv 3x3 batched im2col") || !strings.Contains(tab, "total") {
 		t.Errorf("table:\n%s", tab)
 	}
 	// Nothing is recorded once stopped.

@@ -33,6 +33,12 @@ func pointwise(g backend.ConvGeom) bool {
 
 // ConvPath implements backend.ConvPather.
 func (*CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
+	if useBatch(g, o) {
+		if pointwise(g) {
+			return "1x1 batched gemm"
+		}
+		return fmt.Sprintf("%dx%d batched im2col", g.KH, g.KW)
+	}
 	if pointwise(g) {
 		return "1x1 gemm"
 	}
@@ -51,6 +57,10 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 	p := g.OH * g.OW
 	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
 	inImg, outImg := g.C*g.H*g.W, o.OC*p
+	if useBatch(g, o) {
+		convForwardBatch(ys, xs, ws, bs, g, o)
+		return
+	}
 	if useWinograd(g, o) {
 		ub := alloc(16*o.OC*g.C, false)
 		defer freeBuf(ub)
@@ -125,6 +135,10 @@ func colScratch(g backend.ConvGeom, p int, ones bool) []float32 {
 // threads.
 func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom, o backend.ConvGroups) {
 	dxs, dws, dbs, dys, xs, ws := d(dx), d(dw), d(db), d(dy), d(x), d(w)
+	if useBatch(g, o) {
+		convBackwardBatch(dxs, dws, dbs, dys, xs, ws, g, o)
+		return
+	}
 	p := g.OH * g.OW
 	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
 	inImg, outImg := g.C*g.H*g.W, o.OC*p
@@ -324,15 +338,18 @@ func serialUnless(intra bool, f func()) {
 // im2colImage writes the [C·KH·KW, OH·OW] column matrix of one image
 // (x holds its C planes); with par, channels are spread over the threads.
 func im2colImage(col, x []float32, g backend.ConvGeom, par bool) {
+	p := g.OH * g.OW
 	if !par {
-		im2colChannels(col, x, g, 0, g.C)
+		im2colChannels(col, x, g, 0, g.C, p)
 		return
 	}
-	parallel.For(g.C, g.KH*g.KW*g.OH*g.OW, func(lo, hi int) { im2colChannels(col, x, g, lo, hi) })
+	parallel.For(g.C, g.KH*g.KW*p, func(lo, hi int) { im2colChannels(col, x, g, lo, hi, p) })
 }
 
-// im2colChannels writes the rows of channels c0..c1-1 of im2colImage.
-func im2colChannels(col, x []float32, g backend.ConvGeom, c0, c1 int) {
+// im2colChannels writes the rows of channels c0..c1-1 of im2colImage:
+// row r is col[r*ld : r*ld+OH·OW] (ld > OH·OW: one image's columns of a
+// column matrix over several images).
+func im2colChannels(col, x []float32, g backend.ConvGeom, c0, c1, ld int) {
 	p := g.OH * g.OW
 	plane := g.H * g.W
 	if samePlane(g) {
@@ -341,7 +358,7 @@ func im2colChannels(col, x []float32, g backend.ConvGeom, c0, c1 int) {
 			src := x[c*plane : (c+1)*plane]
 			for kh := 0; kh < g.KH; kh++ {
 				for kw := 0; kw < g.KW; kw++ {
-					row := col[r*p : (r+1)*p]
+					row := col[r*ld : r*ld+p]
 					s, dx := tapShift(g, kh, kw)
 					lo, hi := max(0, -s), min(p, p-s)
 					if lo >= hi {
@@ -363,7 +380,7 @@ func im2colChannels(col, x []float32, g backend.ConvGeom, c0, c1 int) {
 		src := x[c*plane : (c+1)*plane]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
-				im2colRow(col[r*p:(r+1)*p], src, g, kh, kw)
+				im2colRow(col[r*ld:r*ld+p], src, g, kh, kw)
 				r++
 			}
 		}
@@ -412,15 +429,17 @@ func im2colRow(out, src []float32, g backend.ConvGeom, kh, kw int) {
 // it clears the entries of col that fall outside the plane (col is
 // scratch). With par, channels are spread over the threads.
 func col2imImage(dx, col []float32, g backend.ConvGeom, par bool) {
+	p := g.OH * g.OW
 	if !par {
-		col2imChannels(dx, col, g, 0, g.C)
+		col2imChannels(dx, col, g, 0, g.C, p)
 		return
 	}
-	parallel.For(g.C, g.KH*g.KW*g.OH*g.OW, func(lo, hi int) { col2imChannels(dx, col, g, lo, hi) })
+	parallel.For(g.C, g.KH*g.KW*p, func(lo, hi int) { col2imChannels(dx, col, g, lo, hi, p) })
 }
 
-// col2imChannels is col2imImage for channels c0..c1-1.
-func col2imChannels(dx, col []float32, g backend.ConvGeom, c0, c1 int) {
+// col2imChannels is col2imImage for channels c0..c1-1, row r of col at
+// col[r*ld:] as in im2colChannels.
+func col2imChannels(dx, col []float32, g backend.ConvGeom, c0, c1, ld int) {
 	p := g.OH * g.OW
 	plane := g.H * g.W
 	if samePlane(g) {
@@ -430,7 +449,7 @@ func col2imChannels(dx, col []float32, g backend.ConvGeom, c0, c1 int) {
 			clear(dst)
 			for kh := 0; kh < g.KH; kh++ {
 				for kw := 0; kw < g.KW; kw++ {
-					row := col[r*p : (r+1)*p]
+					row := col[r*ld : r*ld+p]
 					s, sx := tapShift(g, kh, kw)
 					if lo, hi := max(0, -s), min(p, p-s); lo < hi {
 						zeroWrapped(row, g, sx)
@@ -448,7 +467,7 @@ func col2imChannels(dx, col []float32, g backend.ConvGeom, c0, c1 int) {
 		clear(dst)
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
-				col2imRow(dst, col[r*p:(r+1)*p], g, kh, kw)
+				col2imRow(dst, col[r*ld:r*ld+p], g, kh, kw)
 				r++
 			}
 		}

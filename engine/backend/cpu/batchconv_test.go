@@ -1,0 +1,196 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/workbench-cv/workbench/engine/backend"
+)
+
+// refConvDw64 is the weight gradient of refConv64 (groups 1) for output
+// gradient dy, with the bias gradient and their term magnitudes.
+func refConvDw64(dy, x []float32, g backend.ConvGeom, oc int) (dw, magW, db, magB []float64) {
+	dw, magW = make([]float64, oc*g.C*g.KH*g.KW), make([]float64, oc*g.C*g.KH*g.KW)
+	db, magB = make([]float64, oc), make([]float64, oc)
+	for n := range g.N {
+		for o := range oc {
+			for oh := range g.OH {
+				for ow := range g.OW {
+					v := float64(dy[((n*oc+o)*g.OH+oh)*g.OW+ow])
+					db[o] += v
+					magB[o] += math.Abs(v)
+					for c := range g.C {
+						for kh := range g.KH {
+							ih := oh*g.SH - g.PH + kh*g.DH
+							if ih < 0 || ih >= g.H {
+								continue
+							}
+							for kw := range g.KW {
+								iw := ow*g.SW - g.PW + kw*g.DW
+								if iw < 0 || iw >= g.W {
+									continue
+								}
+								t := v * float64(x[((n*g.C+c)*g.H+ih)*g.W+iw])
+								i := ((o*g.C+c)*g.KH+kh)*g.KW + kw
+								dw[i] += t
+								magW[i] += math.Abs(t)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dw, magW, db, magB
+}
+
+// The whole-batch path against the definition in float64: 1x1 stride 1
+// and 2, 3x3 with paddings 0-2, stride 2 and dilation, 7x7 stride 2,
+// non-square and odd planes, odd batches, with and without a bias, every
+// subset of the gradients, the batch in one chunk and cut into uneven
+// chunks (a chunk of one image included), on 1 to 3 threads with the
+// same bits on each.
+func TestConvBatchMatchesDefinition(t *testing.T) {
+	defer SetThreads(Threads())
+	defer func(v int) { batchScratch = v }(batchScratch)
+	rng := rand.New(rand.NewPCG(9, 10))
+	b := New()
+	for _, s := range []struct{ n, c, h, w, k, st, p, dl, oc int }{
+		{2, 8, 7, 7, 1, 1, 0, 1, 12}, {5, 6, 9, 5, 1, 1, 0, 1, 7}, {3, 9, 11, 8, 1, 2, 0, 1, 10},
+		{2, 5, 8, 8, 3, 1, 1, 1, 6}, {5, 4, 7, 9, 3, 1, 0, 1, 5}, {3, 3, 6, 7, 3, 1, 2, 1, 4},
+		{5, 4, 13, 12, 3, 2, 1, 1, 9}, {4, 3, 12, 11, 3, 1, 2, 2, 5}, {3, 3, 19, 17, 7, 2, 3, 1, 8},
+	} {
+		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: s.k, KW: s.k, SH: s.st, SW: s.st,
+			PH: s.p, PW: s.p, DH: s.dl, DW: s.dl}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		if !useBatch(g, o) {
+			t.Fatalf("%+v does not take the whole-batch path", g)
+		}
+		x, w, bias := randn(rng, g.N*g.C*g.H*g.W), randn(rng, s.oc*g.ColRows()), randn(rng, s.oc)
+		dy := randn(rng, g.N*s.oc*g.OH*g.OW)
+		refY, magY := refConv64(x, w, bias, g, s.oc)
+		refY0, magY0 := refConv64(x, w, nil, g, s.oc)
+		refDx, magDx := refConvDx64(dy, w, g, s.oc)
+		refDw, magDw, refDb, magDb := refConvDw64(dy, x, g, s.oc)
+		p := g.OH * g.OW
+		// Whole batch, two images a chunk (chunks of 1 and 2 for odd
+		// batches), one image a chunk.
+		for _, perChunk := range []int{g.N, 2, 1} {
+			batchScratch = perChunk * (g.ColRows() + 1 + s.oc) * p
+			var first [][]float32
+			for _, th := range []int{1, 2, 3} {
+				SetThreads(th)
+				what := fmt.Sprintf("N%d C%d %dx%d k%d s%d p%d d%d OC%d, %d images a chunk, %d threads",
+					g.N, g.C, g.H, g.W, s.k, s.st, s.p, s.dl, s.oc, perChunk, th)
+				y, y0 := &Buf{D: randn(rng, len(dy))}, &Buf{D: randn(rng, len(dy))}
+				b.ConvForward(y, &Buf{D: x}, &Buf{D: w}, &Buf{D: bias}, g, o)
+				b.ConvForward(y0, &Buf{D: x}, &Buf{D: w}, nil, g, o)
+				checkClose(t, "forward "+what, y.D, refY, magY)
+				checkClose(t, "forward without bias "+what, y0.D, refY0, magY0)
+				dx, dw, db := &Buf{D: randn(rng, len(x))}, &Buf{D: randn(rng, len(w))}, &Buf{D: randn(rng, s.oc)}
+				b.ConvBackward(dx, dw, db, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dx "+what, dx.D, refDx, magDx)
+				checkClose(t, "dw "+what, dw.D, refDw, magDw)
+				checkClose(t, "db "+what, db.D, refDb, magDb)
+				// Subsets: dx alone, dw alone, dw and db without dx, db alone.
+				dx1, dw1, db1, db2 := &Buf{D: randn(rng, len(x))}, &Buf{D: randn(rng, len(w))}, &Buf{D: randn(rng, s.oc)}, &Buf{D: randn(rng, s.oc)}
+				b.ConvBackward(dx1, nil, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dx alone "+what, dx1.D, refDx, magDx)
+				b.ConvBackward(nil, dw1, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dw alone "+what, dw1.D, refDw, magDw)
+				dw2 := &Buf{D: randn(rng, len(w))}
+				b.ConvBackward(nil, dw2, db1, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dw with db "+what, dw2.D, refDw, magDw)
+				checkClose(t, "db with dw "+what, db1.D, refDb, magDb)
+				b.ConvBackward(nil, nil, db2, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "db alone "+what, db2.D, refDb, magDb)
+				got := [][]float32{y.D, y0.D, dx.D, dw.D, db.D}
+				if first == nil {
+					first = got
+					continue
+				}
+				for i := range got {
+					if !slices.Equal(got[i], first[i]) {
+						t.Errorf("%s: output %d differs from 1 thread", what, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+// The path choice: small planes with groups 1 and at least two images go
+// whole-batch; a single image, groups, large planes and Winograd's shapes
+// do not.
+func TestConvBatchChoosesByShape(t *testing.T) {
+	mk := func(n, c, h, k, s, p, oc, grp int) (backend.ConvGeom, backend.ConvGroups) {
+		return backend.ConvGeom{N: n, C: c, H: h, W: h, KH: k, KW: k, SH: s, SW: s, PH: p, PW: p, DH: 1, DW: 1}.Out(), backend.ConvGroups{OC: oc, Groups: grp}
+	}
+	for _, tc := range []struct {
+		n, c, h, k, s, p, oc, grp int
+		want                      bool
+	}{
+		{16, 256, 14, 1, 1, 0, 1024, 1, true}, {16, 512, 7, 3, 1, 1, 512, 1, true}, {1024, 64, 15, 3, 1, 1, 256, 1, true},
+		{16, 512, 28, 1, 2, 0, 1024, 1, true}, {2, 3, 8, 3, 1, 1, 4, 1, true}, {16, 128, 28, 3, 1, 1, 128, 1, false},
+		{1, 256, 14, 1, 1, 0, 1024, 1, false}, {16, 64, 56, 1, 1, 0, 256, 1, false}, {16, 64, 56, 3, 1, 1, 64, 1, false},
+		{16, 64, 14, 3, 1, 1, 64, 2, false}, {16, 3, 224, 7, 2, 3, 64, 1, false},
+	} {
+		g, o := mk(tc.n, tc.c, tc.h, tc.k, tc.s, tc.p, tc.oc, tc.grp)
+		if got := useBatch(g, o); got != tc.want {
+			t.Errorf("useBatch(%+v, %+v) = %v, want %v", g, o, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkConvBatch compares the whole-batch path with the per-image one
+// on ResNet-50's (batch 16) and the speedrun net's (batch 64) small-plane
+// convolutions: forward, and backward with all three gradients.
+//
+//	go test -run xxx -bench ConvBatch ./engine/backend/cpu
+func BenchmarkConvBatch(b *testing.B) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	k := New()
+	for _, s := range []struct {
+		name                   string
+		n, c, h, kk, st, p, oc int
+	}{
+		{"r50_1x1_64-256_56", 16, 64, 56, 1, 1, 0, 256},
+		{"r50_1x1_512-128_28", 16, 512, 28, 1, 1, 0, 128},
+		{"r50_1x1_128-512_28", 16, 128, 28, 1, 1, 0, 512},
+		{"r50_3x3_128_28", 16, 128, 28, 3, 1, 1, 128},
+		{"r50_3x3s2_128_56", 16, 128, 56, 3, 2, 1, 128},
+		{"r50_1x1_1024-256_14", 16, 1024, 14, 1, 1, 0, 256},
+		{"r50_1x1_256-1024_14", 16, 256, 14, 1, 1, 0, 1024},
+		{"r50_3x3_256_14", 16, 256, 14, 3, 1, 1, 256},
+		{"r50_1x1_2048-512_7", 16, 2048, 7, 1, 1, 0, 512},
+		{"r50_3x3_512_7", 16, 512, 7, 3, 1, 1, 512},
+		{"sr_3x3_24-64_31", 64, 24, 31, 3, 1, 1, 64},
+		{"sr_3x3_64-256_15", 64, 64, 15, 3, 1, 1, 256},
+		{"sr_3x3_256_7", 64, 256, 7, 3, 1, 1, 256},
+	} {
+		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.h, KH: s.kk, KW: s.kk, SH: s.st, SW: s.st, PH: s.p, PW: s.p, DH: 1, DW: 1}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		x, w, bias := &Buf{D: randn(rng, g.N*g.C*g.H*g.W)}, &Buf{D: randn(rng, s.oc*g.ColRows())}, &Buf{D: randn(rng, s.oc)}
+		y := &Buf{D: make([]float32, g.N*s.oc*g.OH*g.OW)}
+		dx, dw, db := &Buf{D: make([]float32, len(x.D))}, &Buf{D: make([]float32, len(w.D))}, &Buf{D: make([]float32, s.oc)}
+		for _, path := range []string{"batch", "image"} {
+			run := func(b *testing.B, f func()) {
+				old := batchOff
+				batchOff = path == "image"
+				defer func() { batchOff = old }()
+				c0 := cpuSeconds()
+				for b.Loop() {
+					f()
+				}
+				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
+			}
+			b.Run(s.name+"/"+path+"/fwd", func(b *testing.B) { run(b, func() { k.ConvForward(y, x, w, bias, g, o) }) })
+			b.Run(s.name+"/"+path+"/bwd", func(b *testing.B) {
+				run(b, func() { k.ConvBackward(dx, dw, db, y, x, w, g, o) })
+			})
+		}
+	}
+}
