@@ -16,6 +16,7 @@ import (
 	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/engine/adversarial"
 	"github.com/workbench-cv/workbench/engine/attrib"
+	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -73,11 +74,13 @@ func (v *curveView) start() {
 		v.note.SetText(widgets.FirstUpper(err.Error()) + ".")
 		return
 	}
+	// The first of each class in turn: a split stored class by class
+	// (CIFAR-10's folders) would otherwise give one class.
 	x := make([]float32, 0, n*set.Size())
 	labels := make([]int, n)
-	for i := range n {
+	for k, i := range data.FirstPerClass(set, n) {
 		x = append(x, set.Float(i).Pix...)
-		labels[i] = int(set.Labels[i])
+		labels[k] = int(set.Labels[i])
 	}
 	eps := make([]float64, len(curveEps))
 	for i, e := range curveEps {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/workbench-cv/workbench/engine/adversarial"
+	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/engine/inspect"
 )
 
@@ -53,7 +54,7 @@ Examples:
 			fs.String("norm", "linf", "linf or l2")
 			fs.Bool("targeted", false, "drive each image to a random other class instead of away from its own")
 			fs.Bool("random-start", true, "pgd: start at a random point of the eps-ball")
-			fs.Int("limit", 1000, "number of test images to attack (the first ones)")
+			fs.Int("limit", 1000, "number of test images to attack (the first of each class in turn, so every class is in)")
 			fs.Int("batch", 32, "images per gradient pass")
 			fs.String("curve", "", "comma-separated epsilons: also report the accuracy at each (done field curve)")
 			fs.String("split", "test", "images from the test or train split")
@@ -116,14 +117,15 @@ func runAttack(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	n := min(flagInt(c, "limit"), s.Len())
+	pick := data.FirstPerClass(s, flagInt(c, "limit"))
+	n := len(pick)
 	t := &attribTarget{proj: it.proj, net: inspectToAttrib(it.net), device: it.net.Model.B.Describe(), n: n}
 	labels := make([]int, n)
-	for i := range n {
+	for k, i := range pick {
 		for _, v := range s.Image(i) {
 			t.x = append(t.x, float32(v)/255)
 		}
-		labels[i] = int(s.Labels[i])
+		labels[k] = int(s.Labels[i])
 	}
 	goal := labels
 	if cfg.Targeted {

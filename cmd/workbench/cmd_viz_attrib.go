@@ -22,9 +22,9 @@ import (
 var attribKinds = []string{"saliency", "occlusion", "guided", "gradcam", "smoothgrad", "intgrad", "sanity", "classviz", "fool", "universal", "grabcut", "bias"}
 
 const attribUsage = `
-Attribution and fooling (images from --image FILE... or the first --limit
-test images of --data / the project's dataset; --image works for projects
-without a dataset, e.g. imported ones):
+Attribution and fooling (images from --image FILE... or --limit test
+images of --data / the project's dataset, the first of each class in turn;
+--image works for projects without a dataset, e.g. imported ones):
   saliency     |d score / d pixel|, max over channels (Simonyan et al.)
   occlusion    drop in the class probability under a sliding --patch
                (--stride, --fill)
@@ -61,7 +61,7 @@ func (l *imageList) Set(s string) error {
 }
 
 func addAttribFlags(fs *flag.FlagSet) {
-	fs.Int("limit", 8, "attribution: number of test images when no --image is given")
+	fs.Int("limit", 8, "attribution: number of test images when no --image is given (the first of each class in turn)")
 	fs.Int("class", -1, "attribution: class to explain, visualise or fool towards (-1: the prediction; fool: a random other class)")
 	fs.Int("steps", 0, "intgrad: path points (50); classviz: iterations (200); fool: most steps (100)")
 	fs.Float64("lr", 0, "classviz: step of the normalised gradient, pixel units (0.02)")
@@ -156,8 +156,9 @@ func netAt(c *Ctx, p *projects.Project, in []int) (attrib.Net, string, error) {
 	return attrib.Net{Model: m, Stats: st}, b.Describe(), nil
 }
 
-// openAttribTarget opens --project and reads the --image files, or the
-// first --limit test images of the dataset.
+// openAttribTarget opens --project and reads the --image files, or
+// --limit test images of the dataset, the first of each class in turn
+// (data.FirstPerClass).
 func openAttribTarget(c *Ctx) (*attribTarget, error) {
 	files := splitList(flagStr(c, "image"))
 	if len(files) == 0 {
@@ -199,7 +200,7 @@ func openAttribData(c *Ctx) (*attribTarget, error) {
 		return nil, usageErrorf("--limit %d: use at least 1", limit)
 	}
 	t := &attribTarget{proj: it.proj, net: attrib.Net{Model: it.net.Model, Stats: it.net.Stats}, device: it.net.Model.B.Describe()}
-	for i := range min(limit, s.Len()) {
+	for _, i := range data.FirstPerClass(s, limit) {
 		for _, v := range s.Image(i) {
 			t.x = append(t.x, float32(v)/255)
 		}

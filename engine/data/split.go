@@ -138,3 +138,26 @@ func FoldSplit(s *Set, folds [][]int, i int) (train, val *Set) {
 	sort.Ints(tr)
 	return s.Subset(tr), s.Subset(folds[i])
 }
+
+// FirstPerClass returns the indices of n images of s taken a class at a
+// time: the first image of each class in class order, then the second of
+// each, and so on, skipping classes that ran out; the result is sorted.
+// On a split stored class by class (CIFAR-10's JPEG folders: the first
+// 1,000 test images are all airplanes) "the first n images" would be one
+// class; this is every class, deterministically, and on a shuffled split
+// much the same images as the first n. n at or above s.Len() gives every
+// index.
+func FirstPerClass(s *Set, n int) []int {
+	n = min(max(n, 0), s.Len())
+	classes := byClass(s)
+	var pick []int
+	for k := 0; len(pick) < n; k++ {
+		for _, idx := range classes {
+			if k < len(idx) && len(pick) < n {
+				pick = append(pick, idx[k])
+			}
+		}
+	}
+	sort.Ints(pick)
+	return pick
+}

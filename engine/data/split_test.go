@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"reflect"
 	"testing"
 )
 
@@ -117,5 +118,17 @@ func TestLoadLimitsAndVal(t *testing.T) {
 	}
 	if ds.Train.C != 3 || ds.Test.H != 32 || ds.Val.W != 32 {
 		t.Fatalf("converted shapes %dx%dx%d", ds.Train.C, ds.Test.H, ds.Val.W)
+	}
+}
+
+func TestFirstPerClassTakesEveryClassInTurn(t *testing.T) {
+	// Stored class by class, as CIFAR-10's JPEG folders are.
+	s := &Set{Classes: []string{"a", "b", "c"}, Labels: []int32{0, 0, 0, 0, 1, 1, 1, 2}}
+	s.Images = make([]uint8, len(s.Labels))
+	s.C, s.H, s.W = 1, 1, 1
+	for n, want := range map[int][]int{0: nil, 1: {0}, 3: {0, 4, 7}, 5: {0, 1, 4, 5, 7}, 7: {0, 1, 2, 4, 5, 6, 7}, 8: {0, 1, 2, 3, 4, 5, 6, 7}, 99: {0, 1, 2, 3, 4, 5, 6, 7}} {
+		if got := FirstPerClass(s, n); !reflect.DeepEqual(got, want) {
+			t.Errorf("FirstPerClass(%d) = %v, want %v", n, got, want)
+		}
 	}
 }
