@@ -13,6 +13,7 @@ import (
 
 	"github.com/workbench-cv/workbench/app/internal/panetest"
 	"github.com/workbench-cv/workbench/app/ui"
+	"github.com/workbench-cv/workbench/engine/data"
 	"github.com/workbench-cv/workbench/projects"
 	"github.com/workbench-cv/workbench/widgets"
 )
@@ -162,7 +163,7 @@ func TestFiltersPaneShowsFeatureAndPixelNeighbours(t *testing.T) {
 	if n := len(panetest.Find[*canvas.Image](v.result, nil)); n != 3*9 {
 		t.Fatalf("%d thumbnails, want 27", n)
 	}
-	q := spreadQueries(panetest.SampleData(t).Test, 3)
+	q := data.FirstPerClass(panetest.SampleData(t).Test, 3)
 	ts := panetest.SampleData(t).Test
 	if ts.Labels[q[0]] == ts.Labels[q[1]] || ts.Labels[q[1]] == ts.Labels[q[2]] {
 		t.Fatalf("queries %v have classes %d %d %d", q, ts.Labels[q[0]], ts.Labels[q[1]], ts.Labels[q[2]])

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -313,7 +312,7 @@ func (v *neighbourView) start() {
 		pool = queries
 	}
 	pool = ui.Subset(pool, np, v.p.S.Project.Hyper.Seed)
-	qidx := spreadQueries(queries, nq)
+	qidx := data.FirstPerClass(queries, nq) // the classes in turn, a row each
 	m := v.model
 	var nb []inspect.Neighbours
 	v.msg.Importance = widget.MediumImportance
@@ -340,31 +339,6 @@ func (v *neighbourView) start() {
 		v.run.Enable()
 		widgets.ShowRunError(v.msg, err)
 	}
-}
-
-// spreadQueries picks n images of s taking the classes in turn (the
-// first of each class, then the second...), so that the rows show
-// different classes.
-func spreadQueries(s *data.Set, n int) []int {
-	n = min(n, s.Len())
-	byClass := map[int32][]int{}
-	var order []int32
-	for i, c := range s.Labels {
-		if _, ok := byClass[c]; !ok {
-			order = append(order, c)
-		}
-		byClass[c] = append(byClass[c], i)
-	}
-	slices.Sort(order)
-	var out []int
-	for round := 0; len(out) < n; round++ {
-		for _, c := range order {
-			if round < len(byClass[c]) && len(out) < n {
-				out = append(out, byClass[c][round])
-			}
-		}
-	}
-	return out
 }
 
 // showResult draws a row per query: the query, its feature-space

@@ -66,7 +66,7 @@ Examples:
 			fs.String("norm", inspect.NormLayer, "activations: normalise maps per layer or per channel")
 			fs.Int("channel", -1, "patches: channel to show (-1: the first 8)")
 			fs.Int("top", 9, "patches: patches per channel")
-			fs.Int("queries", 8, "neighbors: number of test images to query (the first ones)")
+			fs.Int("queries", 8, "neighbors: number of test images to query (the first of each class in turn)")
 			fs.Int("k", 8, "neighbors: neighbours per query")
 			fs.Int("scale", 0, "pixels per value when enlarging small images (0: automatic)")
 			fs.Bool("checkpoints", false, "filters: also render the filters of every checkpoint saved in the project")
@@ -481,10 +481,7 @@ func vizNeighbors(c *Ctx, t *inspectTarget, w *pngWriter, done map[string]any) e
 	if k > t.ds.Train.Len() {
 		return usageErrorf("--k %d is more than the %d training images", k, t.ds.Train.Len())
 	}
-	q := make([]int, min(flagInt(c, "queries"), t.ds.Test.Len()))
-	for i := range q {
-		q[i] = i
-	}
+	q := data.FirstPerClass(t.ds.Test, flagInt(c, "queries")) // every class, not the first of a class-ordered split
 	bar := c.Progress("features of "+layer, t.ds.Train.Len())
 	nb, err := t.net.LayerNeighbours(c.Context, t.ds.Test, q, t.ds.Train, layer, k, inspect.FeatureOptions{Progress: func(d, _ int) { bar.Set(d) }})
 	bar.Finish()

@@ -141,7 +141,8 @@ func FoldSplit(s *Set, folds [][]int, i int) (train, val *Set) {
 
 // FirstPerClass returns the indices of n images of s taken a class at a
 // time: the first image of each class in class order, then the second of
-// each, and so on, skipping classes that ran out; the result is sorted.
+// each, and so on, skipping classes that ran out, in that order (a grid of
+// them shows the classes in turn).
 // On a split stored class by class (CIFAR-10's JPEG folders: the first
 // 1,000 test images are all airplanes) "the first n images" would be one
 // class; this is every class, deterministically, and on a shuffled split
@@ -158,6 +159,5 @@ func FirstPerClass(s *Set, n int) []int {
 			}
 		}
 	}
-	sort.Ints(pick)
 	return pick
 }

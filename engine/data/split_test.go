@@ -126,7 +126,7 @@ func TestFirstPerClassTakesEveryClassInTurn(t *testing.T) {
 	s := &Set{Classes: []string{"a", "b", "c"}, Labels: []int32{0, 0, 0, 0, 1, 1, 1, 2}}
 	s.Images = make([]uint8, len(s.Labels))
 	s.C, s.H, s.W = 1, 1, 1
-	for n, want := range map[int][]int{0: nil, 1: {0}, 3: {0, 4, 7}, 5: {0, 1, 4, 5, 7}, 7: {0, 1, 2, 4, 5, 6, 7}, 8: {0, 1, 2, 3, 4, 5, 6, 7}, 99: {0, 1, 2, 3, 4, 5, 6, 7}} {
+	for n, want := range map[int][]int{0: nil, 1: {0}, 3: {0, 4, 7}, 5: {0, 4, 7, 1, 5}, 7: {0, 4, 7, 1, 5, 2, 6}, 8: {0, 4, 7, 1, 5, 2, 6, 3}, 99: {0, 4, 7, 1, 5, 2, 6, 3}} {
 		if got := FirstPerClass(s, n); !reflect.DeepEqual(got, want) {
 			t.Errorf("FirstPerClass(%d) = %v, want %v", n, got, want)
 		}
