@@ -17,6 +17,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/style"
 	"github.com/workbench-cv/workbench/engine/train"
 	"github.com/workbench-cv/workbench/projects"
+	"github.com/workbench-cv/workbench/projects/stylenet"
 )
 
 // train-style trains a fast style transfer network (engine/style's
@@ -261,18 +262,9 @@ func runTrainStyle(c *Ctx) error {
 
 // saveFastStyle writes the network to its own project.
 func saveFastStyle(net *style.FastNet, s *fastStyleSetup, step int) error {
-	p := projects.New("fast style: " + strings.Join(s.names, ", "))
-	p.Graph = net.Model.Graph
-	p.Dataset.C, p.Dataset.H, p.Dataset.W = 3, s.opt.Size, s.opt.Size
-	p.Inspect.Strings = map[string]string{style.FastStyleKey: style.FastStyleString(s.names),
-		"faststyle.perceptual": s.per.proj.Name, "faststyle.content_layer": s.opt.ContentLayer}
-	p.Inspect.Numbers = map[string]float64{"faststyle.steps": float64(step), "faststyle.size": float64(s.opt.Size),
-		"faststyle.style_weight": s.opt.StyleWeight, "faststyle.content_weight": s.opt.ContentWeight, "faststyle.tv": s.opt.TV}
-	p.Tensors = map[string]projects.Tensor{}
-	for k, t := range net.Weights() {
-		p.Tensors[projects.GroupWeights+"/"+k] = t
-	}
-	if err := projects.Save(p, s.save); err != nil {
+	m := stylenet.Meta{Perceptual: s.per.proj.Name, ContentLayer: s.opt.ContentLayer, Size: s.opt.Size, Steps: step,
+		StyleWeight: s.opt.StyleWeight, ContentWeight: s.opt.ContentWeight, TV: s.opt.TV}
+	if err := stylenet.Save(s.save, net, m); err != nil {
 		return fmt.Errorf("saving %s: %v", s.save, err)
 	}
 	return nil
@@ -288,7 +280,7 @@ func openFastStyle(c *Ctx, path string) (*style.FastNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	net, err := style.LoadFastNet(b, p.Graph, p.Group(projects.GroupWeights), style.FastStyleNames(p.Inspect.Strings))
+	net, _, err := stylenet.FromProject(p, b)
 	if err != nil {
 		return nil, usageErrorf("--fast %s: %v", path, err)
 	}

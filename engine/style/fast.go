@@ -125,14 +125,12 @@ func NewFastNet(b backend.Backend, cfg FastConfig, styles []string, seed uint64)
 	return &FastNet{Model: m, Config: cfg, Styles: append([]string(nil), styles...)}, nil
 }
 
-// LoadFastNet rebuilds a saved transformation network: its graph (from
-// FastGraph), the weights by parameter name ("conv1.weight", ...) and the
-// style names. It is how a project written by SaveFast's caller is opened:
-//
-//	p, _ := projects.Open(path)
-//	net, err := style.LoadFastNet(b, p.Graph, p.Group(projects.GroupWeights), style.FastStyleNames(p.Inspect.Strings))
+// LoadFastNet rebuilds a saved transformation network: its graph (as
+// saved, from FastGraph), the weights by parameter name ("conv1.weight",
+// ...) and the style names. projects/stylenet saves and opens networks as
+// project files with it.
 func LoadFastNet(b backend.Backend, g graph.Graph, weights map[string]tensor.Host, styles []string) (*FastNet, error) {
-	cfg, err := fastConfigOf(g)
+	cfg, err := FastConfigOf(g)
 	if err != nil {
 		return nil, err
 	}
@@ -153,9 +151,9 @@ func LoadFastNet(b backend.Backend, g graph.Graph, weights map[string]tensor.Hos
 	return &FastNet{Model: m, Config: cfg, Styles: append([]string(nil), styles...)}, nil
 }
 
-// fastConfigOf recognises a transformation network's graph and reads its
+// FastConfigOf recognises a transformation network's graph and reads its
 // configuration back.
-func fastConfigOf(g graph.Graph) (FastConfig, error) {
+func FastConfigOf(g graph.Graph) (FastConfig, error) {
 	var cfg FastConfig
 	for _, n := range g.Nodes {
 		switch {
