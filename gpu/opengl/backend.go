@@ -136,7 +136,7 @@ func kernels() []kernelSpec {
 	for _, t := range gemmTiles {
 		ks = append(ks, t.spec())
 	}
-	return ks
+	return append(ks, convKernels()...)
 }
 
 func open(forceShaderFail bool) (*GL, error) {

@@ -36,20 +36,22 @@ const busyGroups = 256
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// gemmPlan picks the tiling and the number of k splits for a product.
-func gemmPlan(m, n, k int) plan {
-	var t gemmTile
-	tiles := func(t gemmTile) int { return ceilDiv(m, t.BM) * ceilDiv(n, t.BN) }
+// pickTile chooses the tiling for an m×n product.
+func pickTile(m, n int) gemmTile {
 	switch {
 	case m <= 32:
-		t = tileWide
-	case tiles(tileLarge) >= busyGroups:
-		t = tileLarge
-	default:
-		t = tileMedium
+		return tileWide
+	case ceilDiv(m, tileLarge.BM)*ceilDiv(n, tileLarge.BN) >= busyGroups:
+		return tileLarge
 	}
+	return tileMedium
+}
+
+// gemmPlan picks the tiling and the number of k splits for a product.
+func gemmPlan(m, n, k int) plan {
+	t := pickTile(m, n)
 	splits := 1
-	if g := tiles(t); g < busyGroups && k >= 1024 {
+	if g := ceilDiv(m, t.BM) * ceilDiv(n, t.BN); g < busyGroups && k >= 1024 {
 		splits = min(ceilDiv(busyGroups, g), k/512, 32)
 	}
 	return splitK(t, k, splits)

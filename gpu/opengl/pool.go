@@ -15,6 +15,10 @@ type pool struct {
 	free      map[int][]uint32 // size class in bytes -> buffer names
 	freeBytes int
 	limit     int // free bytes kept; beyond it buffers are deleted
+	// Bytes handed out by acquire and not yet put back (tensors and
+	// kernels' scratch), and their high-water mark: tests check with them
+	// that a kernel allocates no large temporaries.
+	inUse, peak int
 }
 
 func newPool() pool { return pool{free: map[int][]uint32{}, limit: 512 << 20} }
@@ -30,6 +34,8 @@ func sizeClass(n int) int {
 
 // acquire returns a buffer of the size class, reused or new (GL thread).
 func (g *GL) acquire(bytes int) uint32 {
+	g.pool.inUse += bytes
+	g.pool.peak = max(g.pool.peak, g.pool.inUse)
 	if ids := g.pool.free[bytes]; len(ids) > 0 {
 		id := ids[len(ids)-1]
 		g.pool.free[bytes] = ids[:len(ids)-1]
@@ -55,6 +61,7 @@ func (g *GL) acquire(bytes int) uint32 {
 
 // put returns a buffer to the pool, or deletes it when the pool is full.
 func (g *GL) put(id uint32, bytes int) {
+	g.pool.inUse -= bytes
 	if g.pool.freeBytes+bytes > g.pool.limit {
 		g.deleteBuffer(id)
 		return
@@ -82,4 +89,18 @@ func (g *GL) deleteBuffer(id uint32) {
 		}
 	}
 	gl.DeleteBuffers(1, &id)
+}
+
+// resetPeak waits for the kernels posted so far and returns the bytes in
+// use, which become the new high-water mark; peakBytes returns the mark.
+func (g *GL) resetPeak() int {
+	var n int
+	g.w.call(func() { g.pool.peak, n = g.pool.inUse, g.pool.inUse })
+	return n
+}
+
+func (g *GL) peakBytes() int {
+	var n int
+	g.w.call(func() { n = g.pool.peak })
+	return n
 }
