@@ -174,6 +174,9 @@ func (e *exporter) node(n *graph.Node) error {
 	case "pad2d":
 		p := e.int64s(id+"/pads", 0, 0, inum(n, "top"), inum(n, "left"), 0, 0, inum(n, "bottom"), inum(n, "right"))
 		e.op("Pad", []string{in[0], p, e.floats(id+"/value", nil, []float32{float32(num(n, "value"))})}, id, out)
+	case "reflectpad2d":
+		p := e.int64s(id+"/pads", 0, 0, inum(n, "top"), inum(n, "left"), 0, 0, inum(n, "bottom"), inum(n, "right"))
+		e.op("Pad", []string{in[0], p}, id, out, strA("mode", "reflect"))
 	case "maxout":
 		k := inum(n, "pieces")
 		src := e.a.Nodes[in[0]].Out

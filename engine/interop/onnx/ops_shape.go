@@ -298,7 +298,8 @@ func mapPad(im *importer, n *onnxpb.NodeProto, in []*value) (*value, error) {
 		return nil, err
 	}
 	a := attrsOf(n)
-	if mode := a.str("mode", "constant"); mode != "constant" {
+	mode := a.str("mode", "constant")
+	if mode != "constant" && mode != "reflect" {
 		return nil, notMapped("mode %s", mode)
 	}
 	var pads []int64
@@ -338,6 +339,10 @@ func mapPad(im *importer, n *onnxpb.NodeProto, in []*value) (*value, error) {
 	}
 	if pads[2] == 0 && pads[3] == 0 && pads[6] == 0 && pads[7] == 0 {
 		return x, nil
+	}
+	if mode == "reflect" {
+		return im.add("reflectpad2d", hint(n, -1), map[string]float64{"top": float64(pads[2]), "left": float64(pads[3]),
+			"bottom": float64(pads[6]), "right": float64(pads[7])}, x)
 	}
 	return im.add("pad2d", hint(n, -1), map[string]float64{"top": float64(pads[2]), "left": float64(pads[3]),
 		"bottom": float64(pads[6]), "right": float64(pads[7]), "value": float64(val)}, x)

@@ -14,7 +14,7 @@ import (
 // Hand-built ONNX graphs for what PyTorch does not export as single ops
 // (LRN, auto_pad, asymmetric Conv pads, Gemm's alpha/beta/transB=0,
 // MatMul+Add, Conv+Mul+Add, count_include_pad=0 with asymmetric pads, Clip
-// attributes of opset 7, Pad with a value), each checked against PyTorch
+// attributes of opset 7, Pad with a value, Pad mode=reflect), each checked against PyTorch
 // code written from the ONNX operator specification.
 
 type graphCase struct {
@@ -118,6 +118,17 @@ out = s / cnt`},
 				return b.ints("pads", 0, 0, 1, 0, 0, 0, 2, 3).node("Pad", []string{"x", "pads", "v"}, []string{"y"})
 			},
 			torch: "out = F.pad(x, (0, 3, 1, 2), value=0.5)"},
+		{name: "pad-reflect", input: []int{2, 4, 5}, ops: []string{"reflectpad2d"},
+			model: func(b *mb) *mb {
+				return b.ints("pads", 0, 0, 3, 0, 0, 0, 1, 4).node("Pad", []string{"x", "pads"}, []string{"y"}, aStr("mode", "reflect"))
+			},
+			torch: "out = F.pad(x, (0, 4, 3, 1), mode='reflect')"},
+		{name: "pad-reflect-opset10", input: []int{3, 5, 4}, ops: []string{"reflectpad2d"},
+			model: func(b *mb) *mb {
+				b.m.OpsetImport[0].Version = 10
+				return b.node("Pad", []string{"x"}, []string{"y"}, aStr("mode", "reflect"), aInts("pads", 0, 0, 2, 1, 0, 0, 4, 3))
+			},
+			torch: "out = F.pad(x, (1, 3, 2, 4), mode='reflect')"},
 	}
 }
 

@@ -145,6 +145,7 @@ func everyOp() graph.Graph {
 	gate := add("gs", "sigmoid", nil, add("gl", "linear", A{"out": 4}, add("gp", "globalavgpool", nil, x)))
 	add("se", "scale", nil, x, gate)
 	add("up", "upsample", A{"scale": 3})
+	add("mirror", "reflectpad2d", A{"top": 4, "bottom": 2, "left": 1, "right": 5})
 	add("c3", "conv2d", A{"out": 4, "kernel": 5, "stride": 3, "pad": 1})
 	add("aap", "adaptiveavgpool2d", A{"size": 2})
 	add("fl", "flatten", nil)

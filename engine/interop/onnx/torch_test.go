@@ -73,7 +73,23 @@ var torchModels = []exported{
 	{"ops-opset13", opsNet, []int{3, 20, 20}, 3, 13},
 	{"ops-default-opset", opsNet, []int{3, 20, 20}, 3, 0}, // 14 for Debian's torch 1.13
 	{"ops-opset17", opsNet, []int{3, 20, 20}, 3, 17},
+	// Reflection padding (nn.ReflectionPad2d, F.pad mode='reflect'): Pad
+	// with attributes at opset 9, with a pads input after.
+	{"reflect-pad-opset9", reflectNet, []int{3, 10, 12}, 2, 9},
+	{"reflect-pad-opset17", reflectNet, []int{3, 10, 12}, 2, 17},
 }
+
+const reflectNet = `class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pad = nn.ReflectionPad2d(2)
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.conv2 = nn.Conv2d(6, 4, 3, stride=2)
+    def forward(self, x):
+        x = F.relu(self.conv1(self.pad(x)))
+        x = self.conv2(F.pad(x, (1, 0, 2, 1), mode='reflect'))
+        return x.view(x.size(0), -1)
+m = Net()`
 
 const opsNet = `class Net(nn.Module):
     def __init__(self):

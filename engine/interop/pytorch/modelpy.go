@@ -185,6 +185,9 @@ var translations = map[string]translation{
 	"pad2d": func(g *node) (string, string) {
 		return "", fmt.Sprintf("F.pad(%s, (%d, %d, %d, %d), value=%s)", g.args[0], g.i("left"), g.i("right"), g.i("top"), g.i("bottom"), num(g.f("value")))
 	},
+	"reflectpad2d": func(g *node) (string, string) {
+		return "", fmt.Sprintf("F.pad(%s, (%d, %d, %d, %d), mode='reflect')", g.args[0], g.i("left"), g.i("right"), g.i("top"), g.i("bottom"))
+	},
 	"channelshuffle": func(g *node) (string, string) {
 		a, c, k := g.args[0], g.info.In[0][0], g.i("groups")
 		return "", fmt.Sprintf("%s.reshape(%s.shape[0], %d, %d, *%s.shape[2:]).transpose(1, 2).reshape(%s.shape)", a, a, k, c/k, a, a)

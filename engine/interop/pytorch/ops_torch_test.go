@@ -51,6 +51,7 @@ func everyOpGraph() graph.Graph {
 		[]any{"lrn", "lrn", a{"size": 3, "alpha": 1e-2, "beta": 0.75, "k": 2}},
 		[]any{"prelu", "prelu", a{"init": 0.2}},
 		[]any{"pad", "pad2d", a{"top": 1, "left": 2, "right": 1, "value": -0.5}},
+		[]any{"mirror", "reflectpad2d", a{"top": 2, "bottom": 1, "right": 3}},
 		[]any{"pool", "maxpool2d", a{"kernel": 2}},
 		[]any{"gn", "groupnorm", a{"groups": 2}},
 		[]any{"in", "instancenorm", a{"affine": 1}},
