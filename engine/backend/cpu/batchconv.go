@@ -100,6 +100,12 @@ func convForwardBatch(ys, xs, ws, bs []float32, g backend.ConvGeom, o backend.Co
 // the column-matrix gradient of the input gradient.
 func convBackwardBatch(dxs, dws, dbs, dys, xs, ws []float32, g backend.ConvGeom, o backend.ConvGroups) {
 	p, ckk := g.OH*g.OW, g.ColRows()
+	if dws == nil && dxs == nil {
+		if dbs != nil {
+			biasGrad(dbs, dys, g.N, o.OC, p)
+		}
+		return
+	}
 	fold := dws != nil && dbs != nil
 	kw := ckk
 	if fold {
@@ -161,14 +167,19 @@ func convBackwardBatch(dxs, dws, dbs, dys, xs, ws []float32, g backend.ConvGeom,
 		}
 	}
 	if dbs != nil && !fold {
-		outImg := o.OC * p
-		for oc := range dbs[:o.OC] {
-			var s float64
-			for n := range g.N {
-				s += sum64(dys[n*outImg+oc*p : n*outImg+(oc+1)*p])
-			}
-			dbs[oc] = float32(s)
+		biasGrad(dbs, dys, g.N, o.OC, p)
+	}
+}
+
+// biasGrad writes db[oc] = the sum of dy's planes oc over the n images,
+// added in float64.
+func biasGrad(db, dy []float32, n, oc, p int) {
+	for c := range db[:oc] {
+		var s float64
+		for i := range n {
+			s += sum64(dy[(i*oc+c)*p : (i*oc+c+1)*p])
 		}
+		db[c] = float32(s)
 	}
 }
 

@@ -143,11 +143,28 @@ func TestConvBatchChoosesByShape(t *testing.T) {
 			t.Errorf("useBatch(%+v, %+v) = %v, want %v", g, o, got, tc.want)
 		}
 	}
+	// Winograd over the batch: 3x3 stride 1 on 10x10 to 39x39 planes with
+	// 128 channels or more each side.
+	for _, tc := range []struct {
+		n, c, h, k, s, p, oc, grp int
+		want                      bool
+	}{
+		{16, 128, 28, 3, 1, 1, 128, 1, true}, {16, 256, 14, 3, 1, 1, 256, 1, true}, {2, 128, 10, 3, 1, 1, 128, 1, true},
+		{16, 512, 7, 3, 1, 1, 512, 1, false}, {16, 64, 56, 3, 1, 1, 64, 1, false}, {16, 64, 14, 3, 1, 1, 256, 1, false},
+		{1, 256, 14, 3, 1, 1, 256, 1, false}, {16, 256, 28, 3, 2, 1, 256, 1, false}, {16, 256, 14, 1, 1, 0, 256, 1, false},
+		{16, 256, 14, 3, 1, 1, 256, 2, false}, {1024, 64, 15, 3, 1, 1, 256, 1, false},
+	} {
+		g, o := mk(tc.n, tc.c, tc.h, tc.k, tc.s, tc.p, tc.oc, tc.grp)
+		if got := useWinogradBatch(g, o); got != tc.want {
+			t.Errorf("useWinogradBatch(%+v, %+v) = %v, want %v", g, o, got, tc.want)
+		}
+	}
 }
 
-// BenchmarkConvBatch compares the whole-batch path with the per-image one
-// on ResNet-50's (batch 16) and the speedrun net's (batch 64) small-plane
-// convolutions: forward, and backward with all three gradients.
+// BenchmarkConvBatch compares the whole-batch paths (batch: as chosen;
+// batch-im2col: Winograd off) with the per-image one on ResNet-50's
+// (batch 16) and the speedrun net's (batch 64) small-plane convolutions:
+// forward, and backward with all three gradients.
 //
 //	go test -run xxx -bench ConvBatch ./engine/backend/cpu
 func BenchmarkConvBatch(b *testing.B) {
@@ -176,11 +193,13 @@ func BenchmarkConvBatch(b *testing.B) {
 		x, w, bias := &Buf{D: randn(rng, g.N*g.C*g.H*g.W)}, &Buf{D: randn(rng, s.oc*g.ColRows())}, &Buf{D: randn(rng, s.oc)}
 		y := &Buf{D: make([]float32, g.N*s.oc*g.OH*g.OW)}
 		dx, dw, db := &Buf{D: make([]float32, len(x.D))}, &Buf{D: make([]float32, len(w.D))}, &Buf{D: make([]float32, s.oc)}
-		for _, path := range []string{"batch", "image"} {
+		for _, path := range []string{"batch", "batch-im2col", "image"} {
+			if path == "batch-im2col" && s.kk != 3 {
+				continue
+			}
 			run := func(b *testing.B, f func()) {
-				old := batchOff
-				batchOff = path == "image"
-				defer func() { batchOff = old }()
+				defer func(b, w bool) { batchOff, winogradOff = b, w }(batchOff, winogradOff)
+				batchOff, winogradOff = path == "image", path == "batch-im2col"
 				c0 := cpuSeconds()
 				for b.Loop() {
 					f()
@@ -191,6 +210,79 @@ func BenchmarkConvBatch(b *testing.B) {
 			b.Run(s.name+"/"+path+"/bwd", func(b *testing.B) {
 				run(b, func() { k.ConvBackward(dx, dw, db, y, x, w, g, o) })
 			})
+		}
+	}
+}
+
+// Winograd over chunks of the batch against the definition in float64:
+// forward (with and without a bias) and every gradient (the input
+// gradient on the transposed geometry, the weight and bias gradients on
+// the whole-batch im2col), odd and non-square planes, paddings 0 to 2,
+// odd batches in one chunk and in uneven chunks, 1 to 3 threads with the
+// same bits on each. The size thresholds are lowered to cover small
+// shapes; one case has the real ones.
+func TestWinogradBatchMatchesDefinition(t *testing.T) {
+	defer SetThreads(Threads())
+	defer func(v, p, c int) { batchScratch, winogradBatchMinPlane, winogradBatchMinC = v, p, c }(batchScratch, winogradBatchMinPlane, winogradBatchMinC)
+	rng := rand.New(rand.NewPCG(13, 14))
+	b := New()
+	for _, s := range []struct {
+		n, c, h, w, ph, pw, oc int
+		real                   bool
+	}{
+		{2, 4, 10, 10, 1, 1, 5, false}, {3, 5, 11, 9, 0, 0, 4, false}, {5, 6, 9, 13, 2, 2, 7, false},
+		{4, 7, 14, 15, 1, 0, 6, false}, {3, 4, 38, 39, 0, 2, 4, false}, {3, 128, 10, 11, 1, 1, 129, true},
+	} {
+		winogradBatchMinPlane, winogradBatchMinC = 10*10, 128
+		if !s.real {
+			winogradBatchMinPlane, winogradBatchMinC = 1, 1
+		}
+		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: 3, KW: 3, SH: 1, SW: 1, PH: s.ph, PW: s.pw, DH: 1, DW: 1}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		if !useWinogradBatch(g, o) {
+			t.Fatalf("%+v does not take the whole-batch Winograd path", g)
+		}
+		x, w, bias := randn(rng, g.N*g.C*g.H*g.W), randn(rng, s.oc*g.C*9), randn(rng, s.oc)
+		dy := randn(rng, g.N*s.oc*g.OH*g.OW)
+		refY, magY := refConv64(x, w, bias, g, s.oc)
+		refY0, magY0 := refConv64(x, w, nil, g, s.oc)
+		refDx, magDx := refConvDx64(dy, w, g, s.oc)
+		refDw, magDw, refDb, magDb := refConvDw64(dy, x, g, s.oc)
+		t4 := ((g.OH + 1) / 2) * ((g.OW + 1) / 2) * 16
+		tg := ((g.H + 1) / 2) * ((g.W + 1) / 2) * 16
+		for _, perChunk := range []int{g.N, 2, 1} {
+			// The smallest of the forward's and the input gradient's
+			// per-image scratch, so both are cut into chunks of perChunk.
+			batchScratch = perChunk * min((g.C+s.oc)*t4, (g.C+s.oc)*tg)
+			var first [][]float32
+			for _, th := range []int{1, 2, 3} {
+				SetThreads(th)
+				what := fmt.Sprintf("N%d C%d %dx%d pad %d,%d OC%d, %d images a chunk, %d threads",
+					g.N, g.C, g.H, g.W, s.ph, s.pw, s.oc, perChunk, th)
+				y, y0 := &Buf{D: randn(rng, len(dy))}, &Buf{D: randn(rng, len(dy))}
+				b.ConvForward(y, &Buf{D: x}, &Buf{D: w}, &Buf{D: bias}, g, o)
+				b.ConvForward(y0, &Buf{D: x}, &Buf{D: w}, nil, g, o)
+				checkClose(t, "forward "+what, y.D, refY, magY)
+				checkClose(t, "forward without bias "+what, y0.D, refY0, magY0)
+				dx, dw, db := &Buf{D: randn(rng, len(x))}, &Buf{D: randn(rng, len(w))}, &Buf{D: randn(rng, s.oc)}
+				b.ConvBackward(dx, dw, db, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dx "+what, dx.D, refDx, magDx)
+				checkClose(t, "dw "+what, dw.D, refDw, magDw)
+				checkClose(t, "db "+what, db.D, refDb, magDb)
+				dx1 := &Buf{D: randn(rng, len(x))}
+				b.ConvBackward(dx1, nil, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dx alone "+what, dx1.D, refDx, magDx)
+				got := [][]float32{y.D, y0.D, dx.D, dw.D, db.D, dx1.D}
+				if first == nil {
+					first = got
+					continue
+				}
+				for i := range got {
+					if !slices.Equal(got[i], first[i]) {
+						t.Errorf("%s: output %d differs from 1 thread", what, i)
+					}
+				}
+			}
 		}
 	}
 }

@@ -33,6 +33,9 @@ func pointwise(g backend.ConvGeom) bool {
 
 // ConvPath implements backend.ConvPather.
 func (*CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
+	if useWinogradBatch(g, o) {
+		return "3x3 batched winograd"
+	}
 	if useBatch(g, o) {
 		if pointwise(g) {
 			return "1x1 batched gemm"
@@ -57,6 +60,13 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 	p := g.OH * g.OW
 	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
 	inImg, outImg := g.C*g.H*g.W, o.OC*p
+	if useWinogradBatch(g, o) {
+		ub := alloc(16*o.OC*g.C, false)
+		defer freeBuf(ub)
+		winogradWeights(ub.D, ws, o.OC, g.C, false)
+		winogradConvBatch(ys, xs, ub.D, bs, g, o.OC)
+		return
+	}
 	if useBatch(g, o) {
 		convForwardBatch(ys, xs, ws, bs, g, o)
 		return
@@ -135,6 +145,13 @@ func colScratch(g backend.ConvGeom, p int, ones bool) []float32 {
 // threads.
 func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom, o backend.ConvGroups) {
 	dxs, dws, dbs, dys, xs, ws := d(dx), d(dw), d(db), d(dy), d(x), d(w)
+	if dxs != nil && useWinogradBatch(g, o) {
+		ub := alloc(16*o.OC*g.C, false)
+		winogradWeights(ub.D, ws, o.OC, g.C, true)
+		winogradConvBatch(dxs, dys, ub.D, nil, winogradGradGeom(g, o), g.C)
+		freeBuf(ub)
+		dxs = nil
+	}
 	if useBatch(g, o) {
 		convBackwardBatch(dxs, dws, dbs, dys, xs, ws, g, o)
 		return

@@ -127,14 +127,14 @@ func winogradConv(ys, xs, u, bias []float32, g backend.ConvGeom, oc int, intra b
 				f(0, g.C)
 			}
 		}
-		forC(func(lo, hi int) { winogradInput(v, x, g, th, tw, lo, hi) })
+		forC(func(lo, hi int) { winogradInput(v, x, g, th, tw, t, lo, hi) })
 		for xi := range 16 {
 			blas.Sgemm(false, false, oc, t, g.C, 1, u[xi*oc*g.C:], g.C, v[xi*g.C*t:], t, 0, m[xi*oc*t:], t)
 		}
 		if intra {
-			parallel.For(oc, 40*t, func(lo, hi int) { winogradOutput(y, m, bias, g, oc, th, tw, lo, hi) })
+			parallel.For(oc, 40*t, func(lo, hi int) { winogradOutput(y, m, bias, g, oc, th, tw, t, lo, hi) })
 		} else {
-			winogradOutput(y, m, bias, g, oc, th, tw, 0, oc)
+			winogradOutput(y, m, bias, g, oc, th, tw, t, 0, oc)
 		}
 	}
 	serialUnless(intra, func() {
@@ -155,9 +155,12 @@ func winogradConv(ys, xs, u, bias []float32, g backend.ConvGeom, oc int, intra b
 // tiles at a time: the row transform (Bᵀ d) is four vector operations
 // over the padded width, and the column transform writes each of the 16
 // outputs as one contiguous run over the tiles of the row.
-func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, c0, c1 int) {
-	t := th * tw
-	ct := g.C * t
+//
+// Row c of V[ξ] is v[(ξ·C+c)·ld:] (ld = th·tw for one image; more when
+// V holds several images side by side, v then starting at this image's
+// first tile).
+func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int) {
+	ct := g.C * ld
 	wp := 2*tw + 2 // padded row: input columns -PW .. 2*tw+1-PW
 	buf := make([]float32, 8*wp)
 	rows := [4][]float32{buf[0:wp], buf[wp : 2*wp], buf[2*wp : 3*wp], buf[3*wp : 4*wp]}
@@ -187,7 +190,7 @@ func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, c0, c1 int) {
 				e2[i] = a2 - a1
 				e3[i] = a1 - a3
 			}
-			at := c*t + ty*tw
+			at := c*ld + ty*tw
 			for r := range 4 {
 				er := e[r]
 				o0 := v[(4*r+0)*ct+at : (4*r+0)*ct+at+tw]
@@ -210,9 +213,10 @@ func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, c0, c1 int) {
 // Y = Aᵀ m A (+ bias), with Aᵀ = [1 1 1 0; 0 1 -1 -1], keeping the cells
 // inside the output plane. Like winogradInput it works a row of tiles at
 // a time with contiguous runs over the tiles.
-func winogradOutput(y, m, bias []float32, g backend.ConvGeom, oc, th, tw, o0, o1 int) {
-	t := th * tw
-	ot := oc * t
+//
+// Row o of M[ξ] is m[(ξ·OC+o)·ld:], as for winogradInput.
+func winogradOutput(y, m, bias []float32, g backend.ConvGeom, oc, th, tw, ld, o0, o1 int) {
+	ot := oc * ld
 	p := g.OH * g.OW
 	buf := make([]float32, 8*tw+4*tw)
 	var r [8][]float32
@@ -227,7 +231,7 @@ func winogradOutput(y, m, bias []float32, g backend.ConvGeom, oc, th, tw, o0, o1
 		}
 		dst := y[o*p : (o+1)*p]
 		for ty := range th {
-			at := o*t + ty*tw
+			at := o*ld + ty*tw
 			// Aᵀ over the tile rows: r[k] = s0k+s1k+s2k, r[4+k] = s1k-s2k-s3k.
 			for k := range 4 {
 				s0 := m[(0+k)*ot+at : (0+k)*ot+at+tw]
@@ -254,5 +258,77 @@ func winogradOutput(y, m, bias []float32, g backend.ConvGeom, oc, th, tw, o0, o1
 				}
 			}
 		}
+	}
+}
+
+// The whole-batch Winograd path takes output planes of winogradBatchMinPlane
+// values or more and at least winogradBatchMinC input and output channels.
+// Measured on one thread (processor time, batch 16 and 64, BenchmarkConvBatch
+// and the shapes of ResNet-50 and the speedrun net): forward against the
+// whole-batch im2col (14x14) or per-image im2col (28x28) it takes 0.67 to
+// 0.75 of the time for 128 to 256 channels at 28x28 and 14x14, but 1.17
+// at 7x7 (a 7x7 plane pads to 8x8 tiles and has 16 tiles per image) and
+// 1.1 to 1.5 with 24 or 64 channels (the 16 GEMMs then have k = C too small
+// to pay for the transforms).
+// (Variables: tests lower them to cover small shapes.)
+var (
+	winogradBatchMinPlane = 10 * 10
+	winogradBatchMinC     = 128
+)
+
+// useWinogradBatch reports whether a convolution's forward pass (and,
+// through the transposed geometry, its input gradient) takes Winograd
+// over chunks of the batch: planes below the per-image Winograd's
+// threshold, two images or more. Like useBatch it depends on the shapes
+// only.
+func useWinogradBatch(g backend.ConvGeom, o backend.ConvGroups) bool {
+	return !winogradOff && !batchOff && o.Groups == 1 && g.N >= 2 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 &&
+		g.DH == 1 && g.DW == 1 && g.PH <= 2 && g.PW <= 2 && g.C >= winogradBatchMinC && o.OC >= winogradBatchMinC &&
+		g.OH*g.OW >= winogradBatchMinPlane && g.OH*g.OW < winogradMinPlane && g.H*g.W < winogradMinPlane
+}
+
+// winogradConvBatch is winogradConv over chunks of the batch: V
+// [16][C][B·T] and M [16][OC][B·T] hold the B images of a chunk side by
+// side, so each of the 16 GEMMs has B·T columns instead of T (49 at
+// 14x14, 16 at 7x7). The chunk size depends on the sizes only
+// (batchChunks); each GEMM is one call with fixed arguments, run on one
+// thread while the threads share the 16 of them.
+func winogradConvBatch(ys, xs, u, bias []float32, g backend.ConvGeom, oc int) {
+	th, tw := (g.OH+1)/2, (g.OW+1)/2
+	t := th * tw
+	inImg, outImg := g.C*g.H*g.W, oc*g.OH*g.OW
+	chunks := batchChunks(g.N, 16*(g.C+oc)*t)
+	maxCols := (g.N + chunks - 1) / chunks * t
+	vb, mb := alloc(16*g.C*maxCols, false), alloc(16*oc*maxCols, false)
+	defer freeBuf(vb)
+	defer freeBuf(mb)
+	for ch := range chunks {
+		n0, n1 := chunkRange(g.N, ch, chunks)
+		cols := (n1 - n0) * t
+		v, m := vb.D[:16*g.C*cols], mb.D[:16*oc*cols]
+		// Items are (image, channel) pairs; a range is cut at image edges.
+		parallel.For((n1-n0)*g.C, 40*t, func(lo, hi int) {
+			for i := lo; i < hi; {
+				j, c := i/g.C, i%g.C
+				e := min(hi, (j+1)*g.C)
+				winogradInput(v[j*t:], xs[(n0+j)*inImg:(n0+j+1)*inImg], g, th, tw, cols, c, c+e-i)
+				i = e
+			}
+		})
+		blas.Serial(func() {
+			parallel.For(16, 2*oc*g.C*cols, func(lo, hi int) {
+				for xi := lo; xi < hi; xi++ {
+					blas.Sgemm(false, false, oc, cols, g.C, 1, u[xi*oc*g.C:], g.C, v[xi*g.C*cols:], cols, 0, m[xi*oc*cols:], cols)
+				}
+			})
+		})
+		parallel.For((n1-n0)*oc, 40*t, func(lo, hi int) {
+			for i := lo; i < hi; {
+				j, o := i/oc, i%oc
+				e := min(hi, (j+1)*oc)
+				winogradOutput(ys[(n0+j)*outImg:(n0+j+1)*outImg], m[j*t:], bias, g, oc, th, tw, cols, o, o+e-i)
+				i = e
+			}
+		})
 	}
 }
