@@ -136,7 +136,7 @@ func kernels() []kernelSpec {
 	for _, t := range gemmTiles {
 		ks = append(ks, t.spec())
 	}
-	return append(ks, convKernels()...)
+	return append(append(ks, convKernels()...), fusedKernels()...)
 }
 
 func open(forceShaderFail bool) (*GL, error) {

@@ -544,19 +544,24 @@ func (g *GL) ChannelStats(mean, variance, x backend.Buffer, outer, c, inner int)
 
 // ChannelAffine implements backend.Backend.
 func (g *GL) ChannelAffine(dst, x, scale, shift backend.Buffer, outer, c, inner int) {
+	g.channelAffine(kChannelAff, "ChannelAffine", dst, x, scale, shift, outer, c, inner)
+}
+
+// channelAffine runs the affine kernel k (with or without the ReLU).
+func (g *GL) channelAffine(k kernelSpec, what string, dst, x, scale, shift backend.Buffer, outer, c, inner int) {
 	if outer < 0 || c < 0 || inner < 0 {
-		panic(fmt.Sprintf("opengl: ChannelAffine over [%d, %d, %d]", outer, c, inner))
+		panic(fmt.Sprintf("opengl: %s over [%d, %d, %d]", what, outer, c, inner))
 	}
 	n := outer * c * inner
-	hd := g.check(dst, n, "ChannelAffine's output")
-	hx := g.check(x, n, "ChannelAffine's input")
-	hs := g.check(scale, c, "ChannelAffine's scale")
-	hb := g.check(shift, c, "ChannelAffine's shift")
+	hd := g.check(dst, n, what+"'s output")
+	hx := g.check(x, n, what+"'s input")
+	hs := g.check(scale, c, what+"'s scale")
+	hb := g.check(shift, c, what+"'s shift")
 	if n == 0 {
 		return
 	}
 	g.w.post(func() {
-		p := g.prog(kChannelAff)
+		p := g.prog(k)
 		p.setInt("n", n)
 		p.setInt("C", c)
 		p.setInt("inner", inner)
