@@ -17,7 +17,7 @@ import (
 
 // The fast-style workload: a fast style transfer network (engine/style's
 // FastNet: Johnson et al.'s transformation network, width 32, 5 residual
-// blocks, instance norm, nearest upsampling) with seeded weights, written
+// blocks, reflection padding, instance norm, nearest upsampling) with seeded weights, written
 // to the shared folder so that the peer builds the same network in
 // PyTorch with the same weights. The headline is images per second
 // stylising one 256×256 image (inference, no graph). The training step is
@@ -45,6 +45,7 @@ func init() {
 // fastStyleSpec is what our side tells the peer (faststyle-spec.json).
 type fastStyleSpec struct {
 	Width         int              `json:"width"`
+	Padding       string           `json:"padding"` // the convolutions': "reflect" or "zeros"
 	Residual      int              `json:"residual"`
 	Size          int              `json:"size"`       // stylised images
 	TrainSize     int              `json:"train_size"` // training crops
@@ -93,6 +94,7 @@ func fastStyle(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	spec.Padding = net.Config.Padding
 	// The weights, in one file in a stable order.
 	var flat []float32
 	w := net.Weights()

@@ -32,9 +32,14 @@ import (
 //
 // Johnson et al. use w = 32 and strided transposed convolutions; nearest
 // upsampling then a convolution has the same capacity without
-// checkerboard artefacts. Convolutions pad with zeros, as in their paper's
-// residual blocks. The network is fully convolutional: it stylises images
-// of any height and width divisible by 4.
+// checkerboard artefacts. Every convolution pads by reflection (a
+// reflectpad2d node before it, as in Johnson et al.'s code): zeros darken
+// the borders of a stylised image. Networks saved before reflection
+// padding have zero-padded convolutions (FastConfig.Padding "zeros") and
+// keep them: a network is rebuilt from the graph it was saved with. The
+// network is fully convolutional: it stylises images of any height and
+// width divisible by 4 (and of at least 8 with reflection padding, which
+// needs a map wider than the pad at every layer).
 
 // FastConfig is the shape of a transformation network.
 type FastConfig struct {
@@ -45,7 +50,16 @@ type FastConfig struct {
 	Residual int
 	// Styles is the number of styles its conditional instance norms hold.
 	Styles int
+	// Padding is how the convolutions pad: PadReflect (new networks) or
+	// PadZeros (networks trained before reflection padding).
+	Padding string
 }
+
+// The paddings of a transformation network's convolutions.
+const (
+	PadReflect = "reflect"
+	PadZeros   = "zeros"
+)
 
 func (c FastConfig) defaults() FastConfig {
 	if c.Width <= 0 {
@@ -57,10 +71,14 @@ func (c FastConfig) defaults() FastConfig {
 	if c.Styles <= 0 {
 		c.Styles = 1
 	}
+	if c.Padding == "" {
+		c.Padding = PadReflect
+	}
 	return c
 }
 
-// FastGraph is the architecture of a transformation network for cfg.
+// FastGraph is the architecture of a transformation network for cfg (an
+// empty Padding is PadReflect).
 func FastGraph(cfg FastConfig) graph.Graph {
 	cfg = cfg.defaults()
 	var nodes []graph.Node
@@ -71,7 +89,13 @@ func FastGraph(cfg FastConfig) graph.Graph {
 	}
 	add("input", "input", nil, map[string]float64{"channels": 3, "height": 256, "width": 256})
 	conv := func(id string, in string, out, k, stride int) string {
-		return add(id, "conv2d", []string{in}, map[string]float64{"out": float64(out), "kernel": float64(k), "stride": float64(stride), "pad": float64(k / 2)})
+		pad := k / 2
+		if cfg.Padding == PadReflect {
+			p := float64(pad)
+			in = add(id+"_pad", "reflectpad2d", []string{in}, map[string]float64{"top": p, "bottom": p, "left": p, "right": p})
+			pad = 0
+		}
+		return add(id, "conv2d", []string{in}, map[string]float64{"out": float64(out), "kernel": float64(k), "stride": float64(stride), "pad": float64(pad)})
 	}
 	norm := func(id, in string) string {
 		return add(id, "condinstancenorm", []string{in}, map[string]float64{"styles": float64(cfg.Styles)})
@@ -154,9 +178,11 @@ func LoadFastNet(b backend.Backend, g graph.Graph, weights map[string]tensor.Hos
 // FastConfigOf recognises a transformation network's graph and reads its
 // configuration back.
 func FastConfigOf(g graph.Graph) (FastConfig, error) {
-	var cfg FastConfig
+	cfg := FastConfig{Padding: PadZeros}
 	for _, n := range g.Nodes {
 		switch {
+		case n.ID == "conv1_pad" && n.Op == "reflectpad2d":
+			cfg.Padding = PadReflect
 		case n.ID == "conv1" && n.Op == "conv2d":
 			cfg.Width = n.IntAttr("out", 0)
 		case n.ID == "conv1_in" && n.Op == "condinstancenorm":
@@ -170,7 +196,7 @@ func FastConfigOf(g graph.Graph) (FastConfig, error) {
 	}
 	want := FastGraph(cfg)
 	if len(want.Nodes) != len(g.Nodes) {
-		return cfg, fmt.Errorf("the graph has %d nodes, a fast-style network of width %d has %d", len(g.Nodes), cfg.Width, len(want.Nodes))
+		return cfg, fmt.Errorf("the graph has %d nodes, a fast-style network of width %d (%s padding) has %d", len(g.Nodes), cfg.Width, cfg.Padding, len(want.Nodes))
 	}
 	return cfg, nil
 }
@@ -254,8 +280,8 @@ func (f *FastNet) Stylise(img Image, blend []float64) (Image, error) {
 		return Image{}, err
 	}
 	c, h, w := img.Shape[0], img.Shape[1], img.Shape[2]
-	if c != 3 || h%4 != 0 || w%4 != 0 || h < 4 || w < 4 {
-		return Image{}, fmt.Errorf("a fast-style network takes colour images with sides divisible by 4, not %v", img.Shape)
+	if least := f.MinSide(); c != 3 || h%4 != 0 || w%4 != 0 || h < least || w < least {
+		return Image{}, fmt.Errorf("a fast-style network takes colour images with sides divisible by 4 and at least %d, not %v", least, img.Shape)
 	}
 	bl, err := f.CheckBlend(blend)
 	if err != nil {
@@ -266,6 +292,16 @@ func (f *FastNet) Stylise(img Image, blend []float64) (Image, error) {
 	autograd.Release(out)
 	f.Model.B.Free(out.Value.Buf)
 	return res, nil
+}
+
+// MinSide is the smallest side of an image the network stylises: 8 with
+// reflection padding (the residual blocks' maps, a quarter of the side,
+// must be wider than their pad of 1), else 4.
+func (f *FastNet) MinSide() int {
+	if f.Config.Padding == PadReflect {
+		return 8
+	}
+	return 4
 }
 
 // StyliseBatch runs n images (N,3,H,W flattened) through the network with

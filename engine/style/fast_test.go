@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/workbench-cv/workbench/engine/style"
@@ -126,4 +127,86 @@ func maxDiff(a, b []float32) float64 {
 		m = max(m, math.Abs(float64(a[i]-b[i])))
 	}
 	return m
+}
+
+// spread is the largest difference between two pixels of the same channel.
+func spread(img style.Image) float64 {
+	hw := img.Shape[1] * img.Shape[2]
+	var m float64
+	for c := range img.Shape[0] {
+		ch := img.Pix[c*hw : (c+1)*hw]
+		lo, hi := ch[0], ch[0]
+		for _, v := range ch {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		m = max(m, float64(hi-lo))
+	}
+	return m
+}
+
+// TestFastNetPadsByReflection: a new network pads every convolution by
+// reflection, so a flat grey photo stylises to a flat image (zero padding
+// makes its borders differ from its middle); a network with zero-padded
+// convolutions (saved before reflection padding) reloads from its graph
+// as it was, giving the same pixels; sides under 8 are refused.
+func TestFastNetPadsByReflection(t *testing.T) {
+	net := tinyFast(t, 1)
+	pads, convs := 0, 0
+	for _, n := range net.Model.Graph.Nodes {
+		switch n.Op {
+		case "reflectpad2d":
+			pads++
+		case "conv2d":
+			convs++
+			if n.IntAttr("pad", -1) != 0 {
+				t.Errorf("%s pads by %d with zeros", n.ID, n.IntAttr("pad", -1))
+			}
+		}
+	}
+	if pads != convs || convs != 8 || net.Config.Padding != style.PadReflect {
+		t.Fatalf("%d reflection pads for %d convolutions, padding %q", pads, convs, net.Config.Padding)
+	}
+	old, err := style.NewFastNet(be, style.FastConfig{Width: 8, Residual: 1, Styles: 1, Padding: style.PadZeros}, []string{"stripes"}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same weights (the parameters have the same names).
+	back, err := style.LoadFastNet(be, net.Model.Graph, old.Weights(), []string{"stripes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grey := style.Image{Pix: make([]float32, 3*24*24), Shape: []int{3, 24, 24}}
+	for i := range grey.Pix {
+		grey.Pix[i] = 0.5
+	}
+	a, err := back.Stylise(grey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := old.Stylise(grey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("flat grey: reflection-padded output spread %.3g, zero-padded %.3g", spread(a), spread(b))
+	if spread(a) > 1e-4 || spread(b) < 1e-2 {
+		t.Errorf("flat grey stylises to a spread of %.3g with reflection padding, %.3g with zeros", spread(a), spread(b))
+	}
+	// A zero-padded network reloads as it was saved.
+	reloaded, err := style.LoadFastNet(be, old.Model.Graph, old.Weights(), []string{"stripes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := reloaded.Stylise(grey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reloaded.Config.Padding != style.PadZeros || maxDiff(c.Pix, b.Pix) != 0 {
+		t.Errorf("the zero-padded network reloads with %q padding, differing by %g", reloaded.Config.Padding, maxDiff(c.Pix, b.Pix))
+	}
+	if _, err := net.Stylise(style.Image{Pix: make([]float32, 3*4*8), Shape: []int{3, 4, 8}}, nil); err == nil || !strings.Contains(err.Error(), "at least 8") {
+		t.Errorf("a 4-pixel side: %v", err)
+	}
+	if _, err := reloaded.Stylise(style.Image{Pix: make([]float32, 3*4*8), Shape: []int{3, 4, 8}}, nil); err != nil {
+		t.Errorf("the zero-padded network refuses a 4-pixel side: %v", err)
+	}
 }

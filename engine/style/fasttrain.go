@@ -214,8 +214,8 @@ func NewFastTrainer(per attrib.Net, net *FastNet, styles []Image, o FastTrainOpt
 	if len(styles) != net.Config.Styles {
 		return nil, fmt.Errorf("%d style images for a network of %d styles", len(styles), net.Config.Styles)
 	}
-	if o.Size%4 != 0 {
-		return nil, fmt.Errorf("training size %d is not a multiple of 4: use 128, 192 or 256", o.Size)
+	if o.Size%4 != 0 || o.Size < net.MinSide() {
+		return nil, fmt.Errorf("training size %d is not a multiple of 4 of at least %d: use 128, 192 or 256", o.Size, net.MinSide())
 	}
 	if len(o.StyleLayers) == 0 {
 		return nil, fmt.Errorf("fast style training needs at least one style layer")

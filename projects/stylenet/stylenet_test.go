@@ -130,3 +130,35 @@ func TestSaveKeepsAFileThatIsNotAProject(t *testing.T) {
 		t.Fatalf("the file now holds %q", b)
 	}
 }
+
+// TestOpenKeepsTheSavedGraph: a network saved before reflection padding
+// (zero-padded convolutions) opens with its own graph and stylises as it
+// did, not as a new network with its weights would.
+func TestOpenKeepsTheSavedGraph(t *testing.T) {
+	old, err := style.NewFastNet(cpu.New(), style.FastConfig{Width: 4, Residual: 1, Styles: 1, Padding: style.PadZeros}, []string{"scream"}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.wbproj")
+	if err := stylenet.Save(path, old, meta); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := stylenet.Open(path, cpu.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := old.Stylise(photo(), nil)
+	b, err := got.Stylise(photo(), nil)
+	if err != nil || got.Config.Padding != style.PadZeros || !slices.Equal(a.Pix, b.Pix) {
+		t.Fatalf("reopened with %q padding (%v), same pixels %v", got.Config.Padding, err, slices.Equal(a.Pix, b.Pix))
+	}
+	cfg := old.Config
+	cfg.Padding = style.PadReflect
+	renewed, err := style.LoadFastNet(cpu.New(), style.FastGraph(cfg), old.Weights(), old.Styles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := renewed.Stylise(photo(), nil); slices.Equal(a.Pix, c.Pix) {
+		t.Fatal("reflection padding stylises as zero padding does: the test proves nothing")
+	}
+}

@@ -2,8 +2,8 @@
 engine/bench/faststyle.go).
 
 Builds the same transformation network as our side (conv 9x9, two stride-2
-convs, residual blocks, nearest x2 upsampling then conv, conv 9x9, instance
-norm with the style's gamma and beta, ReLU, sigmoid) and loads our weights
+convs, residual blocks, nearest x2 upsampling then conv, conv 9x9, each conv
+reflection-padded as spec["padding"] says, instance norm with the style's gamma and beta, ReLU, sigmoid) and loads our weights
 (params.f32 in the order faststyle-spec.json lists). Times stylising one
 image under torch.inference_mode(), and a training step: the batch through
 the network and the exported VGG-like perceptual network, content MSE at
@@ -43,9 +43,18 @@ assert off == len(flat), "params.f32 does not match the spec"
 params = list(P.values())
 
 
-def block(x, name, stride=1, relu=True):
+def net_conv(x, name, stride=1):
+    # Reflection padding (nn.ReflectionPad2d before each convolution, as
+    # Johnson et al.), or zeros for a network made before it.
     w = P[name + ".weight"]
-    x = F.conv2d(x, w, P[name + ".bias"], stride=stride, padding=w.shape[2] // 2)
+    p = w.shape[2] // 2
+    if spec.get("padding", "zeros") == "reflect":
+        return F.conv2d(F.pad(x, (p, p, p, p), mode="reflect"), w, P[name + ".bias"], stride=stride)
+    return F.conv2d(x, w, P[name + ".bias"], stride=stride, padding=p)
+
+
+def block(x, name, stride=1, relu=True):
+    x = net_conv(x, name, stride)
     # One style: its row of the conditional instance norm's gamma and beta.
     x = F.instance_norm(x, weight=P[name + "_in.weight"][0], bias=P[name + "_in.bias"][0], eps=1e-5)
     return F.relu(x) if relu else x
@@ -60,8 +69,7 @@ def net(x):
         x = x + block(h, "res%db" % i, relu=False)
     x = block(F.interpolate(x, scale_factor=2, mode="nearest"), "up1")
     x = block(F.interpolate(x, scale_factor=2, mode="nearest"), "up2")
-    w = P["out.weight"]
-    return torch.sigmoid(F.conv2d(x, w, P["out.bias"], padding=w.shape[2] // 2))
+    return torch.sigmoid(net_conv(x, "out"))
 
 
 n = spec["size"]
