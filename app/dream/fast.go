@@ -19,6 +19,7 @@ import (
 	"github.com/workbench-cv/workbench/app/inspection"
 	"github.com/workbench-cv/workbench/engine/attrib"
 	"github.com/workbench-cv/workbench/engine/style"
+	"github.com/workbench-cv/workbench/projects/stylenet"
 	"github.com/workbench-cv/workbench/widgets"
 )
 
@@ -38,12 +39,15 @@ type fastView struct {
 	width   *valueSlider
 	batch   *widgets.IntField
 	restyle *widget.Button
+	save    *widget.Button // Save network…
+	open    *widget.Button // Open network…
 	cells   *fyne.Container
 	note    *widget.Label
 	root    fyne.CanvasObject
 
-	net     *style.FastNet // the last trained network
-	content []*source      // the images it trained on, the gallery's
+	net     *style.FastNet // the last trained (or opened) network
+	meta    stylenet.Meta  // how it was trained, saved with it
+	content []*source      // the images the gallery shows (it trained on them)
 	size    int
 	shown   []image.Image // the gallery's stylised images
 }
@@ -54,11 +58,16 @@ func newFastView(p *dreamPane) *fastView {
 	v.note.Wrapping = fyne.TextWrapWord
 	v.note.SetText("Train a transformation network on the content image and the other images in its folder (or the " +
 		"first test images), then each stylises in one pass. With several styles, the blend weights mix them; " +
-		"Stylise again re-renders the gallery with the current weights.")
+		"Stylise again re-renders the gallery with the current weights. Save network… keeps the trained network " +
+		"as a project (workbench viz style --fast opens it too); Open network… brings back one saved here or by " +
+		"workbench train-style.")
 	v.restyle = widget.NewButtonWithIcon("Stylise again", theme.ViewRefreshIcon(), v.stylise)
 	v.restyle.Disable()
+	v.save = widget.NewButtonWithIcon("Save network…", theme.DocumentSaveIcon(), v.saveDialog)
+	v.save.Disable()
+	v.open = widget.NewButtonWithIcon("Open network…", theme.FolderOpenIcon(), v.openDialog)
 	v.cells = container.NewGridWrap(fyne.NewSize(180, 206))
-	v.root = container.NewBorder(container.NewVBox(v.note, container.NewHBox(v.restyle)), nil, nil, nil, container.NewVScroll(v.cells))
+	v.root = container.NewBorder(container.NewVBox(v.note, container.NewHBox(v.restyle, v.save, v.open)), nil, nil, nil, container.NewVScroll(v.cells))
 	return v
 }
 
@@ -110,6 +119,7 @@ type fastJob struct {
 	content []*source
 	width   int
 	o       style.FastTrainOptions
+	meta    stylenet.Meta
 }
 
 func (p *dreamPane) readFast() (*fastJob, error) {
@@ -128,6 +138,13 @@ func (p *dreamPane) readFast() (*fastJob, error) {
 	f := &fastJob{job: j, content: p.fast.contentSet(j.src, j.styles), width: int(p.fast.width.Value)}
 	f.o = style.FastTrainOptions{Size: j.size, Steps: j.opt.Steps, Batch: batch, LR: j.opt.LR, ContentLayer: j.contentLayer,
 		ContentWeight: j.contentWeight, StyleLayers: j.layers, StyleWeight: 1, TV: j.synth.TV, Seed: 1, Every: max(1, j.opt.Steps/4)}
+	// The style weight is in the layers' weights (StyleWeight 1): record it.
+	sw, err := p.c.styleW.Value()
+	if err != nil {
+		return nil, err
+	}
+	f.meta = stylenet.Meta{Perceptual: p.S.ProjectName(), ContentLayer: j.contentLayer, Size: j.size,
+		StyleWeight: sw, ContentWeight: j.contentWeight, TV: j.synth.TV}
 	return f, nil
 }
 
@@ -142,6 +159,7 @@ func (p *dreamPane) startFast() {
 	v, mdl, do := p.fast, p.Model, uiDo(p.job.Sync)
 	p.view.begin(false)
 	v.restyle.Disable()
+	v.save.Disable()
 	p.info.SetText("")
 	st := &stream{do: do, apply: p.view.add}
 	blend := f.blend
@@ -185,7 +203,10 @@ func (p *dreamPane) startFast() {
 		}
 		do(func() {
 			v.net, v.content, v.size = net, f.content, f.size
+			v.meta = f.meta
+			v.meta.Steps = res.Steps
 			v.restyle.Enable()
+			v.save.Enable()
 			p.info.SetText(fmt.Sprintf("Fast style: %d steps in %.1f s, loss %.3g → %.3g (mean of the last tenth); "+
 				"stylising one %d px image takes %.0f ms.", res.Steps, res.Seconds, res.LossStart, res.Loss, f.size, 1000*per1))
 		})
@@ -259,6 +280,7 @@ func (v *fastView) show(src []*source, imgs []image.Image) {
 func (v *fastView) clear() {
 	v.net, v.content, v.shown = nil, nil, nil
 	v.restyle.Disable()
+	v.save.Disable()
 	v.cells.Objects = nil
 	v.cells.Refresh()
 	v.p.view.updateExport()
@@ -275,19 +297,16 @@ func (v *fastView) stylise() {
 		p.info.SetText(fmt.Sprintf("The network knows %d styles (%v): keep one blend weight per style, not all zero.", len(v.net.Styles), v.net.Styles))
 		return
 	}
-	net, content, size, stretch, do := v.net, v.content, v.size, p.stretch(), uiDo(p.job.Sync)
-	err = p.job.Start("Stylising the gallery", func(ctx context.Context, _ widgets.Report) error {
-		var imgs []style.Image
-		for _, s := range content {
-			im, err := s.at(3, size, stretch)
-			if err != nil {
-				return err
-			}
-			imgs = append(imgs, im)
-		}
-		out, _, err := galleryOf(net, imgs, blend)
+	content, size, err := v.gallerySet(v.net)
+	if err != nil {
+		p.info.SetText(widgets.FirstUpper(err.Error()) + ".")
+		return
+	}
+	net, stretch, do := v.net, p.stretch(), uiDo(p.job.Sync)
+	err = p.job.Start("Stylising the gallery", func(ctx context.Context, report widgets.Report) error {
+		out, err := restyle(ctx, net, content, size, stretch, blend, report)
 		if err == nil {
-			do(func() { v.show(content, out) })
+			do(func() { v.content, v.size = content, size; v.show(content, out) })
 		}
 		return err
 	}, func(err error) {
