@@ -18,6 +18,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/internal/torchref"
 	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/engine/nn"
+	"github.com/workbench-cv/workbench/engine/style"
 	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
@@ -173,9 +174,11 @@ func TestExportRunsInOnnxRuntime(t *testing.T) {
 		{"densenet121", zoo("densenet121", []int{3, 64, 64}, 10), []int{3, 64, 64}, 2},
 		{"every-op", everyOp(), []int{4, 12, 12}, 3},
 		{"mobilenet_v2", zoo("mobilenet_v2", []int{3, 32, 32}, 10), []int{3, 32, 32}, 2},
+		// A one-style fast style network: reflection pads, instance norm, Resize.
+		{"fast-style", style.FastGraph(style.FastConfig{Width: 4, Residual: 1, Styles: 1}), []int{3, 16, 16}, 2},
 	}
 	if testing.Short() {
-		cases = []ortCase{cases[0], cases[3]} // the full run covers the zoo's larger models
+		cases = []ortCase{cases[0], cases[3], cases[5]} // the full run covers the zoo's larger models
 	}
 	tmp := t.TempDir()
 	type spec struct {
