@@ -592,3 +592,13 @@ func opsOf(p *editorPane, op string) []string {
 	}
 	return out
 }
+
+// Every op of the catalogue has a readable name in the palette and on the
+// cards (a new op without one would show its internal name).
+func TestEveryOpHasALabel(t *testing.T) {
+	for _, o := range nn.Ops() {
+		if _, ok := labels[o.Name]; !ok {
+			t.Errorf("op %s has no label", o.Name)
+		}
+	}
+}

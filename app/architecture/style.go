@@ -53,6 +53,7 @@ var labels = map[string]string{
 	"hardswish": "Hard-swish", "hardsigmoid": "Hard-sigmoid", "silu": "SiLU (swish)",
 	"channelshuffle": "Channel shuffle", "channelslice": "Channel slice", "stochasticdepth": "Stochastic depth",
 	"pool2d": "Pool (padded)", "pad2d": "Pad", "softplus": "Softplus", "clip": "Clip",
+	"upsample": "Upsample (nearest)", "condinstancenorm": "Conditional InstanceNorm", "reflectpad2d": "Reflection pad",
 }
 
 // opLabel is an op's readable name.
