@@ -39,17 +39,47 @@ func smallCNN() graph.Graph {
 	}}
 }
 
+// residualCNN has the convolutions the implicit GEMM must get right in a
+// network: a strided stem, a 1x1, a grouped 3x3 with 16 filters per group
+// (autograd sends those to DirectConv), a dilated 3x3, bias-free
+// convolutions, batch norm + ReLU and a residual add + ReLU (fused).
+func residualCNN() graph.Graph {
+	type at = map[string]float64
+	return graph.Graph{Nodes: []graph.Node{
+		{ID: "input", Op: "input", Attrs: at{"channels": 1, "height": 12, "width": 12}},
+		{ID: "stem", Op: "conv2d", Inputs: []string{"input"}, Attrs: at{"out": 32, "kernel": 5, "stride": 2, "pad": 2}},
+		{ID: "bn0", Op: "batchnorm2d", Inputs: []string{"stem"}},
+		{ID: "relu0", Op: "relu", Inputs: []string{"bn0"}},
+		{ID: "grouped", Op: "conv2d", Inputs: []string{"relu0"}, Attrs: at{"out": 32, "kernel": 3, "pad": 1, "groups": 2, "bias": 0}},
+		{ID: "bn1", Op: "batchnorm2d", Inputs: []string{"grouped"}},
+		{ID: "relu1", Op: "relu", Inputs: []string{"bn1"}},
+		{ID: "dilated", Op: "conv2d", Inputs: []string{"relu1"}, Attrs: at{"out": 32, "kernel": 3, "pad": 2, "dilation": 2, "bias": 0}},
+		{ID: "bn2", Op: "batchnorm2d", Inputs: []string{"dilated"}},
+		{ID: "sum", Op: "add", Inputs: []string{"bn2", "relu0"}},
+		{ID: "relu2", Op: "relu", Inputs: []string{"sum"}},
+		{ID: "squeeze", Op: "conv2d", Inputs: []string{"relu2"}, Attrs: at{"out": 8, "kernel": 1, "stride": 2}},
+		{ID: "flatten", Op: "flatten", Inputs: []string{"squeeze"}},
+		{ID: "fc", Op: "linear", Inputs: []string{"flatten"}, Attrs: at{"out": 4}},
+	}}
+}
+
 // TestTrainingStepsMatchCPU trains the same model from the same weights on
 // both backends and compares the first gradients and the losses of every
 // step: the whole forward and backward pass of a CNN, through the engine.
 func TestTrainingStepsMatchCPU(t *testing.T) {
+	for name, net := range map[string]graph.Graph{"small": smallCNN(), "residual": residualCNN()} {
+		t.Run(name, func(t *testing.T) { trainBoth(t, net) })
+	}
+}
+
+func trainBoth(t *testing.T, net graph.Graph) {
 	g := openOrSkip(t)
 	c := cpu.New()
-	mg, err := nn.Build(smallCNN(), nil, g, 7, "default")
+	mg, err := nn.Build(net, nil, g, 7, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc, err := nn.Build(smallCNN(), nil, c, 7, "default")
+	mc, err := nn.Build(net, nil, c, 7, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
