@@ -4,21 +4,28 @@
 # the figures to a file (default gpu-bench-results.txt):
 #   - SGEMM 1024/2048/4096: our GL kernel vs cuBLAS FP32 (TF32 off) through
 #     PyTorch (scripts/gpu_bench_cublas.py);
-#   - ref-cnn training step (batch 64, Adam): GL vs our CPU backend, images/s.
+#   - ref-cnn training step (batch 64, Adam): GL vs our CPU backend, images/s;
+#   - convolution forward+backward on ref-cnn and ResNet-50 layers (batch 16):
+#     the implicit-GEMM kernels vs the im2col+GEMM+col2im path, both on GL;
+#   - cifar-speedrun's network (models.Speedrun, ReLU), one training step at
+#     batch 256: GL vs our CPU backend, images/s.
 #
 #   scripts/gpu-bench.sh [OUTPUT]
 #
 # Needs Go (or WORKBENCH_GL_TEST_BIN: a test binary built elsewhere with
 # `go test -c -o opengl.test ./gpu/opengl`), the GPU's OpenGL/EGL driver, and
 # for the cuBLAS peer /usr/bin/python3 with a CUDA build of torch
-# (WORKBENCH_PYTHON overrides the interpreter). WORKBENCH_GEMM_SIZES and
-# WORKBENCH_BENCH_STEPS change the sizes and the number of training steps.
+# (WORKBENCH_PYTHON overrides the interpreter). WORKBENCH_GEMM_SIZES,
+# WORKBENCH_BENCH_STEPS, WORKBENCH_CONV_BATCH and WORKBENCH_SPEEDRUN_BATCH
+# change the sizes, the number of ref-cnn steps and the batches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-gpu-bench-results.txt}
 py=${WORKBENCH_PYTHON:-/usr/bin/python3}
 sizes=${WORKBENCH_GEMM_SIZES:-1024,2048,4096}
 steps=${WORKBENCH_BENCH_STEPS:-30}
+conv_batch=${WORKBENCH_CONV_BATCH:-16}
+speedrun_batch=${WORKBENCH_SPEEDRUN_BATCH:-256}
 export PATH="$PATH:/usr/local/go/bin"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -81,6 +88,21 @@ echo "== ref-cnn training step, GL and CPU" >&2
 awk '/^BenchmarkRefCNNStep\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print "refcnn_images_per_sec " a[2] " " $i }' \
   "$tmp/refcnn.txt" | tee "$tmp/ref.txt" >>"$out"
 awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "refcnn_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"] }' "$tmp/ref.txt" >>"$out"
+
+echo "== convolution forward+backward on GL: implicit GEMM and im2col, batch $conv_batch" >&2
+WORKBENCH_CONV_BATCH=$conv_batch "$bin" -test.run X -test.bench 'BenchmarkConv/' -test.benchtime 10x >"$tmp/conv.txt" 2>&1
+# conv_ms LAYER/BATCH PATH milliseconds, then the im2col path's time over
+# the implicit GEMM's (above 1: the implicit GEMM is faster).
+awk '/^BenchmarkConv\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[4]); for (i = 1; i <= NF; i++) if ($(i+1) == "ns/op") printf "conv_ms %s/%s %s %.3f\n", a[2], a[3], a[4], $i / 1e6 }' \
+  "$tmp/conv.txt" | tee "$tmp/convms.txt" >>"$out"
+awk '{ t[$2 " " $3] = $4; l[$2] = 1 } END { for (k in l) if (t[k " implicit"] > 0) printf "conv_ratio_im2col_over_implicit %s %.2f\n", k, t[k " im2col"] / t[k " implicit"] }' \
+  "$tmp/convms.txt" | sort >>"$out"
+
+echo "== cifar-speedrun network training step, GL and CPU, batch $speedrun_batch" >&2
+WORKBENCH_SPEEDRUN_BATCH=$speedrun_batch "$bin" -test.run X -test.bench 'BenchmarkSpeedrunStep' -test.benchtime 5x >"$tmp/speedrun.txt" 2>&1
+awk '/^BenchmarkSpeedrunStep\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print "speedrun_images_per_sec " a[2] " " $i }' \
+  "$tmp/speedrun.txt" | tee "$tmp/sr.txt" >>"$out"
+awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "speedrun_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"] }' "$tmp/sr.txt" >>"$out"
 
 echo "== figures written to $out" >&2
 cat "$out"

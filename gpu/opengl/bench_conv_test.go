@@ -34,23 +34,28 @@ func envInt(name string, def int) int {
 // weight and bias gradients) through autograd on the GL backend, by the
 // implicit GEMM and by the im2col path, on layers of ref-cnn and
 // ResNet-50. WORKBENCH_CONV_BATCH sets the batch (default 2, for
-// llvmpipe; 16 is ResNet-50's benchmark batch).
+// llvmpipe; 16 is ResNet-50's benchmark batch). WORKBENCH_GL_PROFILE=1
+// prints each kernel's share.
 //
 //	go test -run X -bench Conv/ -benchtime 3x ./gpu/opengl
 func BenchmarkConv(b *testing.B) {
 	g := openOrSkip(b)
 	b.Logf("renderer: %s", g.Info())
 	batch := envInt("WORKBENCH_CONV_BATCH", 2)
+	// The stem's input is the image: training wants no gradient for it
+	// (saliency and dream do: the -dx variant).
 	layers := []struct {
 		name       string
 		c, hw, oc  int
 		k, s, p, d int
+		image      bool
 	}{
-		{"refcnn-conv2-3x3-32to64-14px", 32, 14, 64, 3, 1, 1, 1},
-		{"resnet-stem-7x7s2-3to64-224px", 3, 224, 64, 7, 2, 3, 1},
-		{"resnet-layer1-3x3-64to64-56px", 64, 56, 64, 3, 1, 1, 1},
-		{"resnet-layer1-1x1-256to64-56px", 256, 56, 64, 1, 1, 0, 1},
-		{"resnet-layer3-3x3s2-256to256-28px", 256, 28, 256, 3, 2, 1, 1},
+		{"refcnn-conv2-3x3-32to64-14px", 32, 14, 64, 3, 1, 1, 1, false},
+		{"resnet-stem-7x7s2-3to64-224px", 3, 224, 64, 7, 2, 3, 1, true},
+		{"resnet-stem-7x7s2-3to64-224px-dx", 3, 224, 64, 7, 2, 3, 1, false},
+		{"resnet-layer1-3x3-64to64-56px", 64, 56, 64, 3, 1, 1, 1, false},
+		{"resnet-layer1-1x1-256to64-56px", 256, 56, 64, 1, 1, 0, 1, false},
+		{"resnet-layer3-3x3s2-256to256-28px", 256, 28, 256, 3, 2, 1, 1, false},
 	}
 	for _, l := range layers {
 		for _, path := range []string{"implicit", "im2col"} {
@@ -68,6 +73,9 @@ func BenchmarkConv(b *testing.B) {
 					return tensor.FromData(be, d, shape...)
 				}
 				x := autograd.Param(randT(batch, l.c, l.hw, l.hw), "x")
+				if l.image {
+					x = autograd.Const(x.Value)
+				}
 				w := autograd.Param(randT(l.oc, l.c, l.k, l.k), "w")
 				bias := autograd.Param(randT(l.oc), "b")
 				o := autograd.ConvOpts{Stride: [2]int{l.s, l.s}, Pad: [2]int{l.p, l.p}, Dilation: [2]int{l.d, l.d}}
@@ -84,11 +92,18 @@ func BenchmarkConv(b *testing.B) {
 				}
 				step() // warm up: buffers enter the pool
 				g.Sync()
+				profile := os.Getenv("WORKBENCH_GL_PROFILE") == "1"
+				if profile {
+					g.setProfiling(true)
+				}
 				b.ResetTimer()
 				for range b.N {
 					step()
 				}
 				g.Sync()
+				if profile {
+					printProfile(b, g.setProfiling(false), b.N)
+				}
 			})
 		}
 	}

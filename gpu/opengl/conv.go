@@ -14,7 +14,10 @@ import (
 // convolution's index arithmetic, so no column matrix is written. The bias
 // gradient is SumTo's gather. Each product has a split-K plan like Gemm's;
 // the splits are folded in a fixed order, so results are the same on every
-// run.
+// run. The input gradient runs one product per stride phase (the input
+// pixels with the same (ih+PH) mod SH and (iw+PW) mod SW), each over only
+// the taps that reach those pixels: a stride-2 layer's gather then does the
+// im2col path's multiply-adds instead of four times as many.
 
 // convMode names the three products of conv.comp.
 type convMode int
@@ -38,11 +41,18 @@ func (m convMode) reduceSpec() kernelSpec {
 	return kernelSpec{file: "conv", defines: []string{fmt.Sprintf("MODE %d", m), "REDUCE 1"}}
 }
 
+// tileThin serves products with at most 8 rows (the input gradient of a
+// layer with few input channels, such as an RGB stem): 8×512 tiles.
+var (
+	tileThin  = gemmTile{BM: 8, BN: 512, BK: 8, TM: 4, TN: 4}
+	convTiles = append(append([]gemmTile(nil), gemmTiles...), tileThin)
+)
+
 // convKernels lists every conv.comp variant, compiled when the backend opens.
 func convKernels() []kernelSpec {
 	var ks []kernelSpec
 	for m := convForward; m <= convWeight; m++ {
-		for _, t := range gemmTiles {
+		for _, t := range convTiles {
 			ks = append(ks, m.spec(t))
 		}
 		ks = append(ks, m.reduceSpec())
@@ -54,6 +64,9 @@ func convKernels() []kernelSpec {
 // depth k): Gemm's rule, counting the groups' tiles together.
 func convPlan(m, n, k, groups int) plan {
 	t := pickTile(m, n)
+	if m <= 8 && n >= 512 {
+		t = tileThin
+	}
 	if k == 0 {
 		return plan{t: t, splits: 1, kChunk: t.BK}
 	}
@@ -72,19 +85,74 @@ type convProduct struct {
 	a, b, c    *handle // srcA, srcB, the output
 	bias       *handle // forward only; nil for none
 	geo        []int32
+	ph         []int32 // the input gradient's stride phase
 	oc, groups int
 }
 
-// shapes returns the product's M, N and K for the geometry.
-func (m convMode) shapes(c backend.ConvGeom, o backend.ConvGroups) (int, int, int) {
-	cg, ocg := c.C/o.Groups, o.OC/o.Groups
-	switch m {
-	case convForward:
-		return ocg, c.N * c.OH * c.OW, cg * c.KH * c.KW
-	case convInput:
-		return cg, c.N * c.H * c.W, ocg * c.KH * c.KW
+// planner plans an m×n product of depth k.
+type planner func(m, n, k int) plan
+
+func autoPlan(groups int) planner {
+	return func(m, n, k int) plan { return convPlan(m, n, k, groups) }
+}
+
+// taps returns the kernel taps kh (of k, dilation d, stride s) for which
+// kh*d ≡ r (mod s): the first, the step between them and their count.
+func taps(r, k, d, s int) (first, step, count int) {
+	a, b := d, s
+	for b != 0 {
+		a, b = b, a%b
 	}
-	return ocg, cg * c.KH * c.KW, c.N * c.OH * c.OW
+	step = s / a
+	for kh := 0; kh < min(k, step); kh++ {
+		if kh*d%s == r {
+			return kh, step, (k-1-kh)/step + 1
+		}
+	}
+	return 0, step, 0
+}
+
+// inputPhases returns conv.comp's ph for each stride phase of the input
+// gradient that holds pixels (SH·SW of them at most).
+func inputPhases(c backend.ConvGeom) [][]int32 {
+	var out [][]int32
+	for rh := range c.SH {
+		ih0 := ((rh-c.PH)%c.SH + c.SH) % c.SH
+		nh := max(0, ceilDiv(c.H-ih0, c.SH))
+		kh0, khs, nkh := taps(rh, c.KH, c.DH, c.SH)
+		for rw := range c.SW {
+			iw0 := ((rw-c.PW)%c.SW + c.SW) % c.SW
+			nw := max(0, ceilDiv(c.W-iw0, c.SW))
+			kw0, kws, nkw := taps(rw, c.KW, c.DW, c.SW)
+			if nh > 0 && nw > 0 {
+				out = append(out, []int32{int32(ih0), int32(iw0), int32(nh), int32(nw),
+					int32(kh0), int32(khs), int32(nkh), int32(kw0), int32(kws), int32(nkw)})
+			}
+		}
+	}
+	return out
+}
+
+// convForward, convInput and convWeight run the three products on checked
+// handles with the planner's plans (tests force each one).
+func (g *GL) convForward(y, x, w, bias *handle, c backend.ConvGeom, o backend.ConvGroups, pl planner) {
+	p := convProduct{mode: convForward, m: o.OC / o.Groups, n: c.N * c.OH * c.OW, k: c.C / o.Groups * c.KH * c.KW,
+		a: w, b: x, c: y, bias: bias, geo: convGeo(c), oc: o.OC, groups: o.Groups}
+	g.convRun(p, pl(p.m, p.n, p.k))
+}
+
+func (g *GL) convInput(dx, w, dy *handle, c backend.ConvGeom, o backend.ConvGroups, pl planner) {
+	for _, ph := range inputPhases(c) {
+		p := convProduct{mode: convInput, m: c.C / o.Groups, n: c.N * int(ph[2]*ph[3]), k: o.OC / o.Groups * int(ph[6]*ph[9]),
+			a: w, b: dy, c: dx, geo: convGeo(c), ph: ph, oc: o.OC, groups: o.Groups}
+		g.convRun(p, pl(p.m, p.n, p.k))
+	}
+}
+
+func (g *GL) convWeight(dw, dy, x *handle, c backend.ConvGeom, o backend.ConvGroups, pl planner) {
+	p := convProduct{mode: convWeight, m: o.OC / o.Groups, n: c.C / o.Groups * c.KH * c.KW, k: c.N * c.OH * c.OW,
+		a: dy, b: x, c: dw, geo: convGeo(c), oc: o.OC, groups: o.Groups}
+	g.convRun(p, pl(p.m, p.n, p.k))
 }
 
 func (g *GL) checkConvGroups(c backend.ConvGeom, o backend.ConvGroups, what string) {
@@ -101,13 +169,11 @@ func (g *GL) checkConvGroups(c backend.ConvGeom, o backend.ConvGroups, what stri
 // ConvForward implements backend.DirectConv.
 func (g *GL) ConvForward(y, x, w, bias backend.Buffer, c backend.ConvGeom, o backend.ConvGroups) {
 	g.checkConvGroups(c, o, "ConvForward")
-	m, n, k := convForward.shapes(c, o)
-	p := convProduct{mode: convForward, m: m, n: n, k: k, geo: convGeo(c), oc: o.OC, groups: o.Groups,
-		c: g.check(y, c.N*o.OC*c.OH*c.OW, "ConvForward's output"),
-		b: g.check(x, c.N*c.C*c.H*c.W, "ConvForward's input"),
-		a: g.check(w, o.OC*k, "ConvForward's weights")}
-	p.bias = g.optional(bias, o.OC, "ConvForward's bias")
-	g.convRun(p, convPlan(m, n, k, o.Groups))
+	hy := g.check(y, c.N*o.OC*c.OH*c.OW, "ConvForward's output")
+	hx := g.check(x, c.N*c.C*c.H*c.W, "ConvForward's input")
+	hw := g.check(w, o.OC*c.C/o.Groups*c.KH*c.KW, "ConvForward's weights")
+	hb := g.optional(bias, o.OC, "ConvForward's bias")
+	g.convForward(hy, hx, hw, hb, c, o, autoPlan(o.Groups))
 }
 
 // ConvBackward implements backend.DirectConv.
@@ -116,18 +182,12 @@ func (g *GL) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, c backend.ConvGeo
 	kk := c.C / o.Groups * c.KH * c.KW
 	hdy := g.check(dy, c.N*o.OC*c.OH*c.OW, "ConvBackward's dy")
 	if dx != nil {
-		m, n, k := convInput.shapes(c, o)
-		p := convProduct{mode: convInput, m: m, n: n, k: k, geo: convGeo(c), oc: o.OC, groups: o.Groups,
-			c: g.check(dx, c.N*c.C*c.H*c.W, "ConvBackward's dx"),
-			a: g.check(w, o.OC*kk, "ConvBackward's weights"), b: hdy}
-		g.convRun(p, convPlan(m, n, k, o.Groups))
+		hdx := g.check(dx, c.N*c.C*c.H*c.W, "ConvBackward's dx")
+		g.convInput(hdx, g.check(w, o.OC*kk, "ConvBackward's weights"), hdy, c, o, autoPlan(o.Groups))
 	}
 	if dw != nil {
-		m, n, k := convWeight.shapes(c, o)
-		p := convProduct{mode: convWeight, m: m, n: n, k: k, geo: convGeo(c), oc: o.OC, groups: o.Groups,
-			c: g.check(dw, o.OC*kk, "ConvBackward's dw"),
-			a: hdy, b: g.check(x, c.N*c.C*c.H*c.W, "ConvBackward's input")}
-		g.convRun(p, convPlan(m, n, k, o.Groups))
+		hdw := g.check(dw, o.OC*kk, "ConvBackward's dw")
+		g.convWeight(hdw, hdy, g.check(x, c.N*c.C*c.H*c.W, "ConvBackward's input"), c, o, autoPlan(o.Groups))
 	}
 	if db != nil {
 		g.check(db, o.OC, "ConvBackward's db")
@@ -138,8 +198,7 @@ func (g *GL) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, c backend.ConvGeo
 
 // ConvPath implements backend.ConvPather: profiles name the kernel.
 func (g *GL) ConvPath(c backend.ConvGeom, o backend.ConvGroups) string {
-	m, n, k := convForward.shapes(c, o)
-	pl := convPlan(m, n, k, o.Groups)
+	pl := convPlan(o.OC/o.Groups, c.N*c.OH*c.OW, c.C/o.Groups*c.KH*c.KW, o.Groups)
 	return fmt.Sprintf("implicit gemm %dx%d", pl.t.BM, pl.t.BN)
 }
 
@@ -184,4 +243,7 @@ func (g *GL) convUniforms(pr *program, p convProduct, splits int) {
 	pr.setInt("G", p.groups)
 	pr.setInt("splits", splits)
 	pr.setBool("hasBias", p.bias != nil)
+	if p.ph != nil {
+		pr.setInts("ph", p.ph)
+	}
 }

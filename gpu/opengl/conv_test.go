@@ -27,6 +27,7 @@ func cg(n, c, h, w, k, s, p, d int) backend.ConvGeom {
 // of the 32- and 128-row tiles, and products long enough to split k.
 func convCases() []convCase {
 	rect := backend.ConvGeom{N: 2, C: 3, H: 7, W: 9, KH: 1, KW: 5, SH: 2, SW: 1, PH: 0, PW: 2, DH: 1, DW: 1}.Out()
+	stride32 := backend.ConvGeom{N: 1, C: 2, H: 13, W: 10, KH: 5, KW: 3, SH: 3, SW: 2, PH: 2, PW: 1, DH: 2, DW: 1}.Out()
 	return []convCase{
 		{"1x1", cg(3, 8, 9, 9, 1, 1, 0, 1), backend.ConvGroups{OC: 16, Groups: 1}},
 		{"3x3 pad 1", cg(1, 5, 13, 13, 3, 1, 1, 1), backend.ConvGroups{OC: 7, Groups: 1}},
@@ -42,6 +43,9 @@ func convCases() []convCase {
 		{"long k (forward split)", cg(1, 128, 4, 4, 3, 1, 1, 1), backend.ConvGroups{OC: 64, Groups: 1}},
 		{"long k (weight split)", cg(3, 4, 28, 28, 3, 1, 1, 1), backend.ConvGroups{OC: 8, Groups: 1}},
 		{"no padding, kernel = image", cg(2, 3, 5, 5, 5, 1, 0, 1), backend.ConvGroups{OC: 4, Groups: 1}},
+		{"RGB stem (8-row tiles)", cg(2, 3, 40, 40, 7, 2, 3, 1), backend.ConvGroups{OC: 16, Groups: 1}},
+		{"stride 2 dilation 2 (phases no tap reaches)", cg(2, 4, 11, 11, 3, 2, 2, 2), backend.ConvGroups{OC: 6, Groups: 1}},
+		{"stride 3,2 dilation 2,1", stride32, backend.ConvGroups{OC: 4, Groups: 2}},
 	}
 }
 
@@ -62,27 +66,23 @@ func (w *twin) convCheck(c convCase, bias bool, tile *gemmTile, splits int) {
 		b = w.rand(o.OC)
 	}
 	name := fmt.Sprintf("%s %+v %+v bias=%v tile=%v splits=%d", c.name, g, o, bias, tile, splits)
-	run := func(mode convMode, p convProduct) {
-		if tile == nil {
-			w.g.convRun(p, convPlan(p.m, p.n, p.k, o.Groups))
-		} else {
-			w.g.convRun(p, splitK(*tile, p.k, splits))
+	pl := autoPlan(o.Groups)
+	if tile != nil {
+		pl = func(m, n, k int) plan {
+			if k == 0 {
+				return plan{t: *tile, splits: 1, kChunk: tile.BK}
+			}
+			return splitK(*tile, k, splits)
 		}
 	}
-	hb := w.g.optional(b.g, o.OC, "bias")
-	m, n, k := convForward.shapes(g, o)
-	run(convForward, convProduct{mode: convForward, m: m, n: n, k: k, geo: convGeo(g), oc: o.OC, groups: o.Groups,
-		a: w.g.check(wt.g, 0, "w"), b: w.g.check(x.g, 0, "x"), c: w.g.check(y.g, 0, "y"), bias: hb})
+	h := func(p pair) *handle { return w.g.check(p.g, 0, "") }
+	w.g.convForward(h(y), h(x), h(wt), w.g.optional(b.g, o.OC, "bias"), g, o, pl)
 	w.c.ConvForward(y.c, x.c, wt.c, b.c, g, o)
 	w.same("forward "+name, y, 2e-6*float64(kk+1), 1e-5)
 
 	dx, dw, db := w.from(w.randn(g.N*g.C*g.H*g.W, -9, 9)), w.from(w.randn(o.OC*kk, -9, 9)), w.zeros(o.OC)
-	m, n, k = convInput.shapes(g, o)
-	run(convInput, convProduct{mode: convInput, m: m, n: n, k: k, geo: convGeo(g), oc: o.OC, groups: o.Groups,
-		a: w.g.check(wt.g, 0, "w"), b: w.g.check(dy.g, 0, "dy"), c: w.g.check(dx.g, 0, "dx")})
-	m, n, k = convWeight.shapes(g, o)
-	run(convWeight, convProduct{mode: convWeight, m: m, n: n, k: k, geo: convGeo(g), oc: o.OC, groups: o.Groups,
-		a: w.g.check(dy.g, 0, "dy"), b: w.g.check(x.g, 0, "x"), c: w.g.check(dw.g, 0, "dw")})
+	w.g.convInput(h(dx), h(wt), h(dy), g, o, pl)
+	w.g.convWeight(h(dw), h(dy), h(x), g, o, pl)
 	w.c.ConvBackward(dx.c, dw.c, nil, dy.c, x.c, wt.c, g, o)
 	w.same("dx "+name, dx, 2e-6*float64(o.OC/o.Groups*g.KH*g.KW+1), 1e-5)
 	w.same("dw "+name, dw, 2e-6*float64(g.N*g.OH*g.OW+1), 1e-5)
@@ -121,7 +121,7 @@ func TestImplicitConvMatchesCPU(t *testing.T) {
 func TestImplicitConvPlansMatchCPU(t *testing.T) {
 	w := newTwin(t)
 	cases := []convCase{convCases()[2], convCases()[5]}
-	for _, tile := range gemmTiles {
+	for _, tile := range convTiles {
 		for _, splits := range []int{1, 3} {
 			for _, c := range cases {
 				w.convCheck(c, true, &tile, splits)
@@ -136,8 +136,7 @@ func TestImplicitConvIsDeterministic(t *testing.T) {
 	w := newTwin(t)
 	c := convCases()[12] // the weight gradient splits k
 	g, o := c.g, c.o
-	m, n, k := convWeight.shapes(g, o)
-	if pl := convPlan(m, n, k, o.Groups); pl.splits < 2 {
+	if pl := convPlan(o.OC, g.C*g.KH*g.KW, g.N*g.OH*g.OW, o.Groups); pl.splits < 2 {
 		t.Fatalf("case %q no longer splits k (%+v); pick one that does", c.name, pl)
 	}
 	x, wt, dy := w.rand(g.N*g.C*g.H*g.W), w.rand(o.OC*g.C*g.KH*g.KW), w.rand(g.N*o.OC*g.OH*g.OW)
@@ -206,7 +205,37 @@ func TestConvPlans(t *testing.T) {
 	if p := convPlan(2, 4, 4096, 64); p.splits != 4 {
 		t.Errorf("64 small groups planned as %+v, want 4 splits (busyGroups/64)", p)
 	}
+	// An RGB stem's input gradient: 3 rows, 8-row tiles.
+	if p := convPlan(3, 16*112*112, 64*16, 1); p.t != tileThin {
+		t.Errorf("stem input gradient planned as %+v, want 8-row tiles", p)
+	}
 	if p := convPlan(8, 8, 0, 1); p.splits != 1 || p.kChunk < 1 {
 		t.Errorf("k = 0 planned as %+v", p)
+	}
+}
+
+// taps agrees with its definition: the kh in [0, k) with kh*d ≡ r (mod s).
+func TestStridePhaseTaps(t *testing.T) {
+	for s := 1; s <= 4; s++ {
+		for d := 1; d <= 4; d++ {
+			for k := 1; k <= 7; k++ {
+				for r := range s {
+					var want []int
+					for kh := range k {
+						if kh*d%s == r {
+							want = append(want, kh)
+						}
+					}
+					first, step, n := taps(r, k, d, s)
+					var got []int
+					for a := range n {
+						got = append(got, first+a*step)
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("taps(r=%d, k=%d, d=%d, s=%d) = %v, want %v", r, k, d, s, got, want)
+					}
+				}
+			}
+		}
 	}
 }

@@ -8,8 +8,11 @@
 //                     M = OC/G, N = batch*OH*OW, K = C/G*KH*KW
 //   MODE 1, dx:       dx[n, c, ih, iw] = sum over (oc, kh, kw) of
 //                     w[oc, c, kh, kw] * dy[n, oc, oh, ow], a gather per
-//                     input pixel over the outputs that read it (no atomics)
-//                     M = C/G, N = batch*H*W, K = OC/G*KH*KW
+//                     input pixel over the outputs that read it (no atomics),
+//                     one dispatch per stride phase: the pixels with
+//                     (ih+PH) % SH, (iw+PW) % SW fixed, which only the taps
+//                     kh = kh0 + a*khStep (a < nKH), kw likewise, reach
+//                     M = C/G, N = batch*nH*nW, K = OC/G*nKH*nKW
 //   MODE 2, dw:       dw[oc, c, kh, kw] = sum over (n, oh, ow) of
 //                     dy[n, oc, oh, ow] * x[n, c, ih, iw]
 //                     M = OC/G, N = C/G*KH*KW, K = batch*OH*OW
@@ -33,6 +36,19 @@ uniform int N;
 uniform int K;
 uniform int OC; // all output channels
 uniform int G;  // groups
+// MODE 1's stride phase: the first ih and iw, their counts, then per axis
+// the first tap, the taps' step and count.
+uniform int ph[10];
+#define IH0 ph[0]
+#define IW0 ph[1]
+#define NH ph[2]
+#define NW ph[3]
+#define KH0 ph[4]
+#define KHS ph[5]
+#define NKH ph[6]
+#define KW0 ph[7]
+#define KWS ph[8]
+#define NKW ph[9]
 uniform int splits;
 uniform bool hasBias;
 
@@ -44,9 +60,11 @@ void store(int gi, int row, int col, float v) {
 	int oc = gi * M + row;
 	dst[(n * OC + oc) * p + (col - n * p)] = hasBias ? v + bias[oc] : v;
 #elif MODE == 1
-	int p = GH * GW;
-	int n = col / p;
-	dst[(n * GC + gi * M + row) * p + (col - n * p)] = v;
+	int n = col / (NH * NW);
+	int t = col - n * (NH * NW);
+	int th = t / NW;
+	int ih = IH0 + th * SH, iw = IW0 + (t - th * NW) * SW;
+	dst[((n * GC + gi * M + row) * GH + ih) * GW + iw] = v;
 #else
 	dst[(gi * M + row) * N + col] = v;
 #endif
@@ -90,10 +108,13 @@ int cg; // input channels per group
 float loadA(int i, int p) {
 #if MODE == 0 // w[gi*M + i, p]
 	return srcA[(gi * M + i) * K + p];
-#elif MODE == 1 // w[gi*OCg + oc, i, kh, kw] for p = (oc, kh, kw)
-	int kk = KH * KW;
-	int oc = p / kk;
-	return srcA[((gi * (K / kk) + oc) * M + i) * kk + (p - oc * kk)];
+#elif MODE == 1 // w[gi*OCg + oc, i, kh, kw] for p = (oc, the phase's tap)
+	int taps = NKH * NKW;
+	int oc = p / taps;
+	int t = p - oc * taps;
+	int a = t / NKW;
+	int kh = KH0 + a * KHS, kw = KW0 + (t - a * NKW) * KWS;
+	return srcA[((gi * (OC / G) + oc) * M + i) * (KH * KW) + kh * KW + kw];
 #else // dy[n, gi*M + i, pix] for p = (n, pix)
 	int op = OH * OW;
 	int n = p / op;
@@ -139,14 +160,13 @@ void initColumns(int j0, int tid) {
 		colH[q] = oh * SH - PH;
 		colW[q] = (pix - oh * OW) * SW - PW;
 		colBase[q] = (n * GC + gi * cg) * GH * GW;
-#else // column (n, ih, iw): the pixel's offset from the first output
-		int p = GH * GW;
-		int n = (j + q) / p;
-		int pix = j + q - n * p;
-		int ih = pix / GW;
-		colH[q] = ih + PH;
-		colW[q] = pix - ih * GW + PW;
-		colBase[q] = (n * OC + gi * (K / (KH * KW))) * OH * OW;
+#else // column (n, ih, iw) of the phase: the pixel's offset from the first output
+		int n = (j + q) / (NH * NW);
+		int t = j + q - n * (NH * NW);
+		int th = t / NW;
+		colH[q] = IH0 + th * SH + PH;
+		colW[q] = IW0 + (t - th * NW) * SW + PW;
+		colBase[q] = (n * OC + gi * (OC / G)) * OH * OW;
 #endif
 	}
 }
@@ -158,11 +178,19 @@ void fetchB(int j0, int p0, int pEnd, int tid) {
 		if (l < BN * BK / 4) {
 			int gp = p0 + l / (BN / 4);
 			if (gp < pEnd) {
+#if MODE == 0
 				int kk = KH * KW;
-				int c = gp / kk; // MODE 0: input channel; MODE 1: output channel
+				int c = gp / kk; // input channel
 				int r = gp - c * kk;
 				int kh = r / KW;
 				int kw = r - kh * KW;
+#else
+				int taps = NKH * NKW;
+				int c = gp / taps; // output channel
+				int t = gp - c * taps;
+				int a = t / NKW;
+				int kh = KH0 + a * KHS, kw = KW0 + (t - a * NKW) * KWS;
+#endif
 				for (int q = 0; q < 4; q++) {
 					if (colBase[q] < 0) continue;
 #if MODE == 0
@@ -171,8 +199,9 @@ void fetchB(int j0, int p0, int pEnd, int tid) {
 						v[q] = srcB[colBase[q] + (c * GH + ih) * GW + iw];
 					}
 #else
+					// The phase makes th and tw multiples of the stride.
 					int th = colH[q] - kh * DH, tw = colW[q] - kw * DW;
-					if (th >= 0 && tw >= 0 && th % SH == 0 && tw % SW == 0) {
+					if (th >= 0 && tw >= 0) {
 						int oh = th / SH, ow = tw / SW;
 						if (oh < OH && ow < OW) v[q] = srcB[colBase[q] + (c * OH + oh) * OW + ow];
 					}
