@@ -111,7 +111,8 @@ func BenchmarkConv(b *testing.B) {
 
 // BenchmarkSpeedrunStep times one training step (forward, cross-entropy,
 // backward, SGD) of cifar-speedrun's network (models.Speedrun, ReLU, on
-// 3x32x32 images) on each backend and reports images per second.
+// 3x32x32 images) on each backend and reports images per second
+// (gl-im2col: GL without the implicit GEMM and fused kernels).
 // WORKBENCH_SPEEDRUN_BATCH sets the batch (default 8, for llvmpipe; the
 // recipe trains at 1024).
 //
@@ -122,11 +123,14 @@ func BenchmarkSpeedrunStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, name := range []string{"gl", "cpu"} {
+	for _, name := range []string{"gl", "gl-im2col", "cpu"} {
 		b.Run(name, func(b *testing.B) {
 			var be backend.Backend = cpu.New()
-			if name == "gl" {
+			switch name {
+			case "gl":
 				be = openOrSkip(b)
+			case "gl-im2col": // the GL path before the implicit GEMM and fused kernels
+				be = im2colOnly{openOrSkip(b)}
 			}
 			m, err := nn.Build(gr, nil, be, 1, "default")
 			if err != nil {

@@ -104,17 +104,22 @@ func refCNN() graph.Graph {
 
 // BenchmarkRefCNNStep times one ref-cnn training step (batch 64: forward,
 // backward, Adam) on each backend and reports images per second; the loss
-// is read back every step, as a training loop that logs it would. With
+// is read back every step, as a training loop that logs it would; gl-im2col
+// is the GL backend without its implicit-GEMM convolution and fused kernels
+// (the path autograd took before them). With
 // WORKBENCH_GL_PROFILE=1 it also prints the GL kernels' share of the time
 // (each kernel then waits for the GPU, so the total is slower).
 //
 //	go test -run X -bench RefCNN ./gpu/opengl
 func BenchmarkRefCNNStep(b *testing.B) {
-	for _, name := range []string{"gl", "cpu"} {
+	for _, name := range []string{"gl", "gl-im2col", "cpu"} {
 		b.Run(name, func(b *testing.B) {
 			var be backend.Backend = cpu.New()
-			if name == "gl" {
+			switch name {
+			case "gl":
 				be = openOrSkip(b)
+			case "gl-im2col": // the GL path before the implicit GEMM and fused kernels
+				be = im2colOnly{openOrSkip(b)}
 			}
 			m, err := nn.Build(refCNN(), nil, be, 1, "default")
 			if err != nil {

@@ -41,11 +41,15 @@ func (m convMode) reduceSpec() kernelSpec {
 	return kernelSpec{file: "conv", defines: []string{fmt.Sprintf("MODE %d", m), "REDUCE 1"}}
 }
 
-// tileThin serves products with at most 8 rows (the input gradient of a
-// layer with few input channels, such as an RGB stem): 8×512 tiles.
+// Two tilings beside Gemm's: tileThin for products with at most 8 rows
+// (the input gradient of a layer with few input channels, such as an RGB
+// stem), 8×512; tileSmall for products of at most 16 columns (the weight
+// gradient of a 3x3 convolution of one channel: 9 columns over a long k),
+// 32×16 by a workgroup of 32.
 var (
 	tileThin  = gemmTile{BM: 8, BN: 512, BK: 8, TM: 4, TN: 4}
-	convTiles = append(append([]gemmTile(nil), gemmTiles...), tileThin)
+	tileSmall = gemmTile{BM: 32, BN: 16, BK: 32, TM: 4, TN: 4}
+	convTiles = append(append([]gemmTile(nil), gemmTiles...), tileThin, tileSmall)
 )
 
 // convKernels lists every conv.comp variant, compiled when the backend opens.
@@ -64,7 +68,10 @@ func convKernels() []kernelSpec {
 // depth k): Gemm's rule, counting the groups' tiles together.
 func convPlan(m, n, k, groups int) plan {
 	t := pickTile(m, n)
-	if m <= 8 && n >= 512 {
+	switch {
+	case n <= 16:
+		t = tileSmall
+	case m <= 8 && n >= 512:
 		t = tileThin
 	}
 	if k == 0 {

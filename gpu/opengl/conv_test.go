@@ -46,6 +46,7 @@ func convCases() []convCase {
 		{"RGB stem (8-row tiles)", cg(2, 3, 40, 40, 7, 2, 3, 1), backend.ConvGroups{OC: 16, Groups: 1}},
 		{"stride 2 dilation 2 (phases no tap reaches)", cg(2, 4, 11, 11, 3, 2, 2, 2), backend.ConvGroups{OC: 6, Groups: 1}},
 		{"stride 3,2 dilation 2,1", stride32, backend.ConvGroups{OC: 4, Groups: 2}},
+		{"one channel (16-column tiles)", cg(4, 1, 28, 28, 3, 1, 1, 1), backend.ConvGroups{OC: 32, Groups: 1}},
 	}
 }
 
@@ -208,6 +209,10 @@ func TestConvPlans(t *testing.T) {
 	// An RGB stem's input gradient: 3 rows, 8-row tiles.
 	if p := convPlan(3, 16*112*112, 64*16, 1); p.t != tileThin {
 		t.Errorf("stem input gradient planned as %+v, want 8-row tiles", p)
+	}
+	// ref-cnn conv1's weight gradient: 32×9 over 64·28·28 pixels.
+	if p := convPlan(32, 9, 64*28*28, 1); p.t != tileSmall || p.splits < 2 {
+		t.Errorf("one-channel weight gradient planned as %+v, want 32x16 tiles, k split", p)
 	}
 	if p := convPlan(8, 8, 0, 1); p.splits != 1 || p.kChunk < 1 {
 		t.Errorf("k = 0 planned as %+v", p)

@@ -104,23 +104,29 @@ int gi; // this workgroup's group
 int cg; // input channels per group
 
 // A is read as four rows at one k (k-major, like gemm.comp's untransposed
-// A): consecutive invocations read consecutive k of one row.
-float loadA(int i, int p) {
+// A): consecutive invocations read consecutive k of one row. A[i, p] is
+// srcA[i * aRowStride + aCol(p)], so the four rows share aCol's divisions.
 #if MODE == 0 // w[gi*M + i, p]
-	return srcA[(gi * M + i) * K + p];
+#define aRowStride K
+int aCol(int p) { return gi * M * K + p; }
 #elif MODE == 1 // w[gi*OCg + oc, i, kh, kw] for p = (oc, the phase's tap)
+#define aRowStride (KH * KW)
+int aCol(int p) {
 	int taps = NKH * NKW;
 	int oc = p / taps;
 	int t = p - oc * taps;
 	int a = t / NKW;
 	int kh = KH0 + a * KHS, kw = KW0 + (t - a * NKW) * KWS;
-	return srcA[((gi * (OC / G) + oc) * M + i) * (KH * KW) + kh * KW + kw];
+	return (gi * (OC / G) + oc) * M * (KH * KW) + kh * KW + kw;
+}
 #else // dy[n, gi*M + i, pix] for p = (n, pix)
+#define aRowStride (OH * OW)
+int aCol(int p) {
 	int op = OH * OW;
 	int n = p / op;
-	return srcA[(n * OC + gi * M + i) * op + (p - n * op)];
-#endif
+	return (n * OC + gi * M) * op + (p - n * op);
 }
+#endif
 
 void fetchA(int i0, int p0, int pEnd, int tid) {
 	for (int s = 0; s < LA; s++) {
@@ -130,8 +136,9 @@ void fetchA(int i0, int p0, int pEnd, int tid) {
 			int iq = l / BK;
 			int gp = p0 + (l - iq * BK), r = i0 + iq * 4;
 			if (gp < pEnd) {
+				int at = aCol(gp) + r * aRowStride;
 				for (int q = 0; q < 4; q++) {
-					if (r + q < M) v[q] = loadA(r + q, gp);
+					if (r + q < M) v[q] = srcA[at + q * aRowStride];
 				}
 			}
 		}
@@ -160,12 +167,12 @@ void initColumns(int j0, int tid) {
 		colH[q] = oh * SH - PH;
 		colW[q] = (pix - oh * OW) * SW - PW;
 		colBase[q] = (n * GC + gi * cg) * GH * GW;
-#else // column (n, ih, iw) of the phase: the pixel's offset from the first output
+#else // column (n, ih, iw) of the phase: oh = colH - tap's row (below)
 		int n = (j + q) / (NH * NW);
 		int t = j + q - n * (NH * NW);
 		int th = t / NW;
-		colH[q] = IH0 + th * SH + PH;
-		colW[q] = IW0 + (t - th * NW) * SW + PW;
+		colH[q] = th + (IH0 + PH) / SH;
+		colW[q] = (t - th * NW) + (IW0 + PW) / SW;
 		colBase[q] = (n * OC + gi * (OC / G)) * OH * OW;
 #endif
 	}
@@ -190,6 +197,9 @@ void fetchB(int j0, int p0, int pEnd, int tid) {
 				int t = gp - c * taps;
 				int a = t / NKW;
 				int kh = KH0 + a * KHS, kw = KW0 + (t - a * NKW) * KWS;
+				// ih + PH - kh*DH = oh*SH, and in the phase ih + PH and
+				// kh*DH leave the same remainder mod SH: oh = colH - dh.
+				int dh = kh * DH / SH, dw = kw * DW / SW;
 #endif
 				for (int q = 0; q < 4; q++) {
 					if (colBase[q] < 0) continue;
@@ -199,12 +209,8 @@ void fetchB(int j0, int p0, int pEnd, int tid) {
 						v[q] = srcB[colBase[q] + (c * GH + ih) * GW + iw];
 					}
 #else
-					// The phase makes th and tw multiples of the stride.
-					int th = colH[q] - kh * DH, tw = colW[q] - kw * DW;
-					if (th >= 0 && tw >= 0) {
-						int oh = th / SH, ow = tw / SW;
-						if (oh < OH && ow < OW) v[q] = srcB[colBase[q] + (c * OH + oh) * OW + ow];
-					}
+					int oh = colH[q] - dh, ow = colW[q] - dw;
+					if (oh >= 0 && oh < OH && ow >= 0 && ow < OW) v[q] = srcB[colBase[q] + (c * OH + oh) * OW + ow];
 #endif
 				}
 			}
