@@ -17,7 +17,8 @@ import (
 // are its style's, or a blend of several); either may be nil (1 and 0).
 //
 // It is one fused operation on backend kernels (ChannelStats and
-// ChannelAffine forward; two reductions, ChannelAffine and Axpy backward)
+// ChannelAffine forward; backend.InstanceNormGrader's two passes backward
+// where the backend has it, else two reductions, ChannelAffine and Axpy)
 // instead of the ten elementwise passes of InstanceNorm's composition.
 func InstanceNormAffine(x, gamma, beta *Var, eps float32) *Var {
 	s := x.Shape()
@@ -65,6 +66,45 @@ func InstanceNormAffine(x, gamma, beta *Var, eps float32) *Var {
 	b.ChannelAffine(out.Buf, x.Value.Buf, sc.Buf, sh.Buf, 1, nc, hw)
 	b.Free(sc.Buf)
 	b.Free(sh.Buf)
+	// fold sums N·C values into p's shape (C values: over the images).
+	fold := func(p *Var, v []float32) {
+		if p == nil || !p.requiresGrad {
+			return
+		}
+		d := make([]float32, p.Value.Len())
+		for i, e := range v {
+			d[i%len(d)] += e
+		}
+		accumulate(p, tensor.FromData(b, d, p.Shape()...), true)
+	}
+	if k, ok := b.(backend.InstanceNormGrader); ok {
+		return newOp(out, func(gy *tensor.Tensor) {
+			// Two passes over the activations (sums, then dx) instead of
+			// the seven of the composition below.
+			a := make([]float32, nc)
+			for i := range nc {
+				a[i] = g[i] * rstd[i]
+			}
+			mt, rt, at := tensor.FromData(b, mu, nc), tensor.FromData(b, rstd, nc), tensor.FromData(b, a, nc)
+			sumG, sumGX := empty(b, nc), empty(b, nc)
+			var dx *tensor.Tensor
+			var dxb backend.Buffer
+			if x.requiresGrad {
+				dx = empty(b, s...)
+				dxb = dx.Buf
+			}
+			k.InstanceNormGrad(dxb, sumG.Buf, sumGX.Buf, gy.Buf, x.Value.Buf, mt.Buf, rt.Buf, at.Buf, nc, hw)
+			sg, sgx := sumG.Data(), sumGX.Data()
+			for _, t := range []*tensor.Tensor{mt, rt, at, sumG, sumGX} {
+				b.Free(t.Buf)
+			}
+			if dx != nil {
+				accumulate(x, dx, true)
+			}
+			fold(gamma, sgx)
+			fold(beta, sg)
+		}, x, gamma, beta)
+	}
 	return newOp(out, func(gy *tensor.Tensor) {
 		// x̂ = (x − μ)·rstd; with Σg and Σg·x̂ per image and channel:
 		// dβ = Σg, dγ = Σg·x̂, dx = γ·rstd·(g − Σg/HW − x̂·Σg·x̂/HW).
@@ -100,17 +140,6 @@ func InstanceNormAffine(x, gamma, beta *Var, eps float32) *Var {
 		}
 		for _, t := range []*tensor.Tensor{r, m, xhat, prod, sumG, sumGX} {
 			b.Free(t.Buf)
-		}
-		// fold sums N·C values into p's shape (C values: over the images).
-		fold := func(p *Var, v []float32) {
-			if p == nil || !p.requiresGrad {
-				return
-			}
-			d := make([]float32, p.Value.Len())
-			for i, e := range v {
-				d[i%len(d)] += e
-			}
-			accumulate(p, tensor.FromData(b, d, p.Shape()...), true)
 		}
 		fold(gamma, sgx)
 		fold(beta, sg)

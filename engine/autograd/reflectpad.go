@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
@@ -17,7 +18,8 @@ import (
 //
 // Fast style transfer pads its convolutions this way (Johnson et al.
 // 2016): zeros would make the borders of a stylised image darker. It runs
-// on the host, like UpsampleNearest2d.
+// as the backend's kernels where it has them (backend.ReflectPadder: the
+// CPU), else on the host.
 func ReflectPad2d(x *Var, top, bottom, left, right int) *Var {
 	sh := x.Shape()
 	if len(sh) != 4 {
@@ -31,8 +33,18 @@ func ReflectPad2d(x *Var, top, bottom, left, right int) *Var {
 		return x
 	}
 	planes, oh, ow := sh[0]*sh[1], h+top+bottom, w+left+right
-	rows, cols := reflectIndex(h, top, bottom), reflectIndex(w, left, right)
 	b := x.B()
+	if k, ok := b.(backend.ReflectPadder); ok {
+		// One pass on the backend's buffers, no copy through the host.
+		out := empty(b, sh[0], sh[1], oh, ow)
+		k.ReflectPad(out.Buf, x.Value.Buf, planes, h, w, top, bottom, left, right)
+		return newOp(out, func(g *tensor.Tensor) {
+			dx := empty(b, sh...)
+			k.ReflectPadGrad(dx.Buf, g.Buf, planes, h, w, top, bottom, left, right)
+			accumulate(x, dx, true)
+		}, x)
+	}
+	rows, cols := reflectIndex(h, top, bottom), reflectIndex(w, left, right)
 	src := x.Value.Data()
 	dst := make([]float32, planes*oh*ow)
 	for p := range planes {

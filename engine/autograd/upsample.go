@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
@@ -14,8 +15,9 @@ import (
 // Fast style transfer's decoder upsamples this way before a convolution
 // instead of using a strided transposed convolution: the same capacity
 // without the checkerboard artefacts of uneven kernel overlap (Odena et
-// al., 2016). It runs on the host (the values are read back and written
-// again), which on the CPU backend is one copy each way.
+// al., 2016). It runs as the backend's kernels where it has them
+// (backend.NearestUpsampler: the CPU, one pass each way), else on the
+// host (the values read back and written again).
 func UpsampleNearest2d(x *Var, s int) *Var {
 	sh := x.Shape()
 	if len(sh) != 4 || s < 1 {
@@ -24,6 +26,15 @@ func UpsampleNearest2d(x *Var, s int) *Var {
 	rows, h, w := sh[0]*sh[1], sh[2], sh[3]
 	oh, ow := h*s, w*s
 	b := x.B()
+	if k, ok := b.(backend.NearestUpsampler); ok {
+		out := empty(b, sh[0], sh[1], oh, ow)
+		k.UpsampleNearest(out.Buf, x.Value.Buf, rows, h, w, s)
+		return newOp(out, func(g *tensor.Tensor) {
+			dx := empty(b, sh...)
+			k.UpsampleNearestGrad(dx.Buf, g.Buf, rows, h, w, s)
+			accumulate(x, dx, true)
+		}, x)
+	}
 	src := x.Value.Data()
 	dst := make([]float32, rows*oh*ow)
 	for p := range rows * h {

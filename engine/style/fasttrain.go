@@ -360,11 +360,13 @@ func fastStep(per attrib.Net, net *FastNet, opt optim.Optimizer, x []float32, k 
 	for _, p := range net.Model.Params {
 		p.V.ZeroGrad()
 	}
-	total.Backward()
+	// The graph's activations go back to the backend as the backward pass
+	// leaves them behind (the losses were read above): the step's peak is
+	// the forward activations, not them and every gradient too.
+	total.BackwardRelease()
+	b.Free(ct.Buf)
 	if err := opt.Step(net.Model.Params); err != nil {
 		return s, err
 	}
-	autograd.Release(total)
-	b.Free(ct.Buf)
 	return s, nil
 }
