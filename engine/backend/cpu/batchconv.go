@@ -29,18 +29,18 @@ import (
 // depend on the sizes only) and the copies write disjoint ranges, so the
 // result is the same bit for bit on any thread count.
 
-const (
-	// batchMaxPlane is the largest output plane that takes the whole-batch
-	// path. Measured (BenchmarkConvBatch, processor time, 2 threads, load
-	// 3-4): on ResNet-50's 14x14 and 7x7 layers and the speedrun net's
-	// 15x15 and 7x7 ones it takes 0.55 to 0.9 of the per-image time forward
-	// and backward; on 28x28 planes between 0.8 and 1.3 (the copies into
-	// and out of the column matrix cost what the wider GEMM saves); at
-	// 31x31 and 56x56 about the same.
-	batchMaxPlane = 20 * 20
-)
-
 var (
+	// batchMaxPlane is the largest output plane that takes the whole-batch
+	// path. Measured on ResNet-50's shapes at batch 16 (wall time on 2
+	// threads, load 2-4, two runs): on 14x14 and 7x7 planes it takes 0.55
+	// to 0.9 of the per-image time forward and backward; on 28x28 planes
+	// about the same forward (0.85 to 1.15) and 0.7 to 1.0 backward (the
+	// copies into and out of the column matrix cost about what the wider
+	// GEMM saves forward; the weight gradient gains). On the speedrun
+	// net's 31x31 plane (24 input channels) it made no difference. (A
+	// variable: benchmarks move it.)
+	batchMaxPlane = 28 * 28
+
 	// batchScratch bounds a chunk's scratch (column matrix and the gathered
 	// output or output gradient), in values (16 MiB); tests lower it to
 	// cut small batches into chunks.
