@@ -1,0 +1,113 @@
+package autograd
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/workbench-cv/workbench/engine/backend/cpu"
+	"github.com/workbench-cv/workbench/engine/tensor"
+)
+
+// randParam is a [64, 64] parameter (4,096 values: a pooled buffer, which
+// cpu.Mem counts).
+func randParam(b *cpu.CPU, r *rand.Rand, name string) *Var {
+	t := tensor.New(b, 64, 64)
+	d := make([]float32, 64*64)
+	for i := range d {
+		d[i] = float32(r.NormFloat64()) / 8
+	}
+	t.Set(d)
+	return Param(t, name)
+}
+
+// TestSummedGradientsAreFreed: an activation read by two ops (a residual
+// block's input) gets two gradients; the second, once added to the first,
+// must go back to the backend. It used to be dropped for the garbage
+// collector: 390 MiB per ResNet-50 step at batch 16, and the heap grew to
+// twice that meanwhile. After a step and Release, only the parameters
+// and their gradients may remain live.
+func TestSummedGradientsAreFreed(t *testing.T) {
+	b := cpu.New()
+	r := rand.New(rand.NewPCG(3, 4))
+	x, w1, w2 := randParam(b, r, "x"), randParam(b, r, "w1"), randParam(b, r, "w2")
+	live0 := cpu.Mem().Live
+	h := Tanh(x)
+	loss := Sum(Square(Add(Linear(h, w1, nil), ReLU(Linear(h, w2, nil)))))
+	loss.Backward()
+	Release(loss)
+	grads := int64(0)
+	for _, p := range []*Var{x, w1, w2} {
+		grads += 4 * int64(p.Grad.Len())
+	}
+	if got := cpu.Mem().Live - live0; got != grads {
+		t.Errorf("after the step %d bytes are live besides the parameters, want the %d of their gradients", got, grads)
+	}
+	for _, p := range []*Var{x, w1, w2} {
+		b.Free(p.Grad.Buf)
+	}
+}
+
+// TestBackwardReleaseFreesAsItGoes: when the gradient reaches the first
+// layer of a chain, BackwardRelease has already freed the activations and
+// saved tensors of the layers after it (Backward keeps them until
+// Release), and afterwards only the parameters and gradients are live.
+func TestBackwardReleaseFreesAsItGoes(t *testing.T) {
+	const layers = 6
+	const act = 4 * 64 * 64 // bytes of one activation
+	for _, release := range []bool{false, true} {
+		b := cpu.New()
+		r := rand.New(rand.NewPCG(5, 6))
+		x := randParam(b, r, "x")
+		params := []*Var{x}
+		for i := range layers {
+			params = append(params, randParam(b, r, "w"+string(rune('0'+i))))
+		}
+		live0 := cpu.Mem().Live
+		h := x
+		atFirst := int64(-1)
+		for i := range layers {
+			h = Tanh(Linear(h, params[1+i], nil))
+			if i == 0 {
+				// A pass-through op whose backward notes the live bytes
+				// when the gradient reaches it.
+				in := h
+				h = newOp(in.Value, func(g *tensor.Tensor) {
+					atFirst = cpu.Mem().Live
+					accumulate(in, g, false)
+				}, in)
+			}
+		}
+		loss := Mean(Square(h))
+		afterForward := cpu.Mem().Live
+		if release {
+			loss.BackwardRelease()
+		} else {
+			loss.Backward()
+		}
+		if atFirst < 0 {
+			t.Fatal("the first layer's gradient hook did not run")
+		}
+		// Layers 2..6 made 2 activations each (the product and its tanh)
+		// and, by then, their weights' gradients (one activation's size
+		// each) are made.
+		freedBefore := afterForward - atFirst
+		if want := int64(2*(layers-1)*act - (layers-1)*act); release && freedBefore < want {
+			t.Errorf("BackwardRelease: %d bytes freed (net of the weight gradients made) by the time the gradient reached layer 1, want the %d of the later layers' activations",
+				freedBefore, want)
+		}
+		if !release && freedBefore > 0 {
+			t.Errorf("Backward freed %d bytes of activations before Release", freedBefore)
+		}
+		if !release {
+			Release(loss)
+		}
+		grads := int64(0)
+		for _, p := range params {
+			grads += 4 * int64(p.Grad.Len())
+			b.Free(p.Grad.Buf)
+		}
+		if got := cpu.Mem().Live + grads - live0; got != grads {
+			t.Errorf("release=%v: %d bytes live after the step besides the parameters, want the %d of their gradients", release, got, grads)
+		}
+	}
+}
