@@ -170,16 +170,17 @@ func resnet50(ctx context.Context, o Options) (Result, error) {
 			b.Free(y.Value.Buf)
 		}
 		step := func() {
-			logits := m.Forward(&nn.Ctx{Training: true}, x)
-			loss := autograd.CrossEntropy(logits, target)
+			// Last step's parameter gradients go before the forward pass,
+			// and the backward pass frees each activation once it is past
+			// every op that saved it, as PyTorch's does.
 			for _, p := range m.Params {
 				if gr := p.V.Grad; gr != nil {
 					b.Free(gr.Buf)
 				}
 				p.V.ZeroGrad()
 			}
-			loss.Backward()
-			autograd.Release(loss)
+			logits := m.Forward(&nn.Ctx{Training: true}, x)
+			autograd.CrossEntropy(logits, target).BackwardRelease()
 		}
 		if n == spec.Batches[0] {
 			y := m.Forward(&nn.Ctx{NoGrad: true}, x)

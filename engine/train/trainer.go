@@ -405,7 +405,11 @@ func (t *Trainer) Run(ctx context.Context, resume *Checkpoint) (*Result, error) 
 				}
 				p.V.ZeroGrad()
 			}
-			loss.Backward()
+			correct := countCorrect(logits.Value, b.Labels)
+			// The backward pass frees each activation and saved tensor
+			// once it is past every op holding it, and then the rest of
+			// the step's graph: the next step reuses the buffers.
+			loss.BackwardRelease()
 			if probe != nil {
 				probe.beforeStep()
 			}
@@ -414,7 +418,6 @@ func (t *Trainer) Run(ctx context.Context, resume *Checkpoint) (*Result, error) 
 				it.Close()
 				return finish(), err
 			}
-			correct := countCorrect(logits.Value, b.Labels)
 			st.lossSum += lv * float64(b.N)
 			st.correct += correct
 			st.seen += b.N
@@ -427,9 +430,7 @@ func (t *Trainer) Run(ctx context.Context, resume *Checkpoint) (*Result, error) 
 			if probe != nil {
 				t.Callbacks.LayerStats(st.iter, probe.finish())
 			}
-			// The step's graph is done with: its activations, saved tensors
-			// and the batch go back to the backend for the next step.
-			autograd.Release(loss)
+			// The batch goes back to the backend for the next step.
 			m.B.Free(x.Value.Buf)
 			if t.Callbacks.Iteration != nil {
 				ips := float64(epochImages) / math.Max(epochTrain.Seconds(), 1e-9)
