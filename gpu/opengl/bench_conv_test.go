@@ -160,12 +160,19 @@ func BenchmarkSpeedrunStep(b *testing.B) {
 				return l
 			}
 			step(0) // warm up
+			profile := name == "gl" && os.Getenv("WORKBENCH_GL_PROFILE") == "1"
+			if profile {
+				be.(*GL).setProfiling(true)
+			}
 			b.ResetTimer()
 			var l float32
 			for i := range b.N {
 				l = step(i + 1)
 			}
 			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+			if profile {
+				printProfile(b, be.(*GL).setProfiling(false), b.N)
+			}
 			if l != l {
 				b.Fatalf("NaN loss on %s", name)
 			}
