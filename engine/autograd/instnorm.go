@@ -21,6 +21,12 @@ import (
 // where the backend has it, else two reductions, ChannelAffine and Axpy)
 // instead of the ten elementwise passes of InstanceNorm's composition.
 func InstanceNormAffine(x, gamma, beta *Var, eps float32) *Var {
+	return instanceNorm(x, gamma, beta, eps, false)
+}
+
+// instanceNorm is InstanceNormAffine, followed by max(·, 0) when relu is
+// set (only on backends with InstanceNormGrader and BatchNormGrader).
+func instanceNorm(x, gamma, beta *Var, eps float32, relu bool) *Var {
 	s := x.Shape()
 	if len(s) < 3 {
 		panic(fmt.Sprintf("autograd: InstanceNormAffine of %v (want [N, C, H, W])", s))
@@ -63,7 +69,13 @@ func InstanceNormAffine(x, gamma, beta *Var, eps float32) *Var {
 	}
 	out := empty(b, s...)
 	sc, sh := tensor.FromData(b, scale, nc), tensor.FromData(b, shift, nc)
-	b.ChannelAffine(out.Buf, x.Value.Buf, sc.Buf, sh.Buf, 1, nc, hw)
+	var y backend.Buffer // the output, read by the fused ReLU's gradient
+	if relu {
+		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, sc.Buf, sh.Buf, 1, nc, hw)
+		y = out.Buf
+	} else {
+		b.ChannelAffine(out.Buf, x.Value.Buf, sc.Buf, sh.Buf, 1, nc, hw)
+	}
 	b.Free(sc.Buf)
 	b.Free(sh.Buf)
 	// fold sums N·C values into p's shape (C values: over the images).
@@ -93,7 +105,7 @@ func InstanceNormAffine(x, gamma, beta *Var, eps float32) *Var {
 				dx = empty(b, s...)
 				dxb = dx.Buf
 			}
-			k.InstanceNormGrad(dxb, sumG.Buf, sumGX.Buf, gy.Buf, x.Value.Buf, mt.Buf, rt.Buf, at.Buf, nc, hw)
+			k.InstanceNormGrad(dxb, sumG.Buf, sumGX.Buf, gy.Buf, y, x.Value.Buf, mt.Buf, rt.Buf, at.Buf, nc, hw)
 			sg, sgx := sumG.Data(), sumGX.Data()
 			for _, t := range []*tensor.Tensor{mt, rt, at, sumG, sumGX} {
 				b.Free(t.Buf)

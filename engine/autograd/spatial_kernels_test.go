@@ -16,7 +16,8 @@ import (
 type hostOnly struct{ backend.Backend }
 
 // spatialCases are fast style transfer's ops with the CPU's kernels
-// (reflection padding, nearest upsampling, instance norm's backward) on
+// (reflection padding, nearest upsampling, instance norm's backward, alone
+// and with a fused ReLU against the two ops on the host path) on
 // inputs large enough to be split between threads.
 var spatialCases = []struct {
 	name   string
@@ -31,6 +32,9 @@ var spatialCases = []struct {
 	}},
 	{"instancenorm/per-image", [][]int{{2, 6, 50, 41}, {12}, {12}}, func(v []*autograd.Var) *autograd.Var {
 		return autograd.InstanceNormAffine(v[0], v[1], v[2], 1e-5)
+	}},
+	{"instancenorm+relu/per-image", [][]int{{2, 6, 50, 41}, {12}, {12}}, func(v []*autograd.Var) *autograd.Var {
+		return autograd.InstanceNormAffineReLU(v[0], v[1], v[2], 1e-5)
 	}},
 	{"instancenorm/offset", [][]int{{2, 3, 64, 64}}, func(v []*autograd.Var) *autograd.Var {
 		// A large mean beside a small spread: the backward pass must not

@@ -36,6 +36,7 @@ type InstanceNormGrader interface {
 	// with each plane's mean and rstd (1/sqrt(var+eps)), x̂ = (x −
 	// mean)·rstd. It overwrites sumG (Σg per plane) and sumGX (Σg·x̂ per
 	// plane) and, when dx is not nil, dx = a·(g − Σg/hw − x̂·Σg·x̂/hw)
-	// with a per plane (gamma·rstd).
-	InstanceNormGrad(dx, sumG, sumGX, g, x, mean, rstd, a Buffer, planes, hw int)
+	// with a per plane (gamma·rstd). With y (the output of a ReLU that
+	// follows the normalisation, fused), g counts only where y > 0.
+	InstanceNormGrad(dx, sumG, sumGX, g, y, x, mean, rstd, a Buffer, planes, hw int)
 }

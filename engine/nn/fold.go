@@ -94,9 +94,10 @@ func (m *Model) foldedConvBN(c *Ctx, conv, bn *graph.Node, x *autograd.Var) *aut
 	return out
 }
 
-// bnReLUs finds each batchnorm2d, and each add of two inputs, read only
-// by a relu (neither the output), keyed by the batch norm or add: in
-// training and inference they run as autograd.BatchNormReLU or AddReLU,
+// bnReLUs finds each batchnorm2d, condinstancenorm and add of two inputs
+// read only by a relu (neither the output), keyed by the norm or add: in
+// training and inference they run as autograd.BatchNormReLU,
+// InstanceNormAffineReLU or AddReLU,
 // which store one activation instead of two and make one pass less each
 // way.
 func bnReLUs(g graph.Graph, output string) map[string]string {
@@ -112,7 +113,7 @@ func bnReLUs(g graph.Graph, output string) map[string]string {
 			continue
 		}
 		bn := n.Inputs[0]
-		if m := findNode(g, bn); m != nil && (m.Op == "batchnorm2d" || (m.Op == "add" && len(m.Inputs) == 2)) && uses[bn] == 1 && bn != output {
+		if m := findNode(g, bn); m != nil && (m.Op == "batchnorm2d" || m.Op == "condinstancenorm" || (m.Op == "add" && len(m.Inputs) == 2)) && uses[bn] == 1 && bn != output {
 			pairs[bn] = n.ID
 		}
 	}
@@ -133,6 +134,9 @@ func findNode(g graph.Graph, id string) *graph.Node {
 func (m *Model) bnReLUForward(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
 	if n.Op == "add" {
 		return autograd.AddReLU(in[0], in[1])
+	}
+	if n.Op == "condinstancenorm" {
+		return condInstanceNorm(c, n, p, in[0], true)
 	}
 	x := in[0]
 	st := m.bnState(n, x.Shape()[1])

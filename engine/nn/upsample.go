@@ -43,13 +43,22 @@ func init() {
 			return []ParamSpec{{Name: "weight", Shape: []int{s, c}, Init: "ones"}, {Name: "bias", Shape: []int{s, c}, Init: "zeros"}}
 		},
 		Forward: func(c *Ctx, n *graph.Node, p map[string]*autograd.Var, in []*autograd.Var) *autograd.Var {
-			x := in[0]
-			blend := StyleBlend(x.B().Name(), c.Style, iattr(n, "styles"), x.Shape()[0])
-			bt := autograd.Const(tensor.FromData(x.B(), blend.W, blend.Rows, iattr(n, "styles")))
-			gamma := autograd.MatMul(bt, p["weight"])
-			beta := autograd.MatMul(bt, p["bias"])
-			return autograd.InstanceNormAffine(x, gamma, beta, float32(attr(n, "eps")))
+			return condInstanceNorm(c, n, p, in[0], false)
 		}})
+}
+
+// condInstanceNorm is the condinstancenorm op's forward pass, followed by
+// the ReLU that alone reads it when relu is set (fused, as batch norm's:
+// see bnReLUs).
+func condInstanceNorm(c *Ctx, n *graph.Node, p map[string]*autograd.Var, x *autograd.Var, relu bool) *autograd.Var {
+	blend := StyleBlend(x.B().Name(), c.Style, iattr(n, "styles"), x.Shape()[0])
+	bt := autograd.Const(tensor.FromData(x.B(), blend.W, blend.Rows, iattr(n, "styles")))
+	gamma := autograd.MatMul(bt, p["weight"])
+	beta := autograd.MatMul(bt, p["bias"])
+	if relu {
+		return autograd.InstanceNormAffineReLU(x, gamma, beta, float32(attr(n, "eps")))
+	}
+	return autograd.InstanceNormAffine(x, gamma, beta, float32(attr(n, "eps")))
 }
 
 // Blend is a matrix of style weights: Rows rows (1 for a whole batch, or

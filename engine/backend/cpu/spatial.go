@@ -126,12 +126,31 @@ func (*CPU) UpsampleNearestGrad(dx, g backend.Buffer, planes, h, w, s int) {
 
 // InstanceNormGrad implements backend.InstanceNormGrader: per plane, one
 // pass for Σg and Σg·(x − mean) (float64, four independent sums) and one
-// for dx = a·g + k·(x − mean) + c with k and c folded from the sums.
-func (*CPU) InstanceNormGrad(dx, sumG, sumGX, g, x, mean, rstd, a backend.Buffer, planes, hw int) {
-	dxs, sg, sgx, gs, xs, mu, rs, as := d(dx), d(sumG), d(sumGX), d(g), d(x), d(mean), d(rstd), d(a)
+// for dx = a·g + k·(x − mean) + c with k and c folded from the sums. With
+// y, g is read as zero where y <= 0 (the fused ReLU).
+func (*CPU) InstanceNormGrad(dx, sumG, sumGX, g, y, x, mean, rstd, a backend.Buffer, planes, hw int) {
+	dxs, sg, sgx, gs, ys, xs, mu, rs, as := d(dx), d(sumG), d(sumGX), d(g), d(y), d(x), d(mean), d(rstd), d(a)
 	parallel.For(planes, hw*5, func(lo, hi int) {
+		var masked []float32
 		for p := lo; p < hi; p++ {
 			gp, xp := gs[p*hw:(p+1)*hw], xs[p*hw:(p+1)*hw]
+			if ys != nil {
+				// The ReLU's gradient, in the output buffer when there is
+				// one (it is overwritten below), else in scratch.
+				if dxs != nil {
+					masked = dxs[p*hw : (p+1)*hw]
+				} else if masked == nil {
+					masked = make([]float32, hw)
+				}
+				for i, v := range ys[p*hw : (p+1)*hw] {
+					if v > 0 {
+						masked[i] = gp[i]
+					} else {
+						masked[i] = 0
+					}
+				}
+				gp = masked
+			}
 			m := mu[p]
 			var s0, s1, s2, s3, q0, q1, q2, q3 float64
 			i := 0
