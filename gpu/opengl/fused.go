@@ -18,10 +18,24 @@ var (
 	kBNGradSums     = kernelSpec{file: "bn_grad_sums"}
 	kBNGradDx       = kernelSpec{file: "bn_grad_dx"}
 	kAddReLU        = kernelSpec{file: "add_relu"}
+	kMaxPoolReLU    = kernelSpec{file: "maxpool", defines: []string{"RELU 1"}}
+	kMaxPoolReLUGr  = kernelSpec{file: "maxpool_grad", defines: []string{"RELU 1"}}
 )
 
 func fusedKernels() []kernelSpec {
-	return []kernelSpec{kChannelAffReLU, kBNGradSums, kBNGradDx, kAddReLU}
+	return []kernelSpec{kChannelAffReLU, kBNGradSums, kBNGradDx, kAddReLU, kMaxPoolReLU, kMaxPoolReLUGr}
+}
+
+// MaxPoolReLU implements backend.MaxPoolReLUer.
+func (g *GL) MaxPoolReLU(dst, idx, x backend.Buffer, pg backend.PoolGeom) {
+	g.maxPool(kMaxPoolReLU, "MaxPoolReLU", dst, idx, x, pg)
+}
+
+// MaxPoolReLUGrad implements backend.MaxPoolReLUer.
+func (g *GL) MaxPoolReLUGrad(dx, dy, y, idx backend.Buffer, pg backend.PoolGeom) {
+	checkPool(pg)
+	hy := g.check(y, pg.N*pg.C*pg.OH*pg.OW, "MaxPoolReLUGrad's y")
+	g.maxPoolGrad(kMaxPoolReLUGr, "MaxPoolReLUGrad", dx, dy, idx, hy, pg)
 }
 
 // ChannelAffineReLU implements backend.BatchNormGrader.

@@ -392,17 +392,22 @@ func (g *GL) Col2Im(dx, col backend.Buffer, c backend.ConvGeom) {
 
 // MaxPool implements backend.Backend.
 func (g *GL) MaxPool(dst, idx, x backend.Buffer, pg backend.PoolGeom) {
+	g.maxPool(kMaxPool, "MaxPool", dst, idx, x, pg)
+}
+
+// maxPool runs the max-pooling kernel k (with or without the ReLU).
+func (g *GL) maxPool(k kernelSpec, what string, dst, idx, x backend.Buffer, pg backend.PoolGeom) {
 	checkPool(pg)
 	n := pg.N * pg.C * pg.OH * pg.OW
-	hd := g.check(dst, n, "MaxPool's output")
-	hi := g.check(idx, n, "MaxPool's indices")
-	hx := g.check(x, pg.N*pg.C*pg.H*pg.W, "MaxPool's input")
+	hd := g.check(dst, n, what+"'s output")
+	hi := g.check(idx, n, what+"'s indices")
+	hx := g.check(x, pg.N*pg.C*pg.H*pg.W, what+"'s input")
 	if n == 0 {
 		return
 	}
 	geo := poolGeo(pg)
 	g.w.post(func() {
-		p := g.prog(kMaxPool)
+		p := g.prog(k)
 		p.setInts("geo", geo)
 		g.dispatch(p, g.groups(n, wg), 1, 1, hx.id, hd.id, hi.id)
 	})
@@ -411,19 +416,25 @@ func (g *GL) MaxPool(dst, idx, x backend.Buffer, pg backend.PoolGeom) {
 // MaxPoolGrad implements backend.Backend.
 func (g *GL) MaxPoolGrad(dx, dy, idx backend.Buffer, pg backend.PoolGeom) {
 	checkPool(pg)
+	g.maxPoolGrad(kMaxPoolGrad, "MaxPoolGrad", dx, dy, idx, nil, pg)
+}
+
+// maxPoolGrad runs the max-pooling gradient kernel k; y is the fused
+// ReLU's output (nil without it).
+func (g *GL) maxPoolGrad(k kernelSpec, what string, dx, dy, idx backend.Buffer, hy *handle, pg backend.PoolGeom) {
 	n := pg.N * pg.C * pg.H * pg.W
 	no := pg.N * pg.C * pg.OH * pg.OW
-	hd := g.check(dx, n, "MaxPoolGrad's dx")
-	hy := g.check(dy, no, "MaxPoolGrad's dy")
-	hi := g.check(idx, no, "MaxPoolGrad's indices")
+	hd := g.check(dx, n, what+"'s dx")
+	hdy := g.check(dy, no, what+"'s dy")
+	hi := g.check(idx, no, what+"'s indices")
 	if n == 0 {
 		return
 	}
 	geo := poolGeo(pg)
 	g.w.post(func() {
-		p := g.prog(kMaxPoolGrad)
+		p := g.prog(k)
 		p.setInts("geo", geo)
-		g.dispatch(p, g.groups(n, wg), 1, 1, hy.id, hi.id, hd.id)
+		g.dispatch(p, g.groups(n, wg), 1, 1, hdy.id, hi.id, hd.id, g.id(hy))
 	})
 }
 

@@ -1,5 +1,7 @@
 // Max pooling: dst and idx (the index of the maximum within its H×W plane;
 // the first maximum in row-major order wins, a NaN wins over numbers).
+// With RELU defined the pooled value is max(·, 0), NaN kept (ReLU and
+// max-pooling fused; the index is the same).
 #include "geom.glsl"
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer X { float x[]; };
@@ -28,6 +30,9 @@ void main() {
 				}
 			}
 		}
+#ifdef RELU
+		if (!isnan(best)) best = max(best, 0.0);
+#endif
 		dst[i] = best;
 		idx[i] = float(bi);
 	}

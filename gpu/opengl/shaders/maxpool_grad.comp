@@ -1,10 +1,13 @@
 // dx[p, ih, iw] = sum of dy over the windows that selected this pixel: a
-// gather over the windows that could contain it, in the CPU's order.
+// gather over the windows that could contain it, in the CPU's order. With
+// RELU defined, only the windows whose output y (of the fused max-pool and
+// ReLU) is positive count.
 #include "geom.glsl"
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer DY { float dy[]; };
 layout(std430, binding = 1) readonly buffer I { float idx[]; };
 layout(std430, binding = 2) writeonly buffer DX { float dx[]; };
+layout(std430, binding = 3) readonly buffer Y { float y[]; };
 
 void main() {
 	int total = GN * GC * GH * GW;
@@ -22,7 +25,11 @@ void main() {
 		for (int oh = oh0; oh <= oh1; oh++) {
 			for (int ow = ow0; ow <= ow1; ow++) {
 				int o = (p * OH + oh) * OW + ow;
+#ifdef RELU
+				if (idx[o] == me && y[o] > 0.0) s += dy[o];
+#else
 				if (idx[o] == me) s += dy[o];
+#endif
 			}
 		}
 		dx[i] = s;
