@@ -16,16 +16,18 @@ import (
 // normalisation, Dumoulin et al. 2017, where each image's gamma and beta
 // are its style's, or a blend of several); either may be nil (1 and 0).
 //
-// It is one fused operation on backend kernels (ChannelStats and
-// ChannelAffine forward; backend.InstanceNormGrader's two passes backward
-// where the backend has it, else two reductions, ChannelAffine and Axpy)
-// instead of the ten elementwise passes of InstanceNorm's composition.
+// It is one fused operation on backend kernels instead of the ten
+// elementwise passes of InstanceNorm's composition: where the backend has
+// backend.InstanceNormGrader (the CPU), one kernel forward (each plane's
+// statistics and output while it is in cache) and two passes backward;
+// elsewhere ChannelStats and ChannelAffine forward, two reductions,
+// ChannelAffine and Axpy backward.
 func InstanceNormAffine(x, gamma, beta *Var, eps float32) *Var {
 	return instanceNorm(x, gamma, beta, eps, false)
 }
 
 // instanceNorm is InstanceNormAffine, followed by max(·, 0) when relu is
-// set (only on backends with InstanceNormGrader and BatchNormGrader).
+// set (only on backends with InstanceNormGrader).
 func instanceNorm(x, gamma, beta *Var, eps float32, relu bool) *Var {
 	s := x.Shape()
 	if len(s) < 3 {
@@ -54,30 +56,39 @@ func instanceNorm(x, gamma, beta *Var, eps float32, relu bool) *Var {
 		return out
 	}
 	b := x.B()
-	mean, variance := empty(b, nc), empty(b, nc)
-	b.ChannelStats(mean.Buf, variance.Buf, x.Value.Buf, 1, nc, hw)
-	mu, va := mean.Data(), variance.Data()
-	b.Free(mean.Buf)
-	b.Free(variance.Buf)
 	g, be := perNC(gamma, 1), perNC(beta, 0)
-	rstd := make([]float32, nc)
-	scale, shift := make([]float32, nc), make([]float32, nc)
-	for i := range nc {
-		rstd[i] = float32(1 / math.Sqrt(float64(va[i])+float64(eps)))
-		scale[i] = g[i] * rstd[i]
-		shift[i] = be[i] - mu[i]*scale[i]
-	}
 	out := empty(b, s...)
-	sc, sh := tensor.FromData(b, scale, nc), tensor.FromData(b, shift, nc)
 	var y backend.Buffer // the output, read by the fused ReLU's gradient
 	if relu {
-		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, sc.Buf, sh.Buf, 1, nc, hw)
 		y = out.Buf
-	} else {
-		b.ChannelAffine(out.Buf, x.Value.Buf, sc.Buf, sh.Buf, 1, nc, hw)
 	}
-	b.Free(sc.Buf)
-	b.Free(sh.Buf)
+	var mu, rstd []float32
+	if k, ok := b.(backend.InstanceNormGrader); ok {
+		gt, bt, mt, rt := tensor.FromData(b, g, nc), tensor.FromData(b, be, nc), empty(b, nc), empty(b, nc)
+		k.InstanceNorm(out.Buf, mt.Buf, rt.Buf, x.Value.Buf, gt.Buf, bt.Buf, nc, hw, eps, relu)
+		mu, rstd = mt.Data(), rt.Data()
+		for _, t := range []*tensor.Tensor{gt, bt, mt, rt} {
+			b.Free(t.Buf)
+		}
+	} else {
+		mean, variance := empty(b, nc), empty(b, nc)
+		b.ChannelStats(mean.Buf, variance.Buf, x.Value.Buf, 1, nc, hw)
+		var va []float32
+		mu, va = mean.Data(), variance.Data()
+		b.Free(mean.Buf)
+		b.Free(variance.Buf)
+		rstd = make([]float32, nc)
+		scale, shift := make([]float32, nc), make([]float32, nc)
+		for i := range nc {
+			rstd[i] = float32(1 / math.Sqrt(float64(va[i])+float64(eps)))
+			scale[i] = g[i] * rstd[i]
+			shift[i] = be[i] - mu[i]*scale[i]
+		}
+		sc, sh := tensor.FromData(b, scale, nc), tensor.FromData(b, shift, nc)
+		b.ChannelAffine(out.Buf, x.Value.Buf, sc.Buf, sh.Buf, 1, nc, hw)
+		b.Free(sc.Buf)
+		b.Free(sh.Buf)
+	}
 	// fold sums N·C values into p's shape (C values: over the images).
 	fold := func(p *Var, v []float32) {
 		if p == nil || !p.requiresGrad {

@@ -30,8 +30,15 @@ type NearestUpsampler interface {
 }
 
 // InstanceNormGrader is implemented by backends with instance
-// normalisation's backward pass in two passes over the activations.
+// normalisation in one pass over the activations' memory forward (each
+// plane's statistics, then its output, while the plane is in cache) and
+// two backward.
 type InstanceNormGrader interface {
+	// InstanceNorm reads x as [planes, hw] and writes each plane's mean
+	// and rstd = 1/sqrt(var + eps) (biased variance) and dst = gamma·(x −
+	// mean)·rstd + beta, with gamma and beta per plane; relu applies
+	// max(·, 0) to dst.
+	InstanceNorm(dst, mean, rstd, x, gamma, beta Buffer, planes, hw int, eps float32, relu bool)
 	// InstanceNormGrad reads x and its output gradient g as [planes, hw]
 	// with each plane's mean and rstd (1/sqrt(var+eps)), x̂ = (x −
 	// mean)·rstd. It overwrites sumG (Σg per plane) and sumGX (Σg·x̂ per

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"math"
+
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
 )
@@ -118,6 +120,58 @@ func (*CPU) UpsampleNearestGrad(dx, g backend.Buffer, planes, h, w, s int) {
 						acc += gr[j*s+k]
 					}
 					row[j] += acc
+				}
+			}
+		}
+	})
+}
+
+// InstanceNorm implements backend.InstanceNormGrader: per plane, the
+// mean and the variance (float64, four independent sums each, as
+// ChannelStats) and then the output, the plane still in cache.
+func (*CPU) InstanceNorm(dst, mean, rstd, x, gamma, beta backend.Buffer, planes, hw int, eps float32, relu bool) {
+	ys, ms, rs, xs, gs, bs := d(dst), d(mean), d(rstd), d(x), d(gamma), d(beta)
+	parallel.For(planes, hw*4, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			r := xs[p*hw : (p+1)*hw]
+			var s0, s1, s2, s3 float64
+			i := 0
+			for ; i+4 <= hw; i += 4 {
+				s0 += float64(r[i])
+				s1 += float64(r[i+1])
+				s2 += float64(r[i+2])
+				s3 += float64(r[i+3])
+			}
+			for ; i < hw; i++ {
+				s0 += float64(r[i])
+			}
+			mu := ((s0 + s1) + (s2 + s3)) / float64(hw)
+			var q0, q1, q2, q3 float64
+			i = 0
+			for ; i+4 <= hw; i += 4 {
+				d0, d1, d2, d3 := float64(r[i])-mu, float64(r[i+1])-mu, float64(r[i+2])-mu, float64(r[i+3])-mu
+				q0 += d0 * d0
+				q1 += d1 * d1
+				q2 += d2 * d2
+				q3 += d3 * d3
+			}
+			for ; i < hw; i++ {
+				dv := float64(r[i]) - mu
+				q0 += dv * dv
+			}
+			m32, v32 := float32(mu), float32(((q0+q1)+(q2+q3))/float64(hw))
+			rstd := float32(1 / math.Sqrt(float64(v32)+float64(eps)))
+			ms[p], rs[p] = m32, rstd
+			a := gs[p] * rstd
+			b := bs[p] - m32*a
+			out := ys[p*hw : (p+1)*hw]
+			if relu {
+				for i, v := range r {
+					out[i] = max(v*a+b, 0)
+				}
+			} else {
+				for i, v := range r {
+					out[i] = v*a + b
 				}
 			}
 		}
