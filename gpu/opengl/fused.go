@@ -13,6 +13,15 @@ import (
 // autograd's eight passes and three temporaries, batch norm's affine map
 // with the ReLU, and a residual addition with its ReLU.
 
+// The optional interfaces autograd looks for.
+var (
+	_ backend.DirectConv      = (*GL)(nil)
+	_ backend.ConvPather      = (*GL)(nil)
+	_ backend.BatchNormGrader = (*GL)(nil)
+	_ backend.AddReLUer       = (*GL)(nil)
+	_ backend.MaxPoolReLUer   = (*GL)(nil)
+)
+
 var (
 	kChannelAffReLU = kernelSpec{file: "channel_affine", defines: []string{"RELU 1"}}
 	kBNGradSums     = kernelSpec{file: "bn_grad_sums"}
