@@ -4,7 +4,8 @@
 # the figures to a file (default gpu-bench-results.txt):
 #   - SGEMM 1024/2048/4096: our GL kernel vs cuBLAS FP32 (TF32 off) through
 #     PyTorch (scripts/gpu_bench_cublas.py);
-#   - ref-cnn training step (batch 64, Adam): GL vs our CPU backend, images/s;
+#   - ref-cnn training step (batch 64, Adam): GL vs our CPU backend, images/s
+#     (and gl-im2col: GL without the implicit GEMM and fused kernels);
 #   - convolution forward+backward on ref-cnn and ResNet-50 layers (batch 16):
 #     the implicit-GEMM kernels vs the im2col+GEMM+col2im path, both on GL;
 #   - cifar-speedrun's network (models.Speedrun, ReLU), one training step at
@@ -87,7 +88,8 @@ echo "== ref-cnn training step, GL and CPU" >&2
 "$bin" -test.run X -test.bench 'BenchmarkRefCNNStep' -test.benchtime "${steps}x" >"$tmp/refcnn.txt" 2>&1
 awk '/^BenchmarkRefCNNStep\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print "refcnn_images_per_sec " a[2] " " $i }' \
   "$tmp/refcnn.txt" | tee "$tmp/ref.txt" >>"$out"
-awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "refcnn_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"] }' "$tmp/ref.txt" >>"$out"
+awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "refcnn_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"]
+  if (v["gl-im2col"] > 0) printf "refcnn_ratio_gl_over_gl_im2col %.2f\n", v["gl"] / v["gl-im2col"] }' "$tmp/ref.txt" >>"$out"
 
 echo "== convolution forward+backward on GL: implicit GEMM and im2col, batch $conv_batch" >&2
 WORKBENCH_CONV_BATCH=$conv_batch "$bin" -test.run X -test.bench 'BenchmarkConv/' -test.benchtime 10x >"$tmp/conv.txt" 2>&1
@@ -102,7 +104,8 @@ echo "== cifar-speedrun network training step, GL and CPU, batch $speedrun_batch
 WORKBENCH_SPEEDRUN_BATCH=$speedrun_batch "$bin" -test.run X -test.bench 'BenchmarkSpeedrunStep' -test.benchtime 5x >"$tmp/speedrun.txt" 2>&1
 awk '/^BenchmarkSpeedrunStep\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print "speedrun_images_per_sec " a[2] " " $i }' \
   "$tmp/speedrun.txt" | tee "$tmp/sr.txt" >>"$out"
-awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "speedrun_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"] }' "$tmp/sr.txt" >>"$out"
+awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "speedrun_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"]
+  if (v["gl-im2col"] > 0) printf "speedrun_ratio_gl_over_gl_im2col %.2f\n", v["gl"] / v["gl-im2col"] }' "$tmp/sr.txt" >>"$out"
 
 echo "== figures written to $out" >&2
 cat "$out"
