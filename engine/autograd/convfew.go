@@ -33,7 +33,8 @@ func FewOutputs(xs, ws []int, o ConvOpts) bool {
 // rows; here the copy is OC·KH·KW rows (243 for 3 outputs). The backward
 // pass is the same trick transposed: Im2Col of the output gradient (OC
 // channels) feeds both the input gradient W'ᵀ·col and the weight gradient
-// col·Xᵀ.
+// col·Xᵀ. On backends with backend.Kn2Rower (the CPU) it runs over bands
+// of the input's rows instead of the whole image (conv2dFewOutBands).
 func Conv2dFewOut(x, w, bias *Var, o ConvOpts) *Var {
 	xs, ws := x.Shape(), w.Shape()
 	if !FewOutputs(xs, ws, o) {
@@ -53,6 +54,9 @@ func Conv2dFewOut(x, w, bias *Var, o ConvOpts) *Var {
 		panic(fmt.Sprintf("autograd: Conv2dFewOut geometry %+v for input %v", g, xs))
 	}
 	b := x.B()
+	if k, ok := b.(backend.Kn2Rower); ok {
+		return conv2dFewOutBands(k, x, w, bias, o)
+	}
 	rows, hw, cols := oc*kh*kw, h*wd, n*h*wd
 	// W'[(oc, ky', kx'), c] = w[oc, c, KH−1−ky', KW−1−kx'].
 	wv := w.Value.Data()

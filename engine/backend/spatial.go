@@ -47,3 +47,26 @@ type InstanceNormGrader interface {
 	// follows the normalisation, fused), g counts only where y > 0.
 	InstanceNormGrad(dx, sumG, sumGX, g, y, x, mean, rstd, a Buffer, planes, hw int)
 }
+
+// Kn2Row is the geometry of a stride-1 convolution of one h×w image (pad
+// PH, PW) to an OH×OW map of OC channels with a KH×KW kernel, computed the
+// kn2row way: tap planes T [OC·KH·KW, h·w] = W·X (one row per output
+// channel and kernel tap, the input as it lies), then each plane shifted
+// into place.
+type Kn2Row struct{ OC, KH, KW, H, W, OH, OW, PH, PW int }
+
+// Kn2Rower is implemented by backends with kn2row's shift-and-add steps
+// for a band of input rows (autograd's Conv2dFewOut runs the convolution
+// in bands so that the tap planes stay in cache).
+type Kn2Rower interface {
+	// Kn2RowAdd adds into y (one image [OC, OH, OW] at offset yOff) the
+	// tap planes t [OC·KH·KW, rows·W] of input rows [r0, r0+rows):
+	// y[q, i, j] += t[(q·KH+ky)·KW+kx, i−PH+ky−r0, j−PW+kx] over the taps
+	// whose input position lies in those rows and in [0, W).
+	Kn2RowAdd(y Buffer, yOff int, t Buffer, g Kn2Row, r0, rows int)
+	// Kn2RowGather writes t [OC·KH·KW, rows·W] for input rows [r0,
+	// r0+rows) from the output gradient dy (one image at offset dyOff):
+	// t[(q·KH+ky)·KW+kx, (r−r0, s)] = dy[q, r+PH−ky, s+PW−kx], 0 where
+	// that lies outside the output.
+	Kn2RowGather(t, dy Buffer, dyOff int, g Kn2Row, r0, rows int)
+}
