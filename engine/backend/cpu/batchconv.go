@@ -20,9 +20,9 @@ import (
 //	weight gradient: dW[OC, CKK] += dY[OC, B·P] · colᵀ (k = B·P)
 //	input gradient:  dcol         = Wᵀ · dY           (folded back per image)
 //
-// With a bias, the column matrix gets a last row of ones and the weights a
-// last column holding the bias, so the bias rides in the product (and its
-// gradient in the weight gradient's).
+// The bias is added as the output is scattered back to NCHW; its gradient
+// rides in the weight gradient's product (a last row of ones in the
+// column matrix gives a last column of dy's sums).
 //
 // The chunk size B bounds the scratch (batchScratch values) and depends on
 // the sizes only, the products are threaded by engine/blas (blocks that
@@ -67,19 +67,10 @@ func batchChunks(n, perImage int) int {
 // chunkRange is the images [n0, n1) of chunk ch of chunks.
 func chunkRange(n, ch, chunks int) (n0, n1 int) { return ch * n / chunks, (ch + 1) * n / chunks }
 
-// convForwardBatch is ConvForward on the whole-batch path.
+// convForwardBatch is ConvForward on the whole-batch path. The bias is
+// added while the product is scattered back to NCHW.
 func convForwardBatch(ys, xs, ws, bs []float32, g backend.ConvGeom, o backend.ConvGroups) {
-	p, ckk := g.OH*g.OW, g.ColRows()
-	a, k := ws, ckk
-	if bs != nil {
-		wb := alloc(o.OC*(ckk+1), false)
-		defer freeBuf(wb)
-		for oc := range o.OC {
-			copy(wb.D[oc*(ckk+1):], ws[oc*ckk:(oc+1)*ckk])
-			wb.D[oc*(ckk+1)+ckk] = bs[oc]
-		}
-		a, k = wb.D, ckk+1
-	}
+	p, k := g.OH*g.OW, g.ColRows()
 	chunks := batchChunks(g.N, (k+o.OC)*p)
 	maxCols := (g.N + chunks - 1) / chunks * p
 	colb, outb := alloc(k*maxCols, false), alloc(o.OC*maxCols, false)
@@ -89,9 +80,9 @@ func convForwardBatch(ys, xs, ws, bs []float32, g backend.ConvGeom, o backend.Co
 		n0, n1 := chunkRange(g.N, ch, chunks)
 		cols := (n1 - n0) * p
 		col, yc := colb.D[:k*cols], outb.D[:o.OC*cols]
-		batchCols(col, xs, g, n0, n1, bs != nil)
-		blas.Sgemm(false, false, o.OC, cols, k, 1, a, k, col, cols, 0, yc, cols)
-		scatterPlanes(ys, yc, n0, n1, o.OC, p)
+		batchCols(col, xs, g, n0, n1, false)
+		blas.Sgemm(false, false, o.OC, cols, k, 1, ws, k, col, cols, 0, yc, cols)
+		scatterPlanes(ys, yc, bs, n0, n1, o.OC, p)
 	}
 }
 
@@ -150,7 +141,7 @@ func convBackwardBatch(dxs, dws, dbs, dys, xs, ws []float32, g backend.ConvGeom,
 			dcol := colb.D[:ckk*cols]
 			blas.Sgemm(true, false, ckk, cols, o.OC, 1, ws, ckk, dyc, cols, 0, dcol, cols)
 			if pointwise(g) {
-				scatterPlanes(dxs, dcol, n0, n1, g.C, p)
+				scatterPlanes(dxs, dcol, nil, n0, n1, g.C, p)
 			} else {
 				parallel.For(g.C, (n1-n0)*g.KH*g.KW*p, func(lo, hi int) {
 					for n := n0; n < n1; n++ {
@@ -221,13 +212,22 @@ func gatherPlanes(dst, src []float32, n0, n1, ch, p int) {
 }
 
 // scatterPlanes is the inverse of gatherPlanes: src [ch, (n1-n0)·p] into
-// the planes of images n0..n1-1 of dst (NCHW).
-func scatterPlanes(dst, src []float32, n0, n1, ch, p int) {
+// the planes of images n0..n1-1 of dst (NCHW), plus bias[c] on plane c
+// when bias is not nil.
+func scatterPlanes(dst, src, bias []float32, n0, n1, ch, p int) {
 	cols := (n1 - n0) * p
 	parallel.For(ch, cols, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			for n := n0; n < n1; n++ {
-				copy(dst[(n*ch+c)*p:(n*ch+c+1)*p], src[c*cols+(n-n0)*p:c*cols+(n-n0+1)*p])
+				d, s := dst[(n*ch+c)*p:(n*ch+c+1)*p], src[c*cols+(n-n0)*p:c*cols+(n-n0+1)*p]
+				if bias == nil {
+					copy(d, s)
+					continue
+				}
+				b := bias[c]
+				for i, v := range s[:len(d)] {
+					d[i] = v + b
+				}
 			}
 		}
 	})
