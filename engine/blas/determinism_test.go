@@ -100,6 +100,10 @@ func TestGoKernelsAgreeBitForBit(t *testing.T) {
 // for shapes that split into blocks of rows and of columns.
 func TestSgemmBitsDoNotDependOnThreads(t *testing.T) {
 	defer SetThreads(Threads())
+	// The blocks follow the processor count; 8 as on an 8-core machine,
+	// whatever this one has, so that the shapes below are split.
+	defer func(n int) { splitMax = n }(splitMax)
+	splitMax = 8
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, tc := range []gemmCase{
@@ -137,5 +141,24 @@ func TestSgemmBitsDoNotDependOnThreads(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSplitFollowsTheProcessorCount: a large product is cut into one
+// block per processor of the machine (at most 64), not into more (each
+// block packs the other operand again), and never by the thread setting.
+func TestSplitFollowsTheProcessorCount(t *testing.T) {
+	defer SetThreads(Threads())
+	want := min(runtime.NumCPU(), 64)
+	for _, nt := range []int{1, 2, 8} {
+		SetThreads(nt)
+		for _, n := range []int{1024, 2048} {
+			if parts, _ := splitBlocks(n, n, n); parts != want {
+				t.Errorf("%d threads: a %d x %d x %d product is cut into %d blocks, want %d (one per processor)", nt, n, n, n, parts, want)
+			}
+		}
+	}
+	if parts, _ := splitBlocks(64, 196, 289); parts != 1 {
+		t.Errorf("a small product (ref-cnn's conv2 per image) is cut into %d blocks, want 1", parts)
 	}
 }
