@@ -14,6 +14,7 @@ import (
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/backend/cpu"
 	"github.com/workbench-cv/workbench/engine/graph"
+	"github.com/workbench-cv/workbench/engine/models"
 	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/tensor"
 )
@@ -186,5 +187,77 @@ func TestConcurrentUse(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// ResNet-18 and ResNet-50 (torchvision's graphs from engine/models, on
+// 3x64x64 images, the smallest that keep ImageNet's stem) run forward and
+// backward on both backends from the same weights: every convolution shape
+// of a real network (the 7x7 stride-2 stem, strided 3x3 and 1x1
+// downsamples, bottlenecks) through the implicit GEMM and the fused batch
+// norm, max-pool and residual kernels. Batch norm uses its running
+// statistics: in training, batch statistics over 2 images of 2x2 maps
+// amplify float32 rounding on the way back to relative errors of 1e-2 on
+// either GL path, which would hide a small bug; this way every gradient
+// must agree to 1e-4 (relative L2 error; it is about 1e-6).
+func TestResNetStepMatchesCPU(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two ResNet steps on a software rasteriser take seconds")
+	}
+	g := openOrSkip(t)
+	for _, name := range []string{"resnet18", "resnet50"} {
+		t.Run(name, func(t *testing.T) {
+			net, err := models.Graph(name, []int{3, 64, 64}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(5, 6))
+			x := make([]float32, 2*3*64*64)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			var losses [2]float32
+			var grads [2][][]float32
+			var names []string
+			for k, be := range []backend.Backend{g, cpu.New()} {
+				m, err := nn.Build(net, nil, be, 11, "default")
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := m.Forward(&nn.Ctx{}, autograd.Const(tensor.FromData(be, x, 2, 3, 64, 64)))
+				loss := autograd.CrossEntropy(out, autograd.OneHot(be, []int32{3, 7}, 10, 0))
+				loss.Backward()
+				losses[k] = loss.Item()
+				for _, p := range m.Params {
+					if p.V.Grad != nil {
+						grads[k] = append(grads[k], p.V.Grad.Data())
+						if k == 0 {
+							names = append(names, p.Name)
+						}
+					}
+				}
+			}
+			if d := math.Abs(float64(losses[0] - losses[1])); d > 1e-4+1e-3*math.Abs(float64(losses[1])) {
+				t.Fatalf("loss %v on GL, %v on the CPU", losses[0], losses[1])
+			}
+			if len(grads[0]) != len(grads[1]) || len(grads[0]) < 20 {
+				t.Fatalf("%d gradients on GL, %d on the CPU", len(grads[0]), len(grads[1]))
+			}
+			worst := 0.0
+			for i, gc := range grads[1] {
+				var d2, n2 float64
+				for j, v := range gc {
+					d := float64(grads[0][i][j] - v)
+					d2 += d * d
+					n2 += float64(v) * float64(v)
+				}
+				e := math.Sqrt(d2 / max(n2, 1e-30))
+				worst = max(worst, e)
+				if e > 1e-4 || math.IsNaN(e) {
+					t.Errorf("gradient of %s: relative L2 error %.2e on GL, above 1e-4", names[i], e)
+				}
+			}
+			t.Logf("%d gradients, worst relative L2 error %.2e", len(grads[0]), worst)
+		})
 	}
 }
