@@ -9,7 +9,9 @@
 #   - convolution forward+backward on ref-cnn and ResNet-50 layers (batch 16):
 #     the implicit-GEMM kernels vs the im2col+GEMM+col2im path, both on GL;
 #   - cifar-speedrun's network (models.Speedrun, ReLU), one training step at
-#     batch 256: GL vs our CPU backend, images/s.
+#     batch 256: GL vs our CPU backend, images/s;
+#   - ResNet-50 at 224x224, batch 16: forward and training step, GL (and its
+#     im2col path) vs our CPU backend, as `bench --workload resnet50` times.
 #
 #   scripts/gpu-bench.sh [OUTPUT]
 #
@@ -17,8 +19,9 @@
 # `go test -c -o opengl.test ./gpu/opengl`), the GPU's OpenGL/EGL driver, and
 # for the cuBLAS peer /usr/bin/python3 with a CUDA build of torch
 # (WORKBENCH_PYTHON overrides the interpreter). WORKBENCH_GEMM_SIZES,
-# WORKBENCH_BENCH_STEPS, WORKBENCH_CONV_BATCH and WORKBENCH_SPEEDRUN_BATCH
-# change the sizes, the number of ref-cnn steps and the batches.
+# WORKBENCH_BENCH_STEPS, WORKBENCH_CONV_BATCH, WORKBENCH_SPEEDRUN_BATCH and
+# WORKBENCH_RESNET_BATCH change the sizes, the number of ref-cnn steps and
+# the batches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-gpu-bench-results.txt}
@@ -27,6 +30,7 @@ sizes=${WORKBENCH_GEMM_SIZES:-1024,2048,4096}
 steps=${WORKBENCH_BENCH_STEPS:-30}
 conv_batch=${WORKBENCH_CONV_BATCH:-16}
 speedrun_batch=${WORKBENCH_SPEEDRUN_BATCH:-256}
+resnet_batch=${WORKBENCH_RESNET_BATCH:-16}
 export PATH="$PATH:/usr/local/go/bin"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -106,6 +110,15 @@ awk '/^BenchmarkSpeedrunStep\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); 
   "$tmp/speedrun.txt" | tee "$tmp/sr.txt" >>"$out"
 awk '{ v[$2] = $3 } END { if (v["cpu"] > 0) printf "speedrun_ratio_gl_over_cpu %.2f\n", v["gl"] / v["cpu"]
   if (v["gl-im2col"] > 0) printf "speedrun_ratio_gl_over_gl_im2col %.2f\n", v["gl"] / v["gl-im2col"] }' "$tmp/sr.txt" >>"$out"
+
+echo "== ResNet-50 at 224x224, forward and training step, GL and CPU, batch $resnet_batch" >&2
+WORKBENCH_RESNET_BATCH=$resnet_batch "$bin" -test.run X -test.bench 'BenchmarkResNet50' -test.benchtime 3x >"$tmp/resnet.txt" 2>&1
+# resnet50_images_per_sec BATCH PASS BACKEND value, then GL over the CPU
+# and over its im2col path.
+awk '/^BenchmarkResNet50\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[4]); for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print "resnet50_images_per_sec " a[2] " " a[3] " " a[4] " " $i }' \
+  "$tmp/resnet.txt" | tee "$tmp/r50.txt" >>"$out"
+awk '{ v[$2 " " $3 " " $4] = $5; k[$2 " " $3] = 1 } END { for (p in k) { if (v[p " cpu"] > 0) printf "resnet50_ratio_gl_over_cpu %s %.2f\n", p, v[p " gl"] / v[p " cpu"]
+  if (v[p " gl-im2col"] > 0) printf "resnet50_ratio_gl_over_gl_im2col %s %.2f\n", p, v[p " gl"] / v[p " gl-im2col"] } }' "$tmp/r50.txt" | sort >>"$out"
 
 echo "== figures written to $out" >&2
 cat "$out"

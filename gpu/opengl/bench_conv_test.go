@@ -179,3 +179,74 @@ func BenchmarkSpeedrunStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkResNet50 times what `bench --workload resnet50` times, on each
+// backend: the forward pass without gradients (fwd) and a training step's
+// forward and backward pass (step: batch statistics, weight gradients, the
+// activations released as the backward pass goes), at 224x224.
+// WORKBENCH_RESNET_BATCH sets the batch (default 1; the workload also
+// runs 16). gl-im2col is GL without the implicit GEMM and fused kernels.
+//
+//	go test -run X -bench ResNet50 -benchtime 1x ./gpu/opengl
+func BenchmarkResNet50(b *testing.B) {
+	batch := envInt("WORKBENCH_RESNET_BATCH", 1)
+	net, err := models.Graph("resnet50", []int{3, 224, 224}, 1000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, pass := range []string{"fwd", "step"} {
+		for _, name := range []string{"gl", "gl-im2col", "cpu"} {
+			b.Run(fmt.Sprintf("b%d/%s/%s", batch, pass, name), func(b *testing.B) {
+				var be backend.Backend = cpu.New()
+				var gl *GL
+				switch name {
+				case "gl":
+					gl = openOrSkip(b)
+					be = gl
+				case "gl-im2col":
+					gl = openOrSkip(b)
+					be = im2colOnly{gl}
+				}
+				m, err := nn.Build(net, nil, be, 1, "default")
+				if err != nil {
+					b.Fatal(err)
+				}
+				rng := rand.New(rand.NewPCG(1, 2))
+				pix := make([]float32, batch*3*224*224)
+				for i := range pix {
+					pix[i] = float32(rng.NormFloat64())
+				}
+				x := autograd.Const(tensor.FromData(be, pix, batch, 3, 224, 224))
+				labels := make([]int32, batch)
+				for i := range labels {
+					labels[i] = int32(i * 37 % 1000)
+				}
+				target := autograd.OneHot(be, labels, 1000, 0)
+				run := func() {
+					if pass == "fwd" {
+						y := m.Forward(&nn.Ctx{NoGrad: true}, x)
+						be.Free(y.Value.Buf)
+					} else {
+						for _, p := range m.Params {
+							if gr := p.V.Grad; gr != nil {
+								be.Free(gr.Buf)
+							}
+							p.V.ZeroGrad()
+						}
+						logits := m.Forward(&nn.Ctx{Training: true}, x)
+						autograd.CrossEntropy(logits, target).BackwardRelease()
+					}
+					if gl != nil {
+						gl.Sync()
+					}
+				}
+				run() // warm up
+				b.ResetTimer()
+				for range b.N {
+					run()
+				}
+				b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
+	}
+}
