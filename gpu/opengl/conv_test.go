@@ -192,6 +192,16 @@ func TestImplicitConvAllocatesNoColumnMatrix(t *testing.T) {
 }
 
 func TestConvPlans(t *testing.T) {
+	// conv.comp's column loads need NT to be a multiple of BN/4, and every
+	// tiling must fit OpenGL 4.3's guaranteed 32 KiB of shared memory.
+	for _, tl := range convTiles {
+		if tl.threads()%(tl.BN/4) != 0 || tl.BM%4 != 0 || tl.BN%4 != 0 || tl.TM%4 != 0 || tl.TN%4 != 0 {
+			t.Errorf("tiling %+v breaks conv.comp's layout rules", tl)
+		}
+		if shared := 16 * tl.BK * (tl.BM + tl.BN) / 4; shared > 32<<10 {
+			t.Errorf("tiling %+v needs %d bytes of shared memory", tl, shared)
+		}
+	}
 	// ResNet-50's layer1 3x3 at batch 16: many column tiles, no split.
 	if p := convPlan(64, 16*56*56, 64*9, 1); p.splits != 1 {
 		t.Errorf("layer1 forward planned as %+v, want no split", p)
