@@ -127,39 +127,14 @@ func (*CPU) UpsampleNearestGrad(dx, g backend.Buffer, planes, h, w, s int) {
 }
 
 // InstanceNorm implements backend.InstanceNormGrader: per plane, the
-// mean and the variance (float64, four independent sums each, as
-// ChannelStats) and then the output, the plane still in cache.
+// mean and the variance (planeStats) and then the output, the plane still
+// in cache.
 func (*CPU) InstanceNorm(dst, mean, rstd, x, gamma, beta backend.Buffer, planes, hw int, eps float32, relu bool) {
 	ys, ms, rs, xs, gs, bs := d(dst), d(mean), d(rstd), d(x), d(gamma), d(beta)
 	parallel.For(planes, hw*4, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			r := xs[p*hw : (p+1)*hw]
-			var s0, s1, s2, s3 float64
-			i := 0
-			for ; i+4 <= hw; i += 4 {
-				s0 += float64(r[i])
-				s1 += float64(r[i+1])
-				s2 += float64(r[i+2])
-				s3 += float64(r[i+3])
-			}
-			for ; i < hw; i++ {
-				s0 += float64(r[i])
-			}
-			mu := ((s0 + s1) + (s2 + s3)) / float64(hw)
-			var q0, q1, q2, q3 float64
-			i = 0
-			for ; i+4 <= hw; i += 4 {
-				d0, d1, d2, d3 := float64(r[i])-mu, float64(r[i+1])-mu, float64(r[i+2])-mu, float64(r[i+3])-mu
-				q0 += d0 * d0
-				q1 += d1 * d1
-				q2 += d2 * d2
-				q3 += d3 * d3
-			}
-			for ; i < hw; i++ {
-				dv := float64(r[i]) - mu
-				q0 += dv * dv
-			}
-			m32, v32 := float32(mu), float32(((q0+q1)+(q2+q3))/float64(hw))
+			m32, v32 := planeStats(r)
 			rstd := float32(1 / math.Sqrt(float64(v32)+float64(eps)))
 			ms[p], rs[p] = m32, rstd
 			a := gs[p] * rstd
@@ -179,7 +154,7 @@ func (*CPU) InstanceNorm(dst, mean, rstd, x, gamma, beta backend.Buffer, planes,
 }
 
 // InstanceNormGrad implements backend.InstanceNormGrader: per plane, one
-// pass for Σg and Σg·(x − mean) (float64, four independent sums) and one
+// pass for Σg and Σg·(x − mean) (gradSums) and one
 // for dx = a·g + k·(x − mean) + c with k and c folded from the sums. With
 // y, g is read as zero where y <= 0 (the fused ReLU).
 func (*CPU) InstanceNormGrad(dx, sumG, sumGX, g, y, x, mean, rstd, a backend.Buffer, planes, hw int) {
@@ -196,34 +171,12 @@ func (*CPU) InstanceNormGrad(dx, sumG, sumGX, g, y, x, mean, rstd, a backend.Buf
 				} else if masked == nil {
 					masked = make([]float32, hw)
 				}
-				for i, v := range ys[p*hw : (p+1)*hw] {
-					if v > 0 {
-						masked[i] = gp[i]
-					} else {
-						masked[i] = 0
-					}
-				}
+				reluMask(masked, gp, ys[p*hw:(p+1)*hw])
 				gp = masked
 			}
 			m := mu[p]
-			var s0, s1, s2, s3, q0, q1, q2, q3 float64
-			i := 0
-			for ; i+4 <= hw; i += 4 {
-				g0, g1, g2, g3 := float64(gp[i]), float64(gp[i+1]), float64(gp[i+2]), float64(gp[i+3])
-				s0 += g0
-				s1 += g1
-				s2 += g2
-				s3 += g3
-				q0 += g0 * float64(xp[i]-m)
-				q1 += g1 * float64(xp[i+1]-m)
-				q2 += g2 * float64(xp[i+2]-m)
-				q3 += g3 * float64(xp[i+3]-m)
-			}
-			for ; i < hw; i++ {
-				s0 += float64(gp[i])
-				q0 += float64(gp[i]) * float64(xp[i]-m)
-			}
-			sum, sumx := (s0+s1)+(s2+s3), ((q0+q1)+(q2+q3))*float64(rs[p])
+			sum, sumx := gradSums(gp, xp, m)
+			sumx *= float64(rs[p])
 			sg[p], sgx[p] = float32(sum), float32(sumx)
 			if dxs == nil {
 				continue
@@ -239,4 +192,111 @@ func (*CPU) InstanceNormGrad(dx, sumG, sumGX, g, y, x, mean, rstd, a backend.Buf
 			}
 		}
 	})
+}
+
+// statBlock is the number of values summed in float32 (eight running sums
+// of 32 values each) before a block's sum joins a float64 total: float32
+// additions without a conversion per value, and the rounding of a block of
+// 256 instead of a whole plane's.
+const statBlock = 256
+
+// planeStats returns the mean and the biased variance of r, two passes
+// (the variance of the deviations from the mean, not E[x²] − mean²).
+func planeStats(r []float32) (mean, variance float32) {
+	n := len(r)
+	if n == 0 {
+		return 0, 0
+	}
+	// The sums are of the values less the first, so that a large mean
+	// beside a small spread does not round the spread away.
+	k := r[0]
+	var tot float64
+	i := 0
+	for ; i+statBlock <= n; i += statBlock {
+		blk := r[i : i+statBlock : i+statBlock]
+		var a0, a1, a2, a3, a4, a5, a6, a7 float32
+		for j := 0; j < statBlock; j += 8 {
+			v := blk[j : j+8 : j+8]
+			a0 += v[0] - k
+			a1 += v[1] - k
+			a2 += v[2] - k
+			a3 += v[3] - k
+			a4 += v[4] - k
+			a5 += v[5] - k
+			a6 += v[6] - k
+			a7 += v[7] - k
+		}
+		tot += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
+	}
+	for ; i < n; i++ {
+		tot += float64(r[i] - k)
+	}
+	mu := float64(k) + tot/float64(n)
+	m := float32(mu)
+	var q float64
+	i = 0
+	for ; i+statBlock <= n; i += statBlock {
+		blk := r[i : i+statBlock : i+statBlock]
+		var a0, a1, a2, a3, a4, a5, a6, a7 float32
+		for j := 0; j < statBlock; j += 8 {
+			v := blk[j : j+8 : j+8]
+			d0, d1, d2, d3 := v[0]-m, v[1]-m, v[2]-m, v[3]-m
+			d4, d5, d6, d7 := v[4]-m, v[5]-m, v[6]-m, v[7]-m
+			a0 += d0 * d0
+			a1 += d1 * d1
+			a2 += d2 * d2
+			a3 += d3 * d3
+			a4 += d4 * d4
+			a5 += d5 * d5
+			a6 += d6 * d6
+			a7 += d7 * d7
+		}
+		q += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
+	}
+	for ; i < n; i++ {
+		dv := float64(r[i]) - mu
+		q += dv * dv
+	}
+	return m, float32(q / float64(n))
+}
+
+// gradSums returns Σg and Σg·(x − m) over a plane, in blocks as
+// planeStats.
+func gradSums(g, x []float32, m float32) (sum, sumx float64) {
+	n := len(g)
+	i := 0
+	for ; i+statBlock <= n; i += statBlock {
+		gb, xb := g[i:i+statBlock:i+statBlock], x[i:i+statBlock:i+statBlock]
+		var s0, s1, s2, s3, q0, q1, q2, q3 float32
+		for j := 0; j < statBlock; j += 4 {
+			gv, xv := gb[j:j+4:j+4], xb[j:j+4:j+4]
+			s0 += gv[0]
+			s1 += gv[1]
+			s2 += gv[2]
+			s3 += gv[3]
+			q0 += gv[0] * (xv[0] - m)
+			q1 += gv[1] * (xv[1] - m)
+			q2 += gv[2] * (xv[2] - m)
+			q3 += gv[3] * (xv[3] - m)
+		}
+		sum += float64((s0 + s1) + (s2 + s3))
+		sumx += float64((q0 + q1) + (q2 + q3))
+	}
+	for ; i < n; i++ {
+		sum += float64(g[i])
+		sumx += float64(g[i]) * float64(x[i]-m)
+	}
+	return sum, sumx
+}
+
+// reluMask writes dst = g where y > 0, else 0, without a branch (a ReLU's
+// signs are as good as random to a branch predictor): y > 0 when its bits
+// as an int32 are positive.
+func reluMask(dst, g, y []float32) {
+	g, y = g[:len(dst)], y[:len(dst)]
+	for i, v := range y {
+		b := int32(math.Float32bits(v))
+		keep := uint32((-b)>>31) &^ uint32(b>>31)
+		dst[i] = math.Float32frombits(math.Float32bits(g[i]) & keep)
+	}
 }
