@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
@@ -23,11 +24,14 @@ func BatchGram(f *Var) *Var {
 		b.Gemm(false, true, c, c, hw, alpha, f.Value.Buf, i*c*hw, hw, f.Value.Buf, i*c*hw, hw, 0, out.Buf, i*c*c, c)
 	}
 	return newOp(out, func(g *tensor.Tensor) {
+		// dG + dGᵀ first (C×C per image), then one GEMM instead of two.
+		sym := empty(b, n, c, c)
+		b.Binary(backend.Add, sym.Buf, g.Buf, g.Buf, backend.Strided{Shape: []int{n, c, c}, StrideA: []int{c * c, c, 1}, StrideB: []int{c * c, 1, c}})
 		df := empty(b, s...)
 		for i := range n {
-			b.Gemm(false, false, c, hw, c, alpha, g.Buf, i*c*c, c, f.Value.Buf, i*c*hw, hw, 0, df.Buf, i*c*hw, hw)
-			b.Gemm(true, false, c, hw, c, alpha, g.Buf, i*c*c, c, f.Value.Buf, i*c*hw, hw, 1, df.Buf, i*c*hw, hw)
+			b.Gemm(false, false, c, hw, c, alpha, sym.Buf, i*c*c, c, f.Value.Buf, i*c*hw, hw, 0, df.Buf, i*c*hw, hw)
 		}
+		b.Free(sym.Buf)
 		accumulate(f, df, true)
 	}, f)
 }
