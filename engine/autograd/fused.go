@@ -8,7 +8,8 @@ import (
 // AddReLU is ReLU(a + b) for a and b of the same shape (a residual block's
 // sum and activation) in one op: the sum is not stored for the backward
 // pass, whose ReLU mask comes from the output, and the gradient reaches a
-// and b in one pass. Other shapes fall back to ReLU(Add(a, b)).
+// and b in one pass, as one buffer that both share where autograd allows
+// (shareGrad). Other shapes fall back to ReLU(Add(a, b)).
 func AddReLU(a, c *Var) *Var {
 	if !tensor.SameShape(a.Shape(), c.Shape()) {
 		return ReLU(Add(a, c))
@@ -30,8 +31,7 @@ func AddReLU(a, c *Var) *Var {
 		b.UnaryGrad(backend.ReLU, gm.Buf, out.Buf, out.Buf, g.Buf, 0, 0)
 		switch {
 		case a.requiresGrad && c.requiresGrad:
-			accumulate(a, gm, false)
-			accumulate(c, gm, true)
+			shareGrad(a, c, gm)
 		case a.requiresGrad:
 			accumulate(a, gm, true)
 		case c.requiresGrad:

@@ -71,7 +71,7 @@ func (v *Var) BackwardRelease() {
 			}
 			profileBackward(n)
 			if len(n.hooks) == 0 {
-				n.Grad.B.Free(n.Grad.Buf)
+				freeGrad(n)
 			}
 			n.Grad = nil
 		}

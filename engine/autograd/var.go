@@ -26,6 +26,10 @@ type Var struct {
 	saved []*tensor.Tensor
 	// kind is the layer type the op was made in, while a Profile records.
 	kind string
+	// gradRefs, when set, counts the Vars whose Grad is this same buffer
+	// (shareGrad): it is then neither written in place nor freed until the
+	// last of them is done with it.
+	gradRefs *int
 }
 
 // Param wraps a tensor as a leaf that requires a gradient (a weight, or an
@@ -124,11 +128,23 @@ func accumulate(v *Var, g *tensor.Tensor, owned bool) {
 		g = g.Reshape(v.Value.Shape...)
 	}
 	if v.Grad == nil {
+		v.gradRefs = nil
 		if owned {
 			v.Grad = g
 		} else {
 			v.Grad = g.Clone()
 		}
+		return
+	}
+	if v.gradRefs != nil {
+		// v.Grad is shared: the sum goes to g's storage (or a copy),
+		// a + b and b + a being the same bits.
+		if !owned {
+			g = g.Clone()
+		}
+		g.B.Axpy(g.Buf, 1, v.Grad.Buf)
+		freeGrad(v)
+		v.Grad = g
 		return
 	}
 	v.Grad.B.Axpy(v.Grad.Buf, 1, g.Buf)
@@ -138,6 +154,47 @@ func accumulate(v *Var, g *tensor.Tensor, owned bool) {
 		// ResNet-50 dropped 390 MiB of them per batch-16 step.)
 		g.B.Free(g.Buf)
 	}
+}
+
+// shareGrad adds g, which nobody else holds, to the gradients of a and c
+// (an op whose two inputs get the same gradient: a residual sum). Where
+// both are intermediates without a gradient yet, retained or hooked by
+// nobody, they share g's storage instead of each getting a copy; a later
+// accumulate into either sums into the incoming buffer, and the storage
+// goes back to the backend once both are done with it. Leaves never share
+// (an optimizer may change a leaf's gradient in place).
+func shareGrad(a, c *Var, g *tensor.Tensor) {
+	switch {
+	case a == c:
+		accumulate(a, g, false)
+		accumulate(c, g, true)
+	case a.Grad == nil && c.Grad == nil && shareable(a) && shareable(c):
+		r := 2
+		a.Grad, c.Grad = g.Reshape(a.Value.Shape...), g.Reshape(c.Value.Shape...)
+		a.gradRefs, c.gradRefs = &r, &r
+	case a.Grad == nil:
+		accumulate(c, g, false)
+		accumulate(a, g, true)
+	default:
+		accumulate(a, g, false)
+		accumulate(c, g, true)
+	}
+}
+
+func shareable(v *Var) bool {
+	return v.requiresGrad && v.backward != nil && !v.retain && len(v.hooks) == 0
+}
+
+// freeGrad returns v's gradient storage to the backend, unless another
+// Var still shares it.
+func freeGrad(v *Var) {
+	if r := v.gradRefs; r != nil {
+		v.gradRefs = nil
+		if *r--; *r > 0 {
+			return
+		}
+	}
+	v.Grad.B.Free(v.Grad.Buf)
 }
 
 // Backward computes the gradients of the scalar v with respect to every Var
@@ -182,7 +239,7 @@ func (v *Var) BackwardWith(g *tensor.Tensor) {
 				// copies or reduces what it passes on, so its storage can
 				// serve the next op (unless a hook supplied it).
 				if len(n.hooks) == 0 {
-					n.Grad.B.Free(n.Grad.Buf)
+					freeGrad(n)
 				}
 				n.Grad = nil
 			}
