@@ -368,5 +368,15 @@ func fastStep(per attrib.Net, net *FastNet, opt optim.Optimizer, x []float32, k 
 	if err := opt.Step(net.Model.Params); err != nil {
 		return s, err
 	}
+	// The gradients go back to the backend too: dropped to the garbage
+	// collector (ZeroGrad alone), a step's 7 MB of them would pile up until
+	// the next collection, which a heap of this size (the backend's pooled
+	// buffers) puts off for 40 steps and half a gigabyte.
+	for _, p := range net.Model.Params {
+		if p.V.Grad != nil {
+			b.Free(p.V.Grad.Buf)
+			p.V.ZeroGrad()
+		}
+	}
 	return s, nil
 }
