@@ -1,59 +1,226 @@
 package cpu
 
 import (
+	"math"
+
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
 )
 
-// BatchNormGrad implements backend.BatchNormGrader: one pass over g and x
-// per channel for both sums (float64, four accumulators) and one for dx,
-// where the generic path of autograd makes eight.
+// Batch norm's kernels work on whole channels (every image's plane of one
+// channel) per goroutine, so that a channel's sums are added in one fixed
+// order whatever the number of threads. The sums run in float32 over
+// blocks of bnBlock values of a plane (eight running sums) that join a
+// float64 total: no conversion per value, and the rounding of a block
+// instead of a channel's. Slices are cut to their exact length first so
+// that the loops carry no bounds checks.
+const bnBlock = 256
+
+// shiftedSum is Σ (r - k) over r.
+func shiftedSum(r []float32, k float32) float64 {
+	var tot float64
+	for len(r) > 0 {
+		blk := r[:min(len(r), bnBlock)]
+		r = r[len(blk):]
+		var a0, a1, a2, a3, a4, a5, a6, a7 float32
+		j := 0
+		for ; j+8 <= len(blk); j += 8 {
+			v := blk[j : j+8 : j+8]
+			a0 += v[0] - k
+			a1 += v[1] - k
+			a2 += v[2] - k
+			a3 += v[3] - k
+			a4 += v[4] - k
+			a5 += v[5] - k
+			a6 += v[6] - k
+			a7 += v[7] - k
+		}
+		for ; j < len(blk); j++ {
+			a0 += blk[j] - k
+		}
+		tot += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
+	}
+	return tot
+}
+
+// squaredDev is Σ (r - m)² over r.
+func squaredDev(r []float32, m float32) float64 {
+	var tot float64
+	for len(r) > 0 {
+		blk := r[:min(len(r), bnBlock)]
+		r = r[len(blk):]
+		var a0, a1, a2, a3, a4, a5, a6, a7 float32
+		j := 0
+		for ; j+8 <= len(blk); j += 8 {
+			v := blk[j : j+8 : j+8]
+			d0, d1, d2, d3 := v[0]-m, v[1]-m, v[2]-m, v[3]-m
+			d4, d5, d6, d7 := v[4]-m, v[5]-m, v[6]-m, v[7]-m
+			a0 += d0 * d0
+			a1 += d1 * d1
+			a2 += d2 * d2
+			a3 += d3 * d3
+			a4 += d4 * d4
+			a5 += d5 * d5
+			a6 += d6 * d6
+			a7 += d7 * d7
+		}
+		for ; j < len(blk); j++ {
+			dv := blk[j] - m
+			a0 += dv * dv
+		}
+		tot += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
+	}
+	return tot
+}
+
+// ChannelStats implements backend.Backend: per channel, the mean (of the
+// values less the channel's first, so that a large mean beside a small
+// spread does not round the spread away) and then the biased variance of
+// the deviations from it.
+func (*CPU) ChannelStats(mean, variance, x backend.Buffer, outer, c, inner int) {
+	ms, vs, xs := d(mean), d(variance), d(x)
+	count := float64(outer * inner)
+	parallel.For(c, outer*inner*2, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			if outer*inner == 0 {
+				ms[ch], vs[ch] = 0, 0
+				continue
+			}
+			k := xs[ch*inner]
+			var s float64
+			for o := range outer {
+				s += shiftedSum(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], k)
+			}
+			m := float32(float64(k) + s/count)
+			var q float64
+			for o := range outer {
+				q += squaredDev(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], m)
+			}
+			ms[ch], vs[ch] = m, float32(q/count)
+		}
+	})
+}
+
+// positive is all ones where y > 0 (its bits, as an int32, positive), else
+// zero: a ReLU's mask without a branch.
+func positive(y float32) uint32 {
+	b := int32(math.Float32bits(y))
+	return uint32((-b)>>31) &^ uint32(b>>31)
+}
+
+// gradSumsMasked returns Σ g and Σ g (x - m) over a plane, g counting only
+// where y > 0 when y is not nil.
+func gradSumsMasked(g, y, x []float32, m float32) (sum, sumx float64) {
+	n := len(g)
+	x = x[:n:n]
+	masked := y != nil
+	if masked {
+		y = y[:n:n]
+	}
+	for lo := 0; lo < n; lo += bnBlock {
+		hi := min(lo+bnBlock, n)
+		gb, xb := g[lo:hi:hi], x[lo:hi:hi]
+		var s0, s1, s2, s3, q0, q1, q2, q3 float32
+		j := 0
+		if masked {
+			yb := y[lo:hi:hi]
+			for ; j+4 <= len(gb); j += 4 {
+				gv, xv, yv := gb[j:j+4:j+4], xb[j:j+4:j+4], yb[j:j+4:j+4]
+				g0 := math.Float32frombits(math.Float32bits(gv[0]) & positive(yv[0]))
+				g1 := math.Float32frombits(math.Float32bits(gv[1]) & positive(yv[1]))
+				g2 := math.Float32frombits(math.Float32bits(gv[2]) & positive(yv[2]))
+				g3 := math.Float32frombits(math.Float32bits(gv[3]) & positive(yv[3]))
+				s0 += g0
+				s1 += g1
+				s2 += g2
+				s3 += g3
+				q0 += g0 * (xv[0] - m)
+				q1 += g1 * (xv[1] - m)
+				q2 += g2 * (xv[2] - m)
+				q3 += g3 * (xv[3] - m)
+			}
+			for ; j < len(gb); j++ {
+				gv := math.Float32frombits(math.Float32bits(gb[j]) & positive(yb[j]))
+				s0 += gv
+				q0 += gv * (xb[j] - m)
+			}
+		} else {
+			for ; j+4 <= len(gb); j += 4 {
+				gv, xv := gb[j:j+4:j+4], xb[j:j+4:j+4]
+				s0 += gv[0]
+				s1 += gv[1]
+				s2 += gv[2]
+				s3 += gv[3]
+				q0 += gv[0] * (xv[0] - m)
+				q1 += gv[1] * (xv[1] - m)
+				q2 += gv[2] * (xv[2] - m)
+				q3 += gv[3] * (xv[3] - m)
+			}
+			for ; j < len(gb); j++ {
+				s0 += gb[j]
+				q0 += gb[j] * (xb[j] - m)
+			}
+		}
+		sum += float64((s0 + s1) + (s2 + s3))
+		sumx += float64((q0 + q1) + (q2 + q3))
+	}
+	return sum, sumx
+}
+
+// gradAffineMasked writes dx = p g + q x + r, g counting only where y > 0
+// when y is not nil.
+func gradAffineMasked(dx, g, y, x []float32, p, q, r float32) {
+	n := len(dx)
+	g = g[:n:n]
+	if x == nil {
+		if y == nil {
+			for i, v := range g {
+				dx[i] = p * v
+			}
+			return
+		}
+		y = y[:n:n]
+		for i, v := range g {
+			dx[i] = p * math.Float32frombits(math.Float32bits(v)&positive(y[i]))
+		}
+		return
+	}
+	x = x[:n:n]
+	if y == nil {
+		for i, v := range g {
+			dx[i] = p*v + (q*x[i] + r)
+		}
+		return
+	}
+	y = y[:n:n]
+	for i, v := range g {
+		dx[i] = p*math.Float32frombits(math.Float32bits(v)&positive(y[i])) + (q*x[i] + r)
+	}
+}
+
+// BatchNormGrad implements backend.BatchNormGrader: per channel, one pass
+// over g (masked by y > 0 inline) and x for both sums and one for dx.
 func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, y, x, mean, invstd, k backend.Buffer, outer, c, inner int, training bool) {
 	dxs, dgs, dbs, gs, xs, ys := d(dx), d(dgamma), d(dbeta), d(g), d(x), d(y)
 	ms, is, ks := d(mean), d(invstd), d(k)
 	count := float64(outer * inner)
 	sums := dgs != nil || dbs != nil || (dxs != nil && training)
-	parallel.For(c, outer*inner*4, func(lo, hi int) {
-		var gm []float32 // g masked by y > 0
-		if ys != nil {
-			gm = make([]float32, inner)
-		}
-		// row returns channel ch's gradient in image o.
-		row := func(o, ch int) []float32 {
-			gr := gs[(o*c+ch)*inner : (o*c+ch+1)*inner]
-			if ys == nil {
-				return gr
+	parallel.For(c, outer*inner*3, func(lo, hi int) {
+		plane := func(s []float32, o, ch int) []float32 {
+			if s == nil {
+				return nil
 			}
-			reluGrad(gm, ys[(o*c+ch)*inner:(o*c+ch+1)*inner], gr)
-			return gm
+			return s[(o*c+ch)*inner : (o*c+ch+1)*inner : (o*c+ch+1)*inner]
 		}
 		for ch := lo; ch < hi; ch++ {
 			mu := ms[ch]
 			var sg, sgx float64
 			if sums {
-				var a0, a1, a2, a3, b0, b1, b2, b3 float64
 				for o := range outer {
-					gr := row(o, ch)
-					xr := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
-					xr = xr[:len(gr)]
-					i := 0
-					for ; i+4 <= len(gr); i += 4 {
-						g0, g1, g2, g3 := float64(gr[i]), float64(gr[i+1]), float64(gr[i+2]), float64(gr[i+3])
-						a0 += g0
-						a1 += g1
-						a2 += g2
-						a3 += g3
-						b0 += g0 * float64(xr[i]-mu)
-						b1 += g1 * float64(xr[i+1]-mu)
-						b2 += g2 * float64(xr[i+2]-mu)
-						b3 += g3 * float64(xr[i+3]-mu)
-					}
-					for ; i < len(gr); i++ {
-						a0 += float64(gr[i])
-						b0 += float64(gr[i]) * float64(xr[i]-mu)
-					}
+					a, b := gradSumsMasked(plane(gs, o, ch), plane(ys, o, ch), plane(xs, o, ch), mu)
+					sg += a
+					sgx += b
 				}
-				sg, sgx = (a0+a1)+(a2+a3), (b0+b1)+(b2+b3)
 			}
 			inv := is[ch]
 			if dbs != nil {
@@ -68,26 +235,18 @@ func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, y, x, mean, invstd, k backend.Bu
 			kc := ks[ch]
 			if !training {
 				for o := range outer {
-					gr := row(o, ch)
-					dr := dxs[(o*c+ch)*inner : (o*c+ch+1)*inner]
-					dr = dr[:len(gr)]
-					for i, v := range gr {
-						dr[i] = kc * v
-					}
+					gradAffineMasked(plane(dxs, o, ch), plane(gs, o, ch), plane(ys, o, ch), nil, kc, 0, 0)
 				}
 				continue
 			}
-			// dx = k (g - mean(g) - xhat mean(g xhat)), xhat = (x-mu) inv.
-			m1 := float32(sg / count)
-			a := float32(sgx/count) * inv * inv
+			// dx = k (g - mean(g) - (x-mu) a), a = mean(g xhat) inv:
+			// k g - k a x + k (a mu - mean(g)).
+			m1 := sg / count
+			a := sgx / count * float64(inv) * float64(inv)
+			q := float32(-float64(kc) * a)
+			r := float32(float64(kc) * (a*float64(mu) - m1))
 			for o := range outer {
-				gr := row(o, ch)
-				xr := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
-				dr := dxs[(o*c+ch)*inner : (o*c+ch+1)*inner]
-				xr, dr = xr[:len(gr)], dr[:len(gr)]
-				for i, v := range gr {
-					dr[i] = kc * (v - m1 - (xr[i]-mu)*a)
-				}
+				gradAffineMasked(plane(dxs, o, ch), plane(gs, o, ch), plane(ys, o, ch), plane(xs, o, ch), kc, q, r)
 			}
 		}
 	})
@@ -100,13 +259,27 @@ func (*CPU) ChannelAffineReLU(dst, x, scale, shift backend.Buffer, outer, c, inn
 		for p := lo; p < hi; p++ {
 			ch := p % c
 			a, b := sc[ch], sh[ch]
-			in, out := xs[p*inner:(p+1)*inner], ys[p*inner:(p+1)*inner]
-			out = out[:len(in)]
-			for i, v := range in {
-				out[i] = max(v*a+b, 0)
-			}
+			affineReLU(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], a, b)
 		}
 	})
+}
+
+// affineReLU writes out = max(in a + b, 0) (a leaf function: inside the
+// closure the loop's index lived on the stack).
+func affineReLU(out, in []float32, a, b float32) {
+	n := len(in)
+	out = out[:n:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		v, o := in[i:i+4:i+4], out[i:i+4:i+4]
+		o[0] = max(v[0]*a+b, 0)
+		o[1] = max(v[1]*a+b, 0)
+		o[2] = max(v[2]*a+b, 0)
+		o[3] = max(v[3]*a+b, 0)
+	}
+	for ; i < n; i++ {
+		out[i] = max(in[i]*a+b, 0)
+	}
 }
 
 // AddReLU implements backend.AddReLUer.

@@ -87,47 +87,12 @@ func (*CPU) SoftmaxXent(loss, grad, logits, target backend.Buffer, rows, cols in
 	})
 }
 
-// ChannelStats implements backend.Backend (float64 accumulation, four
-// independent sums per pass so that the additions overlap).
-func (*CPU) ChannelStats(mean, variance, x backend.Buffer, outer, c, inner int) {
-	ms, vs, xs := d(mean), d(variance), d(x)
-	count := float64(outer * inner)
-	parallel.For(c, outer*inner*3, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			var s0, s1, s2, s3 float64
-			for o := 0; o < outer; o++ {
-				r := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
-				i := 0
-				for ; i+4 <= len(r); i += 4 {
-					s0 += float64(r[i])
-					s1 += float64(r[i+1])
-					s2 += float64(r[i+2])
-					s3 += float64(r[i+3])
-				}
-				for ; i < len(r); i++ {
-					s0 += float64(r[i])
-				}
-			}
-			mu := ((s0 + s1) + (s2 + s3)) / count
-			var q0, q1, q2, q3 float64
-			for o := 0; o < outer; o++ {
-				r := xs[(o*c+ch)*inner : (o*c+ch+1)*inner]
-				i := 0
-				for ; i+4 <= len(r); i += 4 {
-					d0, d1, d2, d3 := float64(r[i])-mu, float64(r[i+1])-mu, float64(r[i+2])-mu, float64(r[i+3])-mu
-					q0 += d0 * d0
-					q1 += d1 * d1
-					q2 += d2 * d2
-					q3 += d3 * d3
-				}
-				for ; i < len(r); i++ {
-					dv := float64(r[i]) - mu
-					q0 += dv * dv
-				}
-			}
-			ms[ch], vs[ch] = float32(mu), float32(((q0+q1)+(q2+q3))/count)
-		}
-	})
+// affine writes out = in a + b.
+func affine(out, in []float32, a, b float32) {
+	out = out[:len(in):len(in)]
+	for i, v := range in {
+		out[i] = v*a + b
+	}
 }
 
 // ChannelAffine implements backend.Backend.
@@ -137,10 +102,7 @@ func (*CPU) ChannelAffine(dst, x, scale, shift backend.Buffer, outer, c, inner i
 		for p := lo; p < hi; p++ {
 			ch := p % c
 			a, b := sc[ch], sh[ch]
-			in, out := xs[p*inner:(p+1)*inner], ys[p*inner:(p+1)*inner]
-			for i, v := range in {
-				out[i] = v*a + b
-			}
+			affine(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], a, b)
 		}
 	})
 }
