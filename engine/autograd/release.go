@@ -15,7 +15,10 @@ import (
 // Leaves (parameters, inputs, constants, frozen weights, anything made
 // without a gradient) keep their storage and their gradients, as with
 // Release. Like Release, it ends the graph: no intermediate Var of it may
-// be read afterwards (read the loss and the logits before calling it).
+// be read afterwards (read the loss and the logits before calling it). An
+// intermediate's gradient is freed once its op's backward has run, also
+// when OnGrad hooks read it (a hook copies what it keeps), unless a hook
+// returned a replacement.
 func (v *Var) BackwardRelease() {
 	if v.Value.Len() != 1 || !v.requiresGrad {
 		v.Backward()
@@ -64,13 +67,16 @@ func (v *Var) BackwardRelease() {
 			continue
 		}
 		if n.Grad != nil {
+			replaced := false
 			for _, h := range n.hooks {
 				if r := h(n.Grad); r != nil {
-					n.Grad = r
+					n.Grad, replaced = r, true
 				}
 			}
 			profileBackward(n)
-			if len(n.hooks) == 0 {
+			if !replaced {
+				// Ours, also when hooks read it (the trainer's layer
+				// statistics): a hook's replacement is the hook's.
 				freeGrad(n)
 			}
 			n.Grad = nil

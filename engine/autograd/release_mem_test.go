@@ -111,3 +111,37 @@ func TestBackwardReleaseFreesAsItGoes(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardReleaseFreesHookedGradients: an intermediate gradient that
+// OnGrad hooks only read (the trainer's layer statistics hook every
+// layer's output) goes back to the backend too; it used to be dropped for
+// the garbage collector, a whole step's gradients on a statistics step.
+func TestBackwardReleaseFreesHookedGradients(t *testing.T) {
+	b := cpu.New()
+	r := rand.New(rand.NewPCG(7, 8))
+	x, w1, w2 := randParam(b, r, "x"), randParam(b, r, "w1"), randParam(b, r, "w2")
+	live0 := cpu.Mem().Live
+	h1 := Tanh(Linear(x, w1, nil))
+	h2 := Tanh(Linear(h1, w2, nil))
+	seen := 0
+	for _, h := range []*Var{h1, h2} {
+		h.OnGrad(func(g *tensor.Tensor) *tensor.Tensor {
+			seen++
+			return nil
+		})
+	}
+	Mean(Square(h2)).BackwardRelease()
+	if seen != 2 {
+		t.Fatalf("%d hooks ran, want 2", seen)
+	}
+	grads := int64(0)
+	for _, p := range []*Var{x, w1, w2} {
+		grads += 4 * int64(p.Grad.Len())
+	}
+	if got := cpu.Mem().Live - live0; got != grads {
+		t.Errorf("after the step %d bytes are live besides the parameters, want the %d of their gradients", got, grads)
+	}
+	for _, p := range []*Var{x, w1, w2} {
+		b.Free(p.Grad.Buf)
+	}
+}
