@@ -287,7 +287,7 @@ func (f *FastNet) Stylise(img Image, blend []float64) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	out := f.forward(img.Pix, 1, h, w, bl, false)
+	out := f.forward(img.Pix, 1, h, w, bl)
 	res := Image{Pix: out.Value.Data(), Shape: []int{3, h, w}}
 	autograd.Release(out)
 	f.Model.B.Free(out.Value.Buf)
@@ -307,16 +307,25 @@ func (f *FastNet) MinSide() int {
 // StyliseBatch runs n images (N,3,H,W flattened) through the network with
 // one blend for all, without recording a graph (the benchmark's path).
 func (f *FastNet) StyliseBatch(x []float32, n, h, w int, blend []float32) []float32 {
-	out := f.forward(x, n, h, w, blend, false)
+	out := f.forward(x, n, h, w, blend)
 	d := out.Value.Data()
 	f.Model.B.Free(out.Value.Buf)
 	return d
 }
 
-// forward runs the network; train records the graph to the parameters.
-func (f *FastNet) forward(x []float32, n, h, w int, blend []float32, train bool) *autograd.Var {
+// forward runs the network without a graph (stylising): the input's
+// buffer goes back to the backend once the pass has read it.
+func (f *FastNet) forward(x []float32, n, h, w int, blend []float32) *autograd.Var {
 	xv := autograd.Const(tensor.FromData(f.Model.B, x, n, 3, h, w))
-	return f.Model.Forward(&nn.Ctx{NoGrad: !train, Training: train, Style: blend}, xv)
+	out := f.Model.Forward(&nn.Ctx{NoGrad: true, Style: blend}, xv)
+	f.Model.B.Free(xv.Value.Buf)
+	return out
+}
+
+// trainForward runs the network on xv [N, 3, H, W] recording the graph to
+// the parameters.
+func (f *FastNet) trainForward(xv *autograd.Var, blend []float32) *autograd.Var {
+	return f.Model.Forward(&nn.Ctx{Training: true, Style: blend}, xv)
 }
 
 // ParamNames lists the parameters in a stable order (for exports).

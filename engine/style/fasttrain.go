@@ -323,13 +323,16 @@ func fastStep(per attrib.Net, net *FastNet, opt optim.Optimizer, x []float32, k 
 	blend := make([]float32, net.Config.Styles)
 	blend[k] = 1
 	// The content targets: the perceptual features of the input itself.
+	// The same input goes through the transformation network; its buffer
+	// goes back to the backend at the end of the step.
 	xin := autograd.Const(tensor.FromData(b, x, n, 3, side, side))
+	defer b.Free(xin.Value.Buf)
 	ca, err := perceptual(per, xin, []string{o.ContentLayer})
 	if err != nil {
 		return FastStep{}, err
 	}
 	ct := ca[o.ContentLayer].Value
-	y := net.forward(x, n, side, side, blend, true)
+	y := net.trainForward(xin, blend)
 	acts, err := perceptual(per, y, append(layerNames(o.StyleLayers), o.ContentLayer))
 	if err != nil {
 		return FastStep{}, err
