@@ -244,14 +244,17 @@ func FindLR(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig) (
 				break
 			}
 			for _, p := range params {
-				p.V.ZeroGrad()
+				freeGrad(p)
 			}
-			loss.Backward()
+			// The graph goes back to the backend during the backward
+			// pass, and the batch after the step, for the next step.
+			loss.BackwardRelease()
 			opt.SetLR(float32(lr))
 			if err := opt.Step(params); err != nil {
 				it.Close()
 				return nil, err
 			}
+			m.B.Free(x.Value.Buf)
 		}
 		it.Close()
 		if err := ctx.Err(); err != nil {

@@ -137,9 +137,9 @@ func lrTrial(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig, 
 			}
 			losses = append(losses, lv)
 			for _, p := range params {
-				p.V.ZeroGrad()
+				freeGrad(p)
 			}
-			loss.Backward()
+			loss.BackwardRelease()
 			if last {
 				probe.beforeStep()
 			}
@@ -147,6 +147,7 @@ func lrTrial(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig, 
 				it.Close()
 				return res, err
 			}
+			m.B.Free(x.Value.Buf)
 		}
 		it.Close()
 		if err := ctx.Err(); err != nil {

@@ -52,3 +52,31 @@ func TestTrainingStepsLeaveNothingLive(t *testing.T) {
 		t.Errorf("live bytes after training grew with the steps: %d after 1 epoch, %d after 3", one, three)
 	}
 }
+
+// TestLRSweepsLeaveNothingLive: the learning-rate finder's sweep and its
+// validation trial hand every step's graph and batch back to the backend
+// (they used to drop them for the garbage collector, a step's activations
+// at every iteration), so the live bytes after them do not grow with the
+// iterations.
+func TestLRSweepsLeaveNothingLive(t *testing.T) {
+	ds := sample(t)
+	liveAfter := func(steps int) int64 {
+		m, err := nn.Build(residualCNN(), nil, cpu.New(), 3, "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		live0 := cpu.Mem().Live
+		cfg := LRFinderConfig{Batch: 50, Steps: steps, Lo: 1e-5, Hi: 1e-2, Seed: 3}
+		if _, err := FindLR(context.Background(), m, ds.Train, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ValidateLR(context.Background(), m, ds.Train, cfg, 1e-3, steps, 1); err != nil {
+			t.Fatal(err)
+		}
+		return cpu.Mem().Live - live0
+	}
+	few, more := liveAfter(4), liveAfter(12)
+	if few != more {
+		t.Errorf("live bytes after the sweeps grew with the iterations: %d after 4, %d after 12", few, more)
+	}
+}

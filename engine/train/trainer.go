@@ -400,10 +400,7 @@ func (t *Trainer) Run(ctx context.Context, resume *Checkpoint) (*Result, error) 
 			for _, p := range params {
 				// Last step's gradient (read by the optimizer, statistics
 				// and callbacks, all done) goes back to the backend.
-				if g := p.V.Grad; g != nil {
-					g.B.Free(g.Buf)
-				}
-				p.V.ZeroGrad()
+				freeGrad(p)
 			}
 			correct := countCorrect(logits.Value, b.Labels)
 			// The backward pass frees each activation and saved tensor
@@ -569,4 +566,12 @@ func trainable(m *nn.Model, freeze []string) ([]*nn.Param, error) {
 		return nil, errors.New("every layer is frozen: nothing to train")
 	}
 	return out, nil
+}
+
+// freeGrad hands p's gradient back to the backend and clears it.
+func freeGrad(p *nn.Param) {
+	if g := p.V.Grad; g != nil {
+		g.B.Free(g.Buf)
+	}
+	p.V.ZeroGrad()
 }
