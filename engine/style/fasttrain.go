@@ -157,6 +157,9 @@ func styleTargets(net attrib.Net, styles []Image, layers []LayerWeight, side int
 		for _, n := range names {
 			out[k] = append(out[k], Gram(autograd.Const(acts[n])).Value)
 		}
+		for _, a := range acts {
+			net.Model.B.Free(a.Buf)
+		}
 	}
 	return out, nil
 }
