@@ -46,47 +46,33 @@ func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Va
 	b := x.B()
 	mean, varT := tensor.New(b, c), tensor.New(b, c)
 	count := n * inner
-	if training {
-		if count < 2 {
-			panic(fmt.Sprintf("autograd: BatchNorm in training needs more than one value per channel, got input %v", s))
-		}
-		b.ChannelStats(mean.Buf, varT.Buf, x.Value.Buf, n, c, inner)
-		if st != nil {
-			m := st.Momentum
-			b.Unary(backend.MulScalar, st.Mean.Buf, st.Mean.Buf, 1-m, 0)
-			b.Axpy(st.Mean.Buf, m, mean.Buf)
-			b.Unary(backend.MulScalar, st.Var.Buf, st.Var.Buf, 1-m, 0)
-			b.Axpy(st.Var.Buf, m*float32(count)/float32(count-1), varT.Buf)
-		}
-	} else {
-		b.Copy(mean.Buf, 0, st.Mean.Buf, 0, c)
-		b.Copy(varT.Buf, 0, st.Var.Buf, 0, c)
+	if training && count < 2 {
+		panic(fmt.Sprintf("autograd: BatchNorm in training needs more than one value per channel, got input %v", s))
 	}
-	// invstd = 1/sqrt(var+eps); k = gamma*invstd; shift = beta - mean*k.
 	eps := float32(1e-5)
 	if st != nil && st.Eps != 0 {
 		eps = st.Eps
 	}
-	invstd := tensor.New(b, c)
-	b.Unary(backend.AddScalar, invstd.Buf, varT.Buf, eps, 0)
-	b.Unary(backend.Pow, invstd.Buf, invstd.Buf, -0.5, 0)
-	k := invstd.Clone()
-	if gamma != nil {
-		vecOp(b, backend.Mul, k.Buf, invstd.Buf, gamma.Value.Buf, c)
-	}
-	shift := tensor.New(b, c)
-	vecOp(b, backend.Mul, shift.Buf, mean.Buf, k.Buf, c)
-	b.Unary(backend.Neg, shift.Buf, shift.Buf, 0, 0)
-	if beta != nil {
-		b.Axpy(shift.Buf, 1, beta.Value.Buf)
-	}
+	var invstd, k *tensor.Tensor
 	out := empty(b, s...)
 	var y backend.Buffer // the output, read by the fused ReLU's gradient
 	if relu {
-		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
 		y = out.Buf
+	}
+	if f, ok := b.(backend.BatchNormForwarder); ok && training {
+		// Statistics and output in one kernel.
+		invstd, k = tensor.New(b, c), tensor.New(b, c)
+		var gb, bb backend.Buffer
+		if gamma != nil {
+			gb = gamma.Value.Buf
+		}
+		if beta != nil {
+			bb = beta.Value.Buf
+		}
+		f.BatchNormForward(out.Buf, mean.Buf, varT.Buf, invstd.Buf, k.Buf, x.Value.Buf, gb, bb, n, c, inner, eps, relu)
+		updateRunning(b, st, mean, varT, count)
 	} else {
-		b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+		invstd, k = batchNormAffine(b, out, x, gamma, beta, st, mean, varT, n, c, inner, eps, training, relu)
 	}
 	return newOp(out, func(g *tensor.Tensor) {
 		if bg, ok := b.(backend.BatchNormGrader); ok {
@@ -139,6 +125,53 @@ func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Va
 		}
 		b.Free(xhat.Buf)
 	}, x, gamma, beta)
+}
+
+// updateRunning folds a training batch's statistics into st's running
+// ones, as PyTorch (momentum on the unbiased variance).
+func updateRunning(b backend.Backend, st *BatchNormState, mean, varT *tensor.Tensor, count int) {
+	if st == nil {
+		return
+	}
+	m := st.Momentum
+	b.Unary(backend.MulScalar, st.Mean.Buf, st.Mean.Buf, 1-m, 0)
+	b.Axpy(st.Mean.Buf, m, mean.Buf)
+	b.Unary(backend.MulScalar, st.Var.Buf, st.Var.Buf, 1-m, 0)
+	b.Axpy(st.Var.Buf, m*float32(count)/float32(count-1), varT.Buf)
+}
+
+// batchNormAffine is BatchNorm's forward pass from backend primitives:
+// the statistics (the batch's in training, st's otherwise), then out = x·k
+// + shift with k = gamma·invstd, ReLU'd with relu. It returns invstd and
+// k.
+func batchNormAffine(b backend.Backend, out *tensor.Tensor, x, gamma, beta *Var, st *BatchNormState, mean, varT *tensor.Tensor, n, c, inner int, eps float32, training, relu bool) (invstd, k *tensor.Tensor) {
+	if training {
+		b.ChannelStats(mean.Buf, varT.Buf, x.Value.Buf, n, c, inner)
+		updateRunning(b, st, mean, varT, n*inner)
+	} else {
+		b.Copy(mean.Buf, 0, st.Mean.Buf, 0, c)
+		b.Copy(varT.Buf, 0, st.Var.Buf, 0, c)
+	}
+	// invstd = 1/sqrt(var+eps); k = gamma*invstd; shift = beta - mean*k.
+	invstd = tensor.New(b, c)
+	b.Unary(backend.AddScalar, invstd.Buf, varT.Buf, eps, 0)
+	b.Unary(backend.Pow, invstd.Buf, invstd.Buf, -0.5, 0)
+	k = invstd.Clone()
+	if gamma != nil {
+		vecOp(b, backend.Mul, k.Buf, invstd.Buf, gamma.Value.Buf, c)
+	}
+	shift := tensor.New(b, c)
+	vecOp(b, backend.Mul, shift.Buf, mean.Buf, k.Buf, c)
+	b.Unary(backend.Neg, shift.Buf, shift.Buf, 0, 0)
+	if beta != nil {
+		b.Axpy(shift.Buf, 1, beta.Value.Buf)
+	}
+	if relu {
+		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	} else {
+		b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	}
+	return invstd, k
 }
 
 // batchNormGrad is BatchNorm's backward pass on a backend with a fused

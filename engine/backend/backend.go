@@ -314,6 +314,19 @@ type BatchNormGrader interface {
 	ChannelAffineReLU(dst, x, scale, shift Buffer, outer, c, inner int)
 }
 
+// BatchNormForwarder is implemented by backends with batch norm's training
+// forward pass in one kernel, each channel's statistics and output computed
+// while its values are in cache (autograd's BatchNorm and BatchNormReLU use
+// it in training when present).
+type BatchNormForwarder interface {
+	// BatchNormForward computes, for x viewed as [outer, C, inner], each
+	// channel's mean and biased variance, invstd = 1/sqrt(variance + eps)
+	// and k = gamma·invstd (gamma nil: invstd), writes them to mean,
+	// variance, invstd and k ([C] each), and writes dst = x·k + beta −
+	// mean·k (beta nil: 0), then max(·, 0) with relu.
+	BatchNormForward(dst, mean, variance, invstd, k, x, gamma, beta Buffer, outer, c, inner int, eps float32, relu bool)
+}
+
 // AddReLUer is implemented by backends with ReLU(a + b) over buffers of
 // the same length in one pass (autograd.AddReLU uses it when present).
 type AddReLUer interface {

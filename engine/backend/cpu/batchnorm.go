@@ -79,24 +79,58 @@ func squaredDev(r []float32, m float32) float64 {
 // the deviations from it.
 func (*CPU) ChannelStats(mean, variance, x backend.Buffer, outer, c, inner int) {
 	ms, vs, xs := d(mean), d(variance), d(x)
-	count := float64(outer * inner)
 	parallel.For(c, outer*inner*2, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			if outer*inner == 0 {
-				ms[ch], vs[ch] = 0, 0
-				continue
+			ms[ch], vs[ch] = channelStats(xs, outer, c, inner, ch)
+		}
+	})
+}
+
+// channelStats returns the mean and biased variance of channel ch of xs
+// [outer, c, inner].
+func channelStats(xs []float32, outer, c, inner, ch int) (mean, variance float32) {
+	count := float64(outer * inner)
+	if count == 0 {
+		return 0, 0
+	}
+	k := xs[ch*inner]
+	var s float64
+	for o := range outer {
+		s += shiftedSum(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], k)
+	}
+	m := float32(float64(k) + s/count)
+	var q float64
+	for o := range outer {
+		q += squaredDev(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], m)
+	}
+	return m, float32(q / count)
+}
+
+// BatchNormForward implements backend.BatchNormForwarder: a channel's
+// statistics, then its output while its planes are still in cache.
+func (*CPU) BatchNormForward(dst, mean, variance, invstd, k, x, gamma, beta backend.Buffer, outer, c, inner int, eps float32, relu bool) {
+	ys, xs, ms, vs, is, ks, gs, bs := d(dst), d(x), d(mean), d(variance), d(invstd), d(k), d(gamma), d(beta)
+	parallel.For(c, outer*inner*4, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			m, v := channelStats(xs, outer, c, inner, ch)
+			inv := float32(1 / math.Sqrt(float64(v)+float64(eps)))
+			kc := inv
+			if gs != nil {
+				kc = gs[ch] * inv
 			}
-			k := xs[ch*inner]
-			var s float64
+			sh := -m * kc
+			if bs != nil {
+				sh += bs[ch]
+			}
+			ms[ch], vs[ch], is[ch], ks[ch] = m, v, inv, kc
 			for o := range outer {
-				s += shiftedSum(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], k)
+				p := o*c + ch
+				if relu {
+					affineReLU(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], kc, sh)
+				} else {
+					affine(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], kc, sh)
+				}
 			}
-			m := float32(float64(k) + s/count)
-			var q float64
-			for o := range outer {
-				q += squaredDev(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], m)
-			}
-			ms[ch], vs[ch] = m, float32(q/count)
 		}
 	})
 }

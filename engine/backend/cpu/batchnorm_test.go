@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/workbench-cv/workbench/engine/backend"
 )
 
 // bnCase runs batch norm's kernels as autograd's BatchNormReLU does in a
@@ -59,6 +61,7 @@ func TestBatchNormKernels(t *testing.T) {
 			if first == nil {
 				first = got
 				checkBNReference(t, b)
+				checkBNForward(t, k, b)
 				b2 := newBNCase(rand.New(rand.NewPCG(1, 2)), s.n, s.c, s.hw)
 				b2.forward(k)
 				b2.backward(k, false)
@@ -79,6 +82,52 @@ func TestBatchNormKernels(t *testing.T) {
 					if math.Float32bits(got[j][i]) != math.Float32bits(first[j][i]) {
 						t.Fatalf("%v: output %d [%d] differs on %d threads: %v, %v on one", s, j, i, th, got[j][i], first[j][i])
 					}
+				}
+			}
+		}
+	}
+}
+
+// checkBNForward checks the one-kernel forward (BatchNormForward, with
+// and without the affine and the ReLU) against the statistics and the
+// affine kernels run one after the other.
+func checkBNForward(t *testing.T, k *CPU, b *bnCase) {
+	t.Helper()
+	gamma, beta := &Buf{D: make([]float32, b.c)}, &Buf{D: make([]float32, b.c)}
+	for ch := range b.c {
+		gamma.D[ch], beta.D[ch] = 0.5+float32(ch%7)/7, float32(ch%5)/5-0.4
+	}
+	for _, affine := range []bool{true, false} {
+		for _, relu := range []bool{true, false} {
+			vec := func() *Buf { return &Buf{D: make([]float32, b.c)} }
+			mean, vr, inv, kk, shift := vec(), vec(), vec(), vec(), vec()
+			y, want := &Buf{D: make([]float32, len(b.x.D))}, &Buf{D: make([]float32, len(b.x.D))}
+			var g, bt backend.Buffer = gamma, beta
+			if !affine {
+				g, bt = nil, nil
+			}
+			k.BatchNormForward(y, mean, vr, inv, kk, b.x, g, bt, b.n, b.c, b.hw, 1e-5, relu)
+			for ch := range b.c {
+				if mean.D[ch] != b.mean.D[ch] || vr.D[ch] != b.vr.D[ch] {
+					t.Fatalf("channel %d: mean, var %v %v, ChannelStats %v %v", ch, mean.D[ch], vr.D[ch], b.mean.D[ch], b.vr.D[ch])
+				}
+				wantK, wantSh := b.inv.D[ch], -b.mean.D[ch]*b.inv.D[ch]
+				if affine {
+					wantK, wantSh = b.k.D[ch], b.shift.D[ch]
+				}
+				if math.Abs(float64(kk.D[ch]-wantK)) > 1e-6*math.Abs(float64(wantK)) {
+					t.Fatalf("k[%d] = %v, want %v", ch, kk.D[ch], wantK)
+				}
+				shift.D[ch] = wantSh
+			}
+			if relu {
+				k.ChannelAffineReLU(want, b.x, kk, shift, b.n, b.c, b.hw)
+			} else {
+				k.ChannelAffine(want, b.x, kk, shift, b.n, b.c, b.hw)
+			}
+			for i, v := range y.D {
+				if math.Abs(float64(v-want.D[i])) > 1e-5*(1+math.Abs(float64(want.D[i]))) {
+					t.Fatalf("affine %v relu %v: y[%d] = %v, want %v", affine, relu, i, v, want.D[i])
 				}
 			}
 		}
@@ -138,7 +187,7 @@ func checkBNReference(t *testing.T, b *bnCase) {
 }
 
 // BenchmarkBatchNorm times batch norm's kernels (forward: statistics and
-// the fused affine + ReLU; backward: the fused gradient) at ResNet-50
+// the fused affine + ReLU one after the other, and in one kernel; backward: the fused gradient) at ResNet-50
 // shapes at batch 16, on one and two threads:
 // go test -run xxx -bench BatchNorm ./engine/backend/cpu
 func BenchmarkBatchNorm(b *testing.B) {
@@ -153,6 +202,14 @@ func BenchmarkBatchNorm(b *testing.B) {
 				c0 := cpuSeconds()
 				for b.Loop() {
 					bn.forward(k)
+				}
+				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
+			})
+			b.Run(name+"/fwd-fused", func(b *testing.B) {
+				SetThreads(th)
+				c0 := cpuSeconds()
+				for b.Loop() {
+					k.BatchNormForward(bn.y, bn.mean, bn.vr, bn.inv, bn.k, bn.x, nil, nil, bn.n, bn.c, bn.hw, 1e-5, true)
 				}
 				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
 			})
