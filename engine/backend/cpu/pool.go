@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/workbench-cv/workbench/engine/backend"
 )
@@ -18,7 +19,9 @@ import (
 //
 // Pooled memory is given back to the garbage collector when a collection
 // finds that nothing was taken from the pool since the previous one, so an
-// idle program does not hold a training step's working set.
+// idle program does not hold a training step's working set; otherwise a
+// collection drops the buffers of the sizes nobody asked for in the last
+// minute.
 //
 // The pool keeps up to twice the most that was in use at once since it
 // last drained (at least 1 GiB), so a training step whose working set is
@@ -38,6 +41,10 @@ const (
 	numClasses = 4 * 64
 )
 
+// poolIdle: the buffers of a size nobody asked for in this long are
+// dropped at the next garbage collection (a variable for tests).
+var poolIdle = time.Minute
+
 // poolLimit is the least bound on the values kept in the pool (1 GiB);
 // a variable for tests.
 var poolLimit int64 = 1 << 28
@@ -51,6 +58,8 @@ type bufPool struct {
 	// freed, peak its largest value since ResetPeak and high its largest
 	// since the pool last drained.
 	live, peak, high atomic.Int64
+	// asked holds when each size class was last asked for (UnixNano).
+	asked [numClasses]atomic.Int64
 }
 
 // MemStats reports the buffers of the pool's sizes (2,048 values and up:
@@ -98,9 +107,29 @@ func armTrim(p *bufPool) {
 	runtime.SetFinalizer(sentinel, func(*[16]byte) {
 		if !p.taken.Swap(false) {
 			p.drain()
+		} else {
+			p.dropIdle(time.Now().UnixNano())
 		}
 		armTrim(p)
 	})
+}
+
+// dropIdle drops the buffers of the sizes nobody asked for in the last
+// poolIdle: after a large job, a program that goes on with small work
+// (which keeps the pool from draining) does not hold the large job's
+// buffers for good.
+func (p *bufPool) dropIdle(now int64) {
+	p.mu.Lock()
+	for i := range p.free {
+		if len(p.free[i]) > 0 && now-p.asked[i].Load() > int64(poolIdle) {
+			for _, s := range p.free[i] {
+				p.kept -= cap(s)
+			}
+			clear(p.free[i])
+			p.free[i] = p.free[i][:0]
+		}
+	}
+	p.mu.Unlock()
 }
 
 // drain drops every pooled buffer.
@@ -128,6 +157,7 @@ func class(n int) (idx, size int) {
 // (zeroed), and whether it came from the pool.
 func (p *bufPool) get(n int) (s []float32, reused bool) {
 	idx, size := class(n)
+	p.asked[idx].Store(time.Now().UnixNano())
 	p.mu.Lock()
 	if l := p.free[idx]; len(l) > 0 {
 		s = l[len(l)-1]

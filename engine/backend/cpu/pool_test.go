@@ -3,6 +3,7 @@ package cpu
 import (
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // withPoolLimit runs f on a drained pool whose least cap is limit values,
@@ -91,6 +92,33 @@ func TestPoolStaysBounded(t *testing.T) {
 		}
 		if kept := Mem().Kept / 4; kept > 2*high || kept < high {
 			t.Fatalf("kept %d values, want between %d and %d", kept, high, 2*high)
+		}
+	})
+}
+
+// TestPoolDropsIdleSizes: buffers of a size nobody has asked for in
+// poolIdle go at the next collection while the sizes in use stay, so a
+// program that goes on with small work after a large job does not keep
+// the large job's buffers.
+func TestPoolDropsIdleSizes(t *testing.T) {
+	withPoolLimit(t, 1<<28, func() {
+		c := New()
+		big, small := c.AllocUninit(1<<16).(*Buf), c.AllocUninit(4096).(*Buf)
+		c.Free(big)
+		c.Free(small)
+		if kept := Mem().Kept; kept != 4*(1<<16+4096) {
+			t.Fatalf("kept %d bytes, want both buffers", kept)
+		}
+		idx, _ := class(1 << 16)
+		pool.asked[idx].Store(time.Now().Add(-2 * poolIdle).UnixNano())
+		pool.dropIdle(time.Now().UnixNano())
+		if kept := Mem().Kept; kept != 4*4096 {
+			t.Fatalf("kept %d bytes after dropping idle sizes, want only the small buffer's %d", kept, 4*4096)
+		}
+		if b := c.AllocUninit(4096).(*Buf); b.D == nil {
+			t.Fatal("no buffer")
+		} else {
+			c.Free(b)
 		}
 	})
 }
