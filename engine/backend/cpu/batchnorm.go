@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
@@ -135,11 +136,18 @@ func (*CPU) BatchNormForward(dst, mean, variance, invstd, k, x, gamma, beta back
 	})
 }
 
-// positive is all ones where y > 0 (its bits, as an int32, positive), else
-// zero: a ReLU's mask without a branch.
-func positive(y float32) uint32 {
-	b := int32(math.Float32bits(y))
-	return uint32((-b)>>31) &^ uint32(b>>31)
+// bitsOf views s's values as their bits.
+func bitsOf(s []float32) []uint32 {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), len(s))
+}
+
+// positiveBits is all ones where the value with bits b is > 0 (b, as an
+// int32, positive), else zero: a ReLU's mask without a branch.
+func positiveBits(b uint32) uint32 {
+	return uint32((-int32(b))>>31) &^ uint32(int32(b)>>31)
 }
 
 // gradSumsMasked returns Σ g and Σ g (x - m) over a plane, g counting only
@@ -157,13 +165,16 @@ func gradSumsMasked(g, y, x []float32, m float32) (sum, sumx float64) {
 		var s0, s1, s2, s3, q0, q1, q2, q3 float32
 		j := 0
 		if masked {
-			yb := y[lo:hi:hi]
-			for ; j+4 <= len(gb); j += 4 {
-				gv, xv, yv := gb[j:j+4:j+4], xb[j:j+4:j+4], yb[j:j+4:j+4]
-				g0 := math.Float32frombits(math.Float32bits(gv[0]) & positive(yv[0]))
-				g1 := math.Float32frombits(math.Float32bits(gv[1]) & positive(yv[1]))
-				g2 := math.Float32frombits(math.Float32bits(gv[2]) & positive(yv[2]))
-				g3 := math.Float32frombits(math.Float32bits(gv[3]) & positive(yv[3]))
+			// g and y read as bits (uint32 views): the mask is integer
+			// work, and the values reach the float registers once.
+			gu, yu := bitsOf(gb), bitsOf(y[lo:hi:hi])
+			yu = yu[:len(gu):len(gu)]
+			for ; j+4 <= len(gu); j += 4 {
+				gv, xv, yv := gu[j:j+4:j+4], xb[j:j+4:j+4], yu[j:j+4:j+4]
+				g0 := math.Float32frombits(gv[0] & positiveBits(yv[0]))
+				g1 := math.Float32frombits(gv[1] & positiveBits(yv[1]))
+				g2 := math.Float32frombits(gv[2] & positiveBits(yv[2]))
+				g3 := math.Float32frombits(gv[3] & positiveBits(yv[3]))
 				s0 += g0
 				s1 += g1
 				s2 += g2
@@ -173,8 +184,8 @@ func gradSumsMasked(g, y, x []float32, m float32) (sum, sumx float64) {
 				q2 += g2 * (xv[2] - m)
 				q3 += g3 * (xv[3] - m)
 			}
-			for ; j < len(gb); j++ {
-				gv := math.Float32frombits(math.Float32bits(gb[j]) & positive(yb[j]))
+			for ; j < len(gu); j++ {
+				gv := math.Float32frombits(gu[j] & positiveBits(yu[j]))
 				s0 += gv
 				q0 += gv * (xb[j] - m)
 			}
@@ -213,9 +224,10 @@ func gradAffineMasked(dx, g, y, x []float32, p, q, r float32) {
 			}
 			return
 		}
-		y = y[:n:n]
-		for i, v := range g {
-			dx[i] = p * math.Float32frombits(math.Float32bits(v)&positive(y[i]))
+		gu, yu := bitsOf(g), bitsOf(y[:n:n])
+		yu = yu[:len(gu):len(gu)]
+		for i, v := range gu {
+			dx[i] = p * math.Float32frombits(v&positiveBits(yu[i]))
 		}
 		return
 	}
@@ -226,9 +238,12 @@ func gradAffineMasked(dx, g, y, x []float32, p, q, r float32) {
 		}
 		return
 	}
-	y = y[:n:n]
-	for i, v := range g {
-		dx[i] = p*math.Float32frombits(math.Float32bits(v)&positive(y[i])) + (q*x[i] + r)
+	gu, yu := bitsOf(g), bitsOf(y[:n:n])
+	yu = yu[:len(gu):len(gu)]
+	x = x[:len(gu):len(gu)]
+	dx = dx[:len(gu):len(gu)]
+	for i, v := range gu {
+		dx[i] = p*math.Float32frombits(v&positiveBits(yu[i])) + (q*x[i] + r)
 	}
 }
 
