@@ -166,23 +166,32 @@ func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int) {
 	rows := [4][]float32{buf[0:wp], buf[wp : 2*wp], buf[2*wp : 3*wp], buf[3*wp : 4*wp]}
 	e := [4][]float32{buf[4*wp : 5*wp], buf[5*wp : 6*wp], buf[6*wp : 7*wp], buf[7*wp : 8*wp]}
 	lo, hi := g.PW, min(wp, g.W+g.PW) // where the padded row holds the image
+	fill := func(row, src []float32, iy int) {
+		if iy < 0 || iy >= g.H {
+			clear(row)
+			return
+		}
+		clear(row[:lo])
+		copy(row[lo:hi], src[iy*g.W:iy*g.W+hi-lo])
+		clear(row[hi:])
+	}
 	for c := c0; c < c1; c++ {
 		src := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ty := range th {
 			y0 := 2*ty - g.PH
-			for r := range 4 {
-				row := rows[r]
-				iy := y0 + r
-				if iy < 0 || iy >= g.H {
-					clear(row)
-					continue
+			if ty == 0 {
+				for r := range 4 {
+					fill(rows[r], src, y0+r)
 				}
-				clear(row[:lo])
-				copy(row[lo:hi], src[iy*g.W:iy*g.W+hi-lo])
-				clear(row[hi:])
+			} else {
+				// The tile rows overlap by two input rows: keep them.
+				rows[0], rows[1], rows[2], rows[3] = rows[2], rows[3], rows[0], rows[1]
+				fill(rows[2], src, y0+2)
+				fill(rows[3], src, y0+3)
 			}
-			r0, r1, r2, r3 := rows[0], rows[1][:len(rows[0])], rows[2][:len(rows[0])], rows[3][:len(rows[0])]
-			e0, e1, e2, e3 := e[0][:len(r0)], e[1][:len(r0)], e[2][:len(r0)], e[3][:len(r0)]
+			r0 := rows[0][:wp:wp]
+			r1, r2, r3 := rows[1][:wp:wp], rows[2][:wp:wp], rows[3][:wp:wp]
+			e0, e1, e2, e3 := e[0][:wp:wp], e[1][:wp:wp], e[2][:wp:wp], e[3][:wp:wp]
 			for i := range r0 {
 				a0, a1, a2, a3 := r0[i], r1[i], r2[i], r3[i]
 				e0[i] = a0 - a2
@@ -193,10 +202,11 @@ func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int) {
 			at := c*ld + ty*tw
 			for r := range 4 {
 				er := e[r]
-				o0 := v[(4*r+0)*ct+at : (4*r+0)*ct+at+tw]
-				o1 := v[(4*r+1)*ct+at : (4*r+1)*ct+at+tw]
-				o2 := v[(4*r+2)*ct+at : (4*r+2)*ct+at+tw]
-				o3 := v[(4*r+3)*ct+at : (4*r+3)*ct+at+tw]
+				o0 := v[(4*r+0)*ct+at : (4*r+0)*ct+at+tw : (4*r+0)*ct+at+tw]
+				o1 := v[(4*r+1)*ct+at : (4*r+1)*ct+at+tw : (4*r+1)*ct+at+tw]
+				o2 := v[(4*r+2)*ct+at : (4*r+2)*ct+at+tw : (4*r+2)*ct+at+tw]
+				o3 := v[(4*r+3)*ct+at : (4*r+3)*ct+at+tw : (4*r+3)*ct+at+tw]
+				o1, o2, o3 = o1[:len(o0)], o2[:len(o0)], o3[:len(o0)]
 				for tx := range o0 {
 					q := er[2*tx : 2*tx+4 : 2*tx+4]
 					o0[tx] = q[0] - q[2]

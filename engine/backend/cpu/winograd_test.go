@@ -239,3 +239,31 @@ func BenchmarkConv3x3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWinogradTransforms times the input and output transforms alone
+// for one image of 128 channels at 28x28 and 256 at 14x14 (one thread):
+// go test -run xxx -bench WinogradTransforms ./engine/backend/cpu
+func BenchmarkWinogradTransforms(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, s := range []struct{ c, h int }{{128, 28}, {256, 14}, {64, 56}} {
+		g := backend.ConvGeom{N: 1, C: s.c, H: s.h, W: s.h, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1}.Out()
+		th, tw := (g.OH+1)/2, (g.OW+1)/2
+		t := th * tw
+		x, v := randn(rng, s.c*s.h*s.h), make([]float32, 16*s.c*t)
+		y := make([]float32, s.c*g.OH*g.OW)
+		b.Run(fmt.Sprintf("C%d_%d/input", s.c, s.h), func(b *testing.B) {
+			c0 := cpuSeconds()
+			for b.Loop() {
+				winogradInput(v, x, g, th, tw, t, 0, s.c)
+			}
+			b.ReportMetric((cpuSeconds()-c0)*1e6/float64(b.N), "cpu-us/op")
+		})
+		b.Run(fmt.Sprintf("C%d_%d/output", s.c, s.h), func(b *testing.B) {
+			c0 := cpuSeconds()
+			for b.Loop() {
+				winogradOutput(y, v, nil, g, s.c, th, tw, t, 0, s.c)
+			}
+			b.ReportMetric((cpuSeconds()-c0)*1e6/float64(b.N), "cpu-us/op")
+		})
+	}
+}
