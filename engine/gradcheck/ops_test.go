@@ -287,6 +287,13 @@ func opCases() []opCase {
 		{"instancenormaffine/per-image", []in{s(2, 3, 3, 3), s(6), s(6)}, func(v []*autograd.Var) *autograd.Var {
 			return autograd.InstanceNormAffine(v[0], v[1], v[2], 1e-5)
 		}},
+		{"instancenormaffinerelu", []in{s(2, 3, 3, 3), s(3), s(3)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.InstanceNormAffineReLU(v[0], v[1], v[2], 1e-5)
+		}},
+		{"instancenormaffinerelu/per-image", []in{s(2, 3, 3, 3), s(6), s(6)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.InstanceNormAffineReLU(v[0], v[1], v[2], 1e-5)
+		}},
+		{"reflectpad2d", []in{s(2, 2, 4, 3)}, func(v []*autograd.Var) *autograd.Var { return autograd.ReflectPad2d(v[0], 1, 3, 2, 0) }},
 		{"batchgram", []in{s(2, 3, 3, 2)}, func(v []*autograd.Var) *autograd.Var { return autograd.BatchGram(v[0]) }},
 		{"upsamplenearest2d", []in{s(2, 2, 3, 2)}, func(v []*autograd.Var) *autograd.Var { return autograd.UpsampleNearest2d(v[0], 2) }},
 		{"lrn/size3", []in{s(2, 5, 3, 2)}, func(v []*autograd.Var) *autograd.Var { return autograd.LocalResponseNorm(v[0], 3, 0.5, 0.75, 1) }},
