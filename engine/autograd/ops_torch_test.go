@@ -491,9 +491,9 @@ func opCases() []torchCase {
 		// whole-batch path, one GEMM over the column matrix of the batch
 		// (last too).
 		op("conv/batched-3x3-s2-odd-batch", "out = F.conv2d(x, w, b, stride=2, padding=1)",
-			conv(autograd.ConvOpts{Stride: [2]int{2, 2}, Pad: [2]int{1, 1}}), in("x", 1, 5, 16, 13, 14), in("w", 0.1, 24, 16, 3, 3), in("b", 1, 24)),
+			conv(autograd.ConvOpts{Stride: [2]int{2, 2}, Pad: [2]int{1, 1}}), in("x", 1, 5, 64, 13, 14), in("w", 0.05, 64, 64, 3, 3), in("b", 1, 64)),
 		op("conv/batched-1x1-7x7", "out = F.conv2d(x, w, b)",
-			conv(autograd.ConvOpts{}), in("x", 1, 3, 32, 7, 7), in("w", 0.2, 40, 32, 1, 1), in("b", 1, 40)),
+			conv(autograd.ConvOpts{}), in("x", 1, 3, 128, 7, 7), in("w", 0.1, 256, 128, 1, 1), in("b", 1, 256)),
 		op("conv/batched-winograd", "out = F.conv2d(x, w, b, padding=1)",
 			conv(autograd.ConvOpts{Pad: [2]int{1, 1}}), in("x", 1, 3, 128, 10, 11), in("w", 0.03, 130, 128, 3, 3), in("b", 1, 130)),
 	}

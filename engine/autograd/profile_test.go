@@ -20,8 +20,8 @@ func TestProfileAttributesLayersAndConvPaths(t *testing.T) {
 		}
 		return tensor.FromData(be, v, shape...)
 	}
-	x := autograd.Const(rnd(2, 3, 9, 9))
-	w := autograd.Param(rnd(4, 3, 3, 3), "w")
+	x := autograd.Const(rnd(2, 64, 9, 9))
+	w := autograd.Param(rnd(64, 64, 3, 3), "w") // enough weights for the whole-batch path
 	p := autograd.StartProfile()
 	end := autograd.ProfileBegin("conv")
 	y := autograd.Conv2d(x, w, nil, autograd.ConvOpts{Pad: [2]int{1, 1}})
