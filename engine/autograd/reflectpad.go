@@ -44,7 +44,7 @@ func ReflectPad2d(x *Var, top, bottom, left, right int) *Var {
 			accumulate(x, dx, true)
 		}, x)
 	}
-	rows, cols := reflectIndex(h, top, bottom), reflectIndex(w, left, right)
+	rows, cols := backend.ReflectIndex(h, top, bottom), backend.ReflectIndex(w, left, right)
 	src := x.Value.Data()
 	dst := make([]float32, planes*oh*ow)
 	for p := range planes {
@@ -75,20 +75,4 @@ func ReflectPad2d(x *Var, top, bottom, left, right int) *Var {
 		}
 		accumulate(x, tensor.FromData(b, dx, sh...), true)
 	}, x)
-}
-
-// reflectIndex maps each position of an axis of n padded by before and
-// after to the input position it copies.
-func reflectIndex(n, before, after int) []int {
-	idx := make([]int, before+n+after)
-	for i := range idx {
-		j := i - before
-		if j < 0 {
-			j = -j
-		} else if j >= n {
-			j = 2*(n-1) - j
-		}
-		idx[i] = j
-	}
-	return idx
 }

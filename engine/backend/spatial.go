@@ -18,6 +18,23 @@ type ReflectPadder interface {
 	ReflectPadGrad(dx, g Buffer, planes, h, w, top, bottom, left, right int)
 }
 
+// ReflectIndex maps each position of an axis of n padded by before and
+// after to the input position it copies (the edge not repeated), for
+// ReflectPadder's implementations and autograd's host path alike.
+func ReflectIndex(n, before, after int) []int {
+	idx := make([]int, before+n+after)
+	for i := range idx {
+		j := i - before
+		if j < 0 {
+			j = -j
+		} else if j >= n {
+			j = 2*(n-1) - j
+		}
+		idx[i] = j
+	}
+	return idx
+}
+
 // NearestUpsampler is implemented by backends with nearest upsampling by
 // an integer factor in one pass.
 type NearestUpsampler interface {

@@ -12,27 +12,11 @@ import (
 // one pass over the planes (split between the threads by plane, so the
 // results do not depend on the thread count).
 
-// reflectIndex maps each position of an axis of n padded by before and
-// after to the input position it copies.
-func reflectIndex(n, before, after int) []int {
-	idx := make([]int, before+n+after)
-	for i := range idx {
-		j := i - before
-		if j < 0 {
-			j = -j
-		} else if j >= n {
-			j = 2*(n-1) - j
-		}
-		idx[i] = j
-	}
-	return idx
-}
-
 // ReflectPad implements backend.ReflectPadder.
 func (*CPU) ReflectPad(dst, x backend.Buffer, planes, h, w, top, bottom, left, right int) {
 	ys, xs := d(dst), d(x)
 	oh, ow := h+top+bottom, w+left+right
-	rows, cols := reflectIndex(h, top, bottom), reflectIndex(w, left, right)
+	rows, cols := backend.ReflectIndex(h, top, bottom), backend.ReflectIndex(w, left, right)
 	parallel.For(planes, oh*ow, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			in, out := xs[p*h*w:(p+1)*h*w], ys[p*oh*ow:(p+1)*oh*ow]
@@ -56,7 +40,7 @@ func (*CPU) ReflectPad(dst, x backend.Buffer, planes, h, w, top, bottom, left, r
 func (*CPU) ReflectPadGrad(dx, g backend.Buffer, planes, h, w, top, bottom, left, right int) {
 	ds, gs := d(dx), d(g)
 	oh, ow := h+top+bottom, w+left+right
-	rows, cols := reflectIndex(h, top, bottom), reflectIndex(w, left, right)
+	rows, cols := backend.ReflectIndex(h, top, bottom), backend.ReflectIndex(w, left, right)
 	parallel.For(planes, oh*ow, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			gp, dp := gs[p*oh*ow:(p+1)*oh*ow], ds[p*h*w:(p+1)*h*w]
