@@ -61,10 +61,7 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 	ocg, ckk := o.OC/o.Groups, g.C/o.Groups*g.KH*g.KW
 	inImg, outImg := g.C*g.H*g.W, o.OC*p
 	if useWinogradBatch(g, o) {
-		ub := alloc(16*o.OC*g.C, false)
-		defer freeBuf(ub)
-		winogradWeights(ub.D, ws, o.OC, g.C, false)
-		winogradConvBatch(ys, xs, ub.D, bs, g, o.OC)
+		runWinograd(ys, xs, ws, bs, g, o.OC, g.C, false, true, false)
 		return
 	}
 	if useBatch(g, o) {
@@ -72,10 +69,7 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 		return
 	}
 	if useWinograd(g, o) {
-		ub := alloc(16*o.OC*g.C, false)
-		defer freeBuf(ub)
-		winogradWeights(ub.D, ws, o.OC, g.C, false)
-		winogradConv(ys, xs, ub.D, bs, g, o.OC, splitImages(g))
+		runWinograd(ys, xs, ws, bs, g, o.OC, g.C, false, false, splitImages(g))
 		return
 	}
 	direct := pointwise(g)
@@ -146,10 +140,7 @@ func colScratch(g backend.ConvGeom, p int, ones bool) []float32 {
 func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom, o backend.ConvGroups) {
 	dxs, dws, dbs, dys, xs, ws := d(dx), d(dw), d(db), d(dy), d(x), d(w)
 	if dxs != nil && useWinogradBatch(g, o) {
-		ub := alloc(16*o.OC*g.C, false)
-		winogradWeights(ub.D, ws, o.OC, g.C, true)
-		winogradConvBatch(dxs, dys, ub.D, nil, winogradGradGeom(g, o), g.C)
-		freeBuf(ub)
+		runWinograd(dxs, dys, ws, nil, winogradGradGeom(g, o), o.OC, g.C, true, true, false)
 		dxs = nil
 	}
 	if useBatch(g, o) {
@@ -186,10 +177,7 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 	}
 	intra := splitImages(g)
 	if dxs != nil && useWinogradGrad(g, o) {
-		ub := alloc(16*o.OC*g.C, false)
-		winogradWeights(ub.D, ws, o.OC, g.C, true)
-		winogradConv(dxs, dys, ub.D, nil, winogradGradGeom(g, o), g.C, intra)
-		freeBuf(ub)
+		runWinograd(dxs, dys, ws, nil, winogradGradGeom(g, o), o.OC, g.C, true, false, intra)
 		dxs = nil
 	}
 	serialUnless(intra, func() {

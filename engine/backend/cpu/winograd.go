@@ -67,11 +67,20 @@ func winogradGradGeom(g backend.ConvGeom, o backend.ConvGroups) backend.ConvGeom
 // flip, for the weights of the input gradient: w'[c][oc] = w[oc][c]
 // rotated by 180 degrees, so U is [16][C][OC].
 func winogradWeights(u, w []float32, oc, c int, flip bool) {
+	cols := c
+	if flip {
+		cols = oc
+	}
+	winogradWeightsTo(u, w, oc, c, flip, func(r, cc int) int { return r*cols + cc }, oc*c)
+}
+
+// winogradWeightsTo is winogradWeights writing U[ξ] row r, column cc at
+// u[ξ·plane + at(r, cc)].
+func winogradWeightsTo(u, w []float32, oc, c int, flip bool, at func(r, cc int) int, plane int) {
 	rows, cols := oc, c
 	if flip {
 		rows, cols = c, oc
 	}
-	plane := rows * cols
 	// Each U row (an output channel of the transformed problem) is written
 	// in order: over o for a fixed i when flipped, over i otherwise.
 	parallel.For(rows, cols*80, func(lo, hi int) {
@@ -96,13 +105,13 @@ func winogradWeights(u, w []float32, oc, c int, flip bool) {
 					t[6+col] = 0.5 * (k0 - k1 + k2)
 					t[9+col] = k2
 				}
-				at := r0*cols + c0
+				ix := at(r0, c0)
 				for r := range 4 {
 					t0, t1, t2 := t[3*r], t[3*r+1], t[3*r+2]
-					u[(4*r+0)*plane+at] = t0
-					u[(4*r+1)*plane+at] = 0.5 * (t0 + t1 + t2)
-					u[(4*r+2)*plane+at] = 0.5 * (t0 - t1 + t2)
-					u[(4*r+3)*plane+at] = t2
+					u[(4*r+0)*plane+ix] = t0
+					u[(4*r+1)*plane+ix] = 0.5 * (t0 + t1 + t2)
+					u[(4*r+2)*plane+ix] = 0.5 * (t0 - t1 + t2)
+					u[(4*r+3)*plane+ix] = t2
 				}
 			}
 		}

@@ -1,0 +1,110 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/workbench-cv/workbench/engine/backend"
+	"github.com/workbench-cv/workbench/engine/blas"
+)
+
+// The fused Winograd path (where the machine has an assembly
+// micro-kernel) and the GEMM form (elsewhere) against the definition, on
+// shapes the per-image tests do not reach: more channels than one KC
+// block of the micro-kernel (the sum is cut into two calls), output
+// channels that leave most of the last MR panel empty, and the
+// whole-batch geometry; 1 and 2 threads give the same bits.
+func TestWinogradFusedAndGEMMFormMatchDefinition(t *testing.T) {
+	defer SetThreads(Threads())
+	defer func(v bool) { winoFusedOff = v }(winoFusedOff)
+	rng := rand.New(rand.NewPCG(11, 12))
+	b := New()
+	kc := blas.MicroKernel().KC()
+	for _, s := range []struct{ n, c, h, w, p, oc int }{
+		{1, kc + 17, 40, 41, 1, 13}, // per image, two KC blocks
+		{2, 130, 12, 13, 1, 131},    // whole batch
+		{3, kc + 3, 11, 10, 2, 129}, // whole batch, two KC blocks, padding 2
+		{1, 33, 64, 64, 1, 25},      // many blocks of whole tile rows
+	} {
+		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: 3, KW: 3, SH: 1, SW: 1, PH: s.p, PW: s.p, DH: 1, DW: 1}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		if !useWinograd(g, o) && !useWinogradBatch(g, o) {
+			t.Fatalf("%+v does not take a Winograd path", g)
+		}
+		x, w, bias := randn(rng, g.N*g.C*g.H*g.W), randn(rng, s.oc*g.C*9), randn(rng, s.oc)
+		dy := randn(rng, g.N*s.oc*g.OH*g.OW)
+		ref, mag := refConv64(x, w, bias, g, s.oc)
+		refDx, magDx := refConvDx64(dy, w, g, s.oc)
+		for _, fused := range []bool{true, false} {
+			winoFusedOff = !fused
+			var first [][]float32
+			for _, th := range []int{1, 2} {
+				SetThreads(th)
+				what := fmt.Sprintf("N%d C%d %dx%d OC%d fused %v on %d threads", g.N, g.C, g.H, g.W, s.oc, fused && useWinoFused(), th)
+				y := &Buf{D: randn(rng, len(dy))}
+				b.ConvForward(y, &Buf{D: x}, &Buf{D: w}, &Buf{D: bias}, g, o)
+				checkClose(t, "forward "+what, y.D, ref, mag)
+				dx := &Buf{D: randn(rng, len(x))}
+				b.ConvBackward(dx, nil, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dx "+what, dx.D, refDx, magDx)
+				if first == nil {
+					first = [][]float32{y.D, dx.D}
+				} else if !slices.Equal(first[0], y.D) || !slices.Equal(first[1], dx.D) {
+					t.Errorf("%s: bits differ from 1 thread", what)
+				}
+			}
+		}
+	}
+}
+
+// Blocks are whole tile rows, cover every row once, and stay near the
+// cache budget.
+func TestWinoBlockRows(t *testing.T) {
+	for _, s := range []struct{ tw, total, nr, c, threads int }{
+		{32, 32, 32, 128, 2}, {7, 7 * 64, 32, 256, 2}, {128, 128, 32, 64, 2}, {20, 20, 16, 64, 8}, {4, 4, 32, 512, 1},
+	} {
+		r := winoBlockRows(s.tw, s.total, s.nr, s.c, s.threads)
+		nb := (r*s.tw + s.nr - 1) / s.nr * s.nr
+		if r < 1 || r > s.total {
+			t.Errorf("%+v: %d rows", s, r)
+		}
+		if r > 1 && 64*s.c*nb > 2*winoTarget {
+			t.Errorf("%+v: %d rows make %d bytes a block", s, r, 64*s.c*nb)
+		}
+	}
+}
+
+// BenchmarkConvFastStyle times the convolutions of the fast-style
+// network on a 256-px image (forward, batch 1; the last one, 32 to 3
+// channels, is autograd's Conv2dFewOut), GFLOP/s counted on the direct
+// convolution's multiply-adds:
+// go test -run '^$' -bench ConvFastStyle ./engine/backend/cpu
+func BenchmarkConvFastStyle(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	k := New()
+	for _, s := range []struct {
+		name                string
+		c, h, kh, st, p, oc int
+	}{
+		{"in9x9_3to32_256", 3, 264, 9, 1, 0, 32},
+		{"down3x3s2_32to64_256", 32, 258, 3, 2, 0, 64},
+		{"down3x3s2_64to128_128", 64, 130, 3, 2, 0, 128},
+		{"res3x3_128_64", 128, 66, 3, 1, 0, 128},
+		{"up3x3_128to64_128", 128, 130, 3, 1, 0, 64},
+		{"up3x3_64to32_256", 64, 258, 3, 1, 0, 32},
+	} {
+		g := backend.ConvGeom{N: 1, C: s.c, H: s.h, W: s.h, KH: s.kh, KW: s.kh, SH: s.st, SW: s.st, PH: s.p, PW: s.p, DH: 1, DW: 1}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		x, w, bias := &Buf{D: randn(rng, g.C*g.H*g.W)}, &Buf{D: randn(rng, s.oc*s.c*s.kh*s.kh)}, &Buf{D: randn(rng, s.oc)}
+		y := &Buf{D: make([]float32, s.oc*g.OH*g.OW)}
+		flops := 2 * float64(s.oc*s.c*s.kh*s.kh*g.OH*g.OW)
+		b.Run(s.name, func(b *testing.B) {
+			for b.Loop() {
+				k.ConvForward(y, x, w, bias, g, o)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
