@@ -179,6 +179,8 @@ func BenchmarkConvBatch(b *testing.B) {
 		name                   string
 		n, c, h, kk, st, p, oc int
 	}{
+		{"r50_7x7s2_3-64_224", 16, 3, 224, 7, 2, 3, 64},
+		{"r50_1x1s2_256-512_56", 16, 256, 56, 1, 2, 0, 512},
 		{"r50_1x1_64-256_56", 16, 64, 56, 1, 1, 0, 256},
 		{"r50_1x1_512-128_28", 16, 512, 28, 1, 1, 0, 128},
 		{"r50_1x1_128-512_28", 16, 128, 28, 1, 1, 0, 512},
@@ -198,13 +200,13 @@ func BenchmarkConvBatch(b *testing.B) {
 		x, w, bias := &Buf{D: randn(rng, g.N*g.C*g.H*g.W)}, &Buf{D: randn(rng, s.oc*g.ColRows())}, &Buf{D: randn(rng, s.oc)}
 		y := &Buf{D: make([]float32, g.N*s.oc*g.OH*g.OW)}
 		dx, dw, db := &Buf{D: make([]float32, len(x.D))}, &Buf{D: make([]float32, len(w.D))}, &Buf{D: make([]float32, s.oc)}
-		for _, path := range []string{"batch", "batch-im2col", "image"} {
+		for _, path := range []string{"batch", "batch-im2col", "image", "gemm-form"} {
 			if path == "batch-im2col" && s.kk != 3 {
 				continue
 			}
 			run := func(b *testing.B, f func()) {
-				defer func(b, w bool) { batchOff, winogradOff = b, w }(batchOff, winogradOff)
-				batchOff, winogradOff = path == "image", path == "batch-im2col"
+				defer func(b, w, f bool) { batchOff, winogradOff, winoFusedOff = b, w, f }(batchOff, winogradOff, winoFusedOff)
+				batchOff, winogradOff, winoFusedOff = path == "image", path == "batch-im2col", path == "gemm-form"
 				c0 := cpuSeconds()
 				for b.Loop() {
 					f()

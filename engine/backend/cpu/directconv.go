@@ -36,6 +36,9 @@ func (*CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
 	if useWinogradBatch(g, o) {
 		return "3x3 batched winograd"
 	}
+	if !useWinograd(g, o) && useFusedConv(g, o) {
+		return fusedConvName(g)
+	}
 	if useBatch(g, o) {
 		if pointwise(g) {
 			return "1x1 batched gemm"
@@ -64,12 +67,16 @@ func (*CPU) ConvForward(y, x, w, bias backend.Buffer, g backend.ConvGeom, o back
 		runWinograd(ys, xs, ws, bs, g, o.OC, g.C, false, true, false)
 		return
 	}
-	if useBatch(g, o) {
-		convForwardBatch(ys, xs, ws, bs, g, o)
-		return
-	}
 	if useWinograd(g, o) {
 		runWinograd(ys, xs, ws, bs, g, o.OC, g.C, false, false, splitImages(g))
+		return
+	}
+	if useFusedConv(g, o) {
+		fusedConv(ys, xs, ws, bs, g, o.OC)
+		return
+	}
+	if useBatch(g, o) {
+		convForwardBatch(ys, xs, ws, bs, g, o)
 		return
 	}
 	direct := pointwise(g)

@@ -108,3 +108,72 @@ func BenchmarkConvFastStyle(b *testing.B) {
 		})
 	}
 }
+
+// The packed GEMM convolution against the definition: more rows than one
+// KC slice (two and three slices), output channels past the last full MR
+// panel, blocks across image edges, one small image (output channels
+// split among the threads), strides, dilation, paddings, with and without
+// a bias; 1 to 3 threads give the same bits.
+func TestFusedConvMatchesDefinition(t *testing.T) {
+	if !useWinoFused() {
+		t.Skip("no assembly micro-kernel on this machine: the GEMM forms run")
+	}
+	defer SetThreads(Threads())
+	rng := rand.New(rand.NewPCG(13, 14))
+	b := New()
+	kc := blas.MicroKernel().KC()
+	for _, s := range []struct{ n, c, h, w, k, st, p, dl, oc int }{
+		{1, kc/9 + 3, 9, 10, 3, 2, 1, 1, 13},  // two slices, one image
+		{3, 2*kc/9 + 5, 5, 6, 3, 2, 1, 1, 27}, // three slices, batch
+		{2, 7, 23, 19, 5, 2, 2, 1, 40},        // stride 2, blocks across images
+		{1, 3, 20, 70, 9, 1, 4, 1, 32},        // fast style's first layer, smaller
+		{2, 6, 17, 16, 3, 2, 2, 2, 9},         // dilation
+		{1, 4, 6, 68, 5, 1, 0, 1, 30},         // no padding, long rows
+		{1, 24, 5, 5, 3, 2, 1, 1, 50},         // tiny plane: channel groups
+	} {
+		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: s.k, KW: s.k, SH: s.st, SW: s.st,
+			PH: s.p, PW: s.p, DH: s.dl, DW: s.dl}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		if useWinograd(g, o) || useWinogradBatch(g, o) || !useFusedConv(g, o) {
+			t.Fatalf("%+v does not take the packed path", g)
+		}
+		x, w, bias := randn(rng, g.N*g.C*g.H*g.W), randn(rng, s.oc*g.ColRows()), randn(rng, s.oc)
+		dy := randn(rng, g.N*s.oc*g.OH*g.OW)
+		refY, magY := refConv64(x, w, bias, g, s.oc)
+		refY0, magY0 := refConv64(x, w, nil, g, s.oc)
+		refDx, magDx := refConvDx64(dy, w, g, s.oc)
+		var first [][]float32
+		for _, th := range []int{1, 2, 3} {
+			SetThreads(th)
+			what := fmt.Sprintf("N%d C%d %dx%d k%d s%d p%d d%d OC%d on %d threads", g.N, g.C, g.H, g.W, s.k, s.st, s.p, s.dl, s.oc, th)
+			y := &Buf{D: randn(rng, len(dy))}
+			b.ConvForward(y, &Buf{D: x}, &Buf{D: w}, &Buf{D: bias}, g, o)
+			checkClose(t, "forward "+what, y.D, refY, magY)
+			y0 := &Buf{D: randn(rng, len(dy))}
+			b.ConvForward(y0, &Buf{D: x}, &Buf{D: w}, nil, g, o)
+			checkClose(t, "forward without bias "+what, y0.D, refY0, magY0)
+			dx := &Buf{D: randn(rng, len(x))}
+			b.ConvBackward(dx, nil, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+			checkClose(t, "dx "+what, dx.D, refDx, magDx)
+			if first == nil {
+				first = [][]float32{y.D, dx.D, y0.D}
+			} else if !slices.Equal(first[0], y.D) || !slices.Equal(first[1], dx.D) || !slices.Equal(first[2], y0.D) {
+				t.Errorf("%s: bits differ from 1 thread", what)
+			}
+		}
+	}
+}
+
+// The GEMM forms (what the portable build and Accelerate run) keep
+// passing the definition tests with the packed paths turned off.
+func TestGEMMFormsMatchDefinition(t *testing.T) {
+	if !useWinoFused() {
+		t.Skip("the GEMM forms already run in the other tests")
+	}
+	defer func(v bool) { winoFusedOff = v }(winoFusedOff)
+	winoFusedOff = true
+	t.Run("batch", TestConvBatchMatchesDefinition)
+	t.Run("winograd", TestWinogradMatchesDefinition)
+	t.Run("winograd-batch", TestWinogradBatchMatchesDefinition)
+	t.Run("threads", TestConvBitsDoNotDependOnThreads)
+}
