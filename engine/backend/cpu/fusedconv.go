@@ -40,12 +40,21 @@ import (
 // column matrix: as fast forward, 15-25% slower for the input gradient
 // as a transposed 1x1 convolution), 1x1 stride 2 (a strided gather, 20%
 // slower), stride-1 3x3 on rows under 64 (runs of a row shorter than NR:
-// the speedrun's 24-to-64 layer on 31x31 took 1.2x as long).
+// the speedrun's 24-to-64 layer on 31x31 took 1.2x as long), and few
+// pixels (fusedMinPixels).
+
+// fusedMinPixels is the fewest output pixels (over the batch) that take
+// the packed path. Below it the blocks are too few for the threads and
+// their channels are split among them, each packing the block again: at
+// batch 1, ResNet-50's stride-2 3x3 layers (784, 196 and 49 pixels) took
+// 1.4-1.6x the time of the GEMM path on 2 threads.
+const fusedMinPixels = 4096
 
 // useFusedConv reports whether the forward pass of a convolution that
 // takes no Winograd path runs as fusedConv.
 func useFusedConv(g backend.ConvGeom, o backend.ConvGroups) bool {
-	return o.Groups == 1 && useWinoFused() && g.KH*g.KW > 1 && (g.SH > 1 || g.SW > 1 || g.OW >= 64)
+	return o.Groups == 1 && useWinoFused() && g.KH*g.KW > 1 && (g.SH > 1 || g.SW > 1 || g.OW >= 64) &&
+		g.N*g.OH*g.OW >= fusedMinPixels
 }
 
 // fusedConvName is what ConvPath calls the fused forward pass.

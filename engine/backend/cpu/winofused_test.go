@@ -123,13 +123,13 @@ func TestFusedConvMatchesDefinition(t *testing.T) {
 	b := New()
 	kc := blas.MicroKernel().KC()
 	for _, s := range []struct{ n, c, h, w, k, st, p, dl, oc int }{
-		{1, kc/9 + 3, 9, 10, 3, 2, 1, 1, 13},  // two slices, one image
-		{3, 2*kc/9 + 5, 5, 6, 3, 2, 1, 1, 27}, // three slices, batch
-		{2, 7, 23, 19, 5, 2, 2, 1, 40},        // stride 2, blocks across images
-		{1, 3, 20, 70, 9, 1, 4, 1, 32},        // fast style's first layer, smaller
-		{2, 6, 17, 16, 3, 2, 2, 2, 9},         // dilation
-		{1, 4, 6, 68, 5, 1, 0, 1, 30},         // no padding, long rows
-		{1, 24, 5, 5, 3, 2, 1, 1, 50},         // tiny plane: channel groups
+		{1, kc/9 + 3, 130, 129, 3, 2, 1, 1, 13}, // two slices, one image
+		{3, 2*kc/9 + 5, 77, 79, 3, 2, 1, 1, 27}, // three slices, batch
+		{10, 7, 41, 39, 5, 2, 2, 1, 40},         // stride 2, blocks across images
+		{1, 3, 72, 70, 9, 1, 4, 1, 32},          // fast style's first layer, smaller
+		{5, 6, 67, 66, 3, 2, 2, 2, 9},           // dilation
+		{3, 4, 29, 68, 5, 1, 0, 1, 30},          // no padding, long rows
+		{1, 16, 128, 128, 3, 2, 1, 1, 50},       // 8 blocks: channels split on 8 threads
 	} {
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: s.k, KW: s.k, SH: s.st, SW: s.st,
 			PH: s.p, PW: s.p, DH: s.dl, DW: s.dl}.Out()
@@ -143,7 +143,7 @@ func TestFusedConvMatchesDefinition(t *testing.T) {
 		refY0, magY0 := refConv64(x, w, nil, g, s.oc)
 		refDx, magDx := refConvDx64(dy, w, g, s.oc)
 		var first [][]float32
-		for _, th := range []int{1, 2, 3} {
+		for _, th := range []int{1, 2, 3, 8} {
 			SetThreads(th)
 			what := fmt.Sprintf("N%d C%d %dx%d k%d s%d p%d d%d OC%d on %d threads", g.N, g.C, g.H, g.W, s.k, s.st, s.p, s.dl, s.oc, th)
 			y := &Buf{D: randn(rng, len(dy))}
