@@ -150,6 +150,13 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 		runWinograd(dxs, dys, ws, nil, winogradGradGeom(g, o), o.OC, g.C, true, true, false)
 		dxs = nil
 	}
+	if dws != nil && useWinogradDW(g, o) {
+		winogradWeightGrad(dws, dys, xs, g, o.OC)
+		dws = nil
+	}
+	if dxs == nil && dws == nil && dbs == nil {
+		return
+	}
 	if useBatch(g, o) {
 		convBackwardBatch(dxs, dws, dbs, dys, xs, ws, g, o)
 		return

@@ -12,13 +12,14 @@ import (
 
 // The fused Winograd path (where the machine has an assembly
 // micro-kernel) and the GEMM form (elsewhere) against the definition, on
-// shapes the per-image tests do not reach: more channels than one KC
+// shapes the per-image tests do not reach, with the weight gradient in
+// the Winograd domain (and im2col's with the GEMM form): more channels than one KC
 // block of the micro-kernel (the sum is cut into two calls), output
 // channels that leave most of the last MR panel empty, and the
 // whole-batch geometry; 1 and 2 threads give the same bits.
 func TestWinogradFusedAndGEMMFormMatchDefinition(t *testing.T) {
 	defer SetThreads(Threads())
-	defer func(v bool) { winoFusedOff = v }(winoFusedOff)
+	defer func(v, w bool) { winoFusedOff, winogradDWOff = v, w }(winoFusedOff, winogradDWOff)
 	rng := rand.New(rand.NewPCG(11, 12))
 	b := New()
 	kc := blas.MicroKernel().KC()
@@ -37,8 +38,10 @@ func TestWinogradFusedAndGEMMFormMatchDefinition(t *testing.T) {
 		dy := randn(rng, g.N*s.oc*g.OH*g.OW)
 		ref, mag := refConv64(x, w, bias, g, s.oc)
 		refDx, magDx := refConvDx64(dy, w, g, s.oc)
+		refDw, magDw, refDb, magDb := refConvDw64(dy, x, g, s.oc)
 		for _, fused := range []bool{true, false} {
-			winoFusedOff = !fused
+			// The GEMM form's run also takes im2col's weight gradient.
+			winoFusedOff, winogradDWOff = !fused, !fused
 			var first [][]float32
 			for _, th := range []int{1, 2} {
 				SetThreads(th)
@@ -46,13 +49,23 @@ func TestWinogradFusedAndGEMMFormMatchDefinition(t *testing.T) {
 				y := &Buf{D: randn(rng, len(dy))}
 				b.ConvForward(y, &Buf{D: x}, &Buf{D: w}, &Buf{D: bias}, g, o)
 				checkClose(t, "forward "+what, y.D, ref, mag)
-				dx := &Buf{D: randn(rng, len(x))}
-				b.ConvBackward(dx, nil, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				dx, dw, db := &Buf{D: randn(rng, len(x))}, &Buf{D: randn(rng, len(w))}, &Buf{D: randn(rng, s.oc)}
+				b.ConvBackward(dx, dw, db, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
 				checkClose(t, "dx "+what, dx.D, refDx, magDx)
+				checkClose(t, "dw "+what, dw.D, refDw, magDw)
+				checkClose(t, "db "+what, db.D, refDb, magDb)
+				dw1 := &Buf{D: randn(rng, len(w))}
+				b.ConvBackward(nil, dw1, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+				checkClose(t, "dw alone "+what, dw1.D, refDw, magDw)
+				got := [][]float32{y.D, dx.D, dw.D, db.D, dw1.D}
 				if first == nil {
-					first = [][]float32{y.D, dx.D}
-				} else if !slices.Equal(first[0], y.D) || !slices.Equal(first[1], dx.D) {
-					t.Errorf("%s: bits differ from 1 thread", what)
+					first = got
+					continue
+				}
+				for i := range got {
+					if !slices.Equal(got[i], first[i]) {
+						t.Errorf("%s: output %d differs from 1 thread", what, i)
+					}
 				}
 			}
 		}
