@@ -35,6 +35,10 @@ type advSettings struct {
 	eps, steps, stepSize, ramp *widget.Entry
 	problem                    *widget.Label
 	root                       fyne.CanvasObject
+	// locked holds every control disabled while a run trains: the
+	// settings are read when a run starts, so an edit during one would
+	// look applied and not be.
+	locked bool
 }
 
 func newAdvSettings() *advSettings {
@@ -117,6 +121,14 @@ func (a *advSettings) check() {
 	if err != nil {
 		a.problem.SetText(widgets.FirstUpper(err.Error()) + ".")
 	}
+	if a.locked {
+		a.method.Disable()
+		for _, e := range []*widget.Entry{a.eps, a.steps, a.stepSize, a.ramp} {
+			e.Disable()
+		}
+		return
+	}
+	a.method.Enable()
 	off := a.method.Selected == advOff
 	for _, e := range []*widget.Entry{a.eps, a.steps, a.stepSize, a.ramp} {
 		if off {
@@ -129,6 +141,16 @@ func (a *advSettings) check() {
 		a.steps.Disable()
 		a.stepSize.Disable()
 	}
+}
+
+// setEnabled locks the settings while a run trains (on false) and unlocks
+// them after.
+func (a *advSettings) setEnabled(on bool) {
+	if a.locked == !on {
+		return
+	}
+	a.locked = !on
+	a.check()
 }
 
 // config is the engine's adversarial-training configuration (nil when

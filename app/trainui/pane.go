@@ -309,6 +309,7 @@ func (p *trainPane) refreshControls() {
 		p.pause.SetIcon(theme.MediaPauseIcon())
 	}
 	p.form.setEnabled(!busy)
+	p.adv.setEnabled(!busy)
 	p.refreshScaleOut()
 	p.baby.refreshControls()
 	p.search.refreshControls()

@@ -40,10 +40,11 @@ func TestStartTrainsRecordsTheRunAndDrawsLiveCurves(t *testing.T) {
 	if h.proj.Hyper.Epochs != 2 || h.proj.Hyper.Batch != 32 || h.dirty == 0 {
 		t.Fatalf("settings not stored in the project: %+v (dirty %d)", h.proj.Hyper, h.dirty)
 	}
-	var startOff, pauseOn bool
+	var startOff, advOff, pauseOn bool
 	onUI(func() {
 		test.Tap(p.start)
 		startOff = p.job.Running() && p.start.Disabled()
+		advOff = !p.job.Running() || p.adv.method.Disabled() && p.adv.eps.Disabled() && p.adv.ramp.Disabled()
 	})
 	waitFor(t, "Pause to be enabled", func() bool {
 		onUI(func() { pauseOn = !p.pause.Disabled() || !p.job.Running() })
@@ -51,6 +52,9 @@ func TestStartTrainsRecordsTheRunAndDrawsLiveCurves(t *testing.T) {
 	})
 	if !startOff {
 		t.Fatal("while training, Start should be disabled")
+	}
+	if !advOff {
+		t.Error("while training, the adversarial-training settings should be locked (they are read when a run starts)")
 	}
 	p.job.Wait()
 
@@ -85,8 +89,8 @@ func TestStartTrainsRecordsTheRunAndDrawsLiveCurves(t *testing.T) {
 	if p.curves.live < 2 {
 		t.Errorf("the live curves were drawn %d times", p.curves.live)
 	}
-	if p.live != nil || p.curves.shown != "r1" || p.start.Disabled() {
-		t.Errorf("after the run: live %v, shown %q, Start disabled %v", p.live, p.curves.shown, p.start.Disabled())
+	if p.live != nil || p.curves.shown != "r1" || p.start.Disabled() || p.adv.method.Disabled() {
+		t.Errorf("after the run: live %v, shown %q, Start disabled %v, attack setting disabled %v", p.live, p.curves.shown, p.start.Disabled(), p.adv.method.Disabled())
 	}
 	if len(p.lastLive.layers) == 0 || len(p.lastLive.ratios) == 0 {
 		t.Error("no layer statistics were gathered")
