@@ -87,35 +87,105 @@ func maxPool(ys, is, xs []float32, g backend.PoolGeom, relu bool) {
 				maxPool2x2Plane(out, ix, src, g, relu)
 				continue
 			}
-			for oh := 0; oh < g.OH; oh++ {
-				for ow := 0; ow < g.OW; ow++ {
-					best := float32(math.Inf(-1))
-					bi := -1
-					for kh := 0; kh < g.KH; kh++ {
-						ih := oh*g.SH - g.PH + kh
-						if ih < 0 || ih >= g.H {
-							continue
-						}
-						for kw := 0; kw < g.KW; kw++ {
-							iw := ow*g.SW - g.PW + kw
-							if iw < 0 || iw >= g.W {
-								continue
-							}
-							v := src[ih*g.W+iw]
-							if bi < 0 || v > best || v != v {
-								best, bi = v, ih*g.W+iw
-							}
-						}
-					}
-					out[oh*g.OW+ow] = best
-					ix[oh*g.OW+ow] = float32(bi)
-				}
+			if g.KH == 3 && g.KW == 3 {
+				maxPool3x3Plane(out, ix, src, g)
+			} else {
+				maxPoolRect(out, ix, src, g, 0, g.OH, 0, g.OW)
 			}
 			if relu {
 				reluInPlace(out)
 			}
 		}
 	})
+}
+
+// maxPoolRect pools the outputs [oh0, oh1) x [ow0, ow1) of one plane:
+// the window's cells in row-major order, a cell replacing the best so far
+// when larger or NaN (ties keep the first, as in PyTorch).
+func maxPoolRect(out, ix, src []float32, g backend.PoolGeom, oh0, oh1, ow0, ow1 int) {
+	for oh := oh0; oh < oh1; oh++ {
+		for ow := ow0; ow < ow1; ow++ {
+			best := float32(math.Inf(-1))
+			bi := -1
+			for kh := 0; kh < g.KH; kh++ {
+				ih := oh*g.SH - g.PH + kh
+				if ih < 0 || ih >= g.H {
+					continue
+				}
+				for kw := 0; kw < g.KW; kw++ {
+					iw := ow*g.SW - g.PW + kw
+					if iw < 0 || iw >= g.W {
+						continue
+					}
+					v := src[ih*g.W+iw]
+					if bi < 0 || v > best || v != v {
+						best, bi = v, ih*g.W+iw
+					}
+				}
+			}
+			out[oh*g.OW+ow] = best
+			ix[oh*g.OW+ow] = float32(bi)
+		}
+	}
+}
+
+// maxPool3x3Plane is maxPoolRect for 3x3 windows (ResNet's stem pool, 3x3
+// stride 2 padding 1, 56% of its time in the loop's bounds tests): the
+// windows inside the plane are unrolled with the same order and rule, so
+// values and indices keep their bits; the border ones take maxPoolRect.
+func maxPool3x3Plane(out, ix, src []float32, g backend.PoolGeom) {
+	// Interior outputs: oh·SH − PH ≥ 0 and oh·SH − PH + 2 < H.
+	lo := func(p, s int) int { return (p + s - 1) / s }
+	hiH, hiW := (g.H-3+g.PH)/g.SH+1, (g.W-3+g.PW)/g.SW+1
+	oh0, oh1 := min(lo(g.PH, g.SH), g.OH), max(0, min(g.OH, hiH))
+	ow0, ow1 := min(lo(g.PW, g.SW), g.OW), max(0, min(g.OW, hiW))
+	if g.H < 3 || g.W < 3 || oh0 >= oh1 || ow0 >= ow1 {
+		maxPoolRect(out, ix, src, g, 0, g.OH, 0, g.OW)
+		return
+	}
+	maxPoolRect(out, ix, src, g, 0, oh0, 0, g.OW)
+	maxPoolRect(out, ix, src, g, oh1, g.OH, 0, g.OW)
+	maxPoolRect(out, ix, src, g, oh0, oh1, 0, ow0)
+	maxPoolRect(out, ix, src, g, oh0, oh1, ow1, g.OW)
+	w := g.W
+	for oh := oh0; oh < oh1; oh++ {
+		ih := oh*g.SH - g.PH
+		rows := src[ih*w : (ih+3)*w]
+		o := out[oh*g.OW : (oh+1)*g.OW]
+		x := ix[oh*g.OW : (oh+1)*g.OW]
+		for ow := ow0; ow < ow1; ow++ {
+			iw := ow*g.SW - g.PW
+			a := rows[iw : iw+3 : iw+3]
+			b := rows[w+iw : w+iw+3 : w+iw+3]
+			c := rows[2*w+iw : 2*w+iw+3 : 2*w+iw+3]
+			best, k := a[0], 0
+			if v := a[1]; v > best || v != v {
+				best, k = v, 1
+			}
+			if v := a[2]; v > best || v != v {
+				best, k = v, 2
+			}
+			if v := b[0]; v > best || v != v {
+				best, k = v, w
+			}
+			if v := b[1]; v > best || v != v {
+				best, k = v, w+1
+			}
+			if v := b[2]; v > best || v != v {
+				best, k = v, w+2
+			}
+			if v := c[0]; v > best || v != v {
+				best, k = v, 2*w
+			}
+			if v := c[1]; v > best || v != v {
+				best, k = v, 2*w+1
+			}
+			if v := c[2]; v > best || v != v {
+				best, k = v, 2*w+2
+			}
+			o[ow], x[ow] = best, float32(ih*w+iw+k)
+		}
+	}
 }
 
 func maxPool2x2(out, ix, src []float32, g backend.PoolGeom) {

@@ -193,3 +193,36 @@ func TestReLUGradMatchesDefinition(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool3x3PlaneMatchesRect: the unrolled 3x3 pooling gives the
+// values and indices of the generic loop, bit for bit, with ties, NaNs
+// and every border (strides 1 to 3, paddings 0 to 2, odd planes).
+func TestMaxPool3x3PlaneMatchesRect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, s := range []struct{ h, w, st, p int }{
+		{112, 112, 2, 1}, {9, 7, 2, 1}, {8, 8, 1, 1}, {10, 13, 3, 2}, {3, 3, 2, 0}, {5, 4, 1, 0}, {3, 5, 2, 2},
+	} {
+		g := backend.PoolGeom{N: 1, C: 1, H: s.h, W: s.w, KH: 3, KW: 3, SH: s.st, SW: s.st, PH: s.p, PW: s.p}
+		g.OH, g.OW = (s.h+2*s.p-3)/s.st+1, (s.w+2*s.p-3)/s.st+1
+		src := make([]float32, s.h*s.w)
+		for i := range src {
+			switch r := rng.IntN(20); {
+			case r == 0:
+				src[i] = float32(math.NaN())
+			case r < 6:
+				src[i] = float32(rng.IntN(3)) // ties
+			default:
+				src[i] = float32(rng.NormFloat64())
+			}
+		}
+		n := g.OH * g.OW
+		got, gotIx, want, wantIx := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		maxPool3x3Plane(got, gotIx, src, g)
+		maxPoolRect(want, wantIx, src, g, 0, g.OH, 0, g.OW)
+		for i := range n {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) || gotIx[i] != wantIx[i] {
+				t.Fatalf("%+v: output %d = %v at %v, want %v at %v", s, i, got[i], gotIx[i], want[i], wantIx[i])
+			}
+		}
+	}
+}
