@@ -146,17 +146,8 @@ func winoPackInput(v, xs []float32, g backend.ConvGeom, th, tw, q0, q1, nb, nr, 
 	wp := 2*tw + 2
 	rows := [4][]float32{buf[0:wp], buf[wp : 2*wp], buf[2*wp : 3*wp], buf[3*wp : 4*wp]}
 	e := [4][]float32{buf[4*wp : 5*wp], buf[5*wp : 6*wp], buf[6*wp : 7*wp], buf[7*wp : 8*wp]}
-	lo, hi := g.PW, min(wp, g.W+g.PW)
 	plane := g.H * g.W
-	fill := func(row, src []float32, iy int) {
-		if iy < 0 || iy >= g.H {
-			clear(row)
-			return
-		}
-		clear(row[:lo])
-		copy(row[lo:hi], src[iy*g.W:iy*g.W+hi-lo])
-		clear(row[hi:])
-	}
+	fill := func(row, src []float32, iy int) { winoFillRow(row, src, g, iy) }
 	for c := range g.C {
 		prev := -1 // the last tile row filled, to reuse its lower two input rows
 		for q := q0; q < q1; q++ {
@@ -173,16 +164,7 @@ func winoPackInput(v, xs []float32, g backend.ConvGeom, th, tw, q0, q1, nb, nr, 
 				}
 			}
 			prev = q
-			r0 := rows[0][:wp:wp]
-			r1, r2, r3 := rows[1][:wp:wp], rows[2][:wp:wp], rows[3][:wp:wp]
-			e0, e1, e2, e3 := e[0][:wp:wp], e[1][:wp:wp], e[2][:wp:wp], e[3][:wp:wp]
-			for i := range r0 {
-				a0, a1, a2, a3 := r0[i], r1[i], r2[i], r3[i]
-				e0[i] = a0 - a2
-				e1[i] = a1 + a2
-				e2[i] = a2 - a1
-				e3[i] = a1 - a3
-			}
+			winoRowTransform(&e, &rows, wp)
 			// The column transform, over runs of tiles that are
 			// contiguous in the panels (at most NR, split where a panel
 			// ends).

@@ -174,16 +174,7 @@ func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int) {
 	buf := make([]float32, 8*wp)
 	rows := [4][]float32{buf[0:wp], buf[wp : 2*wp], buf[2*wp : 3*wp], buf[3*wp : 4*wp]}
 	e := [4][]float32{buf[4*wp : 5*wp], buf[5*wp : 6*wp], buf[6*wp : 7*wp], buf[7*wp : 8*wp]}
-	lo, hi := g.PW, min(wp, g.W+g.PW) // where the padded row holds the image
-	fill := func(row, src []float32, iy int) {
-		if iy < 0 || iy >= g.H {
-			clear(row)
-			return
-		}
-		clear(row[:lo])
-		copy(row[lo:hi], src[iy*g.W:iy*g.W+hi-lo])
-		clear(row[hi:])
-	}
+	fill := func(row, src []float32, iy int) { winoFillRow(row, src, g, iy) }
 	for c := c0; c < c1; c++ {
 		src := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ty := range th {
@@ -198,16 +189,7 @@ func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int) {
 				fill(rows[2], src, y0+2)
 				fill(rows[3], src, y0+3)
 			}
-			r0 := rows[0][:wp:wp]
-			r1, r2, r3 := rows[1][:wp:wp], rows[2][:wp:wp], rows[3][:wp:wp]
-			e0, e1, e2, e3 := e[0][:wp:wp], e[1][:wp:wp], e[2][:wp:wp], e[3][:wp:wp]
-			for i := range r0 {
-				a0, a1, a2, a3 := r0[i], r1[i], r2[i], r3[i]
-				e0[i] = a0 - a2
-				e1[i] = a1 + a2
-				e2[i] = a2 - a1
-				e3[i] = a1 - a3
-			}
+			winoRowTransform(&e, &rows, wp)
 			at := c*ld + ty*tw
 			for r := range 4 {
 				er := e[r]
@@ -226,6 +208,50 @@ func winogradInput(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int) {
 			}
 		}
 	}
+}
+
+// winoFillRow writes input row iy of one plane into row, the padded row
+// of the Winograd transforms (columns -PW .. len(row)-1-PW): zeros outside
+// the plane.
+func winoFillRow(row, src []float32, g backend.ConvGeom, iy int) {
+	if iy < 0 || iy >= g.H {
+		clear(row)
+		return
+	}
+	lo, hi := g.PW, min(len(row), g.W+g.PW)
+	clear(row[:lo])
+	copy(row[lo:hi], src[iy*g.W:iy*g.W+hi-lo])
+	clear(row[hi:])
+}
+
+// winoRowTransform writes e = Bᵀ d over four padded input rows of width
+// wp: e0 = d0 - d2, e1 = d1 + d2, e2 = d2 - d1, e3 = d1 - d3.
+func winoRowTransform(e, rows *[4][]float32, wp int) {
+	r0 := rows[0][:wp:wp]
+	r1, r2, r3 := rows[1][:wp:wp], rows[2][:wp:wp], rows[3][:wp:wp]
+	e0, e1, e2, e3 := e[0][:wp:wp], e[1][:wp:wp], e[2][:wp:wp], e[3][:wp:wp]
+	for i := range r0 {
+		a0, a1, a2, a3 := r0[i], r1[i], r2[i], r3[i]
+		e0[i] = a0 - a2
+		e1[i] = a1 + a2
+		e2[i] = a2 - a1
+		e3[i] = a1 - a3
+	}
+}
+
+// winoInputChunk transforms the input tiles of images n0..n1-1 into V
+// [16][C][cols] (each image's t tiles side by side), threads taking
+// (image, channel) pairs.
+func winoInputChunk(v, xs []float32, g backend.ConvGeom, th, tw, n0, n1, cols int) {
+	t, inImg := th*tw, g.C*g.H*g.W
+	parallel.For((n1-n0)*g.C, 40*t, func(lo, hi int) {
+		for i := lo; i < hi; {
+			j, c := i/g.C, i%g.C
+			e := min(hi, (j+1)*g.C)
+			winogradInput(v[j*t:], xs[(n0+j)*inImg:(n0+j+1)*inImg], g, th, tw, cols, c, c+e-i)
+			i = e
+		}
+	})
 }
 
 // winogradOutput writes output channels o0..o1-1 of one image from M:
@@ -315,7 +341,7 @@ func useWinogradBatch(g backend.ConvGeom, o backend.ConvGroups) bool {
 func winogradConvBatch(ys, xs, u, bias []float32, g backend.ConvGeom, oc int) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	t := th * tw
-	inImg, outImg := g.C*g.H*g.W, oc*g.OH*g.OW
+	outImg := oc * g.OH * g.OW
 	chunks := batchChunks(g.N, 16*(g.C+oc)*t)
 	maxCols := (g.N + chunks - 1) / chunks * t
 	vb, mb := alloc(16*g.C*maxCols, false), alloc(16*oc*maxCols, false)
@@ -325,15 +351,7 @@ func winogradConvBatch(ys, xs, u, bias []float32, g backend.ConvGeom, oc int) {
 		n0, n1 := chunkRange(g.N, ch, chunks)
 		cols := (n1 - n0) * t
 		v, m := vb.D[:16*g.C*cols], mb.D[:16*oc*cols]
-		// Items are (image, channel) pairs; a range is cut at image edges.
-		parallel.For((n1-n0)*g.C, 40*t, func(lo, hi int) {
-			for i := lo; i < hi; {
-				j, c := i/g.C, i%g.C
-				e := min(hi, (j+1)*g.C)
-				winogradInput(v[j*t:], xs[(n0+j)*inImg:(n0+j+1)*inImg], g, th, tw, cols, c, c+e-i)
-				i = e
-			}
-		})
+		winoInputChunk(v, xs, g, th, tw, n0, n1, cols)
 		blas.Serial(func() {
 			parallel.For(16, 2*oc*g.C*cols, func(lo, hi int) {
 				for xi := lo; xi < hi; xi++ {

@@ -38,7 +38,7 @@ func useWinogradDW(g backend.ConvGeom, o backend.ConvGroups) bool {
 func winogradWeightGrad(dws, dys, xs []float32, g backend.ConvGeom, oc int) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	t := th * tw
-	inImg, outImg := g.C*g.H*g.W, oc*g.OH*g.OW
+	outImg := oc * g.OH * g.OW
 	chunks := batchChunks(g.N, 16*(g.C+oc)*t)
 	maxCols := (g.N + chunks - 1) / chunks * t
 	vb, mb := alloc(16*g.C*maxCols, false), alloc(16*oc*maxCols, false)
@@ -51,14 +51,7 @@ func winogradWeightGrad(dws, dys, xs []float32, g backend.ConvGeom, oc int) {
 		n0, n1 := chunkRange(g.N, ch, chunks)
 		cols := (n1 - n0) * t
 		v, m := vb.D[:16*g.C*cols], mb.D[:16*oc*cols]
-		parallel.For((n1-n0)*g.C, 40*t, func(lo, hi int) {
-			for i := lo; i < hi; {
-				j, c := i/g.C, i%g.C
-				e := min(hi, (j+1)*g.C)
-				winogradInput(v[j*t:], xs[(n0+j)*inImg:(n0+j+1)*inImg], g, th, tw, cols, c, c+e-i)
-				i = e
-			}
-		})
+		winoInputChunk(v, xs, g, th, tw, n0, n1, cols)
 		parallel.For((n1-n0)*oc, 20*t, func(lo, hi int) {
 			for i := lo; i < hi; {
 				j, o := i/oc, i%oc
