@@ -17,7 +17,14 @@
 //     (ConvPath names it for profiles): 1x1 stride-1 as a plain GEMM on
 //     the NCHW image, stride-1 3x3 on large planes by Winograd F(2x2,3x3)
 //     forward and for the input gradient (winograd.go), im2col + GEMM
-//     otherwise.
+//     otherwise; small planes over the whole batch (batchconv.go).
+//   - Where engine/blas has an assembly micro-kernel (blas.MicroKernel),
+//     the convolutions lay out its panels themselves instead of handing
+//     matrices to Sgemm: Winograd with the transforms writing and reading
+//     the panels block by block (winofused.go), im2col straight into
+//     panels for strided and wide layers (fusedconv.go). The weight
+//     gradient of Winograd-path layers is computed in the Winograd domain
+//     (winograd_dw.go).
 //   - Batch norm's backward pass, and batch norm followed by ReLU, are
 //     fused kernels (batchnorm.go).
 //   - Threads: the backend splits work over goroutines itself and the BLAS
