@@ -16,6 +16,16 @@ type Micro struct{ k *kernel }
 // MicroKernel returns this machine's micro-kernel.
 func MicroKernel() Micro { return Micro{bestKernel} }
 
+// MicroKernels lists every micro-kernel this machine can run, the
+// portable one first (tests compare them).
+func MicroKernels() []Micro {
+	var ms []Micro
+	for _, k := range kernels() {
+		ms = append(ms, Micro{k})
+	}
+	return ms
+}
+
 // Name is "avx512", "avx2" or "generic".
 func (m Micro) Name() string { return m.k.name }
 

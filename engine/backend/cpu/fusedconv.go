@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/workbench-cv/workbench/engine/backend"
-	"github.com/workbench-cv/workbench/engine/blas"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
 )
 
@@ -68,7 +67,7 @@ func fusedConvName(g backend.ConvGeom) string {
 // fusedConv writes y [N, oc, OH, OW] = x ⋆ w (+ bias) for geometry g
 // (groups 1).
 func fusedConv(ys, xs, ws, bs []float32, g backend.ConvGeom, oc int) {
-	mk := blas.MicroKernel()
+	mk := micro()
 	mr, nr, kcMax := mk.MR(), mk.NR(), mk.KC()
 	// With a bias, the weights get a last column holding it and the
 	// column matrix a last row of ones: the bias is one more term of each

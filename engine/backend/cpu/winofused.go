@@ -34,11 +34,15 @@ import (
 // (blas.Micro.Vector); elsewhere (the portable build, Accelerate on
 // macOS) the GEMM form stays.
 
+// micro is the micro-kernel the packed paths call (tests run them with
+// each kernel the machine has).
+var micro = blas.MicroKernel
+
 // winoFusedOff turns the fused path off (tests and benchmarks compare it
 // with the GEMM form).
 var winoFusedOff bool
 
-func useWinoFused() bool { return !winoFusedOff && blas.MicroKernel().Vector() }
+func useWinoFused() bool { return !winoFusedOff && micro().Vector() }
 
 // winoTarget is the size in bytes that a block's transformed input should
 // stay under (about half of a core's L2 on the machines we measured).
@@ -95,7 +99,7 @@ func winoStride(c, nb int) int { return c*nb + 16 }
 // winogradFused writes y = x ⋆ w (+ bias) for a 3x3 stride-1 geometry g
 // and oc output channels, from weights packed by winoPackWeights.
 func winogradFused(ys, xs, up, bias []float32, g backend.ConvGeom, oc int) {
-	mk := blas.MicroKernel()
+	mk := micro()
 	mr, nr, kc := mk.MR(), mk.NR(), mk.KC()
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	total := g.N * th
@@ -258,7 +262,7 @@ func runWinograd(ys, xs, ws, bs []float32, gt backend.ConvGeom, oc, c int, flip,
 		rows = c
 	}
 	if useWinoFused() {
-		mr := blas.MicroKernel().MR()
+		mr := micro().MR()
 		nob := (rows + mr - 1) / mr
 		ub := alloc(16*nob*mr*gt.C, false)
 		defer freeBuf(ub)

@@ -190,3 +190,43 @@ func TestGEMMFormsMatchDefinition(t *testing.T) {
 	t.Run("winograd-batch", TestWinogradBatchMatchesDefinition)
 	t.Run("threads", TestConvBitsDoNotDependOnThreads)
 }
+
+// Every assembly micro-kernel this machine has (AVX-512 and AVX2 here)
+// gives the packed paths the same bits: their panels differ (12x32 and
+// 6x16), so do the blocks, but not the sums.
+func TestPackedPathsSameBitsOnEveryKernel(t *testing.T) {
+	defer func(m func() blas.Micro) { micro = m }(micro)
+	rng := rand.New(rand.NewPCG(17, 18))
+	b := New()
+	for _, s := range []struct{ n, c, h, w, k, st, p, oc int }{
+		{1, 37, 44, 41, 3, 1, 1, 29},   // per-image Winograd
+		{3, 130, 12, 13, 3, 1, 1, 131}, // whole-batch Winograd
+		{2, 5, 70, 66, 5, 2, 2, 19},    // packed im2col
+	} {
+		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: s.k, KW: s.k, SH: s.st, SW: s.st, PH: s.p, PW: s.p, DH: 1, DW: 1}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		x, w, bias := randn(rng, g.N*g.C*g.H*g.W), randn(rng, s.oc*g.ColRows()), randn(rng, s.oc)
+		dy := randn(rng, g.N*s.oc*g.OH*g.OW)
+		var first [][]float32
+		var firstName string
+		for _, k := range blas.MicroKernels() {
+			if !k.Vector() {
+				continue
+			}
+			micro = func() blas.Micro { return k }
+			y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+			b.ConvForward(&Buf{D: y}, &Buf{D: x}, &Buf{D: w}, &Buf{D: bias}, g, o)
+			b.ConvBackward(&Buf{D: dx}, &Buf{D: dw}, nil, &Buf{D: dy}, &Buf{D: x}, &Buf{D: w}, g, o)
+			got := [][]float32{y, dx, dw}
+			if first == nil {
+				first, firstName = got, k.Name()
+				continue
+			}
+			for i := range got {
+				if !slices.Equal(got[i], first[i]) {
+					t.Errorf("%+v: output %d differs between the %s and %s kernels", s, i, firstName, k.Name())
+				}
+			}
+		}
+	}
+}
