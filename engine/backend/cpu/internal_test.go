@@ -226,3 +226,27 @@ func TestMaxPool3x3PlaneMatchesRect(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMaxPool3x3 times ResNet's stem pool (3x3 stride 2 padding 1,
+// 64 planes of 112x112) unrolled and through the generic loop, on one
+// goroutine: go test -run '^$' -bench MaxPool3x3 ./engine/backend/cpu
+func BenchmarkMaxPool3x3(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	g := backend.PoolGeom{N: 1, C: 64, H: 112, W: 112, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, OH: 56, OW: 56}
+	src := randn(rng, 64*112*112)
+	out, ix := make([]float32, 64*56*56), make([]float32, 64*56*56)
+	for _, path := range []string{"unrolled", "generic"} {
+		b.Run(path, func(b *testing.B) {
+			for b.Loop() {
+				for p := range 64 {
+					o, x, s := out[p*3136:(p+1)*3136], ix[p*3136:(p+1)*3136], src[p*12544:(p+1)*12544]
+					if path == "unrolled" {
+						maxPool3x3Plane(o, x, s, g)
+					} else {
+						maxPoolRect(o, x, s, g, 0, 56, 0, 56)
+					}
+				}
+			}
+		})
+	}
+}

@@ -230,3 +230,37 @@ func TestPackedPathsSameBitsOnEveryKernel(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWinogradWeightGrad compares the weight gradient in the
+// Winograd domain with im2col's on ResNet-50's stride-1 3x3 layers (batch
+// 16 and 1) and fast style's residual layer at its training size:
+// go test -run '^$' -bench WinogradWeightGrad ./engine/backend/cpu
+func BenchmarkWinogradWeightGrad(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	k := New()
+	for _, s := range []struct {
+		name        string
+		n, c, h, oc int
+	}{
+		{"r50_64_56_b16", 16, 64, 56, 64},
+		{"r50_128_28_b16", 16, 128, 28, 128},
+		{"r50_256_14_b16", 16, 256, 14, 256},
+		{"fs_128_32_b2", 2, 128, 32, 128},
+		{"r50_64_56_b1", 1, 64, 56, 64},
+	} {
+		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.h, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1}.Out()
+		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		x, w := &Buf{D: randn(rng, g.N*g.C*g.H*g.W)}, &Buf{D: randn(rng, s.oc*s.c*9)}
+		dy := &Buf{D: randn(rng, g.N*s.oc*g.OH*g.OW)}
+		dw := &Buf{D: make([]float32, len(w.D))}
+		for _, path := range []string{"winograd", "im2col"} {
+			b.Run(s.name+"/"+path, func(b *testing.B) {
+				defer func(v bool) { winogradDWOff = v }(winogradDWOff)
+				winogradDWOff = path == "im2col"
+				for b.Loop() {
+					k.ConvBackward(nil, dw, nil, dy, x, w, g, o)
+				}
+			})
+		}
+	}
+}
