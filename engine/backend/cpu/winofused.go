@@ -219,18 +219,7 @@ func winoUnpackOutput(ys, m, bias []float32, g backend.ConvGeom, oc, th, tw, q0,
 			n, ty := q/th, q%th
 			dst := ys[(n*oc+o)*p : (n*oc+o+1)*p]
 			at := row*nb + (q-q0)*tw
-			for k := range 4 {
-				s0 := m[(0+k)*mr*nb+at : (0+k)*mr*nb+at+tw]
-				s1 := m[(4+k)*mr*nb+at : (4+k)*mr*nb+at+tw]
-				s2 := m[(8+k)*mr*nb+at : (8+k)*mr*nb+at+tw]
-				s3 := m[(12+k)*mr*nb+at : (12+k)*mr*nb+at+tw]
-				ra, rb := r[k][:len(s0)], r[4+k][:len(s0)]
-				s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
-				for i := range s0 {
-					ra[i] = s0[i] + s1[i] + s2[i]
-					rb[i] = s1[i] - s2[i] - s3[i]
-				}
-			}
+			winoOutRows(&r, m, mr*nb, at, tw)
 			for h := range 2 {
 				yy := 2*ty + h
 				if yy >= g.OH {

@@ -254,6 +254,24 @@ func winoInputChunk(v, xs []float32, g backend.ConvGeom, th, tw, n0, n1, cols in
 	})
 }
 
+// winoOutRows is Aᵀ over a tile row's M values: with s_ξ the tw values
+// of M[ξ] at m[ξ·stride+at:], r[k] = s_k + s_(4+k) + s_(8+k) and r[4+k] =
+// s_(4+k) - s_(8+k) - s_(12+k).
+func winoOutRows(r *[8][]float32, m []float32, stride, at, tw int) {
+	for k := range 4 {
+		s0 := m[(0+k)*stride+at : (0+k)*stride+at+tw]
+		s1 := m[(4+k)*stride+at : (4+k)*stride+at+tw]
+		s2 := m[(8+k)*stride+at : (8+k)*stride+at+tw]
+		s3 := m[(12+k)*stride+at : (12+k)*stride+at+tw]
+		ra, rb := r[k][:len(s0)], r[4+k][:len(s0)]
+		s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+		for i := range s0 {
+			ra[i] = s0[i] + s1[i] + s2[i]
+			rb[i] = s1[i] - s2[i] - s3[i]
+		}
+	}
+}
+
 // winogradOutput writes output channels o0..o1-1 of one image from M:
 // Y = Aᵀ m A (+ bias), with Aᵀ = [1 1 1 0; 0 1 -1 -1], keeping the cells
 // inside the output plane. Like winogradInput it works a row of tiles at
@@ -277,19 +295,7 @@ func winogradOutput(y, m, bias []float32, g backend.ConvGeom, oc, th, tw, ld, o0
 		dst := y[o*p : (o+1)*p]
 		for ty := range th {
 			at := o*ld + ty*tw
-			// Aᵀ over the tile rows: r[k] = s0k+s1k+s2k, r[4+k] = s1k-s2k-s3k.
-			for k := range 4 {
-				s0 := m[(0+k)*ot+at : (0+k)*ot+at+tw]
-				s1 := m[(4+k)*ot+at : (4+k)*ot+at+tw]
-				s2 := m[(8+k)*ot+at : (8+k)*ot+at+tw]
-				s3 := m[(12+k)*ot+at : (12+k)*ot+at+tw]
-				ra, rb := r[k][:len(s0)], r[4+k][:len(s0)]
-				s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
-				for i := range s0 {
-					ra[i] = s0[i] + s1[i] + s2[i]
-					rb[i] = s1[i] - s2[i] - s3[i]
-				}
-			}
+			winoOutRows(&r, m, ot, at, tw)
 			// A over the columns, into two output rows of 2*tw cells.
 			for h := range 2 {
 				q0, q1, q2, q3 := r[4*h], r[4*h+1][:tw], r[4*h+2][:tw], r[4*h+3][:tw]
