@@ -15,6 +15,11 @@
 // [Impl] names the implementation in use. [SgemmGo] is always compiled, so
 // tests and benchmarks can compare both paths in one binary.
 //
+// [MicroKernel] hands out SgemmGo's register-blocked micro-kernel itself,
+// for callers that lay out its panels (the convolutions of
+// engine/backend/cpu); [MicroKernels] lists every kernel the machine can
+// run, so tests can check that they agree bit for bit.
+//
 // SgemmGo follows the GotoBLAS/BLIS design: C is split into one tile per
 // thread; each thread walks its tile in cache blocks, copies ("packs") a
 // KC x NC panel of op(B) and an MC x KC block of op(A) into contiguous
