@@ -230,7 +230,9 @@ func BenchmarkConvBatch(b *testing.B) {
 // shapes; one case has the real ones.
 func TestWinogradBatchMatchesDefinition(t *testing.T) {
 	defer SetThreads(Threads())
-	defer func(v, p, c int) { batchScratch, winogradBatchMinPlane, winogradBatchMinC = v, p, c }(batchScratch, winogradBatchMinPlane, winogradBatchMinC)
+	defer func(v, p, c, s int) {
+		batchScratch, winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = v, p, c, s
+	}(batchScratch, winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles)
 	rng := rand.New(rand.NewPCG(13, 14))
 	b := New()
 	for _, s := range []struct {
@@ -239,10 +241,12 @@ func TestWinogradBatchMatchesDefinition(t *testing.T) {
 	}{
 		{2, 4, 10, 10, 1, 1, 5, false}, {3, 5, 11, 9, 0, 0, 4, false}, {5, 6, 9, 13, 2, 2, 7, false},
 		{4, 7, 14, 15, 1, 0, 6, false}, {3, 4, 38, 39, 0, 2, 4, false}, {3, 128, 10, 11, 1, 1, 129, true},
+		// One image: with the thresholds lowered, and 144 tiles with the real ones.
+		{1, 5, 9, 11, 1, 1, 6, false}, {1, 128, 24, 23, 1, 1, 130, true},
 	} {
-		winogradBatchMinPlane, winogradBatchMinC = 10*10, 128
+		winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = 10*10, 128, 12*12
 		if !s.real {
-			winogradBatchMinPlane, winogradBatchMinC = 1, 1
+			winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = 1, 1, 1
 		}
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: 3, KW: 3, SH: 1, SW: 1, PH: s.ph, PW: s.pw, DH: 1, DW: 1}.Out()
 		o := backend.ConvGroups{OC: s.oc, Groups: 1}

@@ -68,25 +68,35 @@ func winoBlockRows(tw, total, nr, c, threads int) int {
 	return best
 }
 
+// winoUStride is the distance between the 16 slices of the packed
+// weights of rows x cols (rows padded to a multiple of mr): one cache line
+// more than a slice, as winoStride, so that the 16 values each weight
+// gives do not all fall in one set of the L1 cache. (Without the line,
+// for 256 channels the weight transform took as long as the products of
+// a 14x14 image.)
+func winoUStride(rows, cols, mr int) int { return (rows+mr-1)/mr*mr*cols + 16 }
+
 // winoPackWeights writes the transformed weights of winogradWeights as A
-// panels: up[((ξ·nob + r/mr)·cols + c)·mr + r%mr], rows padded with zeros
-// to nob·mr. rows and cols are OC and C (C and OC with flip).
+// panels: up[ξ·winoUStride + (r/mr·cols + c)·mr + r%mr], rows padded with
+// zeros to a multiple of mr. rows and cols are OC and C (C and OC with
+// flip).
 func winoPackWeights(up, w []float32, oc, c int, flip bool, mr int) {
 	rows, cols := oc, c
 	if flip {
 		rows, cols = c, oc
 	}
 	nob := (rows + mr - 1) / mr
+	us := winoUStride(rows, cols, mr)
 	if pad := nob*mr - rows; pad > 0 {
 		for xi := range 16 {
 			ob := nob - 1
 			for cc := range cols {
-				at := ((xi*nob+ob)*cols+cc)*mr + mr - pad
+				at := xi*us + (ob*cols+cc)*mr + mr - pad
 				clear(up[at : at+pad])
 			}
 		}
 	}
-	winogradWeightsTo(up, w, oc, c, flip, func(r, cc int) int { return (r/mr*cols+cc)*mr + r%mr }, nob*mr*cols)
+	winogradWeightsTo(up, w, oc, c, flip, func(r, cc int) int { return (r/mr*cols+cc)*mr + r%mr }, us, mr)
 }
 
 // winoStride is the distance between the 16 slices of a block's
@@ -108,6 +118,7 @@ func winogradFused(ys, xs, up, bias []float32, g backend.ConvGeom, oc int) {
 	blocks := (total + rows - 1) / rows
 	nob := (oc + mr - 1) / mr
 	xiS := winoStride(g.C, nb)
+	us := winoUStride(oc, g.C, mr)
 	parallel.For(blocks, 2*16*oc*g.C*nb, func(lo, hi int) {
 		// Zeroed: the padding tiles of a block read zeros (their columns
 		// of M are never read, but should not hold NaN from old buffers).
@@ -125,7 +136,7 @@ func winogradFused(ys, xs, up, bias []float32, g backend.ConvGeom, oc int) {
 			for ob := range nob {
 				clear(m)
 				for xi := range 16 {
-					a := up[(xi*nob+ob)*g.C*mr:]
+					a := up[xi*us+ob*g.C*mr:]
 					for tb := range panels {
 						bp := v[xi*xiS+tb*g.C*nr:]
 						cp := m[xi*mr*nb+tb*nr:]
@@ -252,8 +263,7 @@ func runWinograd(ys, xs, ws, bs []float32, gt backend.ConvGeom, oc, c int, flip,
 	}
 	if useWinoFused() {
 		mr := micro().MR()
-		nob := (rows + mr - 1) / mr
-		ub := alloc(16*nob*mr*gt.C, false)
+		ub := alloc(16*winoUStride(rows, gt.C, mr), false)
 		defer freeBuf(ub)
 		winoPackWeights(ub.D, ws, oc, c, flip, mr)
 		winogradFused(ys, xs, ub.D, bs, gt, rows)

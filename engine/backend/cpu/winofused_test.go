@@ -247,6 +247,7 @@ func BenchmarkWinogradWeightGrad(b *testing.B) {
 		{"r50_256_14_b16", 16, 256, 14, 256},
 		{"fs_128_32_b2", 2, 128, 32, 128},
 		{"r50_64_56_b1", 1, 64, 56, 64},
+		{"r50_128_28_b1", 1, 128, 28, 128},
 	} {
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.h, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1}.Out()
 		o := backend.ConvGroups{OC: s.oc, Groups: 1}
