@@ -229,8 +229,15 @@ func FindLR(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig) (
 			loss := tr.loss(logits, b, classes)
 			lv := float64(loss.Item())
 			step++
-			if math.IsNaN(lv) || math.IsInf(lv, 0) {
+			// The sweep's last step (diverged, or past 4x the best loss)
+			// hands its graph and batch back unused.
+			stop := func() {
+				autograd.Release(loss)
+				m.B.Free(x.Value.Buf)
 				step = cfg.Steps
+			}
+			if math.IsNaN(lv) || math.IsInf(lv, 0) {
+				stop()
 				break
 			}
 			avg = beta*avg + (1-beta)*lv
@@ -240,7 +247,7 @@ func FindLR(ctx context.Context, m *nn.Model, s *data.Set, cfg LRFinderConfig) (
 			res.Smoothed = append(res.Smoothed, sm)
 			best = math.Min(best, sm)
 			if sm > 4*best && len(res.LRs) > 5 {
-				step = cfg.Steps
+				stop()
 				break
 			}
 			for _, p := range params {

@@ -79,4 +79,26 @@ func TestLRSweepsLeaveNothingLive(t *testing.T) {
 	if few != more {
 		t.Errorf("live bytes after the sweeps grew with the iterations: %d after 4, %d after 12", few, more)
 	}
+	// A sweep that ends early (the loss past 4x its best, or diverged)
+	// hands back its last step too.
+	sweep := func(hi float64, steps int) (int64, int) {
+		m, err := nn.Build(residualCNN(), nil, cpu.New(), 3, "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		live0 := cpu.Mem().Live
+		r, err := FindLR(context.Background(), m, ds.Train, LRFinderConfig{Batch: 50, Steps: steps, Lo: 1e-5, Hi: hi, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cpu.Mem().Live - live0, len(r.LRs)
+	}
+	full, n := sweep(1e-2, 12)
+	early, ne := sweep(1e6, 60)
+	if n != 12 || ne >= 59 {
+		t.Fatalf("sweeps ran %d of 12 and %d of 60 steps; the second should stop early", n, ne)
+	}
+	if early != full {
+		t.Errorf("live bytes after a sweep that stopped early at step %d: %d, after a whole sweep %d", ne, early, full)
+	}
 }
