@@ -14,11 +14,17 @@ import (
 // the backward pass (each op's backward function, attributed to the layer
 // type that was current when the op was made). One profile is active at a
 // time; while none is, the hooks cost one atomic load.
+//
+// Each span also records the processor time the whole process used
+// meanwhile (every thread): over the wall time and the thread count, it
+// says how well a layer type keeps the cores busy. Work of other
+// goroutines running at the same time (a data loader) counts too.
 type Profile struct {
-	mu       sync.Mutex
-	fwd, bwd map[string]time.Duration
-	n        map[string]int
-	cur      string
+	mu             sync.Mutex
+	fwd, bwd       map[string]time.Duration
+	fwdCPU, bwdCPU map[string]time.Duration
+	n              map[string]int
+	cur            string
 }
 
 // ProfileRow is one layer type's share.
@@ -27,13 +33,18 @@ type ProfileRow struct {
 	Forward  float64 `json:"forward_s"`
 	Backward float64 `json:"backward_s"`
 	Calls    int     `json:"calls"` // forward calls
+	// ForwardCPU and BackwardCPU are the process's processor seconds
+	// during those spans (0 where the system does not report it).
+	ForwardCPU  float64 `json:"forward_cpu_s"`
+	BackwardCPU float64 `json:"backward_cpu_s"`
 }
 
 var active atomic.Pointer[Profile]
 
 // StartProfile starts recording and returns the profile.
 func StartProfile() *Profile {
-	p := &Profile{fwd: map[string]time.Duration{}, bwd: map[string]time.Duration{}, n: map[string]int{}}
+	p := &Profile{fwd: map[string]time.Duration{}, bwd: map[string]time.Duration{}, n: map[string]int{},
+		fwdCPU: map[string]time.Duration{}, bwdCPU: map[string]time.Duration{}}
 	active.Store(p)
 	return p
 }
@@ -59,11 +70,14 @@ func ProfileBegin(kind string) (end func()) {
 	p.mu.Lock()
 	p.cur = kind
 	p.mu.Unlock()
+	c0 := processCPU()
 	t0 := time.Now()
 	return func() {
 		d := time.Since(t0)
+		c := processCPU() - c0
 		p.mu.Lock()
 		p.fwd[p.cur] += d
+		p.fwdCPU[p.cur] += c
 		p.n[p.cur]++
 		p.cur = ""
 		p.mu.Unlock()
@@ -115,11 +129,14 @@ func profileBackward(v *Var) {
 		v.backward(v.Grad)
 		return
 	}
+	c0 := processCPU()
 	t0 := time.Now()
 	v.backward(v.Grad)
 	d := time.Since(t0)
+	c := processCPU() - c0
 	p.mu.Lock()
 	p.bwd[v.kind] += d
+	p.bwdCPU[v.kind] += c
 	p.mu.Unlock()
 }
 
@@ -143,10 +160,13 @@ func (p *Profile) Rows() []ProfileRow {
 	for k, d := range p.fwd {
 		r := get(k)
 		r.Forward += d.Seconds()
+		r.ForwardCPU += p.fwdCPU[k].Seconds()
 		r.Calls += p.n[k]
 	}
 	for k, d := range p.bwd {
-		get(k).Backward += d.Seconds()
+		r := get(k)
+		r.Backward += d.Seconds()
+		r.BackwardCPU += p.bwdCPU[k].Seconds()
 	}
 	rows := make([]ProfileRow, 0, len(seen))
 	for _, r := range seen {
@@ -166,15 +186,22 @@ func (p *Profile) Rows() []ProfileRow {
 func (p *Profile) Table() string {
 	var sb strings.Builder
 	var tf, tb float64
-	fmt.Fprintf(&sb, "%-22s %6s %10s %10s %7s\n", "layer type", "calls", "fwd ms", "bwd ms", "share")
+	var cf, cb float64
+	fmt.Fprintf(&sb, "%-22s %6s %10s %10s %7s %12s\n", "layer type", "calls", "fwd ms", "bwd ms", "share", "cpu ms/ms")
 	rows := p.Rows()
 	for _, r := range rows {
 		tf += r.Forward
 		tb += r.Backward
+		cf += r.ForwardCPU
+		cb += r.BackwardCPU
 	}
+	// cpu ms/ms: processor time over wall time, the cores kept busy on
+	// average (2.0: both of two).
+	busy := func(cpu, wall float64) float64 { return cpu / max(wall, 1e-12) }
 	for _, r := range rows {
-		fmt.Fprintf(&sb, "%-22s %6d %10.1f %10.1f %6.1f%%\n", r.Kind, r.Calls, 1e3*r.Forward, 1e3*r.Backward, 100*(r.Forward+r.Backward)/max(tf+tb, 1e-12))
+		fmt.Fprintf(&sb, "%-22s %6d %10.1f %10.1f %6.1f%% %12.2f\n", r.Kind, r.Calls, 1e3*r.Forward, 1e3*r.Backward,
+			100*(r.Forward+r.Backward)/max(tf+tb, 1e-12), busy(r.ForwardCPU+r.BackwardCPU, r.Forward+r.Backward))
 	}
-	fmt.Fprintf(&sb, "%-22s %6s %10.1f %10.1f", "total", "", 1e3*tf, 1e3*tb)
+	fmt.Fprintf(&sb, "%-22s %6s %10.1f %10.1f %7s %12.2f", "total", "", 1e3*tf, 1e3*tb, "", busy(cf+cb, tf+tb))
 	return sb.String()
 }

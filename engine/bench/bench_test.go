@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-var envVars = []string{"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMAXPROCS", "KEEP_ME"}
+var envVars = []string{"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMAXPROCS", "KEEP_ME", "GLIBC_TUNABLES"}
 
 // envPeer reports the same variables from Python.
 var envPeer = Peer{Name: "envpy", Script: "envpy.py", Source: []byte(`
@@ -95,6 +95,17 @@ func self(t *testing.T) []string {
 	return []string{exe}
 }
 
+func TestPeerEnv(t *testing.T) {
+	got := PeerEnv([]string{"PATH=/bin"})
+	if want := []string{"PATH=/bin", "GLIBC_TUNABLES=" + PeerMalloc}; !slices.Equal(got, want) {
+		t.Errorf("PeerEnv = %q, want %q", got, want)
+	}
+	own := []string{"GLIBC_TUNABLES=glibc.malloc.arena_max=1", "PATH=/bin"}
+	if got := PeerEnv(own); !slices.Equal(got, own) {
+		t.Errorf("PeerEnv = %q, want the user's own setting kept: %q", got, own)
+	}
+}
+
 func TestBenchEnv(t *testing.T) {
 	got := BenchEnv([]string{"PATH=/bin", "OPENBLAS_CORETYPE=Haswell", "OPENBLAS_L2_SIZE=262144",
 		"OMP_NUM_THREADS=8", ChildEnv + "={}", "A=b=c"}, 2)
@@ -113,6 +124,8 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 	t.Setenv("OPENBLAS_L2_SIZE", "262144")
 	t.Setenv("OMP_NUM_THREADS", "7")
 	t.Setenv("KEEP_ME", "yes")
+	t.Setenv("GLIBC_TUNABLES", "")
+	os.Unsetenv("GLIBC_TUNABLES") // restored by Setenv's cleanup
 	w, err := Get("test-env")
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +142,8 @@ func TestRunnerCleansEnvironmentForBothSides(t *testing.T) {
 	want := map[string]any{"OPENBLAS_CORETYPE": "<unset>", "OPENBLAS_L2_SIZE": "<unset>", "OMP_NUM_THREADS": "3",
 		"OPENBLAS_NUM_THREADS": "3", "GOMAXPROCS": "3", "KEEP_ME": "yes"}
 	for side, res := range map[string]Result{"ours": rep.Ours, "peer": *rep.PeerRes} {
+		// Only the peer gets the allocator setting (PeerEnv).
+		want["GLIBC_TUNABLES"] = map[string]any{"ours": "<unset>", "peer": PeerMalloc}[side]
 		for k, v := range want {
 			if res.Fields[k] != v {
 				t.Errorf("%s side: %s=%v, want %v", side, k, res.Fields[k], v)

@@ -32,7 +32,12 @@
 // with the same environment: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
 // removed (they slow OpenBLAS down and exist only for reproducible tests),
 // and OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS and
-// GOMAXPROCS set to the thread count. Because OpenBLAS reads its
+// GOMAXPROCS set to the thread count. The peer also runs with glibc's
+// allocator told to keep freed memory ([PeerMalloc]), as PyTorch's
+// performance guide advises (it names jemalloc or tcmalloc): otherwise
+// every large tensor is mapped and unmapped per call and, on a virtual
+// machine, PyTorch spends most of a ResNet-50 batch in page faults.
+// Because OpenBLAS reads its
 // environment when the process loads it, our side cannot run inside the
 // process that was started with the original environment: the [Runner]
 // re-executes the current program (Runner.Self) with the cleaned
