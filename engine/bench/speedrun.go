@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -236,30 +235,14 @@ func speedrun(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	white = nil
-	// The step's working set is the forward activations, which the
-	// backward pass frees as it goes (autograd BackwardRelease), plus the
-	// data. Left alone, Go's collector lets the heap grow to twice the
-	// live data between collections, and buffers beyond the CPU pool's
-	// cap become garbage each step; a soft limit a little above the
-	// working set makes it collect them instead of growing the process.
-	// A limit below the working set is worse than none: the collector
-	// then runs back to back (1,200 collections in 4 steps at batch 1024,
-	// a fifth of the time). ForwardBytes counts every node's output; the
-	// working set is about 1.1x it with BatchNorm and ReLU fused, more
-	// with GELU (BatchNorm's output and the activation's both live), so
-	// the limit is 1.14x (ReLU) or 1.3x (GELU), measured on 4 steps of
-	// 1024 (GODEBUG=gctrace=1): ReLU at 1.1x 1,227 collections and 23.1 s,
-	// at 1.14x 99 and 20.2 s, peak 1,803 MiB (PyTorch's 1.78 GiB); GELU at
-	// 1.1x 5,466 and 32.6 s, at 1.3x 109 and 23.8 s, peak 2,059 MiB.
-	if sum, err := models.Summarize(g, input); err == nil {
-		pct := int64(114)
-		if p.act == "gelu" {
-			pct = 130
-		}
-		limit := sum.ForwardBytes*int64(p.batch)*pct/100 + int64(len(tr.Images)+len(te.Images)) + 64<<20
-		debug.SetMemoryLimit(limit)
-		o.Logf("cifar-speedrun: ours keeps the heap near %d MiB (forward activations x %.2f + data)", limit>>20, float64(pct)/100)
-	}
+	// No heap limit. The CPU backend's pool keeps the step's buffers and
+	// hands them back the next step, so little becomes garbage. A soft
+	// limit near the working set (1.14x the forward activations, which
+	// this bench set before) made the collector run every few tens of
+	// milliseconds; each collection then emptied the pool, the runtime
+	// gave the pages back to the kernel and the next step faulted them in
+	// again (1.24 million page faults in 4 steps of 1024, a fifth of the
+	// time on a virtual machine). See engine/backend/cpu/pool.go.
 	o.Logf("cifar-speedrun: ours trains %g epochs of %d images, batch %d, %s, on %d threads (%s)", p.epochs, tr.Len(), p.batch, p.act, o.Threads, m.B.Describe())
 	var prof *autograd.Profile
 	if o.Params["profile"] != "" {

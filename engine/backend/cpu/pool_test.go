@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -119,6 +120,61 @@ func TestPoolDropsIdleSizes(t *testing.T) {
 			t.Fatal("no buffer")
 		} else {
 			c.Free(b)
+		}
+	})
+}
+
+// TestPoolSurvivesBusyCollections: collections that come while the pool
+// is in use (every few milliseconds under a memory limit, often inside
+// one long kernel that takes nothing) leave its buffers alone; once
+// nothing has been taken for poolDrainIdle, the next collection drains it.
+func TestPoolSurvivesBusyCollections(t *testing.T) {
+	withPoolLimit(t, 1<<28, func() {
+		debug.SetGCPercent(100)
+		c := New()
+		c.Free(c.AllocUninit(1 << 16))
+		for range 3 {
+			runtime.GC()
+			time.Sleep(5 * time.Millisecond) // the trim runs in the finalizer goroutine
+		}
+		if kept := Mem().Kept; kept != 4<<16 {
+			t.Fatalf("kept %d bytes after three collections in quick succession, want the buffer's %d", kept, 4<<16)
+		}
+		pool.lastTaken.Store(time.Now().Add(-2 * poolDrainIdle).UnixNano())
+		deadline := time.Now().Add(5 * time.Second)
+		for Mem().Kept != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("kept %d bytes %v after the last take, want the pool drained", Mem().Kept, 2*poolDrainIdle)
+			}
+			runtime.GC()
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+}
+
+// TestPoolServesTheNextClassUp: with no buffer of a size's own class, a
+// free one of the next class (at most a quarter larger) serves it, so a
+// step whose sizes shift a little reuses memory instead of taking more.
+func TestPoolServesTheNextClassUp(t *testing.T) {
+	withPoolLimit(t, 1<<28, func() {
+		c := New()
+		_, size := class(1 << 16)
+		_, up := class(size + 1)
+		b := c.AllocUninit(up).(*Buf)
+		p := &b.D[0]
+		c.Free(b)
+		got := c.Alloc(size).(*Buf)
+		defer c.Free(got)
+		if &got.D[0] != p || len(got.D) != size {
+			t.Fatalf("a request of %d values got a new buffer (len %d), want the freed one of class size %d", size, len(got.D), up)
+		}
+		for i, v := range got.D {
+			if v != 0 {
+				t.Fatalf("Alloc's recycled buffer holds %g at %d, want zeros", v, i)
+			}
+		}
+		if kept := Mem().Kept; kept != 0 {
+			t.Fatalf("kept %d bytes, want none", kept)
 		}
 	})
 }
