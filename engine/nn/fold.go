@@ -80,7 +80,9 @@ func (m *Model) foldedConvBN(c *Ctx, conv, bn *graph.Node, x *autograd.Var) *aut
 	if beta := bp["bias"]; beta != nil {
 		b.Binary(backend.Add, shift.Buf, shift.Buf, beta.Value.Buf, vec)
 	}
-	fw := tensor.New(b, w.Shape...)
+	// fw[oc] = k[oc] w[oc], into a buffer nothing clears first (the
+	// product overwrites all of it).
+	fw := &tensor.Tensor{Shape: append([]int(nil), w.Shape...), Buf: backend.AllocUninit(b, w.Len()), B: b}
 	b.Binary(backend.Mul, fw.Buf, w.Buf, k.Buf, backend.Strided{Shape: []int{oc, ckk}, StrideA: []int{ckk, 1}, StrideB: []int{1, 0}})
 	b.Free(k.Buf)
 	g2 := windowOf(conv)

@@ -250,30 +250,98 @@ func (*CPU) Binary(op backend.BinaryOp, dst, a, b backend.Buffer, s backend.Stri
 				offA += idx[dim] * s.StrideA[dim]
 				offB += idx[dim] * s.StrideB[dim]
 			}
-			out := z[r*inner : (r+1)*inner]
-			switch {
-			case op == backend.Add && sa == 1 && sb == 1:
-				aa, bb := as[offA:offA+inner], bs[offB:offB+inner]
-				for i := range out {
-					out[i] = aa[i] + bb[i]
-				}
-			case op == backend.Add && sa == 1 && sb == 0:
-				aa, bv := as[offA:offA+inner], bs[offB]
-				for i := range out {
-					out[i] = aa[i] + bv
-				}
-			case op == backend.Mul && sa == 1 && sb == 1:
-				aa, bb := as[offA:offA+inner], bs[offB:offB+inner]
-				for i := range out {
-					out[i] = aa[i] * bb[i]
-				}
-			default:
-				for i := range out {
-					out[i] = binary(op, as[offA+i*sa], bs[offB+i*sb])
-				}
-			}
+			binaryRow(op, z[r*inner:(r+1)*inner], as[offA:], sa, bs[offB:], sb)
 		}
 	})
+}
+
+// binaryRow writes out[i] = op(a[i·sa], b[i·sb]). The usual strides (both
+// contiguous, or one side broadcast: a bias, a per-row scale) get a loop
+// per op with the op outside it; the generic loop calls binary for every
+// value, about 8x slower (folding ResNet-50's batch norms into its
+// convolutions, a [OC, C·KH·KW] by [OC, 1] product, took 30-40 ms).
+func binaryRow(op backend.BinaryOp, out, a []float32, sa int, b []float32, sb int) {
+	n := len(out)
+	if n == 0 {
+		return
+	}
+	switch {
+	case sa == 1 && sb == 1:
+		a, b := a[:n:n], b[:n:n]
+		switch op {
+		case backend.Add:
+			for i := range out {
+				out[i] = a[i] + b[i]
+			}
+			return
+		case backend.Sub:
+			for i := range out {
+				out[i] = a[i] - b[i]
+			}
+			return
+		case backend.Mul:
+			for i := range out {
+				out[i] = a[i] * b[i]
+			}
+			return
+		case backend.Div:
+			for i := range out {
+				out[i] = a[i] / b[i]
+			}
+			return
+		}
+	case sa == 1 && sb == 0:
+		a, bv := a[:n:n], b[0]
+		switch op {
+		case backend.Add:
+			for i := range out {
+				out[i] = a[i] + bv
+			}
+			return
+		case backend.Sub:
+			for i := range out {
+				out[i] = a[i] - bv
+			}
+			return
+		case backend.Mul:
+			for i := range out {
+				out[i] = a[i] * bv
+			}
+			return
+		case backend.Div:
+			for i := range out {
+				out[i] = a[i] / bv
+			}
+			return
+		}
+	case sa == 0 && sb == 1:
+		av, b := a[0], b[:n:n]
+		switch op {
+		case backend.Add:
+			for i := range out {
+				out[i] = av + b[i]
+			}
+			return
+		case backend.Sub:
+			for i := range out {
+				out[i] = av - b[i]
+			}
+			return
+		case backend.Mul:
+			for i := range out {
+				out[i] = av * b[i]
+			}
+			return
+		case backend.Div:
+			for i := range out {
+				out[i] = av / b[i]
+			}
+			return
+		}
+	}
+	for i := range out {
+		out[i] = binary(op, a[i*sa], b[i*sb])
+	}
 }
 
 // SumTo implements backend.Backend.
