@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/workbench-cv/workbench/engine/autograd"
+	"github.com/workbench-cv/workbench/engine/nn"
 	"github.com/workbench-cv/workbench/engine/style"
+	"github.com/workbench-cv/workbench/engine/tensor"
 )
 
 func tinyFast(t *testing.T, styles int) *style.FastNet {
@@ -145,10 +149,19 @@ func spread(img style.Image) float64 {
 }
 
 // TestFastNetPadsByReflection: a new network pads every convolution by
-// reflection, so a flat grey photo stylises to a flat image (zero padding
-// makes its borders differ from its middle); a network with zero-padded
+// reflection, so on a flat grey photo the first convolution's output is
+// flat to the rounding (zero padding makes its borders differ from its
+// middle, and the stylised image shows it); a network with zero-padded
 // convolutions (saved before reflection padding) reloads from its graph
 // as it was, giving the same pixels; sides under 8 are refused.
+//
+// The stylised image itself is not flat to the rounding with either
+// padding: an instance norm over a plane that is constant but for one
+// ulp divides that ulp by sqrt(eps) (about 300x), and five of them in a
+// row make it order one. Whether the first convolution's output is
+// constant to the last bit depends on the library's kernels (with
+// OpenBLAS's Haswell kernels on a Zen 5, its two column blocks differ by
+// one ulp), so the test looks at it with a tolerance.
 func TestFastNetPadsByReflection(t *testing.T) {
 	net := tinyFast(t, 1)
 	pads, convs := 0, 0
@@ -188,8 +201,24 @@ func TestFastNetPadsByReflection(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("flat grey: reflection-padded output spread %.3g, zero-padded %.3g", spread(a), spread(b))
-	if spread(a) > 1e-4 || spread(b) < 1e-2 {
-		t.Errorf("flat grey stylises to a spread of %.3g with reflection padding, %.3g with zeros", spread(a), spread(b))
+	if spread(b) < 1e-2 {
+		t.Errorf("flat grey stylises to a spread of %.3g with zero padding: no border to see", spread(b))
+	}
+	// The first convolution's output, relative to its size.
+	firstConv := func(f *style.FastNet) float64 {
+		x := autograd.Const(tensor.FromData(be, slices.Clone(grey.Pix), 1, 3, 24, 24))
+		y := f.Model.Forward(&nn.Ctx{NoGrad: true, Style: []float32{1}, Stop: "conv1"}, x)
+		d := y.Value.Data()
+		size := 0.0
+		for _, v := range d {
+			size = max(size, math.Abs(float64(v)))
+		}
+		return spread(style.Image{Pix: d, Shape: y.Shape()[1:]}) / size
+	}
+	r, z := firstConv(back), firstConv(old)
+	t.Logf("flat grey: the first convolution's output spreads by %.3g of its size with reflection padding, %.3g with zeros", r, z)
+	if r > 1e-5 || z < 1e-2 {
+		t.Errorf("on flat grey the first convolution's output spreads by %.3g of its size with reflection padding (want rounding only), %.3g with zeros", r, z)
 	}
 	// A zero-padded network reloads as it was saved.
 	reloaded, err := style.LoadFastNet(be, old.Model.Graph, old.Weights(), []string{"stripes"})
