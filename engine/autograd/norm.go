@@ -145,6 +145,21 @@ func updateRunning(b backend.Backend, st *BatchNormState, mean, varT *tensor.Ten
 // + shift with k = gamma·invstd, ReLU'd with relu. It returns invstd and
 // k.
 func batchNormAffine(b backend.Backend, out *tensor.Tensor, x, gamma, beta *Var, st *BatchNormState, mean, varT *tensor.Tensor, n, c, inner int, eps float32, training, relu bool) (invstd, k *tensor.Tensor) {
+	invstd, k, shift := batchNormScale(b, x, gamma, beta, st, mean, varT, n, c, inner, eps, training)
+	if relu {
+		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	} else {
+		b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	}
+	b.Free(shift.Buf)
+	return invstd, k
+}
+
+// batchNormScale computes the statistics (the batch's in training, updating
+// st, or st's otherwise) into mean and varT, and invstd = 1/sqrt(var+eps),
+// k = gamma·invstd and shift = beta - mean·k: the batch norm is x·k +
+// shift.
+func batchNormScale(b backend.Backend, x, gamma, beta *Var, st *BatchNormState, mean, varT *tensor.Tensor, n, c, inner int, eps float32, training bool) (invstd, k, shift *tensor.Tensor) {
 	if training {
 		b.ChannelStats(mean.Buf, varT.Buf, x.Value.Buf, n, c, inner)
 		updateRunning(b, st, mean, varT, n*inner)
@@ -160,18 +175,71 @@ func batchNormAffine(b backend.Backend, out *tensor.Tensor, x, gamma, beta *Var,
 	if gamma != nil {
 		vecOp(b, backend.Mul, k.Buf, invstd.Buf, gamma.Value.Buf, c)
 	}
-	shift := tensor.New(b, c)
+	shift = tensor.New(b, c)
 	vecOp(b, backend.Mul, shift.Buf, mean.Buf, k.Buf, c)
 	b.Unary(backend.Neg, shift.Buf, shift.Buf, 0, 0)
 	if beta != nil {
 		b.Axpy(shift.Buf, 1, beta.Value.Buf)
 	}
-	if relu {
-		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
-	} else {
-		b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	return invstd, k, shift
+}
+
+// BatchNormAddReLU is ReLU(BatchNorm(x, ...) + res), the end of a
+// residual block, in one op on backends that fuse it
+// (backend.BatchNormAddReLUer and BatchNormGrader): the batch norm's
+// output is never written or read back, one pass over the block's output
+// less forward. The values, the running statistics and every gradient are
+// those of the separate ops to the bit. Elsewhere it is those ops.
+func BatchNormAddReLU(x, res, gamma, beta *Var, st *BatchNormState, training bool) *Var {
+	b := x.B()
+	f, ok := b.(backend.BatchNormAddReLUer)
+	bg, okg := b.(backend.BatchNormGrader)
+	s := x.Shape()
+	if !ok || !okg || len(s) < 2 || !tensor.SameShape(s, res.Shape()) {
+		return AddReLU(BatchNorm(x, gamma, beta, st, training), res)
 	}
-	return invstd, k
+	n, c, inner := s[0], s[1], tensor.Numel(s[2:])
+	if training && n*inner < 2 {
+		panic(fmt.Sprintf("autograd: BatchNorm in training needs more than one value per channel, got input %v", s))
+	}
+	eps := float32(1e-5)
+	if st != nil && st.Eps != 0 {
+		eps = st.Eps
+	}
+	mean, varT := tensor.New(b, c), tensor.New(b, c)
+	out := empty(b, s...)
+	var invstd, k *tensor.Tensor
+	if _, okf := b.(backend.BatchNormForwarder); okf && training {
+		invstd, k = tensor.New(b, c), tensor.New(b, c)
+		var gb, bb backend.Buffer
+		if gamma != nil {
+			gb = gamma.Value.Buf
+		}
+		if beta != nil {
+			bb = beta.Value.Buf
+		}
+		f.BatchNormAddReLUForward(out.Buf, mean.Buf, varT.Buf, invstd.Buf, k.Buf, x.Value.Buf, res.Value.Buf, gb, bb, n, c, inner, eps)
+		updateRunning(b, st, mean, varT, n*inner)
+	} else {
+		var shift *tensor.Tensor
+		invstd, k, shift = batchNormScale(b, x, gamma, beta, st, mean, varT, n, c, inner, eps, training)
+		f.ChannelAffineAddReLU(out.Buf, x.Value.Buf, res.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+		b.Free(shift.Buf)
+	}
+	return newOp(out, func(g *tensor.Tensor) {
+		// As AddReLU: the gradient where out > 0, shared by the batch
+		// norm and the shortcut.
+		gm := empty(b, s...)
+		b.UnaryGrad(backend.ReLU, gm.Buf, out.Buf, out.Buf, g.Buf, 0, 0)
+		if x.requiresGrad || (gamma != nil && gamma.requiresGrad) || (beta != nil && beta.requiresGrad) {
+			batchNormGrad(bg, gm, nil, x, gamma, beta, mean, invstd, k, n, c, inner, training)
+		}
+		if res.requiresGrad {
+			accumulate(res, gm, true)
+		} else {
+			b.Free(gm.Buf)
+		}
+	}, x, res, gamma, beta)
 }
 
 // batchNormGrad is BatchNorm's backward pass on a backend with a fused

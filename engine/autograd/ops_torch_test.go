@@ -185,6 +185,36 @@ func bnReLUCase(name string, shape []int, affine, training, relu bool) torchCase
 		}}
 }
 
+// bnAddReLUCase is relu(batch_norm(x) + r) through
+// autograd.BatchNormAddReLU, gradients to x, gamma, beta and the shortcut r.
+func bnAddReLUCase(name string, shape []int, training bool) torchCase {
+	c := shape[1]
+	rm := torchref.Normal(93, c, 0.3)
+	rv := torchref.Normal(94, c, 0.3)
+	for i := range rv {
+		rv[i] = 0.5 + rv[i]*rv[i]
+	}
+	inputs := []torchref.Input{in("x", 1.5, shape...), konst("rm", rm, c), konst("rv", rv, c),
+		with(in("g", 0.3, c), func(_ *rand.Rand, v []float32) {
+			for i := range v {
+				v[i] += 1
+			}
+		}), in("b", 0.5, c), in("r", 1, shape...)}
+	mode := "False"
+	if training {
+		mode = "True"
+	}
+	code := "rm, rv = T['rm'].clone(), T['rv'].clone()\n" +
+		"out = F.relu(F.batch_norm(x, rm, rv, g, b, training=" + mode + ", momentum=0.1, eps=1e-5) + r)\n" +
+		"extra['running_mean'], extra['running_var'] = rm, rv"
+	return torchCase{name: name, inputs: inputs, torch: code,
+		ours: func(v vars) (*autograd.Var, map[string]*tensor.Tensor) {
+			st := &autograd.BatchNormState{Mean: v["rm"].Value.Clone(), Var: v["rv"].Value.Clone(), Momentum: 0.1, Eps: 1e-5}
+			out := autograd.BatchNormAddReLU(v["x"], v["r"], v["g"], v["b"], st, training)
+			return out, map[string]*tensor.Tensor{"running_mean": st.Mean, "running_var": st.Var}
+		}}
+}
+
 // dropoutCode is backend.Uniform (SplitMix64's finaliser of seed +
 // (i+1)·golden) written again in numpy: element i is kept when its draw is
 // at least p, and scaled by 1/(1-p).
@@ -500,7 +530,11 @@ func opCases() []torchCase {
 }
 
 func TestTorchParityOps(t *testing.T) {
-	cases := append(opCases(), repeatedBackwardCase())
+	// Cases added later go last: the inputs' seeds run in order, and
+	// shifting them changes every later case's data.
+	cases := append(opCases(), repeatedBackwardCase(),
+		bnAddReLUCase("batchnorm2d-add-relu/train", []int{2, 5, 7, 9}, true),
+		bnAddReLUCase("batchnorm2d-add-relu/eval", []int{3, 4, 3, 5}, false))
 	refs := make([]torchref.Case, len(cases))
 	for i, c := range cases {
 		refs[i] = torchref.Case{Name: c.name, Inputs: c.inputs, Code: c.torch}

@@ -327,6 +327,21 @@ type BatchNormForwarder interface {
 	BatchNormForward(dst, mean, variance, invstd, k, x, gamma, beta Buffer, outer, c, inner int, eps float32, relu bool)
 }
 
+// BatchNormAddReLUer is implemented by backends that end a residual block
+// in one pass: batch norm, the shortcut added, ReLU
+// (autograd.BatchNormAddReLU uses it when present, with BatchNormGrader
+// for the backward pass). Each output is the bits of BatchNorm's (or
+// ChannelAffine's) output added to res, then max(·, 0), as the separate
+// ops give; the batch norm's own output is never written.
+type BatchNormAddReLUer interface {
+	// BatchNormAddReLUForward is BatchNormForward with relu set and res
+	// (x's shape) added before the ReLU: dst = max((x·k + shift) + res, 0).
+	BatchNormAddReLUForward(dst, mean, variance, invstd, k, x, res, gamma, beta Buffer, outer, c, inner int, eps float32)
+	// ChannelAffineAddReLU computes dst = max((x·scale[c] + shift[c]) +
+	// res, 0) for x and res viewed as [outer, C, inner].
+	ChannelAffineAddReLU(dst, x, res, scale, shift Buffer, outer, c, inner int)
+}
+
 // AddReLUer is implemented by backends with ReLU(a + b) over buffers of
 // the same length in one pass (autograd.AddReLU uses it when present).
 type AddReLUer interface {

@@ -281,6 +281,12 @@ func opCases() []opCase {
 		{"batchnormrelu/eval", []in{s(4, 3, 3, 2), {shape: []int{3}, gen: uniform(0.5, 1.5)}, s(3)}, func(v []*autograd.Var) *autograd.Var {
 			return autograd.BatchNormReLU(v[0], v[1], v[2], bnState(3, false), false)
 		}},
+		{"batchnormaddrelu/train", []in{s(4, 3, 3, 2), {shape: []int{3}, gen: uniform(0.5, 1.5)}, s(3), s(4, 3, 3, 2)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.BatchNormAddReLU(v[0], v[3], v[1], v[2], bnState(3, true), true)
+		}},
+		{"batchnormaddrelu/eval", []in{s(4, 3, 3, 2), {shape: []int{3}, gen: uniform(0.5, 1.5)}, s(3), s(4, 3, 3, 2)}, func(v []*autograd.Var) *autograd.Var {
+			return autograd.BatchNormAddReLU(v[0], v[3], v[1], v[2], bnState(3, false), false)
+		}},
 		{"instancenormaffine", []in{s(2, 3, 3, 3), s(3), s(3)}, func(v []*autograd.Var) *autograd.Var {
 			return autograd.InstanceNormAffine(v[0], v[1], v[2], 1e-5)
 		}},

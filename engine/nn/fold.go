@@ -122,6 +122,51 @@ func bnReLUs(g graph.Graph, output string) map[string]string {
 	return pairs
 }
 
+// bnAdds finds each add of two inputs that only a ReLU reads (a key of
+// bnReLU) with a batchnorm2d input that only the add reads (neither the
+// output), keyed by the add: a residual block's end. With two such inputs
+// (a downsampling block: the block's and the shortcut's batch norms) the
+// first is taken.
+func bnAdds(g graph.Graph, output string, bnReLU map[string]string) map[string]string {
+	uses := map[string]int{}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			uses[in]++
+		}
+	}
+	pairs := map[string]string{}
+	for _, n := range g.Nodes {
+		if n.Op != "add" || len(n.Inputs) != 2 || bnReLU[n.ID] == "" {
+			continue
+		}
+		for _, in := range n.Inputs {
+			if m := findNode(g, in); m != nil && m.Op == "batchnorm2d" && len(m.Inputs) == 1 && uses[in] == 1 && in != output {
+				pairs[n.ID] = in
+				break
+			}
+		}
+	}
+	return pairs
+}
+
+// bnAddReLUForward runs batch norm node bn on x, adds res and applies the
+// ReLU, as one op (autograd.BatchNormAddReLU).
+func (m *Model) bnAddReLUForward(c *Ctx, bn *graph.Node, x, res *autograd.Var) *autograd.Var {
+	p := m.params[bn.ID]
+	gamma, beta := p["weight"], p["bias"]
+	if c.NoGrad {
+		if gamma != nil {
+			gamma = gamma.Detach()
+		}
+		if beta != nil {
+			beta = beta.Detach()
+		}
+	}
+	st := m.bnState(bn, x.Shape()[1])
+	st.Momentum, st.Eps = float32(attr(bn, "momentum")), float32(attr(bn, "eps"))
+	return autograd.BatchNormAddReLU(x, res, gamma, beta, st, c.Training)
+}
+
 func findNode(g graph.Graph, id string) *graph.Node {
 	for i := range g.Nodes {
 		if g.Nodes[i].ID == id {

@@ -159,3 +159,108 @@ func TestBNReLUFusionMatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestBNAddReLUFusionMatchesUnfused: a residual block's end (batch norm,
+// the shortcut added, ReLU) runs as autograd.BatchNormAddReLU without a
+// hook, whichever input of the add the batch norm is; logits, every
+// parameter gradient and the running statistics are bit for bit those of
+// the separate ops, in training and in eval mode, with and without a
+// graph.
+func TestBNAddReLUFusionMatchesUnfused(t *testing.T) {
+	block := func(bnFirst bool) graph.Graph {
+		add := []string{"b2", "r1"}
+		if !bnFirst {
+			add = []string{"r1", "b2"}
+		}
+		return graph.Graph{Nodes: []graph.Node{
+			{ID: "input", Op: "input", Attrs: map[string]float64{"channels": 3, "height": 8, "width": 8}},
+			{ID: "c1", Op: "conv2d", Inputs: []string{"input"}, Attrs: map[string]float64{"out": 6, "kernel": 3, "pad": 1}},
+			{ID: "b1", Op: "batchnorm2d", Inputs: []string{"c1"}},
+			{ID: "r1", Op: "relu", Inputs: []string{"b1"}},
+			{ID: "c2", Op: "conv2d", Inputs: []string{"r1"}, Attrs: map[string]float64{"out": 6, "kernel": 3, "pad": 1}},
+			{ID: "b2", Op: "batchnorm2d", Inputs: []string{"c2"}},
+			{ID: "sum", Op: "add", Inputs: add},
+			{ID: "rs", Op: "relu", Inputs: []string{"sum"}},
+			{ID: "gap", Op: "globalavgpool", Inputs: []string{"rs"}},
+			{ID: "flatten", Op: "flatten", Inputs: []string{"gap"}},
+		}}
+	}
+	b := cpu.New()
+	rng := rand.New(rand.NewPCG(13, 14))
+	x := make([]float32, 3*3*8*8)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for _, bnFirst := range []bool{true, false} {
+		g := block(bnFirst)
+		if pairs := bnAdds(g, "flatten", bnReLUs(g, "flatten")); len(pairs) != 1 || pairs["sum"] != "b2" {
+			t.Fatalf("pairs %v, want sum -> b2", pairs)
+		}
+		run := func(training, noGrad, hook bool) (out []float32, grads map[string][]float32, stats []float32) {
+			m, err := Build(g, nil, b, 5, "default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &Ctx{Training: training, NoGrad: noGrad}
+			if hook {
+				c.Hook = func(string, *autograd.Var) *autograd.Var { return nil }
+			}
+			prof := autograd.StartProfile()
+			y := m.Forward(c, autograd.Const(tensor.FromData(b, x, 3, 3, 8, 8)))
+			prof.Stop()
+			fused := 0
+			for _, r := range prof.Rows() {
+				if r.Kind == "bn+add+relu" {
+					fused += r.Calls
+				}
+			}
+			if want := map[bool]int{false: 1, true: 0}[hook]; fused != want {
+				t.Errorf("hook %v: %d fused bn+add+relu layers, want %d", hook, fused, want)
+			}
+			grads = map[string][]float32{}
+			if !noGrad {
+				autograd.Sum(autograd.Mul(y, y)).Backward()
+				for _, p := range m.Params {
+					grads[p.Name] = p.V.Grad.Data()
+				}
+			}
+			st := m.bnState(m.nodes["b2"], 6)
+			return y.Value.Data(), grads, append(st.Mean.Data(), st.Var.Data()...)
+		}
+		for _, mode := range []struct{ training, noGrad bool }{{true, false}, {false, false}, {false, true}} {
+			o0, g0, s0 := run(mode.training, mode.noGrad, false)
+			o1, g1, s1 := run(mode.training, mode.noGrad, true)
+			same := func(what string, a, b []float32) {
+				if len(a) != len(b) {
+					t.Fatalf("%+v bn first %v: %s: %d values fused, %d unfused", mode, bnFirst, what, len(a), len(b))
+				}
+				for i := range a {
+					if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+						t.Fatalf("%+v bn first %v: %s[%d]: fused %v, unfused %v", mode, bnFirst, what, i, a[i], b[i])
+					}
+				}
+			}
+			same("output", o0, o1)
+			same("running stats", s0, s1)
+			if !mode.noGrad && len(g0) != len(m0params(g)) {
+				t.Fatalf("%d parameter gradients, want %d", len(g0), len(m0params(g)))
+			}
+			for name, v := range g0 {
+				same(name+" gradient", v, g1[name])
+			}
+		}
+	}
+}
+
+// m0params lists the parameter names a graph's model has.
+func m0params(g graph.Graph) []string {
+	m, err := Build(g, nil, cpu.New(), 1, "default")
+	if err != nil {
+		panic(err)
+	}
+	var names []string
+	for _, p := range m.Params {
+		names = append(names, p.Name)
+	}
+	return names
+}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,10 @@ type Model struct {
 	convBN map[string]string
 	// bnReLU maps a batchnorm2d to the ReLU that alone reads it (fold.go).
 	bnReLU map[string]string
+	// bnAdd maps an add that only a ReLU reads to a batchnorm2d that only
+	// the add reads (a residual block's end); Forward runs the three as
+	// autograd.BatchNormAddReLU (fold.go).
+	bnAdd map[string]string
 }
 
 // Init chooses how weights start: "default" (PyTorch's uniform
@@ -63,6 +68,7 @@ func Build(g graph.Graph, input []int, b backend.Backend, seed uint64, init Init
 	m.poolReLU = fusedReLUs(g, a.Output)
 	m.convBN = convBNs(g, a.Output)
 	m.bnReLU = bnReLUs(g, a.Output)
+	m.bnAdd = bnAdds(g, a.Output, m.bnReLU)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	for _, id := range a.Order {
 		n := m.nodes[id]
@@ -238,8 +244,30 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 			}
 		}
 	}
+	// A batch norm read only by an add that only a ReLU reads runs inside
+	// the add (unless folded into its convolution, or a hook or Stop must
+	// see its output); bnAddOf maps the add to it.
+	bnAddOf := map[string]string{}
+	if c.Hook == nil {
+		for add, bn := range m.bnAdd {
+			conv, folded := m.convBN[bn]
+			if fusedBN[add] && bn != c.Stop && !(folded && skip[conv]) {
+				bnAddOf[add] = bn
+				skip[bn] = true
+			}
+		}
+	}
 	// inputs are the nodes each node reads, after fusion.
 	inputs := func(id string) []string {
+		if bn, ok := bnAddOf[id]; ok {
+			ins := slices.Clone(m.nodes[id].Inputs)
+			for i, in := range ins {
+				if in == bn {
+					ins[i] = m.nodes[bn].Inputs[0]
+				}
+			}
+			return ins
+		}
 		if relu, ok := m.poolReLU[id]; ok && skip[relu] {
 			return m.nodes[relu].Inputs
 		}
@@ -283,7 +311,19 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 				}
 				p = d
 			}
-			if fusedBN[id] {
+			if bn, ok := bnAddOf[id]; ok {
+				var x, res *autograd.Var
+				for _, s := range n.Inputs {
+					if s == bn {
+						x = vals[m.nodes[bn].Inputs[0]]
+					} else {
+						res = vals[s]
+					}
+				}
+				end := autograd.ProfileBegin("bn+add+relu")
+				out = m.bnAddReLUForward(c, m.nodes[bn], x, res)
+				end()
+			} else if fusedBN[id] {
 				end := autograd.ProfileBegin(profileKind(n.Op) + "+relu")
 				out = m.bnReLUForward(c, n, p, in)
 				end()

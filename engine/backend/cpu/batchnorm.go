@@ -110,7 +110,19 @@ func channelStats(xs []float32, outer, c, inner, ch int) (mean, variance float32
 // BatchNormForward implements backend.BatchNormForwarder: a channel's
 // statistics, then its output while its planes are still in cache.
 func (*CPU) BatchNormForward(dst, mean, variance, invstd, k, x, gamma, beta backend.Buffer, outer, c, inner int, eps float32, relu bool) {
+	batchNormForward(dst, mean, variance, invstd, k, x, nil, gamma, beta, outer, c, inner, eps, relu)
+}
+
+// BatchNormAddReLUForward implements backend.BatchNormAddReLUer.
+func (*CPU) BatchNormAddReLUForward(dst, mean, variance, invstd, k, x, res, gamma, beta backend.Buffer, outer, c, inner int, eps float32) {
+	batchNormForward(dst, mean, variance, invstd, k, x, res, gamma, beta, outer, c, inner, eps, true)
+}
+
+// batchNormForward is BatchNormForward with, when res is not nil, res
+// added before the ReLU (relu must then be set).
+func batchNormForward(dst, mean, variance, invstd, k, x, res, gamma, beta backend.Buffer, outer, c, inner int, eps float32, relu bool) {
 	ys, xs, ms, vs, is, ks, gs, bs := d(dst), d(x), d(mean), d(variance), d(invstd), d(k), d(gamma), d(beta)
+	rs := d(res)
 	parallel.For(c, outer*inner*4, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			m, v := channelStats(xs, outer, c, inner, ch)
@@ -126,14 +138,40 @@ func (*CPU) BatchNormForward(dst, mean, variance, invstd, k, x, gamma, beta back
 			ms[ch], vs[ch], is[ch], ks[ch] = m, v, inv, kc
 			for o := range outer {
 				p := o*c + ch
-				if relu {
+				switch {
+				case rs != nil:
+					affineAddReLU(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], rs[p*inner:(p+1)*inner], kc, sh)
+				case relu:
 					affineReLU(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], kc, sh)
-				} else {
+				default:
 					affine(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], kc, sh)
 				}
 			}
 		}
 	})
+}
+
+// ChannelAffineAddReLU implements backend.BatchNormAddReLUer.
+func (*CPU) ChannelAffineAddReLU(dst, x, res, scale, shift backend.Buffer, outer, c, inner int) {
+	ys, xs, rs, sc, sh := d(dst), d(x), d(res), d(scale), d(shift)
+	parallel.For(outer*c, inner*3, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			ch := p % c
+			affineAddReLU(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], rs[p*inner:(p+1)*inner], sc[ch], sh[ch])
+		}
+	})
+}
+
+// affineAddReLU writes out = max((in a + b) + res, 0): affine's value,
+// then AddReLU's (the same operations in the same order, so the same bits
+// as the two ops).
+func affineAddReLU(out, in, res []float32, a, b float32) {
+	n := len(in)
+	out, res = out[:n:n], res[:n:n]
+	for i, v := range in {
+		y := v*a + b
+		out[i] = max(y+res[i], 0)
+	}
 }
 
 // bitsOf views s's values as their bits.
