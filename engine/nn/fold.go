@@ -122,6 +122,10 @@ func bnReLUs(g graph.Graph, output string) map[string]string {
 	return pairs
 }
 
+// bnAddOff turns the batch norm + add + ReLU fusion off (benchmarks
+// compare the two).
+var bnAddOff bool
+
 // bnAdds finds each add of two inputs that only a ReLU reads (a key of
 // bnReLU) with a batchnorm2d input that only the add reads (neither the
 // output), keyed by the add: a residual block's end. With two such inputs

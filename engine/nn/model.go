@@ -248,7 +248,7 @@ func (m *Model) Forward(c *Ctx, x *autograd.Var) *autograd.Var {
 	// the add (unless folded into its convolution, or a hook or Stop must
 	// see its output); bnAddOf maps the add to it.
 	bnAddOf := map[string]string{}
-	if c.Hook == nil {
+	if c.Hook == nil && !bnAddOff {
 		for add, bn := range m.bnAdd {
 			conv, folded := m.convBN[bn]
 			if fusedBN[add] && bn != c.Stop && !(folded && skip[conv]) {
