@@ -74,7 +74,7 @@ func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Va
 	} else {
 		invstd, k = batchNormAffine(b, out, x, gamma, beta, st, mean, varT, n, c, inner, eps, training, relu)
 	}
-	return newOp(out, func(g *tensor.Tensor) {
+	v := newOp(out, func(g *tensor.Tensor) {
 		if bg, ok := b.(backend.BatchNormGrader); ok {
 			batchNormGrad(bg, g, y, x, gamma, beta, mean, invstd, k, n, c, inner, training)
 			return
@@ -125,6 +125,11 @@ func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Va
 		}
 		b.Free(xhat.Buf)
 	}, x, gamma, beta)
+	// The per-channel vectors go back to the backend with the graph
+	// (Release), or now when there is no graph: 4 x C values, pooled from
+	// 2,048 channels on.
+	v.save(mean, varT, invstd, k)
+	return v
 }
 
 // updateRunning folds a training batch's statistics into st's running
@@ -226,7 +231,7 @@ func BatchNormAddReLU(x, res, gamma, beta *Var, st *BatchNormState, training boo
 		f.ChannelAffineAddReLU(out.Buf, x.Value.Buf, res.Value.Buf, k.Buf, shift.Buf, n, c, inner)
 		b.Free(shift.Buf)
 	}
-	return newOp(out, func(g *tensor.Tensor) {
+	v := newOp(out, func(g *tensor.Tensor) {
 		// As AddReLU: the gradient where out > 0, shared by the batch
 		// norm and the shortcut.
 		gm := empty(b, s...)
@@ -240,6 +245,8 @@ func BatchNormAddReLU(x, res, gamma, beta *Var, st *BatchNormState, training boo
 			b.Free(gm.Buf)
 		}
 	}, x, res, gamma, beta)
+	v.save(mean, varT, invstd, k)
+	return v
 }
 
 // batchNormGrad is BatchNorm's backward pass on a backend with a fused
