@@ -24,7 +24,11 @@ with the same thread count (--threads) and with OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE removed from both sides' environment. Our side runs in a
 child process of this program so that OpenBLAS starts with that
 environment. Peers run under /usr/bin/python3 (or $WORKBENCH_PYTHON) and
-need Debian's python3-torch, python3-numpy or python3-sklearn.
+need Debian's python3-torch, python3-numpy or python3-sklearn. The peer
+also gets GLIBC_TUNABLES telling glibc's allocator to keep freed memory
+(unless GLIBC_TUNABLES is set already), as PyTorch's performance guide
+advises: with the default, PyTorch maps and faults in its large tensors
+at every call, and on a virtual machine that can be most of its time.
 
 The result is the "ratio": our throughput over the peer's (or the peer's
 time over ours); above 1 means we are faster. For gemm it is the smallest
