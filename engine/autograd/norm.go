@@ -24,7 +24,7 @@ func vecOp(b backend.Backend, op backend.BinaryOp, dst, a, c backend.Buffer, n i
 // training it uses the batch statistics and updates st; otherwise it uses
 // st's running statistics. gamma and beta ([C]) may be nil (no affine).
 func BatchNorm(x, gamma, beta *Var, st *BatchNormState, training bool) *Var {
-	return batchNorm(x, gamma, beta, st, training, false)
+	return batchNorm(x, nil, gamma, beta, st, training, false)
 }
 
 // BatchNormReLU is ReLU(BatchNorm(...)) in one op on backends that fuse
@@ -34,10 +34,13 @@ func BatchNormReLU(x, gamma, beta *Var, st *BatchNormState, training bool) *Var 
 	if _, ok := x.B().(backend.BatchNormGrader); !ok {
 		return ReLU(BatchNorm(x, gamma, beta, st, training))
 	}
-	return batchNorm(x, gamma, beta, st, training, true)
+	return batchNorm(x, nil, gamma, beta, st, training, true)
 }
 
-func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Var {
+// batchNorm is BatchNorm, with relu ReLU(·), and with res (which needs
+// relu, a backend.BatchNormAddReLUer and a BatchNormGrader)
+// ReLU(· + res).
+func batchNorm(x, res, gamma, beta *Var, st *BatchNormState, training, relu bool) *Var {
 	s := x.Shape()
 	if len(s) < 2 {
 		panic(fmt.Sprintf("autograd: BatchNorm needs [N,C,...], got %v", s))
@@ -56,7 +59,7 @@ func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Va
 	var invstd, k *tensor.Tensor
 	out := empty(b, s...)
 	var y backend.Buffer // the output, read by the fused ReLU's gradient
-	if relu {
+	if relu && res == nil {
 		y = out.Buf
 	}
 	if f, ok := b.(backend.BatchNormForwarder); ok && training {
@@ -69,12 +72,35 @@ func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Va
 		if beta != nil {
 			bb = beta.Value.Buf
 		}
-		f.BatchNormForward(out.Buf, mean.Buf, varT.Buf, invstd.Buf, k.Buf, x.Value.Buf, gb, bb, n, c, inner, eps, relu)
+		if res != nil {
+			b.(backend.BatchNormAddReLUer).BatchNormAddReLUForward(out.Buf, mean.Buf, varT.Buf, invstd.Buf, k.Buf, x.Value.Buf, res.Value.Buf, gb, bb, n, c, inner, eps)
+		} else {
+			f.BatchNormForward(out.Buf, mean.Buf, varT.Buf, invstd.Buf, k.Buf, x.Value.Buf, gb, bb, n, c, inner, eps, relu)
+		}
 		updateRunning(b, st, mean, varT, count)
 	} else {
-		invstd, k = batchNormAffine(b, out, x, gamma, beta, st, mean, varT, n, c, inner, eps, training, relu)
+		invstd, k = batchNormAffine(b, out, x, res, gamma, beta, st, mean, varT, n, c, inner, eps, training, relu)
+	}
+	inputs := []*Var{x, gamma, beta}
+	if res != nil {
+		inputs = []*Var{x, res, gamma, beta}
 	}
 	v := newOp(out, func(g *tensor.Tensor) {
+		if res != nil {
+			// As AddReLU: the gradient where out > 0, shared by the
+			// batch norm and the shortcut.
+			gm := empty(b, s...)
+			b.UnaryGrad(backend.ReLU, gm.Buf, out.Buf, out.Buf, g.Buf, 0, 0)
+			if x.requiresGrad || (gamma != nil && gamma.requiresGrad) || (beta != nil && beta.requiresGrad) {
+				batchNormGrad(b.(backend.BatchNormGrader), gm, nil, x, gamma, beta, mean, invstd, k, n, c, inner, training)
+			}
+			if res.requiresGrad {
+				accumulate(res, gm, true)
+			} else {
+				b.Free(gm.Buf)
+			}
+			return
+		}
 		if bg, ok := b.(backend.BatchNormGrader); ok {
 			batchNormGrad(bg, g, y, x, gamma, beta, mean, invstd, k, n, c, inner, training)
 			return
@@ -124,7 +150,7 @@ func batchNorm(x, gamma, beta *Var, st *BatchNormState, training, relu bool) *Va
 			accumulate(x, dx, true)
 		}
 		b.Free(xhat.Buf)
-	}, x, gamma, beta)
+	}, inputs...)
 	// The per-channel vectors go back to the backend with the graph
 	// (Release), or now when there is no graph: 4 x C values, pooled from
 	// 2,048 channels on.
@@ -146,25 +172,11 @@ func updateRunning(b backend.Backend, st *BatchNormState, mean, varT *tensor.Ten
 }
 
 // batchNormAffine is BatchNorm's forward pass from backend primitives:
-// the statistics (the batch's in training, st's otherwise), then out = x·k
-// + shift with k = gamma·invstd, ReLU'd with relu. It returns invstd and
-// k.
-func batchNormAffine(b backend.Backend, out *tensor.Tensor, x, gamma, beta *Var, st *BatchNormState, mean, varT *tensor.Tensor, n, c, inner int, eps float32, training, relu bool) (invstd, k *tensor.Tensor) {
-	invstd, k, shift := batchNormScale(b, x, gamma, beta, st, mean, varT, n, c, inner, eps, training)
-	if relu {
-		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
-	} else {
-		b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
-	}
-	b.Free(shift.Buf)
-	return invstd, k
-}
-
-// batchNormScale computes the statistics (the batch's in training, updating
-// st, or st's otherwise) into mean and varT, and invstd = 1/sqrt(var+eps),
-// k = gamma·invstd and shift = beta - mean·k: the batch norm is x·k +
-// shift.
-func batchNormScale(b backend.Backend, x, gamma, beta *Var, st *BatchNormState, mean, varT *tensor.Tensor, n, c, inner int, eps float32, training bool) (invstd, k, shift *tensor.Tensor) {
+// the statistics (the batch's in training, updating st, or st's
+// otherwise), then out = x·k + shift with k = gamma·invstd and shift =
+// beta − mean·k, ReLU'd with relu, res added before the ReLU when not nil.
+// It returns invstd and k.
+func batchNormAffine(b backend.Backend, out *tensor.Tensor, x, res, gamma, beta *Var, st *BatchNormState, mean, varT *tensor.Tensor, n, c, inner int, eps float32, training, relu bool) (invstd, k *tensor.Tensor) {
 	if training {
 		b.ChannelStats(mean.Buf, varT.Buf, x.Value.Buf, n, c, inner)
 		updateRunning(b, st, mean, varT, n*inner)
@@ -180,13 +192,22 @@ func batchNormScale(b backend.Backend, x, gamma, beta *Var, st *BatchNormState, 
 	if gamma != nil {
 		vecOp(b, backend.Mul, k.Buf, invstd.Buf, gamma.Value.Buf, c)
 	}
-	shift = tensor.New(b, c)
+	shift := tensor.New(b, c)
 	vecOp(b, backend.Mul, shift.Buf, mean.Buf, k.Buf, c)
 	b.Unary(backend.Neg, shift.Buf, shift.Buf, 0, 0)
 	if beta != nil {
 		b.Axpy(shift.Buf, 1, beta.Value.Buf)
 	}
-	return invstd, k, shift
+	switch {
+	case res != nil:
+		b.(backend.BatchNormAddReLUer).ChannelAffineAddReLU(out.Buf, x.Value.Buf, res.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	case relu:
+		b.(backend.BatchNormGrader).ChannelAffineReLU(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	default:
+		b.ChannelAffine(out.Buf, x.Value.Buf, k.Buf, shift.Buf, n, c, inner)
+	}
+	b.Free(shift.Buf)
+	return invstd, k
 }
 
 // BatchNormAddReLU is ReLU(BatchNorm(x, ...) + res), the end of a
@@ -196,57 +217,12 @@ func batchNormScale(b backend.Backend, x, gamma, beta *Var, st *BatchNormState, 
 // less forward. The values, the running statistics and every gradient are
 // those of the separate ops to the bit. Elsewhere it is those ops.
 func BatchNormAddReLU(x, res, gamma, beta *Var, st *BatchNormState, training bool) *Var {
-	b := x.B()
-	f, ok := b.(backend.BatchNormAddReLUer)
-	bg, okg := b.(backend.BatchNormGrader)
-	s := x.Shape()
-	if !ok || !okg || len(s) < 2 || !tensor.SameShape(s, res.Shape()) {
+	_, ok := x.B().(backend.BatchNormAddReLUer)
+	_, okg := x.B().(backend.BatchNormGrader)
+	if !ok || !okg || len(x.Shape()) < 2 || !tensor.SameShape(x.Shape(), res.Shape()) {
 		return AddReLU(BatchNorm(x, gamma, beta, st, training), res)
 	}
-	n, c, inner := s[0], s[1], tensor.Numel(s[2:])
-	if training && n*inner < 2 {
-		panic(fmt.Sprintf("autograd: BatchNorm in training needs more than one value per channel, got input %v", s))
-	}
-	eps := float32(1e-5)
-	if st != nil && st.Eps != 0 {
-		eps = st.Eps
-	}
-	mean, varT := tensor.New(b, c), tensor.New(b, c)
-	out := empty(b, s...)
-	var invstd, k *tensor.Tensor
-	if _, okf := b.(backend.BatchNormForwarder); okf && training {
-		invstd, k = tensor.New(b, c), tensor.New(b, c)
-		var gb, bb backend.Buffer
-		if gamma != nil {
-			gb = gamma.Value.Buf
-		}
-		if beta != nil {
-			bb = beta.Value.Buf
-		}
-		f.BatchNormAddReLUForward(out.Buf, mean.Buf, varT.Buf, invstd.Buf, k.Buf, x.Value.Buf, res.Value.Buf, gb, bb, n, c, inner, eps)
-		updateRunning(b, st, mean, varT, n*inner)
-	} else {
-		var shift *tensor.Tensor
-		invstd, k, shift = batchNormScale(b, x, gamma, beta, st, mean, varT, n, c, inner, eps, training)
-		f.ChannelAffineAddReLU(out.Buf, x.Value.Buf, res.Value.Buf, k.Buf, shift.Buf, n, c, inner)
-		b.Free(shift.Buf)
-	}
-	v := newOp(out, func(g *tensor.Tensor) {
-		// As AddReLU: the gradient where out > 0, shared by the batch
-		// norm and the shortcut.
-		gm := empty(b, s...)
-		b.UnaryGrad(backend.ReLU, gm.Buf, out.Buf, out.Buf, g.Buf, 0, 0)
-		if x.requiresGrad || (gamma != nil && gamma.requiresGrad) || (beta != nil && beta.requiresGrad) {
-			batchNormGrad(bg, gm, nil, x, gamma, beta, mean, invstd, k, n, c, inner, training)
-		}
-		if res.requiresGrad {
-			accumulate(res, gm, true)
-		} else {
-			b.Free(gm.Buf)
-		}
-	}, x, res, gamma, beta)
-	v.save(mean, varT, invstd, k)
-	return v
+	return batchNorm(x, res, gamma, beta, st, training, true)
 }
 
 // batchNormGrad is BatchNorm's backward pass on a backend with a fused

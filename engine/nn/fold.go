@@ -24,13 +24,10 @@ const foldMinBatch = 4
 // convBNs finds each batchnorm2d whose input is a conv2d that nothing else
 // reads (and that is not the output), keyed by the BN.
 func convBNs(g graph.Graph, output string) map[string]string {
-	uses := map[string]int{}
+	uses := useCounts(g)
 	byID := map[string]*graph.Node{}
 	for i, n := range g.Nodes {
 		byID[n.ID] = &g.Nodes[i]
-		for _, in := range n.Inputs {
-			uses[in]++
-		}
 	}
 	pairs := map[string]string{}
 	for _, n := range g.Nodes {
@@ -103,12 +100,7 @@ func (m *Model) foldedConvBN(c *Ctx, conv, bn *graph.Node, x *autograd.Var) *aut
 // which store one activation instead of two and make one pass less each
 // way.
 func bnReLUs(g graph.Graph, output string) map[string]string {
-	uses := map[string]int{}
-	for _, n := range g.Nodes {
-		for _, in := range n.Inputs {
-			uses[in]++
-		}
-	}
+	uses := useCounts(g)
 	pairs := map[string]string{}
 	for _, n := range g.Nodes {
 		if n.Op != "relu" || len(n.Inputs) != 1 {
@@ -132,12 +124,7 @@ var bnAddOff bool
 // (a downsampling block: the block's and the shortcut's batch norms) the
 // first is taken.
 func bnAdds(g graph.Graph, output string, bnReLU map[string]string) map[string]string {
-	uses := map[string]int{}
-	for _, n := range g.Nodes {
-		for _, in := range n.Inputs {
-			uses[in]++
-		}
-	}
+	uses := useCounts(g)
 	pairs := map[string]string{}
 	for _, n := range g.Nodes {
 		if n.Op != "add" || len(n.Inputs) != 2 || bnReLU[n.ID] == "" {
@@ -169,6 +156,17 @@ func (m *Model) bnAddReLUForward(c *Ctx, bn *graph.Node, x, res *autograd.Var) *
 	st := m.bnState(bn, x.Shape()[1])
 	st.Momentum, st.Eps = float32(attr(bn, "momentum")), float32(attr(bn, "eps"))
 	return autograd.BatchNormAddReLU(x, res, gamma, beta, st, c.Training)
+}
+
+// useCounts is how many node inputs name each node.
+func useCounts(g graph.Graph) map[string]int {
+	uses := map[string]int{}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			uses[in]++
+		}
+	}
+	return uses
 }
 
 func findNode(g graph.Graph, id string) *graph.Node {

@@ -185,12 +185,7 @@ func (c *Ctx) seed(n *graph.Node, k uint64) uint64 {
 // fusedReLUs finds the ReLUs whose only consumer is a max-pool (ReLU,
 // then pool: every classic CNN), keyed by the pool.
 func fusedReLUs(g graph.Graph, output string) map[string]string {
-	uses := map[string]int{}
-	for _, n := range g.Nodes {
-		for _, in := range n.Inputs {
-			uses[in]++
-		}
-	}
+	uses := useCounts(g)
 	byID := map[string]*graph.Node{}
 	for i := range g.Nodes {
 		byID[g.Nodes[i].ID] = &g.Nodes[i]
