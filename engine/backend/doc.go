@@ -12,9 +12,11 @@
 // A backend may also implement optional interfaces that callers use when
 // present and replace by primitive kernels otherwise: UninitAllocator
 // (AllocUninit: no clearing for outputs a kernel overwrites), DirectConv
-// (convolution without the whole-batch column matrix) and MaxPoolReLUer
-// (max-pooling with ReLU in one kernel). The CPU backend implements all
-// three; a new backend can start with the interface alone.
+// (convolution without the whole-batch column matrix), MaxPoolReLUer
+// (max-pooling with ReLU in one kernel), and the batch-norm fusions
+// (BatchNormForwarder, BatchNormGrader, BatchNormAddReLUer), among others.
+// The CPU backend implements them all; a new backend can start with the
+// interface alone.
 //
 // The conformance suite in backend/backendtest checks any Backend against the
 // CPU one, which is itself checked against PyTorch, and checks the optional

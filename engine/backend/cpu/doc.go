@@ -8,8 +8,11 @@
 // Where the time goes in a training step, and what the package does about
 // it:
 //   - Memory: buffers come from a size-class pool (pool.go) and freed ones
-//     are handed out again, uncleared when the caller asks (AllocUninit), so
-//     a step allocates and clears almost nothing after the first.
+//     are handed out again (or one of the next class up), uncleared when
+//     the caller asks (AllocUninit), so a step allocates and clears almost
+//     nothing after the first. The pool drains only after 2 s with nothing
+//     taken, so frequent garbage collections do not hand a working set
+//     back to the kernel between steps.
 //   - Convolutions run image by image (directconv.go): an L2-sized column
 //     matrix per image, the GEMM writing NCHW directly, the bias folded into
 //     it, goroutines taking whole images; a batch smaller than the thread
@@ -25,7 +28,8 @@
 //     panels for strided and wide layers (fusedconv.go). The weight
 //     gradient of Winograd-path layers is computed in the Winograd domain
 //     (winograd_dw.go).
-//   - Batch norm's backward pass, and batch norm followed by ReLU, are
+//   - Batch norm's backward pass, batch norm followed by ReLU, and batch
+//     norm plus a residual followed by ReLU (a ResNet block's end) are
 //     fused kernels (batchnorm.go).
 //   - Threads: the backend splits work over goroutines itself and the BLAS
 //     library runs single-threaded inside its calls (engine/blas threads a
