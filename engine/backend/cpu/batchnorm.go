@@ -11,68 +11,10 @@ import (
 // Batch norm's kernels work on whole channels (every image's plane of one
 // channel) per goroutine, so that a channel's sums are added in one fixed
 // order whatever the number of threads. The sums run in float32 over
-// blocks of bnBlock values of a plane (eight running sums) that join a
-// float64 total: no conversion per value, and the rounding of a block
-// instead of a channel's. Slices are cut to their exact length first so
-// that the loops carry no bounds checks.
+// blocks of bnBlock values of a plane (32 running sums, bnvec.go) that
+// join a float64 total: no conversion per value, and the rounding of a
+// block instead of a channel's.
 const bnBlock = 256
-
-// shiftedSum is Σ (r - k) over r.
-func shiftedSum(r []float32, k float32) float64 {
-	var tot float64
-	for len(r) > 0 {
-		blk := r[:min(len(r), bnBlock)]
-		r = r[len(blk):]
-		var a0, a1, a2, a3, a4, a5, a6, a7 float32
-		j := 0
-		for ; j+8 <= len(blk); j += 8 {
-			v := blk[j : j+8 : j+8]
-			a0 += v[0] - k
-			a1 += v[1] - k
-			a2 += v[2] - k
-			a3 += v[3] - k
-			a4 += v[4] - k
-			a5 += v[5] - k
-			a6 += v[6] - k
-			a7 += v[7] - k
-		}
-		for ; j < len(blk); j++ {
-			a0 += blk[j] - k
-		}
-		tot += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
-	}
-	return tot
-}
-
-// squaredDev is Σ (r - m)² over r.
-func squaredDev(r []float32, m float32) float64 {
-	var tot float64
-	for len(r) > 0 {
-		blk := r[:min(len(r), bnBlock)]
-		r = r[len(blk):]
-		var a0, a1, a2, a3, a4, a5, a6, a7 float32
-		j := 0
-		for ; j+8 <= len(blk); j += 8 {
-			v := blk[j : j+8 : j+8]
-			d0, d1, d2, d3 := v[0]-m, v[1]-m, v[2]-m, v[3]-m
-			d4, d5, d6, d7 := v[4]-m, v[5]-m, v[6]-m, v[7]-m
-			a0 += d0 * d0
-			a1 += d1 * d1
-			a2 += d2 * d2
-			a3 += d3 * d3
-			a4 += d4 * d4
-			a5 += d5 * d5
-			a6 += d6 * d6
-			a7 += d7 * d7
-		}
-		for ; j < len(blk); j++ {
-			dv := blk[j] - m
-			a0 += dv * dv
-		}
-		tot += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
-	}
-	return tot
-}
 
 // ChannelStats implements backend.Backend: per channel, the mean (of the
 // values less the channel's first, so that a large mean beside a small
@@ -162,18 +104,6 @@ func (*CPU) ChannelAffineAddReLU(dst, x, res, scale, shift backend.Buffer, outer
 	})
 }
 
-// affineAddReLU writes out = max((in a + b) + res, 0): affine's value,
-// then AddReLU's (the same operations in the same order, so the same bits
-// as the two ops).
-func affineAddReLU(out, in, res []float32, a, b float32) {
-	n := len(in)
-	out, res = out[:n:n], res[:n:n]
-	for i, v := range in {
-		y := v*a + b
-		out[i] = max(y+res[i], 0)
-	}
-}
-
 // bitsOf views s's values as their bits.
 func bitsOf(s []float32) []uint32 {
 	if len(s) == 0 {
@@ -186,103 +116,6 @@ func bitsOf(s []float32) []uint32 {
 // int32, positive), else zero: a ReLU's mask without a branch.
 func positiveBits(b uint32) uint32 {
 	return uint32((-int32(b))>>31) &^ uint32(int32(b)>>31)
-}
-
-// gradSumsMasked returns Σ g and Σ g (x - m) over a plane, g counting only
-// where y > 0 when y is not nil.
-func gradSumsMasked(g, y, x []float32, m float32) (sum, sumx float64) {
-	n := len(g)
-	x = x[:n:n]
-	masked := y != nil
-	if masked {
-		y = y[:n:n]
-	}
-	for lo := 0; lo < n; lo += bnBlock {
-		hi := min(lo+bnBlock, n)
-		gb, xb := g[lo:hi:hi], x[lo:hi:hi]
-		var s0, s1, s2, s3, q0, q1, q2, q3 float32
-		j := 0
-		if masked {
-			// g and y read as bits (uint32 views): the mask is integer
-			// work, and the values reach the float registers once.
-			gu, yu := bitsOf(gb), bitsOf(y[lo:hi:hi])
-			yu = yu[:len(gu):len(gu)]
-			for ; j+4 <= len(gu); j += 4 {
-				gv, xv, yv := gu[j:j+4:j+4], xb[j:j+4:j+4], yu[j:j+4:j+4]
-				g0 := math.Float32frombits(gv[0] & positiveBits(yv[0]))
-				g1 := math.Float32frombits(gv[1] & positiveBits(yv[1]))
-				g2 := math.Float32frombits(gv[2] & positiveBits(yv[2]))
-				g3 := math.Float32frombits(gv[3] & positiveBits(yv[3]))
-				s0 += g0
-				s1 += g1
-				s2 += g2
-				s3 += g3
-				q0 += g0 * (xv[0] - m)
-				q1 += g1 * (xv[1] - m)
-				q2 += g2 * (xv[2] - m)
-				q3 += g3 * (xv[3] - m)
-			}
-			for ; j < len(gu); j++ {
-				gv := math.Float32frombits(gu[j] & positiveBits(yu[j]))
-				s0 += gv
-				q0 += gv * (xb[j] - m)
-			}
-		} else {
-			for ; j+4 <= len(gb); j += 4 {
-				gv, xv := gb[j:j+4:j+4], xb[j:j+4:j+4]
-				s0 += gv[0]
-				s1 += gv[1]
-				s2 += gv[2]
-				s3 += gv[3]
-				q0 += gv[0] * (xv[0] - m)
-				q1 += gv[1] * (xv[1] - m)
-				q2 += gv[2] * (xv[2] - m)
-				q3 += gv[3] * (xv[3] - m)
-			}
-			for ; j < len(gb); j++ {
-				s0 += gb[j]
-				q0 += gb[j] * (xb[j] - m)
-			}
-		}
-		sum += float64((s0 + s1) + (s2 + s3))
-		sumx += float64((q0 + q1) + (q2 + q3))
-	}
-	return sum, sumx
-}
-
-// gradAffineMasked writes dx = p g + q x + r, g counting only where y > 0
-// when y is not nil.
-func gradAffineMasked(dx, g, y, x []float32, p, q, r float32) {
-	n := len(dx)
-	g = g[:n:n]
-	if x == nil {
-		if y == nil {
-			for i, v := range g {
-				dx[i] = p * v
-			}
-			return
-		}
-		gu, yu := bitsOf(g), bitsOf(y[:n:n])
-		yu = yu[:len(gu):len(gu)]
-		for i, v := range gu {
-			dx[i] = p * math.Float32frombits(v&positiveBits(yu[i]))
-		}
-		return
-	}
-	x = x[:n:n]
-	if y == nil {
-		for i, v := range g {
-			dx[i] = p*v + (q*x[i] + r)
-		}
-		return
-	}
-	gu, yu := bitsOf(g), bitsOf(y[:n:n])
-	yu = yu[:len(gu):len(gu)]
-	x = x[:len(gu):len(gu)]
-	dx = dx[:len(gu):len(gu)]
-	for i, v := range gu {
-		dx[i] = p*math.Float32frombits(v&positiveBits(yu[i])) + (q*x[i] + r)
-	}
 }
 
 // BatchNormGrad implements backend.BatchNormGrader: per channel, one pass
@@ -349,24 +182,6 @@ func (*CPU) ChannelAffineReLU(dst, x, scale, shift backend.Buffer, outer, c, inn
 			affineReLU(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], a, b)
 		}
 	})
-}
-
-// affineReLU writes out = max(in a + b, 0) (a leaf function: inside the
-// closure the loop's index lived on the stack).
-func affineReLU(out, in []float32, a, b float32) {
-	n := len(in)
-	out = out[:n:n]
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		v, o := in[i:i+4:i+4], out[i:i+4:i+4]
-		o[0] = max(v[0]*a+b, 0)
-		o[1] = max(v[1]*a+b, 0)
-		o[2] = max(v[2]*a+b, 0)
-		o[3] = max(v[3]*a+b, 0)
-	}
-	for ; i < n; i++ {
-		out[i] = max(in[i]*a+b, 0)
-	}
 }
 
 // AddReLU implements backend.AddReLUer.

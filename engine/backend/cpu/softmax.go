@@ -87,14 +87,6 @@ func (*CPU) SoftmaxXent(loss, grad, logits, target backend.Buffer, rows, cols in
 	})
 }
 
-// affine writes out = in a + b.
-func affine(out, in []float32, a, b float32) {
-	out = out[:len(in):len(in)]
-	for i, v := range in {
-		out[i] = v*a + b
-	}
-}
-
 // ChannelAffine implements backend.Backend.
 func (*CPU) ChannelAffine(dst, x, scale, shift backend.Buffer, outer, c, inner int) {
 	ys, xs, sc, sh := d(dst), d(x), d(scale), d(shift)

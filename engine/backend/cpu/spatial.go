@@ -125,13 +125,9 @@ func (*CPU) InstanceNorm(dst, mean, rstd, x, gamma, beta backend.Buffer, planes,
 			b := bs[p] - m32*a
 			out := ys[p*hw : (p+1)*hw]
 			if relu {
-				for i, v := range r {
-					out[i] = max(v*a+b, 0)
-				}
+				affineReLU(out, r, a, b)
 			} else {
-				for i, v := range r {
-					out[i] = v*a + b
-				}
+				affine(out, r, a, b)
 			}
 		}
 	})
@@ -178,99 +174,16 @@ func (*CPU) InstanceNormGrad(dx, sumG, sumGX, g, y, x, mean, rstd, a backend.Buf
 	})
 }
 
-// statBlock is the number of values summed in float32 (eight running sums
-// of 32 values each) before a block's sum joins a float64 total: float32
-// additions without a conversion per value, and the rounding of a block of
-// 256 instead of a whole plane's.
-const statBlock = 256
-
 // planeStats returns the mean and the biased variance of r, two passes
-// (the variance of the deviations from the mean, not E[x²] − mean²).
+// (the variance of the deviations from the mean, not E[x²] − mean²): batch
+// norm's channelStats over one plane, the same sums (bnvec.go).
 func planeStats(r []float32) (mean, variance float32) {
-	n := len(r)
-	if n == 0 {
-		return 0, 0
-	}
-	// The sums are of the values less the first, so that a large mean
-	// beside a small spread does not round the spread away.
-	k := r[0]
-	var tot float64
-	i := 0
-	for ; i+statBlock <= n; i += statBlock {
-		blk := r[i : i+statBlock : i+statBlock]
-		var a0, a1, a2, a3, a4, a5, a6, a7 float32
-		for j := 0; j < statBlock; j += 8 {
-			v := blk[j : j+8 : j+8]
-			a0 += v[0] - k
-			a1 += v[1] - k
-			a2 += v[2] - k
-			a3 += v[3] - k
-			a4 += v[4] - k
-			a5 += v[5] - k
-			a6 += v[6] - k
-			a7 += v[7] - k
-		}
-		tot += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
-	}
-	for ; i < n; i++ {
-		tot += float64(r[i] - k)
-	}
-	mu := float64(k) + tot/float64(n)
-	m := float32(mu)
-	var q float64
-	i = 0
-	for ; i+statBlock <= n; i += statBlock {
-		blk := r[i : i+statBlock : i+statBlock]
-		var a0, a1, a2, a3, a4, a5, a6, a7 float32
-		for j := 0; j < statBlock; j += 8 {
-			v := blk[j : j+8 : j+8]
-			d0, d1, d2, d3 := v[0]-m, v[1]-m, v[2]-m, v[3]-m
-			d4, d5, d6, d7 := v[4]-m, v[5]-m, v[6]-m, v[7]-m
-			a0 += d0 * d0
-			a1 += d1 * d1
-			a2 += d2 * d2
-			a3 += d3 * d3
-			a4 += d4 * d4
-			a5 += d5 * d5
-			a6 += d6 * d6
-			a7 += d7 * d7
-		}
-		q += float64(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
-	}
-	for ; i < n; i++ {
-		dv := float64(r[i]) - mu
-		q += dv * dv
-	}
-	return m, float32(q / float64(n))
+	return channelStats(r, 1, 1, len(r), 0)
 }
 
-// gradSums returns Σg and Σg·(x − m) over a plane, in blocks as
-// planeStats.
+// gradSums returns Σg and Σg·(x − m) over a plane: batch norm's sums.
 func gradSums(g, x []float32, m float32) (sum, sumx float64) {
-	n := len(g)
-	i := 0
-	for ; i+statBlock <= n; i += statBlock {
-		gb, xb := g[i:i+statBlock:i+statBlock], x[i:i+statBlock:i+statBlock]
-		var s0, s1, s2, s3, q0, q1, q2, q3 float32
-		for j := 0; j < statBlock; j += 4 {
-			gv, xv := gb[j:j+4:j+4], xb[j:j+4:j+4]
-			s0 += gv[0]
-			s1 += gv[1]
-			s2 += gv[2]
-			s3 += gv[3]
-			q0 += gv[0] * (xv[0] - m)
-			q1 += gv[1] * (xv[1] - m)
-			q2 += gv[2] * (xv[2] - m)
-			q3 += gv[3] * (xv[3] - m)
-		}
-		sum += float64((s0 + s1) + (s2 + s3))
-		sumx += float64((q0 + q1) + (q2 + q3))
-	}
-	for ; i < n; i++ {
-		sum += float64(g[i])
-		sumx += float64(g[i]) * float64(x[i]-m)
-	}
-	return sum, sumx
+	return gradSumsMasked(g, nil, x, m)
 }
 
 // reluMask writes dst = g where y > 0, else 0, without a branch (a ReLU's

@@ -1,0 +1,81 @@
+//go:build amd64 && !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// Batch norm's loops in AVX2 (bnvec_amd64.s), with the bits of their Go
+// definitions in bnvec.go. The Go loops run about one value per cycle (a
+// float32 add's latency over eight running sums, and scalar multiplies);
+// the sums here keep 32 running sums in four vectors.
+
+//go:noescape
+func bnSumAVX2(r *float32, n int, k float32) float64
+
+//go:noescape
+func bnSqDevAVX2(r *float32, n int, m float32) float64
+
+//go:noescape
+func bnGradSumsAVX2(gr, y, x *float32, n int, m float32, masked int) (sum, sumx float64)
+
+//go:noescape
+func bnAffineAVX2(out, in, res *float32, n int, a, b float32, mode int)
+
+//go:noescape
+func bnGradAffineAVX2(dx, gr, y, x *float32, n int, p, q, r float32, masked, hasX int)
+
+// bnVec is whether batch norm's loops take the AVX2 code (tests turn it
+// off to compare with the Go code).
+var bnVec = cpu.X86.HasAVX2
+
+func bnSumVec(r []float32, k float32) float64 { return bnSumAVX2(&r[0], len(r), k) }
+
+func bnSqDevVec(r []float32, m float32) float64 { return bnSqDevAVX2(&r[0], len(r), m) }
+
+// bnGradSumsVec needs len(y) and len(x) >= len(g) (y nil: unmasked).
+func bnGradSumsVec(g, y, x []float32, m float32) (float64, float64) {
+	_ = x[len(g)-1]
+	if y == nil {
+		return bnGradSumsAVX2(&g[0], nil, &x[0], len(g), m, 0)
+	}
+	_ = y[len(g)-1]
+	return bnGradSumsAVX2(&g[0], &y[0], &x[0], len(g), m, 1)
+}
+
+// bnAffineVec does the first len(in)&^7 values (res nil unless mode 2)
+// and returns how many.
+func bnAffineVec(out, in, res []float32, a, b float32, mode int) int {
+	n := len(in) &^ 7
+	if n == 0 {
+		return 0
+	}
+	_ = out[n-1]
+	var rp *float32
+	if mode == 2 {
+		_ = res[n-1]
+		rp = &res[0]
+	}
+	bnAffineAVX2(&out[0], &in[0], rp, n, a, b, mode)
+	return n
+}
+
+// bnGradAffineVec does the first len(dx)&^7 values and returns how many.
+func bnGradAffineVec(dx, g, y, x []float32, p, q, r float32) int {
+	n := len(dx) &^ 7
+	if n == 0 {
+		return 0
+	}
+	_ = g[n-1]
+	var yp, xp *float32
+	masked, hasX := 0, 0
+	if y != nil {
+		_ = y[n-1]
+		yp, masked = &y[0], 1
+	}
+	if x != nil {
+		_ = x[n-1]
+		xp, hasX = &x[0], 1
+	}
+	bnGradAffineAVX2(&dx[0], &g[0], yp, xp, n, p, q, r, masked, hasX)
+	return n
+}

@@ -1,0 +1,18 @@
+//go:build !amd64 || purego
+
+package cpu
+
+// bnVec is false: batch norm's loops are the Go code of bnvec.go.
+var bnVec = false
+
+func bnSumVec(r []float32, k float32) float64 { panic("cpu: no vector batch norm") }
+
+func bnSqDevVec(r []float32, m float32) float64 { panic("cpu: no vector batch norm") }
+
+func bnGradSumsVec(g, y, x []float32, m float32) (float64, float64) {
+	panic("cpu: no vector batch norm")
+}
+
+func bnAffineVec(out, in, res []float32, a, b float32, mode int) int { return 0 }
+
+func bnGradAffineVec(dx, g, y, x []float32, p, q, r float32) int { return 0 }
