@@ -190,7 +190,7 @@ func (*CPU) AddReLU(dst, a, b backend.Buffer) {
 	parallel.For(len(ys), 1, func(lo, hi int) {
 		y, x1, x2 := ys[lo:hi], as[lo:hi], bs[lo:hi]
 		x1, x2 = x1[:len(y)], x2[:len(y)]
-		for i := range y {
+		for i := addReLUVec(y, x1, x2); i < len(y); i++ {
 			y[i] = max(x1[i]+x2[i], 0)
 		}
 	})

@@ -16,3 +16,11 @@ func bnGradSumsVec(g, y, x []float32, m float32) (float64, float64) {
 func bnAffineVec(out, in, res []float32, a, b float32, mode int) int { return 0 }
 
 func bnGradAffineVec(dx, g, y, x []float32, p, q, r float32) int { return 0 }
+
+func reluVec(dst, src []float32) int { return 0 }
+
+func addReLUVec(dst, a, b []float32) int { return 0 }
+
+func reluGradVec(g, x, dy []float32) int { return 0 }
+
+func reluMaskVec(dst, g, y []float32) int { return 0 }

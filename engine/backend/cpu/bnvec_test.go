@@ -153,3 +153,40 @@ func TestBatchNormLoopsDefinition(t *testing.T) {
 		}
 	}
 }
+
+// The ReLU family's vector loops give the bits of the Go loops, special
+// values included, every length from 0 to 100 at unaligned starts.
+func TestReLUVectorLoopsMatchGo(t *testing.T) {
+	if !bnVec {
+		t.Skip("no vector loops on this machine")
+	}
+	defer func(v bool) { bnVec = v }(bnVec)
+	rng := rand.New(rand.NewPCG(25, 26))
+	for n := range 101 {
+		off := rng.IntN(8)
+		x := bnValues(rng, n+off, true)[off:]
+		y := bnValues(rng, n+off, true)[off:]
+		g := bnValues(rng, n+off, true)[off:]
+		run := func(vec bool) [][]float32 {
+			bnVec = vec
+			out := make([][]float32, 5)
+			for i := range out {
+				out[i] = make([]float32, n)
+			}
+			relu(out[0], x)
+			addReLUs := New()
+			addReLUs.AddReLU(&Buf{D: out[1]}, &Buf{D: x}, &Buf{D: y})
+			reluGrad(out[2], x, g)
+			reluMask(out[3], g, y)
+			copy(out[4], x)
+			reluInPlace(out[4])
+			return out
+		}
+		want, got := run(false), run(true)
+		for i, name := range []string{"relu", "AddReLU", "reluGrad", "reluMask", "reluInPlace"} {
+			if !sameBits(got[i], want[i]) {
+				t.Fatalf("n=%d: %s differs: %v (vector) against %v (Go)", n, name, got[i], want[i])
+			}
+		}
+	}
+}

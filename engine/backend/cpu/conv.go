@@ -70,11 +70,7 @@ func (*CPU) MaxPoolReLUGrad(dx, dy, y, idx backend.Buffer, g backend.PoolGeom) {
 }
 
 // reluInPlace sets x to max(x, 0).
-func reluInPlace(x []float32) {
-	for i, v := range x {
-		x[i] = max(v, 0)
-	}
-}
+func reluInPlace(x []float32) { relu(x, x) }
 
 func maxPool(ys, is, xs []float32, g backend.PoolGeom, relu bool) {
 	inP, outP := g.H*g.W, g.OH*g.OW

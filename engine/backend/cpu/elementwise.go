@@ -160,11 +160,7 @@ func unaryDeriv(op backend.UnaryOp, x, y, alpha, beta float32) float32 {
 func (*CPU) Unary(op backend.UnaryOp, dst, x backend.Buffer, alpha, beta float32) {
 	y, xs := d(dst), d(x)
 	if op == backend.ReLU { // the hot path of every CNN
-		parallel.For(len(y), 1, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				y[i] = max(xs[i], 0)
-			}
-		})
+		parallel.For(len(y), 1, func(lo, hi int) { relu(y[lo:hi], xs[lo:hi]) })
 		return
 	}
 	if op == backend.GELU {
@@ -485,8 +481,16 @@ func (*CPU) Permute(dst, x backend.Buffer, shape, perm []int) {
 // are below those of +Inf; the mask keeps or clears dy's bits.
 func reluGrad(g, x, dy []float32) {
 	x, dy = x[:len(g)], dy[:len(g)]
-	for i, v := range x {
-		m := uint32((int64(math.Float32bits(v)-1) - 0x7f800000) >> 63)
+	for i := reluGradVec(g, x, dy); i < len(g); i++ {
+		m := uint32((int64(math.Float32bits(x[i])-1) - 0x7f800000) >> 63)
 		g[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
+	}
+}
+
+// relu writes y = max(x, 0).
+func relu(y, x []float32) {
+	x = x[:len(y)]
+	for i := reluVec(y, x); i < len(y); i++ {
+		y[i] = max(x[i], 0)
 	}
 }
