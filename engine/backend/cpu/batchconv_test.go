@@ -157,11 +157,36 @@ func TestConvBatchChoosesByShape(t *testing.T) {
 		{16, 128, 28, 3, 1, 1, 128, 1, true}, {16, 256, 14, 3, 1, 1, 256, 1, true}, {2, 128, 10, 3, 1, 1, 128, 1, true},
 		{16, 512, 7, 3, 1, 1, 512, 1, false}, {16, 64, 56, 3, 1, 1, 64, 1, false}, {16, 64, 14, 3, 1, 1, 256, 1, false},
 		{1, 256, 14, 3, 1, 1, 256, 1, false}, {16, 256, 28, 3, 2, 1, 256, 1, false}, {16, 256, 14, 1, 1, 0, 256, 1, false},
-		{16, 256, 14, 3, 1, 1, 256, 2, false}, {1024, 64, 15, 3, 1, 1, 256, 1, false},
+		{16, 256, 14, 3, 1, 1, 256, 2, false},
 	} {
 		g, o := mk(tc.n, tc.c, tc.h, tc.k, tc.s, tc.p, tc.oc, tc.grp)
 		if got := useWinogradBatch(g, o); got != tc.want {
 			t.Errorf("useWinogradBatch(%+v, %+v) = %v, want %v", g, o, got, tc.want)
+		}
+		if got, want := useWinogradDW(g, o), tc.want || useWinograd(g, o); got != want {
+			t.Errorf("useWinogradDW(%+v, %+v) = %v, want %v", g, o, got, want)
+		}
+	}
+	// And over wide batches (2,048 tiles or more) with 64 channels or
+	// more and planes down to 3x3, where there is a vector micro-kernel:
+	// the speedrun net's layers at batch 1024; their weight gradients stay
+	// on im2col.
+	for _, tc := range []struct {
+		n, c, h, oc int
+		want        bool
+	}{
+		{1024, 64, 15, 256, true}, {1024, 64, 15, 64, true}, {1024, 256, 7, 256, true}, {1024, 256, 3, 256, true},
+		{32, 64, 15, 64, true}, {128, 256, 7, 256, true},
+		{31, 64, 15, 64, false}, {127, 256, 7, 256, false}, {1024, 32, 15, 64, false}, {1024, 64, 15, 32, false},
+		{1024, 24, 31, 64, false}, {4096, 256, 2, 256, false}, {16, 512, 7, 512, false},
+	} {
+		g, o := mk(tc.n, tc.c, tc.h, 3, 1, 1, tc.oc, 1)
+		want := tc.want && useWinoFused()
+		if got := useWinogradBatch(g, o); got != want {
+			t.Errorf("useWinogradBatch(%+v, %+v) = %v, want %v", g, o, got, want)
+		}
+		if useWinogradDW(g, o) {
+			t.Errorf("useWinogradDW(%+v, %+v) = true: the wide batches' weight gradients are im2col's", g, o)
 		}
 	}
 }
@@ -243,7 +268,12 @@ func TestWinogradBatchMatchesDefinition(t *testing.T) {
 		{4, 7, 14, 15, 1, 0, 6, false}, {3, 4, 38, 39, 0, 2, 4, false}, {3, 128, 10, 11, 1, 1, 129, true},
 		// One image: with the thresholds lowered, and 144 tiles with the real ones.
 		{1, 5, 9, 11, 1, 1, 6, false}, {1, 128, 24, 23, 1, 1, 130, true},
+		// A wide batch of a small layer (2,048 tiles of 64 channels).
+		{32, 64, 15, 15, 1, 1, 64, true},
 	} {
+		if s.c < 128 && s.real && (!useWinoFused() || testing.Short()) {
+			continue // the wide batches need the fused kernels (and take seconds)
+		}
 		winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = 10*10, 128, 12*12
 		if !s.real {
 			winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = 1, 1, 1

@@ -340,16 +340,56 @@ var (
 	winogradSoloMinTiles  = 12 * 12
 )
 
+// The whole-batch path also takes layers with fewer channels (64 or more)
+// or smaller planes (down to 3x3) when the batch holds winogradWideMinCols
+// tiles or more and the fused kernels run it (winofused.go): the speedrun
+// net's layers at its batch of 1024. Measured 2026-12-07 (processor time,
+// 2 threads, the fused Winograd against the whole-batch im2col, forward
+// and input gradient, a Zen 5 guest with the AVX-512 kernels and OpenBLAS's
+// AVX-512 GEMM, then with the AVX2 kernels and OpenBLAS's Haswell GEMM as
+// on an AVX2 processor): 64 to 64 channels on 15x15 at batch 256 0.75 /
+// 0.78 and 0.68 / 0.65; 64 to 256 on 15x15 at batch 1024 0.85 / 1.07 and
+// 0.63 / 0.75; 256 on 7x7 at batch 256 0.68 / 0.73 and 0.70 / 0.72; 256 on
+// 3x3 at batch 256 0.80 / 0.85 and 0.82 / 0.88. Below the bounds it
+// loses: 512 channels on 7x7 at batch 16 (256 tiles) 1.11 / 1.25 on the
+// AVX-512 machine, 32 channels on 15x15 1.35 / 1.11 and 1.25 / 1.09, 64 on
+// 15x15 at batch 16 (1,024 tiles) 1.10 / 1.02. The weight gradient of these
+// layers stays on im2col (useWinogradDW), where the Winograd domain's took
+// 1.3 to 1.9 times as long.
+const (
+	winogradWideMinC    = 64
+	winogradWideMinCols = 2048
+)
+
 // useWinogradBatch reports whether a convolution's forward pass (and,
 // through the transposed geometry, its input gradient) takes Winograd
 // over chunks of the batch: planes below the per-image Winograd's
-// threshold, two images or more, or one image with winogradSoloMinTiles
-// tiles. Like useBatch it depends on the shapes only.
+// threshold, and either the core shapes (winogradBatchCore) or the wide
+// batches (winogradBatchWide). Like useBatch it depends on the shapes
+// only (and, for the wide batches, on there being a vector micro-kernel).
 func useWinogradBatch(g backend.ConvGeom, o backend.ConvGroups) bool {
-	return !winogradOff && !batchOff && o.Groups == 1 && g.N >= 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 &&
-		g.DH == 1 && g.DW == 1 && g.PH <= 2 && g.PW <= 2 && g.C >= winogradBatchMinC && o.OC >= winogradBatchMinC &&
-		g.OH*g.OW >= winogradBatchMinPlane && g.OH*g.OW < winogradMinPlane && g.H*g.W < winogradMinPlane &&
+	if winogradOff || batchOff || o.Groups != 1 || g.N < 1 || g.KH != 3 || g.KW != 3 || g.SH != 1 || g.SW != 1 ||
+		g.DH != 1 || g.DW != 1 || g.PH > 2 || g.PW > 2 || g.OH*g.OW >= winogradMinPlane || g.H*g.W >= winogradMinPlane {
+		return false
+	}
+	return winogradBatchCore(g, o) || winogradBatchWide(g, o)
+}
+
+// winogradBatchCore is the region measured on ResNet-50: planes of
+// winogradBatchMinPlane values or more, winogradBatchMinC channels or more
+// each side, two images or more, or one image with winogradSoloMinTiles
+// tiles.
+func winogradBatchCore(g backend.ConvGeom, o backend.ConvGroups) bool {
+	return g.C >= winogradBatchMinC && o.OC >= winogradBatchMinC && g.OH*g.OW >= winogradBatchMinPlane &&
 		(g.N >= 2 || (g.OH+1)/2*((g.OW+1)/2) >= winogradSoloMinTiles)
+}
+
+// winogradBatchWide is the region of large batches: winogradWideMinC
+// channels or more each side, planes of 3x3 or more, winogradWideMinCols
+// tiles over the batch, and the fused kernels.
+func winogradBatchWide(g backend.ConvGeom, o backend.ConvGroups) bool {
+	return g.C >= winogradWideMinC && o.OC >= winogradWideMinC && g.OH >= 3 && g.OW >= 3 &&
+		g.N*((g.OH+1)/2)*((g.OW+1)/2) >= winogradWideMinCols && useWinoFused()
 }
 
 // winogradConvBatch is winogradConv over chunks of the batch: V

@@ -28,9 +28,10 @@ var winogradDWOff bool
 
 // useWinogradDW reports whether the weight gradient of a convolution is
 // computed in the Winograd domain: the shapes whose forward pass is
-// Winograd's.
+// Winograd's, except the wide batches of small layers (winogradBatchWide
+// outside winogradBatchCore), whose weight gradient is faster on im2col.
 func useWinogradDW(g backend.ConvGeom, o backend.ConvGroups) bool {
-	return !winogradDWOff && (useWinograd(g, o) || useWinogradBatch(g, o))
+	return !winogradDWOff && (useWinograd(g, o) || (useWinogradBatch(g, o) && winogradBatchCore(g, o)))
 }
 
 // winogradWeightGrad writes dw [oc][C][3][3] of a 3x3 stride-1
