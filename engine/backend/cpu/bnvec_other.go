@@ -24,3 +24,5 @@ func addReLUVec(dst, a, b []float32) int { return 0 }
 func reluGradVec(g, x, dy []float32) int { return 0 }
 
 func reluMaskVec(dst, g, y []float32) int { return 0 }
+
+func maxPool3x3S2Row(out, ix, src []float32, w, ih, pw, ow0, n int) int { return 0 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/workbench-cv/workbench/engine/backend"
 )
 
 // bnValues returns n values, some of them special (NaN, ±Inf, ±0,
@@ -186,6 +188,45 @@ func TestReLUVectorLoopsMatchGo(t *testing.T) {
 		for i, name := range []string{"relu", "AddReLU", "reluGrad", "reluMask", "reluInPlace"} {
 			if !sameBits(got[i], want[i]) {
 				t.Fatalf("n=%d: %s differs: %v (vector) against %v (Go)", n, name, got[i], want[i])
+			}
+		}
+	}
+}
+
+// The 3x3 stride-2 max-pool's vector rows give the values and indices of
+// the Go loop: planes of odd and even sizes (rows of 0 to 5 vector blocks
+// and tails), padding 0 and 1, many ties (values on a coarse grid: the
+// first of equal cells wins) and NaN (it wins, and a later NaN replaces
+// an earlier one).
+func TestMaxPool3x3VectorMatchesGo(t *testing.T) {
+	if !bnVec {
+		t.Skip("no vector loops on this machine")
+	}
+	defer func(v bool) { bnVec = v }(bnVec)
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, h := range []int{3, 4, 7, 17, 18, 33, 35, 56, 112} {
+		for _, w := range []int{3, 17, 18, 19, 34, 49, 112} {
+			for _, pad := range []int{0, 1} {
+				g := backend.PoolGeom{N: 1, C: 2, H: h, W: w, KH: 3, KW: 3, SH: 2, SW: 2, PH: pad, PW: pad}
+				g.OH, g.OW = (h+2*pad-3)/2+1, (w+2*pad-3)/2+1
+				src := make([]float32, g.C*h*w)
+				for i := range src {
+					src[i] = float32(rng.IntN(7) - 3)
+					if rng.IntN(40) == 0 {
+						src[i] = float32(math.NaN())
+					}
+				}
+				run := func(vec bool) (out, ix []float32) {
+					bnVec = vec
+					out, ix = make([]float32, g.C*g.OH*g.OW), make([]float32, g.C*g.OH*g.OW)
+					maxPool(out, ix, src, g, false)
+					return out, ix
+				}
+				wantOut, wantIx := run(false)
+				gotOut, gotIx := run(true)
+				if !sameBits(gotOut, wantOut) || !sameBits(gotIx, wantIx) {
+					t.Fatalf("%dx%d pad %d: vector pool differs from the Go loop:\nvalues  %v\nwant    %v\nindices %v\nwant    %v", h, w, pad, gotOut, wantOut, gotIx, wantIx)
+				}
 			}
 		}
 	}
