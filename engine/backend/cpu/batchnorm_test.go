@@ -187,40 +187,41 @@ func checkBNReference(t *testing.T, b *bnCase) {
 }
 
 // BenchmarkBatchNorm times batch norm's kernels (forward: statistics and
-// the fused affine + ReLU one after the other, and in one kernel; backward: the fused gradient) at ResNet-50
-// shapes at batch 16, on one and two threads:
+// the fused affine + ReLU one after the other, and in one kernel; backward:
+// the fused gradient) at ResNet-50 shapes at batch 16, on one and two
+// threads, with the AVX2 loops (vector) and the Go loops (go) in one
+// process:
 // go test -run xxx -bench BatchNorm ./engine/backend/cpu
 func BenchmarkBatchNorm(b *testing.B) {
 	defer SetThreads(Threads())
+	defer func(v bool) { bnVec = v }(bnVec)
 	k := New()
+	vec := bnVec
 	for _, s := range []struct{ n, c, h int }{{16, 64, 56}, {16, 1024, 14}} {
 		bn := newBNCase(rand.New(rand.NewPCG(5, 6)), s.n, s.c, s.h*s.h)
 		for _, th := range []int{1, 2} {
-			name := fmt.Sprintf("N%d_C%d_%d/threads=%d", s.n, s.c, s.h, th)
-			b.Run(name+"/fwd", func(b *testing.B) {
-				SetThreads(th)
-				c0 := cpuSeconds()
-				for b.Loop() {
-					bn.forward(k)
+			for _, loops := range []string{"vector", "go"} {
+				if loops == "vector" && !vec {
+					continue
 				}
-				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
-			})
-			b.Run(name+"/fwd-fused", func(b *testing.B) {
-				SetThreads(th)
-				c0 := cpuSeconds()
-				for b.Loop() {
-					k.BatchNormForward(bn.y, bn.mean, bn.vr, bn.inv, bn.k, bn.x, nil, nil, bn.n, bn.c, bn.hw, 1e-5, true)
+				name := fmt.Sprintf("N%d_C%d_%d/threads=%d/%s", s.n, s.c, s.h, th, loops)
+				run := func(b *testing.B, f func()) {
+					SetThreads(th)
+					bnVec = loops == "vector"
+					c0 := cpuSeconds()
+					for b.Loop() {
+						f()
+					}
+					b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
 				}
-				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
-			})
-			b.Run(name+"/bwd", func(b *testing.B) {
-				SetThreads(th)
-				c0 := cpuSeconds()
-				for b.Loop() {
-					bn.backward(k, true)
-				}
-				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
-			})
+				b.Run(name+"/fwd", func(b *testing.B) { run(b, func() { bn.forward(k) }) })
+				b.Run(name+"/fwd-fused", func(b *testing.B) {
+					run(b, func() {
+						k.BatchNormForward(bn.y, bn.mean, bn.vr, bn.inv, bn.k, bn.x, nil, nil, bn.n, bn.c, bn.hw, 1e-5, true)
+					})
+				})
+				b.Run(name+"/bwd", func(b *testing.B) { run(b, func() { bn.backward(k, true) }) })
+			}
 		}
 	}
 }

@@ -10,10 +10,7 @@ import "golang.org/x/sys/cpu"
 // the sums here keep 32 running sums in four vectors.
 
 //go:noescape
-func bnSumAVX2(r *float32, n int, k float32) float64
-
-//go:noescape
-func bnSqDevAVX2(r *float32, n int, m float32) float64
+func bnSumsAVX2(r *float32, n int, k float32, square int) float64
 
 //go:noescape
 func bnGradSumsAVX2(gr, y, x *float32, n int, m float32, masked int) (sum, sumx float64)
@@ -28,9 +25,13 @@ func bnGradAffineAVX2(dx, gr, y, x *float32, n int, p, q, r float32, masked, has
 // off to compare with the Go code).
 var bnVec = cpu.X86.HasAVX2
 
-func bnSumVec(r []float32, k float32) float64 { return bnSumAVX2(&r[0], len(r), k) }
-
-func bnSqDevVec(r []float32, m float32) float64 { return bnSqDevAVX2(&r[0], len(r), m) }
+func bnBlockSumsVec(r []float32, k float32, square bool) float64 {
+	sq := 0
+	if square {
+		sq = 1
+	}
+	return bnSumsAVX2(&r[0], len(r), k, sq)
+}
 
 // bnGradSumsVec needs len(y) and len(x) >= len(g) (y nil: unmasked).
 func bnGradSumsVec(g, y, x []float32, m float32) (float64, float64) {

@@ -71,12 +71,40 @@ GLOBL ·bnTail<>(SB), RODATA|NOPTR, $256
 	VMOVUPS 64(R11), Y14; \
 	VMOVUPS 96(R11), Y15
 
-// func bnSumAVX2(r *float32, n int, k float32) float64
-// Σ over blocks of 256 of float64(block's float32 sum of r[j] - k).
-TEXT ·bnSumAVX2(SB), NOSPLIT, $0-32
+// The four vectors of a 32-value step, Y4..Y7: less Y8, squared, masked
+// by Y12..Y15, added into the sums Y0..Y3.
+#define SUB4 \
+	VSUBPS Y8, Y4, Y4; \
+	VSUBPS Y8, Y5, Y5; \
+	VSUBPS Y8, Y6, Y6; \
+	VSUBPS Y8, Y7, Y7
+
+#define SQUARE4 \
+	VMULPS Y4, Y4, Y4; \
+	VMULPS Y5, Y5, Y5; \
+	VMULPS Y6, Y6, Y6; \
+	VMULPS Y7, Y7, Y7
+
+#define MASK4 \
+	VANDPS Y12, Y4, Y4; \
+	VANDPS Y13, Y5, Y5; \
+	VANDPS Y14, Y6, Y6; \
+	VANDPS Y15, Y7, Y7
+
+#define ACC4 \
+	VADDPS Y4, Y0, Y0; \
+	VADDPS Y5, Y1, Y1; \
+	VADDPS Y6, Y2, Y2; \
+	VADDPS Y7, Y3, Y3
+
+// func bnSumsAVX2(r *float32, n int, k float32, square int) float64
+// Σ over blocks of 256 of float64(the block's float32 sum of r[j] - k),
+// or of (r[j] - k)² with square set: bnBlockSums.
+TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-40
 	MOVQ r+0(FP), SI
 	MOVQ n+8(FP), CX
 	VBROADCASTSS k+16(FP), Y8
+	MOVQ square+24(FP), R9
 	VXORPD X9, X9, X9            // the float64 total
 sumBlock:
 	TESTQ CX, CX
@@ -96,14 +124,12 @@ sumLoop:
 	VMOVUPS 32(SI), Y5
 	VMOVUPS 64(SI), Y6
 	VMOVUPS 96(SI), Y7
-	VSUBPS Y8, Y4, Y4
-	VSUBPS Y8, Y5, Y5
-	VSUBPS Y8, Y6, Y6
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
+	SUB4
+	TESTQ R9, R9
+	JE sumAdd
+	SQUARE4
+sumAdd:
+	ACC4
 	ADDQ $128, SI
 	SUBQ $32, DX
 	JMP sumLoop
@@ -115,18 +141,13 @@ sumTail:
 	VMASKMOVPS 32(SI), Y13, Y5
 	VMASKMOVPS 64(SI), Y14, Y6
 	VMASKMOVPS 96(SI), Y15, Y7
-	VSUBPS Y8, Y4, Y4
-	VSUBPS Y8, Y5, Y5
-	VSUBPS Y8, Y6, Y6
-	VSUBPS Y8, Y7, Y7
-	VANDPS Y12, Y4, Y4
-	VANDPS Y13, Y5, Y5
-	VANDPS Y14, Y6, Y6
-	VANDPS Y15, Y7, Y7
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
+	SUB4
+	TESTQ R9, R9
+	JE sumTailAdd
+	SQUARE4
+sumTailAdd:
+	MASK4
+	ACC4
 	LEAQ (SI)(DX*4), SI
 sumReduce:
 	REDUCE4(Y0, Y1, Y2, Y3, X0, X1)
@@ -135,82 +156,7 @@ sumReduce:
 	JMP sumBlock
 sumDone:
 	VZEROUPPER
-	MOVSD X9, ret+24(FP)
-	RET
-
-// func bnSqDevAVX2(r *float32, n int, m float32) float64
-// Σ over blocks of 256 of float64(block's float32 sum of (r[j] - m)²).
-TEXT ·bnSqDevAVX2(SB), NOSPLIT, $0-32
-	MOVQ r+0(FP), SI
-	MOVQ n+8(FP), CX
-	VBROADCASTSS m+16(FP), Y8
-	VXORPD X9, X9, X9
-sqBlock:
-	TESTQ CX, CX
-	JLE sqDone
-	MOVQ $256, DX
-	CMPQ CX, DX
-	CMOVQLT CX, DX
-	SUBQ DX, CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-sqLoop:
-	CMPQ DX, $32
-	JLT sqTail
-	VMOVUPS 0(SI), Y4
-	VMOVUPS 32(SI), Y5
-	VMOVUPS 64(SI), Y6
-	VMOVUPS 96(SI), Y7
-	VSUBPS Y8, Y4, Y4
-	VSUBPS Y8, Y5, Y5
-	VSUBPS Y8, Y6, Y6
-	VSUBPS Y8, Y7, Y7
-	VMULPS Y4, Y4, Y4
-	VMULPS Y5, Y5, Y5
-	VMULPS Y6, Y6, Y6
-	VMULPS Y7, Y7, Y7
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
-	ADDQ $128, SI
-	SUBQ $32, DX
-	JMP sqLoop
-sqTail:
-	TESTQ DX, DX
-	JE sqReduce
-	TAILMASKS(DX)
-	VMASKMOVPS 0(SI), Y12, Y4
-	VMASKMOVPS 32(SI), Y13, Y5
-	VMASKMOVPS 64(SI), Y14, Y6
-	VMASKMOVPS 96(SI), Y15, Y7
-	VSUBPS Y8, Y4, Y4
-	VSUBPS Y8, Y5, Y5
-	VSUBPS Y8, Y6, Y6
-	VSUBPS Y8, Y7, Y7
-	VMULPS Y4, Y4, Y4
-	VMULPS Y5, Y5, Y5
-	VMULPS Y6, Y6, Y6
-	VMULPS Y7, Y7, Y7
-	VANDPS Y12, Y4, Y4
-	VANDPS Y13, Y5, Y5
-	VANDPS Y14, Y6, Y6
-	VANDPS Y15, Y7, Y7
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
-	LEAQ (SI)(DX*4), SI
-sqReduce:
-	REDUCE4(Y0, Y1, Y2, Y3, X0, X1)
-	VCVTSS2SD X0, X0, X0
-	VADDSD X0, X9, X9
-	JMP sqBlock
-sqDone:
-	VZEROUPPER
-	MOVSD X9, ret+24(FP)
+	MOVSD X9, ret+32(FP)
 	RET
 
 // GSVEC(off, s, q) adds the 8 values at off of one step into the pair

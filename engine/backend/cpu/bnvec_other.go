@@ -5,9 +5,9 @@ package cpu
 // bnVec is false: batch norm's loops are the Go code of bnvec.go.
 var bnVec = false
 
-func bnSumVec(r []float32, k float32) float64 { panic("cpu: no vector batch norm") }
-
-func bnSqDevVec(r []float32, m float32) float64 { panic("cpu: no vector batch norm") }
+func bnBlockSumsVec(r []float32, k float32, square bool) float64 {
+	panic("cpu: no vector batch norm")
+}
 
 func bnGradSumsVec(g, y, x []float32, m float32) (float64, float64) {
 	panic("cpu: no vector batch norm")
