@@ -97,7 +97,12 @@ app_pid=$!
 title=
 start=$(date +%s)
 while :; do
-	kill -0 "$app_pid" 2>/dev/null || fail "workbench exited before its window appeared"
+	if ! kill -0 "$app_pid" 2>/dev/null; then
+		app_status=0
+		wait "$app_pid" 2>/dev/null || app_status=$?
+		app_pid=
+		fail "workbench exited before its window appeared (exit status $app_status; above 128: killed by signal number status - 128)"
+	fi
 	if command -v xwininfo >/dev/null 2>&1; then
 		title=$(DISPLAY=":$n" xwininfo -root -tree 2>/dev/null |
 			sed -n 's/^ *0x[0-9a-f]* "\(Workbench[^"]*\)".*/\1/p' | head -n 1)

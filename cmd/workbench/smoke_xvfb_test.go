@@ -59,9 +59,20 @@ func TestSmokeXvfb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, "sh", script, shot)
-	cmd.Env = append(os.Environ(), "WORKBENCH_BIN="+bin)
-	out, err := cmd.CombinedOutput()
+	run := func() ([]byte, error) {
+		cmd := exec.CommandContext(ctx, "sh", script, shot)
+		cmd.Env = append(os.Environ(), "WORKBENCH_BIN="+bin)
+		return cmd.CombinedOutput()
+	}
+	out, err := run()
+	if err != nil && strings.Contains(string(out), "exited before its window appeared") {
+		// Once, on a fresh-clone CI run under load, the app ended before
+		// its window with an empty log, and passed on every run after.
+		// Say so, and try once more on a new X server: an app that cannot
+		// start fails both times.
+		t.Logf("first start: %v\n%s", err, out)
+		out, err = run()
+	}
 	if err != nil {
 		t.Fatalf("smoke-xvfb.sh: %v\n%s", err, out)
 	}
