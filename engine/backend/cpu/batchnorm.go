@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/internal/parallel"
@@ -102,14 +101,6 @@ func (*CPU) ChannelAffineAddReLU(dst, x, res, scale, shift backend.Buffer, outer
 			affineAddReLU(ys[p*inner:(p+1)*inner], xs[p*inner:(p+1)*inner], rs[p*inner:(p+1)*inner], sc[ch], sh[ch])
 		}
 	})
-}
-
-// bitsOf views s's values as their bits.
-func bitsOf(s []float32) []uint32 {
-	if len(s) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), len(s))
 }
 
 // positiveBits is all ones where the value with bits b is > 0 (b, as an

@@ -112,20 +112,24 @@ func gradSumsMasked(g, y, x []float32, m float32) (sum, sumx float64) {
 	for lo := 0; lo < n; lo += bnBlock {
 		hi := min(lo+bnBlock, n)
 		var s, q [32]float32
-		gradLaneSums(&s, &q, g[lo:hi], y, x[lo:hi], lo, m)
+		var yb []float32
+		if y != nil {
+			yb = y[lo:hi]
+		}
+		gradLaneSums(&s, &q, g[lo:hi], yb, x[lo:hi], m)
 		sum += float64(bnReduce32(&s))
 		sumx += float64(bnReduce32(&q))
 	}
 	return sum, sumx
 }
 
-// gradLaneSums writes the 32 running sums of gradSumsMasked's block g
-// (x alongside; y, when not nil, from index lo), four sums at a time.
-func gradLaneSums(s, q *[32]float32, g, y, x []float32, lo int, m float32) {
+// gradLaneSums writes the 32 running sums of gradSumsMasked's block g (x
+// and, when not nil, y alongside), four sums at a time.
+func gradLaneSums(s, q *[32]float32, g, y, x []float32, m float32) {
 	n := len(g)
 	x = x[:n]
 	if y != nil {
-		y = y[lo : lo+n]
+		y = y[:n]
 	}
 	gp := func(j int) float32 {
 		if y == nil {

@@ -192,8 +192,6 @@ func gradSums(g, x []float32, m float32) (sum, sumx float64) {
 func reluMask(dst, g, y []float32) {
 	g, y = g[:len(dst)], y[:len(dst)]
 	for i := reluMaskVec(dst, g, y); i < len(dst); i++ {
-		b := int32(math.Float32bits(y[i]))
-		keep := uint32((-b)>>31) &^ uint32(b>>31)
-		dst[i] = math.Float32frombits(math.Float32bits(g[i]) & keep)
+		dst[i] = math.Float32frombits(math.Float32bits(g[i]) & positiveBits(math.Float32bits(y[i])))
 	}
 }
