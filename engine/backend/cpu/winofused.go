@@ -123,15 +123,25 @@ func winogradFused(ys, xs, up, bias []float32, g backend.ConvGeom, oc int) {
 		// Zeroed: the padding tiles of a block read zeros (their columns
 		// of M are never read, but should not hold NaN from old buffers).
 		vb := alloc(16*xiS, true)
-		mb := alloc(16*mr*nb, false)
+		mb := alloc(16*mr*nb+8, false)
 		defer freeBuf(vb)
 		defer freeBuf(mb)
 		v, m := vb.D, mb.D
 		wp := 2*tw + 2
+		var pp []float32
+		if winoVec {
+			pb := alloc(winoPadLen(th, tw), true)
+			defer freeBuf(pb)
+			pp = pb.D
+		}
 		buf := make([]float32, 8*wp+8*tw)
 		for b := lo; b < hi; b++ {
 			q0, q1 := b*rows, min(total, (b+1)*rows)
-			winoPackInput(v, xs, g, th, tw, q0, q1, nb, nr, xiS, buf[:8*wp])
+			if winoVec {
+				winoPackInputVec(v, xs, g, th, tw, q0, q1, nr, xiS, pp)
+			} else {
+				winoPackInput(v, xs, g, th, tw, q0, q1, nb, nr, xiS, buf[:8*wp])
+			}
 			panels := ((q1-q0)*tw + nr - 1) / nr
 			for ob := range nob {
 				clear(m)
@@ -145,11 +155,20 @@ func winogradFused(ys, xs, up, bias []float32, g backend.ConvGeom, oc int) {
 						}
 					}
 				}
-				winoUnpackOutput(ys, m, bias, g, oc, th, tw, q0, q1, nb, ob*mr, min(oc, ob*mr+mr), mr, buf[:8*tw])
+				if winoVec {
+					winoUnpackOutputVec(ys, m, bias, g, oc, th, tw, q0, q1, nb, ob*mr, min(oc, ob*mr+mr), mr)
+				} else {
+					winoUnpackOutput(ys, m, bias, g, oc, th, tw, q0, q1, nb, ob*mr, min(oc, ob*mr+mr), mr, buf[:8*tw])
+				}
 			}
 		}
 	})
 }
+
+// winoPadLen is the size of the zero-padded input plane of the vector
+// input transform: 2·th+2 rows of 2·tw+2 values (the tiles' 4x4 patches)
+// and 8 more, which the code reads past the last tile.
+func winoPadLen(th, tw int) int { return (2*th+2)*(2*tw+2) + 8 }
 
 // winoPackInput writes the transformed 4x4 input tiles of tile rows
 // q0..q1-1 (row q is tile row q%th of image q/th) in B-panel layout:
