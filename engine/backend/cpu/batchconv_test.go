@@ -148,6 +148,31 @@ func TestConvBatchChoosesByShape(t *testing.T) {
 			t.Errorf("useBatch(%+v, %+v) = %v, want %v", g, o, got, tc.want)
 		}
 	}
+	// With the transforms in AVX2: 16 channels or more each side, planes
+	// of 3x3 to 39x39, 192 tiles or more over the batch.
+	if winoVec && useWinoFused() {
+		for _, tc := range []struct {
+			n, c, h, oc int
+			want        bool
+		}{
+			{1024, 24, 31, 64, true}, {16, 512, 7, 512, true}, {4, 256, 14, 256, true}, {1, 128, 28, 128, true},
+			{64, 32, 14, 64, true}, {256, 16, 15, 16, true}, {1024, 256, 3, 256, true}, {16, 128, 28, 128, true},
+			{1024, 64, 15, 256, true}, {1, 16, 39, 16, true}, {1024, 256, 7, 256, true}, {64, 128, 7, 128, true}, {63, 128, 7, 128, true},
+			{2, 256, 14, 256, false}, {8, 512, 7, 512, false}, {1, 256, 14, 256, false}, {64, 1, 28, 32, false},
+			{1024, 15, 15, 64, false}, {1024, 64, 15, 15, false}, {4096, 256, 2, 256, false}, {1, 16, 40, 16, false},
+		} {
+			g, o := mk(tc.n, tc.c, tc.h, 3, 1, 1, tc.oc, 1)
+			if got := useWinogradBatch(g, o); got != tc.want {
+				t.Errorf("useWinogradBatch(%+v, %+v) = %v, want %v", g, o, got, tc.want)
+			}
+			if got, want := useWinogradDW(g, o), (tc.want && (winogradBatchCore(g, o) || tc.c >= 128 && tc.oc >= 128 && tc.h >= 5 && tc.n*(tc.h+1)/2*((tc.h+1)/2) >= 1024)) || useWinograd(g, o); got != want {
+				t.Errorf("useWinogradDW(%+v, %+v) = %v, want %v", g, o, got, want)
+			}
+		}
+	}
+	// Without them (the Go transforms, or no vector micro-kernel):
+	defer func(v bool) { winoVec = v }(winoVec)
+	winoVec = false
 	// Winograd over the batch: 3x3 stride 1 on 10x10 to 39x39 planes with
 	// 128 channels or more each side.
 	for _, tc := range []struct {
@@ -255,9 +280,23 @@ func BenchmarkConvBatch(b *testing.B) {
 // shapes; one case has the real ones.
 func TestWinogradBatchMatchesDefinition(t *testing.T) {
 	defer SetThreads(Threads())
-	defer func(v, p, c, s int) {
+	defer func(v, p, c, s, vc, vt int, vec bool) {
 		batchScratch, winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = v, p, c, s
-	}(batchScratch, winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles)
+		winoVecMinC, winoVecMinTiles, winoVec = vc, vt, vec
+	}(batchScratch, winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles, winoVecMinC, winoVecMinTiles, winoVec)
+	// The rules without the vector transforms, and with them where the
+	// machine has them.
+	modes := []bool{false}
+	if winoVec && useWinoFused() {
+		modes = append(modes, true)
+	}
+	for _, vec := range modes {
+		winoVec = vec
+		t.Run(fmt.Sprintf("vector transforms %v", vec), func(t *testing.T) { testWinogradBatch(t, vec) })
+	}
+}
+
+func testWinogradBatch(t *testing.T, vec bool) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	b := New()
 	for _, s := range []struct {
@@ -270,16 +309,23 @@ func TestWinogradBatchMatchesDefinition(t *testing.T) {
 		{1, 5, 9, 11, 1, 1, 6, false}, {1, 128, 24, 23, 1, 1, 130, true},
 		// A wide batch of a small layer (2,048 tiles of 64 channels).
 		{32, 64, 15, 15, 1, 1, 64, true},
+		// 16 channels, 392 tiles: the smallest of the vector region.
+		{8, 16, 13, 13, 1, 1, 16, true},
 	} {
-		if s.c < 128 && s.real && (!useWinoFused() || testing.Short()) {
+		if s.c < 128 && s.real && (!useWinoFused() || testing.Short()) && !(vec && s.c == 16) {
 			continue // the wide batches need the fused kernels (and take seconds)
 		}
 		winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = 10*10, 128, 12*12
+		winoVecMinC, winoVecMinTiles = 16, 192
 		if !s.real {
 			winogradBatchMinPlane, winogradBatchMinC, winogradSoloMinTiles = 1, 1, 1
+			winoVecMinC, winoVecMinTiles = 1, 1
 		}
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: 3, KW: 3, SH: 1, SW: 1, PH: s.ph, PW: s.pw, DH: 1, DW: 1}.Out()
 		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		if vec && s.real && !winogradBatchVec(g, o) || !vec && s.c == 16 {
+			continue // the real bounds of one rule, outside the other's
+		}
 		if !useWinogradBatch(g, o) {
 			t.Fatalf("%+v does not take the whole-batch Winograd path", g)
 		}

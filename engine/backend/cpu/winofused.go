@@ -170,6 +170,11 @@ func winogradFused(ys, xs, up, bias []float32, g backend.ConvGeom, oc int) {
 // and 8 more, which the code reads past the last tile.
 func winoPadLen(th, tw int) int { return (2*th+2)*(2*tw+2) + 8 }
 
+// winoGradPadLen is the size of the zero-padded output-gradient plane of
+// the vector transform of winogradWeightGrad: 2·th rows of 2·tw values and
+// 8 more, which the code reads past the last tile.
+func winoGradPadLen(th, tw int) int { return 4*th*tw + 8 }
+
 // winoPackInput writes the transformed 4x4 input tiles of tile rows
 // q0..q1-1 (row q is tile row q%th of image q/th) in B-panel layout:
 // tile j of the block (j = (q-q0)·tw + tx), channel c and position ξ at

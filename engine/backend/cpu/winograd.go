@@ -250,10 +250,20 @@ func winoRowTransform(e, rows *[4][]float32, wp int) {
 func winoInputChunk(v, xs []float32, g backend.ConvGeom, th, tw, n0, n1, cols int) {
 	t, inImg := th*tw, g.C*g.H*g.W
 	parallel.For((n1-n0)*g.C, 40*t, func(lo, hi int) {
+		var pp []float32
+		if winoVec {
+			pb := alloc(winoPadLen(th, tw), true)
+			defer freeBuf(pb)
+			pp = pb.D
+		}
 		for i := lo; i < hi; {
 			j, c := i/g.C, i%g.C
 			e := min(hi, (j+1)*g.C)
-			winogradInput(v[j*t:], xs[(n0+j)*inImg:(n0+j+1)*inImg], g, th, tw, cols, c, c+e-i)
+			if winoVec {
+				winogradInputVec(v[j*t:], xs[(n0+j)*inImg:(n0+j+1)*inImg], g, th, tw, cols, c, c+e-i, pp)
+			} else {
+				winogradInput(v[j*t:], xs[(n0+j)*inImg:(n0+j+1)*inImg], g, th, tw, cols, c, c+e-i)
+			}
 			i = e
 		}
 	})
@@ -366,13 +376,45 @@ const (
 // over chunks of the batch: planes below the per-image Winograd's
 // threshold, and either the core shapes (winogradBatchCore) or the wide
 // batches (winogradBatchWide). Like useBatch it depends on the shapes
-// only (and, for the wide batches, on there being a vector micro-kernel).
+// only and on the machine: whether it has a vector micro-kernel (the wide
+// batches) and the vector transforms (winogradBatchVec instead of both).
 func useWinogradBatch(g backend.ConvGeom, o backend.ConvGroups) bool {
 	if winogradOff || batchOff || o.Groups != 1 || g.N < 1 || g.KH != 3 || g.KW != 3 || g.SH != 1 || g.SW != 1 ||
 		g.DH != 1 || g.DW != 1 || g.PH > 2 || g.PW > 2 || g.OH*g.OW >= winogradMinPlane || g.H*g.W >= winogradMinPlane {
 		return false
 	}
+	if useWinoFused() && winoVec {
+		return winogradBatchVec(g, o)
+	}
 	return winogradBatchCore(g, o) || winogradBatchWide(g, o)
+}
+
+// With the fused kernels and the transforms in AVX2 (winovec_amd64.s),
+// the batch takes Winograd when its layers have winoVecMinC channels or
+// more each side, planes of 3x3 or more and winoVecMinTiles tiles over the
+// batch (winogradBatchVec). Measured 2026-12-07 on the Zen 5 guest
+// (processor time, 2 threads, against im2col, forward / input gradient,
+// best of two alternations): the speedrun net's 24 to 64 channels on 31x31
+// at batch 1024 0.57 / 0.45; ref-cnn's 32 to 64 on 14x14 at batch 64
+// 0.74 / 0.55; 16 channels on 15x15 at batch 256 0.72 / 0.43; ResNet-50's
+// 512 on 7x7 at batch 16 (256 tiles) 0.62-0.79 / 0.82-0.95, 256 on 14x14
+// at batch 4 (196 tiles) 0.93 / 0.79, 128 on 28x28 for one image (196
+// tiles) 0.77-0.85 / 0.68-0.81. Below the bounds the weights' transform
+// and packing (16·C·OC values, for few tiles) cost more than the products
+// save: 256 on 14x14 at batch 2 (98 tiles) 1.35 / 1.09, 512 on 7x7 at
+// batch 8 (128 tiles) 1.44 / 1.14, 128 on 14x14 at batch 2 1.21 / 1.01,
+// 256 on 3x3 at batch 16 1.88 / 2.63; one input channel 6.4 / 6.9.
+// (Variables: tests lower them to cover small shapes.)
+var (
+	winoVecMinC     = 16
+	winoVecMinTiles = 192
+)
+
+// winogradBatchVec is the whole-batch Winograd region with the vector
+// transforms (see winoVecMinTiles).
+func winogradBatchVec(g backend.ConvGeom, o backend.ConvGroups) bool {
+	return g.C >= winoVecMinC && o.OC >= winoVecMinC && g.OH >= 3 && g.OW >= 3 &&
+		g.N*((g.OH+1)/2)*((g.OW+1)/2) >= winoVecMinTiles
 }
 
 // winogradBatchCore is the region measured on ResNet-50: planes of

@@ -28,10 +28,28 @@ var winogradDWOff bool
 
 // useWinogradDW reports whether the weight gradient of a convolution is
 // computed in the Winograd domain: the shapes whose forward pass is
-// Winograd's, except the wide batches of small layers (winogradBatchWide
-// outside winogradBatchCore), whose weight gradient is faster on im2col.
+// Winograd's, except the batches of small layers outside
+// winogradBatchCore (winogradBatchWide, winogradBatchVec) and
+// winogradDWVec, whose weight gradient is faster on im2col.
 func useWinogradDW(g backend.ConvGeom, o backend.ConvGroups) bool {
-	return !winogradDWOff && (useWinograd(g, o) || (useWinogradBatch(g, o) && winogradBatchCore(g, o)))
+	return !winogradDWOff && (useWinograd(g, o) || (useWinogradBatch(g, o) && (winogradBatchCore(g, o) || winogradDWVec(g, o))))
+}
+
+// winogradDWVec is where, with the transforms in AVX2, the weight
+// gradient of small planes also takes the Winograd domain: 128 channels or
+// more each side, planes of 5x5 or more and 1,024 tiles or more over the
+// batch. Measured 2026-12-07 on the Zen 5 guest (processor time, 2
+// threads, against im2col, best of two alternations): 256 channels on 7x7
+// at batch 1024 (the speedrun net's) 0.60-0.83, at batch 128 0.72; 128 on
+// 7x7 at batch 64 0.69 and 1024 0.84; 256 on 5x5 0.60. Outside: 256 on 3x3
+// at batch 1024 1.17; 512 on 7x7 at batch 16 (256 tiles) 1.07; 64 on 7x7
+// 1.13; 64 to 256 channels on 15x15 at batch 1024 1.15-1.4 and 24 to 64 on
+// 31x31 1.5 (the transformed output gradient, 16 values a 2x2 tile, and
+// input, 16 values a 4x4 tile, outgrow the caches: there the output
+// gradient's transform alone took a quarter of the time).
+func winogradDWVec(g backend.ConvGeom, o backend.ConvGroups) bool {
+	return winoVec && useWinoFused() && g.C >= 128 && o.OC >= 128 && g.OH >= 5 && g.OW >= 5 &&
+		g.N*((g.OH+1)/2)*((g.OW+1)/2) >= 1024
 }
 
 // winogradWeightGrad writes dw [oc][C][3][3] of a 3x3 stride-1
@@ -54,10 +72,20 @@ func winogradWeightGrad(dws, dys, xs []float32, g backend.ConvGeom, oc int) {
 		v, m := vb.D[:16*g.C*cols], mb.D[:16*oc*cols]
 		winoInputChunk(v, xs, g, th, tw, n0, n1, cols)
 		parallel.For((n1-n0)*oc, 20*t, func(lo, hi int) {
+			var pp []float32
+			if winoVec {
+				pb := alloc(winoGradPadLen(th, tw), true)
+				defer freeBuf(pb)
+				pp = pb.D
+			}
 			for i := lo; i < hi; {
 				j, o := i/oc, i%oc
 				e := min(hi, (j+1)*oc)
-				winogradGradOutput(m[j*t:], dys[(n0+j)*outImg:(n0+j+1)*outImg], g, oc, th, tw, cols, o, o+e-i)
+				if winoVec {
+					winogradGradOutputVec(m[j*t:], dys[(n0+j)*outImg:(n0+j+1)*outImg], g, oc, th, tw, cols, o, o+e-i, pp)
+				} else {
+					winogradGradOutput(m[j*t:], dys[(n0+j)*outImg:(n0+j+1)*outImg], g, oc, th, tw, cols, o, o+e-i)
+				}
 				i = e
 			}
 		})

@@ -68,3 +68,37 @@ func winoUnpackOutputVec(ys, m, bias []float32, g backend.ConvGeom, oc, th, tw, 
 		}
 	}
 }
+
+//go:noescape
+func winoGradOutAVX2(p *float32, wp, tw, ty0, ty1 int, m *float32, xs int)
+
+// winogradInputVec is winogradInput, each plane copied into pp (as for
+// winoPackInputVec) and its tiles written in rows of V that no panel
+// cuts.
+func winogradInputVec(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int, pp []float32) {
+	wp := 2*tw + 2
+	_ = pp[winoPadLen(th, tw)-1]
+	for c := c0; c < c1; c++ {
+		src := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		for y := range g.H {
+			at := (y+g.PH)*wp + g.PW
+			copy(pp[at:at+g.W], src[y*g.W:(y+1)*g.W])
+		}
+		winoInAVX2(&pp[0], wp, tw, 0, th, &v[c*ld], 0, 1<<40, 0, g.C*ld)
+	}
+}
+
+// winogradGradOutputVec is winogradGradOutput, each output-gradient
+// plane copied into pp, zero-padded to 2·th rows of 2·tw values
+// (winoGradPadLen).
+func winogradGradOutputVec(m, dy []float32, g backend.ConvGeom, oc, th, tw, ld, o0, o1 int, pp []float32) {
+	wp, p := 2*tw, g.OH*g.OW
+	_ = pp[winoGradPadLen(th, tw)-1]
+	for o := o0; o < o1; o++ {
+		src := dy[o*p : (o+1)*p]
+		for y := range g.OH {
+			copy(pp[y*wp:y*wp+g.OW], src[y*g.OW:(y+1)*g.OW])
+		}
+		winoGradOutAVX2(&pp[0], wp, tw, 0, th, &m[o*ld], oc*ld)
+	}
+}

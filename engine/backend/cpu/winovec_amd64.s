@@ -302,3 +302,109 @@ irowend:
 idone:
 	VZEROUPPER
 	RET
+
+// Sign bit of a float32, for negation.
+DATA ·winoSign<>+0(SB)/4, $0x80000000
+GLOBL ·winoSign<>(SB), RODATA|NOPTR, $4
+
+// GOROWS loads the two output-gradient rows of four tiles at AX (row
+// stride BX), splits each into the tiles' left (a) and right (b) columns,
+// and applies A over the rows: e0 = r0, e1 = r0 + r1, e2 = r0 - r1,
+// e3 = -r1, for a in X0..X3 and for b in X4..X7 (winogradGradOutput).
+// Sign mask in X15. Clobbers X8..X11.
+#define GOROWS \
+	VMOVUPS (AX), Y8; \
+	VMOVUPS (AX)(BX*1), Y9; \
+	VEXTRACTF128 $1, Y8, X10; \
+	VEXTRACTF128 $1, Y9, X11; \
+	VSHUFPS $0x88, X10, X8, X0; \
+	VSHUFPS $0xDD, X10, X8, X4; \
+	VSHUFPS $0x88, X11, X9, X3; \
+	VSHUFPS $0xDD, X11, X9, X7; \
+	VADDPS X3, X0, X1; \
+	VSUBPS X3, X0, X2; \
+	VXORPS X15, X3, X3; \
+	VADDPS X7, X4, X5; \
+	VSUBPS X7, X4, X6; \
+	VXORPS X15, X7, X7
+
+// GOCOLS(a, b, st) writes Aᵀ over the columns of row k of four tiles,
+// (a, a+b, a-b, -b), with the store instruction st at (R11), (R11)(R12*1),
+// (R11)(R12*2), (R11)(R13*1). Clobbers X8.
+#define GOCOLS(a, b, st) \
+	st a, (R11); \
+	VADDPS b, a, X8; \
+	st X8, (R11)(R12*1); \
+	VSUBPS b, a, X8; \
+	st X8, (R11)(R12*2); \
+	VXORPS X15, b, X8; \
+	st X8, (R11)(R13*1)
+
+// func winoGradOutAVX2(p *float32, wp, tw, ty0, ty1 int, m *float32, xs int)
+// Writes dM = A dy Aᵀ for the 2x2 tiles of tile rows ty0..ty1-1 of one
+// zero-padded output-gradient plane p (row stride wp; tile (ty, tx) is
+// rows 2ty, 2ty+1, columns 2tx, 2tx+1): the first tile's slice 0 at m,
+// each next tile one value on, slice ξ at ξ·xs further. It reads up to
+// eight values past the plane's last tile.
+TEXT ·winoGradOutAVX2(SB), NOSPLIT, $0-56
+	MOVQ p+0(FP), SI
+	MOVQ wp+8(FP), BX
+	SHLQ $2, BX
+	MOVQ m+40(FP), DX
+	MOVQ xs+48(FP), R12
+	SHLQ $2, R12
+	LEAQ (R12)(R12*2), R13
+	VBROADCASTSS ·winoSign<>(SB), X15
+	MOVQ ty0+24(FP), R8
+	MOVQ R8, AX
+	IMULQ BX, AX
+	LEAQ (SI)(AX*2), SI
+
+grow:
+	CMPQ R8, ty1+32(FP)
+	JGE  gdone
+	MOVQ SI, AX
+	MOVQ tw+16(FP), CX
+
+ggroup:
+	CMPQ CX, $4
+	JLT  gtile
+	GOROWS
+	MOVQ DX, R11
+	GOCOLS(X0, X4, VMOVUPS)
+	LEAQ (R11)(R12*4), R11
+	GOCOLS(X1, X5, VMOVUPS)
+	LEAQ (R11)(R12*4), R11
+	GOCOLS(X2, X6, VMOVUPS)
+	LEAQ (R11)(R12*4), R11
+	GOCOLS(X3, X7, VMOVUPS)
+	ADDQ $32, AX
+	ADDQ $16, DX
+	SUBQ $4, CX
+	JMP  ggroup
+
+gtile:
+	TESTQ CX, CX
+	JEQ   growend
+	GOROWS
+	MOVQ DX, R11
+	GOCOLS(X0, X4, VMOVSS)
+	LEAQ (R11)(R12*4), R11
+	GOCOLS(X1, X5, VMOVSS)
+	LEAQ (R11)(R12*4), R11
+	GOCOLS(X2, X6, VMOVSS)
+	LEAQ (R11)(R12*4), R11
+	GOCOLS(X3, X7, VMOVSS)
+	ADDQ $8, AX
+	ADDQ $4, DX
+	DECQ CX
+	JMP  gtile
+
+growend:
+	LEAQ (SI)(BX*2), SI
+	INCQ R8
+	JMP  grow
+
+gdone:
+	VZEROUPPER
+	RET

@@ -15,3 +15,11 @@ func winoPackInputVec(v, xs []float32, g backend.ConvGeom, th, tw, q0, q1, nr, x
 func winoUnpackOutputVec(ys, m, bias []float32, g backend.ConvGeom, oc, th, tw, q0, q1, nb, o0, o1, mr int) {
 	panic("cpu: no vector Winograd transforms")
 }
+
+func winogradInputVec(v, x []float32, g backend.ConvGeom, th, tw, ld, c0, c1 int, pp []float32) {
+	panic("cpu: no vector Winograd transforms")
+}
+
+func winogradGradOutputVec(m, dy []float32, g backend.ConvGeom, oc, th, tw, ld, o0, o1 int, pp []float32) {
+	panic("cpu: no vector Winograd transforms")
+}

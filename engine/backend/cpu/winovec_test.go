@@ -28,8 +28,9 @@ func specials(rng *rand.Rand, s []float32) {
 	}
 }
 
-// The AVX2 transforms of the fused Winograd path against the Go code, bit
-// for bit: planes from 1x1 to 17x16 (tile rows of 1 to 9 tiles, so groups
+// The AVX2 transforms of the Winograd paths against the Go code, bit for
+// bit (the fused path's, the GEMM form's input transform and the weight
+// gradient's output-gradient transform): planes from 1x1 to 17x16 (tile rows of 1 to 9 tiles, so groups
 // of four, tails and both together), paddings 0 to 2, blocks of tile rows
 // that start and end inside an image, panels of 16 and 32 lanes (groups
 // that would straddle two panels), biases and none, special values.
@@ -50,6 +51,28 @@ func TestWinogradVectorTransformsMatchGo(t *testing.T) {
 				total := g.N * th
 				xs := randn(rng, g.N*g.C*g.H*g.W)
 				specials(rng, xs)
+				// The GEMM form's input transform (rows of V) and the
+				// weight gradient's output-gradient transform, for one image
+				// of a chunk of three.
+				ld := 3 * th * tw
+				wantV, gotV := randn(rng, 16*g.C*ld), make([]float32, 16*g.C*ld)
+				copy(gotV, wantV)
+				img := xs[g.C*g.H*g.W : 2*g.C*g.H*g.W]
+				winogradInput(wantV[th*tw:], img, g, th, tw, ld, 1, 3)
+				winogradInputVec(gotV[th*tw:], img, g, th, tw, ld, 1, 3, make([]float32, winoPadLen(th, tw)))
+				if i := firstDiff(wantV, gotV); i >= 0 {
+					t.Fatalf("GEMM-form input %dx%d pad %d: value %d is %v, want %v", h, w, p, i, gotV[i], wantV[i])
+				}
+				const oc = 5
+				dy := randn(rng, oc*g.OH*g.OW)
+				specials(rng, dy)
+				wantM, gotM := randn(rng, 16*oc*ld), make([]float32, 16*oc*ld)
+				copy(gotM, wantM)
+				winogradGradOutput(wantM[2*th*tw:], dy, g, oc, th, tw, ld, 1, 4)
+				winogradGradOutputVec(gotM[2*th*tw:], dy, g, oc, th, tw, ld, 1, 4, make([]float32, winoGradPadLen(th, tw)))
+				if i := firstDiff(wantM, gotM); i >= 0 {
+					t.Fatalf("output gradient %dx%d pad %d: value %d is %v, want %v", h, w, p, i, gotM[i], wantM[i])
+				}
 				for _, nr := range []int{16, 32} {
 					for _, rows := range []int{1, 2, th + 1, total} {
 						for q0 := 0; q0 < total; q0 += rows {
