@@ -92,6 +92,13 @@ func Mem() MemStats {
 	return MemStats{Live: 4 * pool.live.Load(), Peak: 4 * pool.peak.Load(), Kept: 4 * kept}
 }
 
+// Trim drops every buffer the pool holds for reuse, giving the memory
+// back to the garbage collector. Which size class serves a request
+// depends on what the pool holds (a request may take a free buffer of the
+// next class up), so tests that compare Live across runs start each run
+// from an empty pool.
+func Trim() { pool.drain() }
+
 // ResetPeak starts a new peak at the current live bytes.
 func ResetPeak() { pool.peak.Store(pool.live.Load()) }
 
