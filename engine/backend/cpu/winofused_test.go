@@ -25,8 +25,8 @@ func TestWinogradFusedAndGEMMFormMatchDefinition(t *testing.T) {
 	kc := blas.MicroKernel().KC()
 	for _, s := range []struct{ n, c, h, w, p, oc int }{
 		{1, kc + 17, 40, 41, 1, 13}, // per image, two KC blocks
-		{2, 130, 12, 13, 1, 131},    // whole batch
-		{3, kc + 3, 11, 10, 2, 129}, // whole batch, two KC blocks, padding 2
+		{5, 130, 12, 13, 1, 131},    // whole batch (210 tiles)
+		{5, kc + 3, 11, 10, 2, 129}, // whole batch, two KC blocks, padding 2
 		{1, 33, 64, 64, 1, 25},      // many blocks of whole tile rows
 	} {
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: 3, KW: 3, SH: 1, SW: 1, PH: s.p, PW: s.p, DH: 1, DW: 1}.Out()
@@ -200,11 +200,14 @@ func TestPackedPathsSameBitsOnEveryKernel(t *testing.T) {
 	b := New()
 	for _, s := range []struct{ n, c, h, w, k, st, p, oc int }{
 		{1, 37, 44, 41, 3, 1, 1, 29},   // per-image Winograd
-		{3, 130, 12, 13, 3, 1, 1, 131}, // whole-batch Winograd
+		{5, 130, 12, 13, 3, 1, 1, 131}, // whole-batch Winograd (210 tiles)
 		{2, 5, 70, 66, 5, 2, 2, 19},    // packed im2col
 	} {
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: s.k, KW: s.k, SH: s.st, SW: s.st, PH: s.p, PW: s.p, DH: 1, DW: 1}.Out()
 		o := backend.ConvGroups{OC: s.oc, Groups: 1}
+		if s.k == 3 && !useWinograd(g, o) && !useWinogradBatch(g, o) {
+			t.Fatalf("%+v does not take a Winograd path", s)
+		}
 		x, w, bias := randn(rng, g.N*g.C*g.H*g.W), randn(rng, s.oc*g.ColRows()), randn(rng, s.oc)
 		dy := randn(rng, g.N*s.oc*g.OH*g.OW)
 		var first [][]float32
