@@ -73,7 +73,10 @@ func TestAttributionAndAttackCommands(t *testing.T) {
 	if s, s0 := d["score"].([]any)[0].(float64), d["score_start"].([]any)[0].(float64); !(s > s0) {
 		t.Errorf("classviz: score %v -> %v", s0, s)
 	}
-	d = run("viz", "fool", "--limit", "4", "--out", dir)
+	// Up to 300 steps: this one-epoch model takes 103 to push a Trouser to
+	// Pullover (100 is the default; the Winograd path's rounding moved it
+	// from just under to just over).
+	d = run("viz", "fool", "--limit", "4", "--out", dir, "--steps", "300")
 	if d["fooled"] != 1.0 || d["mean_linf"].(float64) <= 0 || d["steps"].(float64) < 1 {
 		t.Errorf("fool: %v", d)
 	}
