@@ -37,13 +37,21 @@ func channelStats(xs []float32, outer, c, inner, ch int) (mean, variance float32
 	}
 	k := xs[ch*inner]
 	var s float64
-	for o := range outer {
-		s += shiftedSum(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], k)
+	if bnVec {
+		s = bnChannelSumsVec(xs, outer, c, inner, ch, k, false)
+	} else {
+		for o := range outer {
+			s += shiftedSum(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], k)
+		}
 	}
 	m := float32(float64(k) + s/count)
 	var q float64
-	for o := range outer {
-		q += squaredDev(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], m)
+	if bnVec {
+		q = bnChannelSumsVec(xs, outer, c, inner, ch, m, true)
+	} else {
+		for o := range outer {
+			q += squaredDev(xs[(o*c+ch)*inner:(o*c+ch+1)*inner], m)
+		}
 	}
 	return m, float32(q / count)
 }
@@ -77,6 +85,17 @@ func batchNormForward(dst, mean, variance, invstd, k, x, res, gamma, beta backen
 				sh += bs[ch]
 			}
 			ms[ch], vs[ch], is[ch], ks[ch] = m, v, inv, kc
+			if bnVec {
+				mode := 0
+				switch {
+				case rs != nil:
+					mode = 2
+				case relu:
+					mode = 1
+				}
+				bnChannelAffineVec(ys, xs, rs, outer, c, inner, ch, kc, sh, mode)
+				continue
+			}
 			for o := range outer {
 				p := o*c + ch
 				switch {
@@ -126,7 +145,10 @@ func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, y, x, mean, invstd, k backend.Bu
 		for ch := lo; ch < hi; ch++ {
 			mu := ms[ch]
 			var sg, sgx float64
-			if sums {
+			switch {
+			case sums && bnVec:
+				sg, sgx = bnChannelGradSumsVec(gs, ys, xs, outer, c, inner, ch, mu)
+			case sums:
 				for o := range outer {
 					a, b := gradSumsMasked(plane(gs, o, ch), plane(ys, o, ch), plane(xs, o, ch), mu)
 					sg += a
@@ -145,6 +167,10 @@ func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, y, x, mean, invstd, k backend.Bu
 			}
 			kc := ks[ch]
 			if !training {
+				if bnVec {
+					bnChannelGradAffineVec(dxs, gs, ys, nil, outer, c, inner, ch, kc, 0, 0)
+					continue
+				}
 				for o := range outer {
 					gradAffineMasked(plane(dxs, o, ch), plane(gs, o, ch), plane(ys, o, ch), nil, kc, 0, 0)
 				}
@@ -156,6 +182,10 @@ func (*CPU) BatchNormGrad(dx, dgamma, dbeta, g, y, x, mean, invstd, k backend.Bu
 			a := sgx / count * float64(inv) * float64(inv)
 			q := float32(-float64(kc) * a)
 			r := float32(float64(kc) * (a*float64(mu) - m1))
+			if bnVec {
+				bnChannelGradAffineVec(dxs, gs, ys, xs, outer, c, inner, ch, kc, q, r)
+				continue
+			}
 			for o := range outer {
 				gradAffineMasked(plane(dxs, o, ch), plane(gs, o, ch), plane(ys, o, ch), plane(xs, o, ch), kc, q, r)
 			}

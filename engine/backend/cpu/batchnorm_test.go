@@ -197,7 +197,7 @@ func BenchmarkBatchNorm(b *testing.B) {
 	defer func(v bool) { bnVec = v }(bnVec)
 	k := New()
 	vec := bnVec
-	for _, s := range []struct{ n, c, h int }{{16, 64, 56}, {16, 1024, 14}} {
+	for _, s := range []struct{ n, c, h int }{{16, 64, 56}, {16, 1024, 14}, {1024, 64, 15}, {1024, 256, 7}, {1024, 256, 3}} {
 		bn := newBNCase(rand.New(rand.NewPCG(5, 6)), s.n, s.c, s.h*s.h)
 		for _, th := range []int{1, 2} {
 			for _, loops := range []string{"vector", "go"} {

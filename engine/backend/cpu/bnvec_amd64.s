@@ -97,18 +97,28 @@ GLOBL ·bnTail<>(SB), RODATA|NOPTR, $256
 	VADDPS Y6, Y2, Y2; \
 	VADDPS Y7, Y3, Y3
 
-// func bnSumsAVX2(r *float32, n int, k float32, square int) float64
-// Σ over blocks of 256 of float64(the block's float32 sum of r[j] - k),
-// or of (r[j] - k)² with square set: bnBlockSums.
-TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-40
-	MOVQ r+0(FP), SI
+// func bnSumsAVX2(r *float32, n, planes, stride int, k float32, square int) float64
+// Over planes of n values stride apart (r, r+stride, ...), in order, the
+// sum of each plane's Σ over blocks of 256 of float64(the block's float32
+// sum of r[j] - k), or of (r[j] - k)² with square set: bnBlockSums of each
+// plane, added in float64 as channelStats adds them.
+TEXT ·bnSumsAVX2(SB), NOSPLIT, $0-56
+	MOVQ r+0(FP), R10
+	MOVQ planes+16(FP), R12
+	MOVQ stride+24(FP), R13
+	SHLQ $2, R13
+	VBROADCASTSS k+32(FP), Y8
+	MOVQ square+40(FP), R9
+	VXORPD X10, X10, X10         // the total over planes
+sumPlane:
+	TESTQ R12, R12
+	JLE sumDone
+	MOVQ R10, SI
 	MOVQ n+8(FP), CX
-	VBROADCASTSS k+16(FP), Y8
-	MOVQ square+24(FP), R9
-	VXORPD X9, X9, X9            // the float64 total
+	VXORPD X9, X9, X9            // the plane's total
 sumBlock:
 	TESTQ CX, CX
-	JLE sumDone
+	JLE sumPlaneEnd
 	MOVQ $256, DX
 	CMPQ CX, DX
 	CMOVQLT CX, DX               // DX: this block's length
@@ -154,9 +164,14 @@ sumReduce:
 	VCVTSS2SD X0, X0, X0
 	VADDSD X0, X9, X9
 	JMP sumBlock
+sumPlaneEnd:
+	VADDSD X9, X10, X10
+	ADDQ R13, R10
+	DECQ R12
+	JMP sumPlane
 sumDone:
 	VZEROUPPER
-	MOVSD X9, ret+32(FP)
+	MOVSD X10, ret+48(FP)
 	RET
 
 // GSVEC(off, s, q) adds the 8 values at off of one step into the pair
@@ -204,23 +219,37 @@ sumDone:
 	VADDPS Y9, s, s; \
 	VADDPS Y10, q, q
 
-// func bnGradSumsAVX2(gr, y, x *float32, n int, m float32, masked int) (sum, sumx float64)
-// Σ g' and Σ g' (x - m) over blocks of 256, g' = g where y > 0 (as int32
-// bits: the Go code's positiveBits) when masked, else g.
-TEXT ·bnGradSumsAVX2(SB), NOSPLIT, $0-64
+// func bnGradSumsAVX2(gr, y, x *float32, n, planes, stride int, m float32, masked int) (sum, sumx float64)
+// Σ g' and Σ g' (x - m) over blocks of 256 of each of the planes (n
+// values, stride apart in all three), g' = g where y > 0 (as int32 bits:
+// the Go code's positiveBits) when masked, else g; each plane's sums are
+// added in float64 as BatchNormGrad adds them.
+TEXT ·bnGradSumsAVX2(SB), NOSPLIT, $0-80
+	MOVQ planes+32(FP), R9
+	MOVQ stride+40(FP), R13
+	SHLQ $2, R13
+	VBROADCASTSS m+48(FP), Y8
+	MOVQ masked+56(FP), R8
+	XORQ R10, R10                 // the planes' offset
+	VXORPD X11, X11, X11          // Σ g over planes
+	VXORPD X14, X14, X14          // Σ g (x - m) over planes
+gsPlane:
+	TESTQ R9, R9
+	JLE gsDone
 	MOVQ gr+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ x+16(FP), BX
+	ADDQ R10, SI
+	ADDQ R10, DI
+	ADDQ R10, BX
 	MOVQ n+24(FP), CX
-	VBROADCASTSS m+32(FP), Y8
-	MOVQ masked+40(FP), R8
-	VXORPD X10, X10, X10          // Σ g
-	VXORPD X11, X11, X11          // Σ g (x - m)
-	MOVSD X10, sum+48(FP)
-	MOVSD X11, sumx+56(FP)
+	VXORPD X6, X6, X6
+	VXORPD X7, X7, X7
+	MOVSD X6, sum+64(FP)          // the plane's sums
+	MOVSD X7, sumx+72(FP)
 gsBlock:
 	TESTQ CX, CX
-	JLE gsDone
+	JLE gsPlaneEnd
 	MOVQ $256, DX
 	CMPQ CX, DX
 	CMOVQLT CX, DX
@@ -281,37 +310,60 @@ gsTailNext:
 gsReduce:
 	REDUCE4(Y0, Y1, Y2, Y3, X0, X1)
 	VCVTSS2SD X0, X0, X0
-	MOVSD sum+48(FP), X2
+	MOVSD sum+64(FP), X2
 	VADDSD X0, X2, X2
-	MOVSD X2, sum+48(FP)
+	MOVSD X2, sum+64(FP)
 	REDUCE4(Y4, Y5, Y6, Y7, X4, X5)
 	VCVTSS2SD X4, X4, X4
-	MOVSD sumx+56(FP), X2
+	MOVSD sumx+72(FP), X2
 	VADDSD X4, X2, X2
-	MOVSD X2, sumx+56(FP)
+	MOVSD X2, sumx+72(FP)
 	JMP gsBlock
+gsPlaneEnd:
+	MOVSD sum+64(FP), X2
+	VADDSD X2, X11, X11
+	MOVSD sumx+72(FP), X2
+	VADDSD X2, X14, X14
+	ADDQ R13, R10
+	DECQ R9
+	JMP gsPlane
 gsDone:
+	MOVSD X11, sum+64(FP)
+	MOVSD X14, sumx+72(FP)
 	VZEROUPPER
 	RET
 
-// func bnAffineAVX2(out, in, res *float32, n int, a, b float32, mode int)
+// func bnAffineAVX2(out, in, res *float32, n, planes, stride int, a, b float32, mode int)
 // out = in a + b (mode 0), max(in a + b, 0) (mode 1) or
-// max((in a + b) + res, 0) (mode 2) over n values, n a multiple of 8.
+// max((in a + b) + res, 0) (mode 2) over planes of n values, stride apart
+// in all three; the values past a plane's last multiple of 8 one by one.
 // max(v, 0) is Go's: NaN stays NaN, -0 becomes +0.
-TEXT ·bnAffineAVX2(SB), NOSPLIT, $0-48
+TEXT ·bnAffineAVX2(SB), NOSPLIT, $0-64
+	MOVQ planes+32(FP), R9
+	MOVQ stride+40(FP), R13
+	SHLQ $2, R13
+	VBROADCASTSS a+48(FP), Y8
+	VBROADCASTSS b+52(FP), Y9
+	MOVQ mode+56(FP), R8
+	VXORPS Y10, Y10, Y10
+	XORQ R10, R10
+	MOVQ n+24(FP), CX
+	SHLQ $2, CX                   // bytes a plane
+	MOVQ CX, R12
+	ANDQ $-32, R12                // bytes of its whole vectors
+afPlane:
+	TESTQ R9, R9
+	JLE afDone
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ res+16(FP), BX
-	MOVQ n+24(FP), CX
-	VBROADCASTSS a+32(FP), Y8
-	VBROADCASTSS b+36(FP), Y9
-	MOVQ mode+40(FP), R8
-	VXORPS Y10, Y10, Y10
+	ADDQ R10, DI
+	ADDQ R10, SI
+	ADDQ R10, BX
 	XORQ AX, AX
-	SHLQ $2, CX
 afLoop:
-	CMPQ AX, CX
-	JGE afDone
+	CMPQ AX, R12
+	JGE afTail
 	VMOVUPS (SI)(AX*1), Y0
 	VMULPS Y8, Y0, Y0
 	VADDPS Y9, Y0, Y0
@@ -327,30 +379,66 @@ afStore:
 	VMOVUPS Y0, (DI)(AX*1)
 	ADDQ $32, AX
 	JMP afLoop
+afTail:
+	CMPQ AX, CX
+	JGE afPlaneEnd
+	VMOVSS (SI)(AX*1), X0
+	VMULSS X8, X0, X0
+	VADDSS X9, X0, X0
+	TESTQ R8, R8
+	JE afTailStore
+	CMPQ R8, $2
+	JNE afTailRelu
+	VADDSS (BX)(AX*1), X0, X0
+afTailRelu:
+	VCMPSS $0x16, X10, X0, X1
+	VANDPS X1, X0, X0
+afTailStore:
+	VMOVSS X0, (DI)(AX*1)
+	ADDQ $4, AX
+	JMP afTail
+afPlaneEnd:
+	ADDQ R13, R10
+	DECQ R9
+	JMP afPlane
 afDone:
 	VZEROUPPER
 	RET
 
-// func bnGradAffineAVX2(dx, gr, y, x *float32, n int, p, q, r float32, masked, hasX int)
-// dx = p g' + (q x + r) (hasX) or p g' over n values, n a multiple of 8,
-// g' as in bnGradSumsAVX2.
-TEXT ·bnGradAffineAVX2(SB), NOSPLIT, $0-72
+// func bnGradAffineAVX2(dx, gr, y, x *float32, n, planes, stride int, p, q, r float32, masked, hasX int)
+// dx = p g' + (q x + r) (hasX) or p g' over planes of n values, stride
+// apart in all four, g' as in bnGradSumsAVX2; the values past a plane's
+// last multiple of 8 one by one.
+TEXT ·bnGradAffineAVX2(SB), NOSPLIT, $0-88
+	MOVQ planes+40(FP), R12
+	MOVQ stride+48(FP), R13
+	SHLQ $2, R13
+	VBROADCASTSS p+56(FP), Y8
+	VBROADCASTSS q+60(FP), Y9
+	VBROADCASTSS r+64(FP), Y10
+	MOVQ masked+72(FP), R8
+	MOVQ hasX+80(FP), R9
+	VPXOR Y15, Y15, Y15
+	XORQ R10, R10
+	MOVQ n+32(FP), CX
+	SHLQ $2, CX
+	MOVQ CX, R11
+	ANDQ $-32, R11
+gaPlane:
+	TESTQ R12, R12
+	JLE gaDone
 	MOVQ dx+0(FP), DI
 	MOVQ gr+8(FP), SI
 	MOVQ y+16(FP), DX
 	MOVQ x+24(FP), BX
-	MOVQ n+32(FP), CX
-	VBROADCASTSS p+40(FP), Y8
-	VBROADCASTSS q+44(FP), Y9
-	VBROADCASTSS r+48(FP), Y10
-	MOVQ masked+56(FP), R8
-	MOVQ hasX+64(FP), R9
-	VPXOR Y15, Y15, Y15
+	ADDQ R10, DI
+	ADDQ R10, SI
+	ADDQ R10, DX
+	ADDQ R10, BX
 	XORQ AX, AX
-	SHLQ $2, CX
 gaLoop:
-	CMPQ AX, CX
-	JGE gaDone
+	CMPQ AX, R11
+	JGE gaTail
 	VMOVUPS (SI)(AX*1), Y0
 	TESTQ R8, R8
 	JE gaNoMask
@@ -369,6 +457,31 @@ gaStore:
 	VMOVUPS Y0, (DI)(AX*1)
 	ADDQ $32, AX
 	JMP gaLoop
+gaTail:
+	CMPQ AX, CX
+	JGE gaPlaneEnd
+	VMOVSS (SI)(AX*1), X0
+	TESTQ R8, R8
+	JE gaTailNoMask
+	VMOVSS (DX)(AX*1), X1
+	VPCMPGTD X15, X1, X1
+	VPAND X1, X0, X0
+gaTailNoMask:
+	VMULSS X8, X0, X0
+	TESTQ R9, R9
+	JE gaTailStore
+	VMOVSS (BX)(AX*1), X2
+	VMULSS X9, X2, X2
+	VADDSS X10, X2, X2
+	VADDSS X2, X0, X0
+gaTailStore:
+	VMOVSS X0, (DI)(AX*1)
+	ADDQ $4, AX
+	JMP gaTail
+gaPlaneEnd:
+	ADDQ R13, R10
+	DECQ R12
+	JMP gaPlane
 gaDone:
 	VZEROUPPER
 	RET

@@ -26,3 +26,19 @@ func reluGradVec(g, x, dy []float32) int { return 0 }
 func reluMaskVec(dst, g, y []float32) int { return 0 }
 
 func maxPool3x3S2Row(out, ix, src []float32, w, ih, pw, ow0, n int) int { return 0 }
+
+func bnChannelSumsVec(xs []float32, outer, c, inner, ch int, k float32, square bool) float64 {
+	panic("cpu: no vector batch norm")
+}
+
+func bnChannelGradSumsVec(g, y, x []float32, outer, c, inner, ch int, m float32) (float64, float64) {
+	panic("cpu: no vector batch norm")
+}
+
+func bnChannelAffineVec(out, in, res []float32, outer, c, inner, ch int, a, b float32, mode int) {
+	panic("cpu: no vector batch norm")
+}
+
+func bnChannelGradAffineVec(dx, g, y, x []float32, outer, c, inner, ch int, p, q, r float32) {
+	panic("cpu: no vector batch norm")
+}

@@ -231,3 +231,77 @@ func TestMaxPool3x3VectorMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// The whole batch-norm kernels with the vector loops, which run a
+// channel's planes in one call, against the Go loops, which run them
+// plane by plane: the same bits, forward (plain, + ReLU, + residual +
+// ReLU) and backward (training and not, masked by y and not), on planes of
+// 1 to 300 values (the whole-vector part, the one-by-one tail, several
+// 256-value blocks), with NaN, infinities, signed zeros and subnormals.
+func TestBatchNormChannelCallsMatchGo(t *testing.T) {
+	if !bnVec {
+		t.Skip("no vector batch norm on this machine")
+	}
+	defer func(v bool) { bnVec = v }(bnVec)
+	rng := rand.New(rand.NewPCG(31, 32))
+	k := New()
+	for _, inner := range []int{1, 3, 7, 9, 15, 49, 50, 255, 256, 257, 300} {
+		for _, shape := range [][2]int{{1, 1}, {3, 2}, {5, 3}} {
+			outer, c := shape[0], shape[1]
+			n := outer * c * inner
+			x, g, res := randn(rng, n), randn(rng, n), randn(rng, n)
+			for _, v := range [][]float32{x, g, res} {
+				specials(rng, v)
+			}
+			gamma, beta := randn(rng, c), randn(rng, c)
+			type out struct{ y, m, v, inv, k []float32 }
+			fwd := func(mode int) out {
+				o := out{make([]float32, n), make([]float32, c), make([]float32, c), make([]float32, c), make([]float32, c)}
+				b := func(s []float32) *Buf { return &Buf{D: s} }
+				switch mode {
+				case 2:
+					k.BatchNormAddReLUForward(b(o.y), b(o.m), b(o.v), b(o.inv), b(o.k), b(x), b(res), b(gamma), b(beta), outer, c, inner, 1e-5)
+				default:
+					k.BatchNormForward(b(o.y), b(o.m), b(o.v), b(o.inv), b(o.k), b(x), b(gamma), b(beta), outer, c, inner, 1e-5, mode == 1)
+				}
+				return o
+			}
+			for mode := range 3 {
+				bnVec = false
+				want := fwd(mode)
+				bnVec = true
+				got := fwd(mode)
+				for i, pair := range [][2][]float32{{want.y, got.y}, {want.m, got.m}, {want.v, got.v}, {want.inv, got.inv}, {want.k, got.k}} {
+					if j := firstDiff(pair[0], pair[1]); j >= 0 {
+						t.Fatalf("forward mode %d, %dx%dx%d: output %d value %d is %v, want %v", mode, outer, c, inner, i, j, pair[1][j], pair[0][j])
+					}
+				}
+				// Backward from this forward's statistics.
+				for _, training := range []bool{true, false} {
+					for _, masked := range []bool{true, false} {
+						var y backend.Buffer
+						if masked {
+							y = &Buf{D: want.y}
+						}
+						bwd := func() [3][]float32 {
+							dx, dg, db := make([]float32, n), make([]float32, c), make([]float32, c)
+							k.BatchNormGrad(&Buf{D: dx}, &Buf{D: dg}, &Buf{D: db}, &Buf{D: g}, y, &Buf{D: x},
+								&Buf{D: want.m}, &Buf{D: want.inv}, &Buf{D: want.k}, outer, c, inner, training)
+							return [3][]float32{dx, dg, db}
+						}
+						bnVec = false
+						w := bwd()
+						bnVec = true
+						gt := bwd()
+						for i := range w {
+							if j := firstDiff(w[i], gt[i]); j >= 0 {
+								t.Fatalf("backward (training %v, masked %v) after mode %d, %dx%dx%d: output %d value %d is %v, want %v",
+									training, masked, mode, outer, c, inner, i, j, gt[i][j], w[i][j])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
