@@ -58,6 +58,15 @@
 	VUNPCKLPS X9, X8, lo; \
 	VUNPCKHPS X9, X8, hi
 
+// OUTTILES computes the two output rows of four tiles at AX: the first
+// in X10 (cells 0-3) and X11 (4-7), the second in X13 and X14; R11 is
+// the second row's address.
+#define OUTTILES \
+	OUTSUMS; \
+	OUTROW(X0, X1, X2, X3, X10, X11); \
+	OUTROW(X4, X5, X6, X7, X13, X14); \
+	LEAQ (DX)(R13*1), R11
+
 // func winoOutAVX2(m *float32, xs int, y *float32, ow, oh, tw, ty0, ty1 int, bias float32)
 // Writes the 2x2 output cells of tile rows ty0..ty1-1 of one output plane
 // y (ow x oh) from M: tile (ty, tx)'s slice ξ at m[ξ·xs + (ty-ty0)·tw + tx].
@@ -90,10 +99,7 @@ orow:
 ogroup:
 	CMPQ CX, $4
 	JLT  otail
-	OUTSUMS
-	OUTROW(X0, X1, X2, X3, X10, X11)
-	OUTROW(X4, X5, X6, X7, X13, X14)
-	LEAQ (DX)(R13*1), R11
+	OUTTILES
 	CMPQ R12, $8
 	JLT  oodd
 	VMOVUPS X10, (DX)
@@ -127,10 +133,7 @@ otail:
 	// the plane.
 	TESTQ CX, CX
 	JEQ   orowend
-	OUTSUMS
-	OUTROW(X0, X1, X2, X3, X10, X11)
-	OUTROW(X4, X5, X6, X7, X13, X14)
-	LEAQ (DX)(R13*1), R11
+	OUTTILES
 	VMOVSS X10, (DX)
 	CMPQ R12, $2
 	JLT  otail1
@@ -176,12 +179,13 @@ odone:
 	VADDPS a2, a1, a1; \
 	VMOVAPS Y14, a2
 
-// INCOLS(ea, eb) writes the column transform of row r of four tiles, from
-// ea (columns 2tx..2tx+7) and eb (two columns on): with t0, t1 the even
-// and odd columns of ea and t2, t3 those of eb, o0 = t0 - t2,
-// o1 = t1 + t2, o2 = t2 - t1, o3 = t1 - t3, at (R11), (R11)(R12*1),
+// INCOLS(ea, eb, xa, xb, st) writes the column transform of row r of
+// four tiles, from ea (columns 2tx..2tx+7) and eb (two columns on): with
+// t0, t1 the even and odd columns of ea and t2, t3 those of eb,
+// o0 = t0 - t2, o1 = t1 + t2, o2 = t2 - t1, o3 = t1 - t3, stored by st
+// (VMOVUPS: four tiles; VMOVSS: the first only) at (R11), (R11)(R12*1),
 // (R11)(R12*2), (R11)(R13*1). Clobbers X8..X11, X14, X15.
-#define INCOLS(ea, eb, xa, xb) \
+#define INCOLS(ea, eb, xa, xb, st) \
 	VEXTRACTF128 $1, ea, X14; \
 	VEXTRACTF128 $1, eb, X15; \
 	VSHUFPS $0x88, X14, xa, X8; \
@@ -189,30 +193,27 @@ odone:
 	VSHUFPS $0x88, X15, xb, X10; \
 	VSHUFPS $0xDD, X15, xb, X11; \
 	VSUBPS X10, X8, X14; \
-	VMOVUPS X14, (R11); \
+	st X14, (R11); \
 	VADDPS X10, X9, X14; \
-	VMOVUPS X14, (R11)(R12*1); \
+	st X14, (R11)(R12*1); \
 	VSUBPS X9, X10, X14; \
-	VMOVUPS X14, (R11)(R12*2); \
+	st X14, (R11)(R12*2); \
 	VSUBPS X11, X9, X14; \
-	VMOVUPS X14, (R11)(R13*1)
+	st X14, (R11)(R13*1)
 
-// INCOLS1 is INCOLS storing lane 0 only (one tile).
-#define INCOLS1(ea, eb, xa, xb) \
-	VEXTRACTF128 $1, ea, X14; \
-	VEXTRACTF128 $1, eb, X15; \
-	VSHUFPS $0x88, X14, xa, X8; \
-	VSHUFPS $0xDD, X14, xa, X9; \
-	VSHUFPS $0x88, X15, xb, X10; \
-	VSHUFPS $0xDD, X15, xb, X11; \
-	VSUBPS X10, X8, X14; \
-	VMOVSS X14, (R11); \
-	VADDPS X10, X9, X14; \
-	VMOVSS X14, (R11)(R12*1); \
-	VSUBPS X9, X10, X14; \
-	VMOVSS X14, (R11)(R12*2); \
-	VSUBPS X11, X9, X14; \
-	VMOVSS X14, (R11)(R13*1)
+// INTILES(st) transforms the four tiles at AX into the 16 slices at DX
+// (see INCOLS for st).
+#define INTILES(st) \
+	INROWS(0, Y0, Y1, Y2, Y3); \
+	INROWS(8, Y4, Y5, Y6, Y7); \
+	MOVQ DX, R11; \
+	INCOLS(Y0, Y4, X0, X4, st); \
+	LEAQ (R11)(R12*4), R11; \
+	INCOLS(Y1, Y5, X1, X5, st); \
+	LEAQ (R11)(R12*4), R11; \
+	INCOLS(Y2, Y6, X2, X6, st); \
+	LEAQ (R11)(R12*4), R11; \
+	INCOLS(Y3, Y7, X3, X7, st)
 
 // func winoInAVX2(p *float32, wp, tw, ty0, ty1 int, v *float32, lane, nr, skip, xis int)
 // Writes the transformed tiles of tile rows ty0..ty1-1 of one zero-padded
@@ -251,16 +252,7 @@ igroup:
 	LEAQ 4(R9), R11
 	CMPQ R11, DI
 	JGT  itile
-	INROWS(0, Y0, Y1, Y2, Y3)
-	INROWS(8, Y4, Y5, Y6, Y7)
-	MOVQ DX, R11
-	INCOLS(Y0, Y4, X0, X4)
-	LEAQ (R11)(R12*4), R11
-	INCOLS(Y1, Y5, X1, X5)
-	LEAQ (R11)(R12*4), R11
-	INCOLS(Y2, Y6, X2, X6)
-	LEAQ (R11)(R12*4), R11
-	INCOLS(Y3, Y7, X3, X7)
+	INTILES(VMOVUPS)
 	ADDQ $32, AX
 	ADDQ $16, DX
 	ADDQ $4, R9
@@ -274,16 +266,7 @@ igroup:
 itile:
 	TESTQ CX, CX
 	JEQ   irowend
-	INROWS(0, Y0, Y1, Y2, Y3)
-	INROWS(8, Y4, Y5, Y6, Y7)
-	MOVQ DX, R11
-	INCOLS1(Y0, Y4, X0, X4)
-	LEAQ (R11)(R12*4), R11
-	INCOLS1(Y1, Y5, X1, X5)
-	LEAQ (R11)(R12*4), R11
-	INCOLS1(Y2, Y6, X2, X6)
-	LEAQ (R11)(R12*4), R11
-	INCOLS1(Y3, Y7, X3, X7)
+	INTILES(VMOVSS)
 	ADDQ $8, AX
 	ADDQ $4, DX
 	INCQ R9
@@ -340,6 +323,19 @@ GLOBL ·winoSign<>(SB), RODATA|NOPTR, $4
 	VXORPS X15, b, X8; \
 	st X8, (R11)(R13*1)
 
+// GOTILES(st) transforms the four tiles at AX into the 16 slices at DX
+// (see GOCOLS for st).
+#define GOTILES(st) \
+	GOROWS; \
+	MOVQ DX, R11; \
+	GOCOLS(X0, X4, st); \
+	LEAQ (R11)(R12*4), R11; \
+	GOCOLS(X1, X5, st); \
+	LEAQ (R11)(R12*4), R11; \
+	GOCOLS(X2, X6, st); \
+	LEAQ (R11)(R12*4), R11; \
+	GOCOLS(X3, X7, st)
+
 // func winoGradOutAVX2(p *float32, wp, tw, ty0, ty1 int, m *float32, xs int)
 // Writes dM = A dy Aᵀ for the 2x2 tiles of tile rows ty0..ty1-1 of one
 // zero-padded output-gradient plane p (row stride wp; tile (ty, tx) is
@@ -369,15 +365,7 @@ grow:
 ggroup:
 	CMPQ CX, $4
 	JLT  gtile
-	GOROWS
-	MOVQ DX, R11
-	GOCOLS(X0, X4, VMOVUPS)
-	LEAQ (R11)(R12*4), R11
-	GOCOLS(X1, X5, VMOVUPS)
-	LEAQ (R11)(R12*4), R11
-	GOCOLS(X2, X6, VMOVUPS)
-	LEAQ (R11)(R12*4), R11
-	GOCOLS(X3, X7, VMOVUPS)
+	GOTILES(VMOVUPS)
 	ADDQ $32, AX
 	ADDQ $16, DX
 	SUBQ $4, CX
@@ -386,15 +374,7 @@ ggroup:
 gtile:
 	TESTQ CX, CX
 	JEQ   growend
-	GOROWS
-	MOVQ DX, R11
-	GOCOLS(X0, X4, VMOVSS)
-	LEAQ (R11)(R12*4), R11
-	GOCOLS(X1, X5, VMOVSS)
-	LEAQ (R11)(R12*4), R11
-	GOCOLS(X2, X6, VMOVSS)
-	LEAQ (R11)(R12*4), R11
-	GOCOLS(X3, X7, VMOVSS)
+	GOTILES(VMOVSS)
 	ADDQ $8, AX
 	ADDQ $4, DX
 	DECQ CX
