@@ -413,9 +413,11 @@ var (
 // winogradBatchVec is the whole-batch Winograd region with the vector
 // transforms (see winoVecMinTiles).
 func winogradBatchVec(g backend.ConvGeom, o backend.ConvGroups) bool {
-	return g.C >= winoVecMinC && o.OC >= winoVecMinC && g.OH >= 3 && g.OW >= 3 &&
-		g.N*((g.OH+1)/2)*((g.OW+1)/2) >= winoVecMinTiles
+	return g.C >= winoVecMinC && o.OC >= winoVecMinC && g.OH >= 3 && g.OW >= 3 && winoTiles(g) >= winoVecMinTiles
 }
+
+// winoTiles is the number of 2x2 output tiles of g over its batch.
+func winoTiles(g backend.ConvGeom) int { return g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) }
 
 // winogradBatchCore is the region measured on ResNet-50: planes of
 // winogradBatchMinPlane values or more, winogradBatchMinC channels or more
@@ -431,7 +433,7 @@ func winogradBatchCore(g backend.ConvGeom, o backend.ConvGroups) bool {
 // tiles over the batch, and the fused kernels.
 func winogradBatchWide(g backend.ConvGeom, o backend.ConvGroups) bool {
 	return g.C >= winogradWideMinC && o.OC >= winogradWideMinC && g.OH >= 3 && g.OW >= 3 &&
-		g.N*((g.OH+1)/2)*((g.OW+1)/2) >= winogradWideMinCols && useWinoFused()
+		winoTiles(g) >= winogradWideMinCols && useWinoFused()
 }
 
 // winogradConvBatch is winogradConv over chunks of the batch: V

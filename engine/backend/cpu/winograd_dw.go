@@ -48,8 +48,7 @@ func useWinogradDW(g backend.ConvGeom, o backend.ConvGroups) bool {
 // input, 16 values a 4x4 tile, outgrow the caches: there the output
 // gradient's transform alone took a quarter of the time).
 func winogradDWVec(g backend.ConvGeom, o backend.ConvGroups) bool {
-	return winoVec && useWinoFused() && g.C >= 128 && o.OC >= 128 && g.OH >= 5 && g.OW >= 5 &&
-		g.N*((g.OH+1)/2)*((g.OW+1)/2) >= 1024
+	return winoVec && useWinoFused() && g.C >= 128 && o.OC >= 128 && g.OH >= 5 && g.OW >= 5 && winoTiles(g) >= 1024
 }
 
 // winogradWeightGrad writes dw [oc][C][3][3] of a 3x3 stride-1
