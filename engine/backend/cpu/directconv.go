@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/workbench-cv/workbench/engine/backend"
 	"github.com/workbench-cv/workbench/engine/blas"
@@ -31,8 +32,21 @@ func pointwise(g backend.ConvGeom) bool {
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0
 }
 
-// ConvPath implements backend.ConvPather.
-func (*CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
+// ConvPath implements backend.ConvPather: the forward pass's path, and
+// the weight gradient's where it is not the forward pass's kind ("dw
+// shifted grid", "dw winograd").
+func (c *CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
+	p := c.forwardPath(g, o)
+	switch {
+	case useShiftDW(g, o):
+		return p + ", dw shifted grid"
+	case useWinogradDW(g, o) && !strings.Contains(p, "winograd"):
+		return p + ", dw winograd"
+	}
+	return p
+}
+
+func (*CPU) forwardPath(g backend.ConvGeom, o backend.ConvGroups) string {
 	if useWinogradBatch(g, o) {
 		return "3x3 batched winograd"
 	}
@@ -150,7 +164,12 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 		runWinograd(dxs, dys, ws, nil, winogradGradGeom(g, o), o.OC, g.C, true, true, false)
 		dxs = nil
 	}
-	if dws != nil && useWinogradDW(g, o) {
+	switch {
+	case dws == nil:
+	case useShiftDW(g, o):
+		shiftDW(dws, dys, xs, g, o.OC)
+		dws = nil
+	case useWinogradDW(g, o):
 		winogradWeightGrad(dws, dys, xs, g, o.OC)
 		dws = nil
 	}

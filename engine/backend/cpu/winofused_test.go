@@ -13,13 +13,13 @@ import (
 // The fused Winograd path (where the machine has an assembly
 // micro-kernel) and the GEMM form (elsewhere) against the definition, on
 // shapes the per-image tests do not reach, with the weight gradient in
-// the Winograd domain (and im2col's with the GEMM form): more channels than one KC
+// the Winograd domain or on the shifted grid (and im2col's with the GEMM form): more channels than one KC
 // block of the micro-kernel (the sum is cut into two calls), output
 // channels that leave most of the last MR panel empty, and the
 // whole-batch geometry; 1 and 2 threads give the same bits.
 func TestWinogradFusedAndGEMMFormMatchDefinition(t *testing.T) {
 	defer SetThreads(Threads())
-	defer func(v, w bool) { winoFusedOff, winogradDWOff = v, w }(winoFusedOff, winogradDWOff)
+	defer func(v, w, x bool) { winoFusedOff, winogradDWOff, shiftDWOff = v, w, x }(winoFusedOff, winogradDWOff, shiftDWOff)
 	rng := rand.New(rand.NewPCG(11, 12))
 	b := New()
 	kc := blas.MicroKernel().KC()
@@ -41,7 +41,7 @@ func TestWinogradFusedAndGEMMFormMatchDefinition(t *testing.T) {
 		refDw, magDw, refDb, magDb := refConvDw64(dy, x, g, s.oc)
 		for _, fused := range []bool{true, false} {
 			// The GEMM form's run also takes im2col's weight gradient.
-			winoFusedOff, winogradDWOff = !fused, !fused
+			winoFusedOff, winogradDWOff, shiftDWOff = !fused, !fused, !fused
 			var first [][]float32
 			for _, th := range []int{1, 2} {
 				SetThreads(th)
@@ -234,9 +234,10 @@ func TestPackedPathsSameBitsOnEveryKernel(t *testing.T) {
 	}
 }
 
-// BenchmarkWinogradWeightGrad compares the weight gradient in the
-// Winograd domain with im2col's on ResNet-50's stride-1 3x3 layers (batch
-// 16 and 1) and fast style's residual layer at its training size:
+// BenchmarkWinogradWeightGrad compares the weight gradient on the
+// shifted grid (where it runs), in the Winograd domain and im2col's on
+// ResNet-50's stride-1 3x3 layers (batch 16 and 1), fast style's residual
+// layer at its training size and the speedrun net's layers at batch 1024:
 // go test -run '^$' -bench WinogradWeightGrad ./engine/backend/cpu
 func BenchmarkWinogradWeightGrad(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -251,16 +252,21 @@ func BenchmarkWinogradWeightGrad(b *testing.B) {
 		{"fs_128_32_b2", 2, 128, 32, 128},
 		{"r50_64_56_b1", 1, 64, 56, 64},
 		{"r50_128_28_b1", 1, 128, 28, 128},
+		{"sr_24_64_31_b1024", 1024, 24, 31, 64},
+		{"sr_64_256_15_b1024", 1024, 64, 15, 256},
 	} {
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.h, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1}.Out()
 		o := backend.ConvGroups{OC: s.oc, Groups: 1}
 		x, w := &Buf{D: randn(rng, g.N*g.C*g.H*g.W)}, &Buf{D: randn(rng, s.oc*s.c*9)}
 		dy := &Buf{D: randn(rng, g.N*s.oc*g.OH*g.OW)}
 		dw := &Buf{D: make([]float32, len(w.D))}
-		for _, path := range []string{"winograd", "im2col"} {
+		for _, path := range []string{"shifted", "winograd", "im2col"} {
 			b.Run(s.name+"/"+path, func(b *testing.B) {
-				defer func(v bool) { winogradDWOff = v }(winogradDWOff)
-				winogradDWOff = path == "im2col"
+				defer func(v, w bool) { winogradDWOff, shiftDWOff = v, w }(winogradDWOff, shiftDWOff)
+				winogradDWOff, shiftDWOff = path == "im2col", path != "shifted"
+				if path == "shifted" && !useShiftDW(g, o) {
+					b.Skip("not a shifted-grid shape")
+				}
 				for b.Loop() {
 					k.ConvBackward(nil, dw, nil, dy, x, w, g, o)
 				}
