@@ -23,9 +23,16 @@ func SetThreads(n int) {
 // Threads reports the thread budget.
 func Threads() int { return int(threads.Load()) }
 
-// For calls body over [0, n) split into contiguous chunks, in parallel when
-// the work (n*cost, in rough flops) is worth it. Chunks never overlap, so
-// bodies that write disjoint ranges need no locks.
+// For calls body over [0, n) split into contiguous pieces, in parallel
+// when the work (n*cost, in rough flops) is worth it. Pieces never
+// overlap, so bodies that write disjoint ranges need no locks. The calling
+// goroutine works too, and the pieces (up to piecesPerThread a thread) are
+// handed out as the goroutines finish theirs: on a machine whose cores are
+// also given to others (a virtual machine's host taking one away for a
+// while), the goroutine that still runs takes the pieces the stalled one
+// would have waited to do. Bodies must not depend on how [0, n) is split;
+// the callers' results keep the same bits for any split, as for any
+// thread count.
 func For(n, cost int, body func(lo, hi int)) {
 	t := Threads()
 	if n <= 0 {
@@ -38,15 +45,28 @@ func For(n, cost int, body func(lo, hi int)) {
 	if t > n {
 		t = n
 	}
-	var wg sync.WaitGroup
-	chunk := (n + t - 1) / t
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			body(lo, hi)
-		}(lo, hi)
+	pieces := min(n, piecesPerThread*t)
+	var next atomic.Int64
+	run := func() {
+		for {
+			p := int(next.Add(1)) - 1
+			if p >= pieces {
+				return
+			}
+			body(p*n/pieces, (p+1)*n/pieces)
+		}
 	}
+	var wg sync.WaitGroup
+	wg.Add(t - 1)
+	for range t - 1 {
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	run()
 	wg.Wait()
 }
+
+// piecesPerThread is how many pieces For cuts the work into per thread.
+const piecesPerThread = 4
