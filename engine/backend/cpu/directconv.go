@@ -40,6 +40,8 @@ func (c *CPU) ConvPath(g backend.ConvGeom, o backend.ConvGroups) string {
 	switch {
 	case useShiftDW(g, o):
 		return p + ", dw shifted grid"
+	case useWinoLanesDW(g, o):
+		return p + ", dw winograd lanes"
 	case useWinogradDW(g, o) && !strings.Contains(p, "winograd"):
 		return p + ", dw winograd"
 	}
@@ -168,6 +170,9 @@ func (*CPU) ConvBackward(dx, dw, db, dy, x, w backend.Buffer, g backend.ConvGeom
 	case dws == nil:
 	case useShiftDW(g, o):
 		shiftDW(dws, dys, xs, g, o.OC)
+		dws = nil
+	case useWinoLanesDW(g, o):
+		winoLanesDW(dws, dys, xs, g, o.OC)
 		dws = nil
 	case useWinogradDW(g, o):
 		winogradWeightGrad(dws, dys, xs, g, o.OC)

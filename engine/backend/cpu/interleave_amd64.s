@@ -75,3 +75,65 @@ rowdone:
 	JNZ row
 	VZEROUPPER
 	RET
+
+// func interleave4x4AVX(dst, src *float32, stride, lanes, w, h, wp int)
+// interleave4AVX2 for rows of 4 to 7 cells: four cells at a time (a 4 x 4
+// transpose), a row ending on the cells w-4..w-1.
+TEXT ·interleave4x4AVX(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ stride+16(FP), BX
+	SHLQ $2, BX
+	MOVQ lanes+24(FP), R8
+	SHLQ $2, R8
+	MOVQ w+32(FP), CX
+	MOVQ h+40(FP), DX
+	MOVQ wp+48(FP), R9
+	IMULQ R8, R9
+	LEAQ (BX)(BX*2), R10
+
+row4:
+	MOVQ SI, AX
+	MOVQ DI, R11
+	XORQ R13, R13
+
+block4:
+	VMOVUPS (AX), X0
+	VMOVUPS (AX)(BX*1), X1
+	VMOVUPS (AX)(BX*2), X2
+	VMOVUPS (AX)(R10*1), X3
+	VUNPCKLPS X1, X0, X4
+	VUNPCKHPS X1, X0, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X7
+	VSHUFPS $0x44, X6, X4, X0
+	VSHUFPS $0xEE, X6, X4, X1
+	VSHUFPS $0x44, X7, X5, X2
+	VSHUFPS $0xEE, X7, X5, X3
+	VMOVUPS X0, (R11)
+	VMOVUPS X1, (R11)(R8*1)
+	LEAQ (R11)(R8*2), R11
+	VMOVUPS X2, (R11)
+	VMOVUPS X3, (R11)(R8*1)
+	LEAQ (R11)(R8*2), R11
+	ADDQ $16, AX
+	ADDQ $4, R13
+	MOVQ CX, R12
+	SUBQ R13, R12
+	JZ rowdone4
+	CMPQ R12, $4
+	JGE block4
+	MOVQ CX, R13
+	SUBQ $4, R13
+	LEAQ (SI)(R13*4), AX
+	MOVQ R13, R12
+	IMULQ R8, R12
+	LEAQ (DI)(R12*1), R11
+	JMP block4
+
+rowdone4:
+	LEAQ (SI)(CX*4), SI
+	ADDQ R9, DI
+	DECQ DX
+	JNZ row4
+	RET

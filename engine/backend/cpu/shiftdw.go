@@ -204,7 +204,7 @@ func interleavePlanes(grid, src []float32, j0, j1, h, w, lanes, cells, at, wp in
 	p := h * w
 	for j := j0; j < j1; j++ {
 		g := grid[(j/lanes*cells+at)*lanes+j%lanes:]
-		if interleaveVec && w >= 8 && j%lanes+4 <= lanes && j+4 <= j1 {
+		if interleaveVec && w >= 4 && j%lanes+4 <= lanes && j+4 <= j1 {
 			interleave4(g, src[j*p:], p, lanes, w, h, wp)
 			j += 3
 			continue

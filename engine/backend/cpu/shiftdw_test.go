@@ -74,8 +74,8 @@ func TestShiftDWMatchesDefinition(t *testing.T) {
 }
 
 // interleave4 writes exactly the cells and lanes interleavePlanes' Go
-// loop writes, with the same values, and nothing else: widths from 8 to
-// 33 (multiples of 8 and not), lane counts of the kernels (4 to 32) and
+// loop writes, with the same values, and nothing else: widths from 4 to
+// 33 (multiples of 8 and 4 and not), lane counts of the kernels (4 to 32) and
 // groups starting inside a lane group.
 func TestInterleaveMatchesGo(t *testing.T) {
 	if !interleaveVecOK {
@@ -84,7 +84,7 @@ func TestInterleaveMatchesGo(t *testing.T) {
 	defer func(v bool) { interleaveVec = v }(interleaveVec)
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, lanes := range []int{4, 6, 12, 16, 32} {
-		for _, w := range []int{8, 9, 15, 16, 17, 31, 33} {
+		for _, w := range []int{4, 5, 7, 8, 9, 15, 16, 17, 31, 33} {
 			h, ch := 3, lanes+5
 			wp := w + 1
 			at := wp + 1
