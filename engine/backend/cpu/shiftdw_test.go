@@ -12,7 +12,7 @@ import (
 
 // The shifted-grid weight gradient against the definition on shapes that
 // reach each of its cases: batches under shiftDWMinChunked (one partial,
-// the threads split the output channels) and over it (chunks of images),
+// the threads split each image's units) and over it (chunks of images),
 // channel counts that leave lanes of the last group empty on either side,
 // x on the kernel's rows and on its columns, planes whose rows are cut
 // into several micro-kernel calls (31 x 32 cells > KC), widths that are
