@@ -25,12 +25,18 @@ func TestWinoLanesDWMatchesDefinition(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 26))
 	b := New()
 	orient := map[bool]bool{}
-	for _, s := range []struct{ n, c, h, w, oc int }{
+	shapes := []struct{ n, c, h, w, oc int }{
 		{70, 64, 7, 7, 64},  // 16 tiles an image: four groups of 16 and one of 6
+		{90, 97, 8, 5, 66},  // the other orientation on AVX-512
 		{70, 70, 6, 9, 65},  // lanes left empty, non-square
 		{300, 64, 3, 3, 96}, // 4 tiles an image, groups of 64
-		{90, 97, 8, 5, 66},  // the other orientation on AVX-512
-	} {
+	}
+	threads := []int{1, 2}
+	if testing.Short() {
+		// Under the race detector: both orientations, two threads.
+		shapes, threads = shapes[:2], []int{2}
+	}
+	for _, s := range shapes {
 		g := backend.ConvGeom{N: s.n, C: s.c, H: s.h, W: s.w, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1}.Out()
 		o := backend.ConvGroups{OC: s.oc, Groups: 1}
 		if !useWinoLanesDW(g, o) {
@@ -48,7 +54,7 @@ func TestWinoLanesDWMatchesDefinition(t *testing.T) {
 			micro = func() blas.Micro { return k }
 			mk := k
 			orient[padUp(g.C, mk.MR())*padUp(s.oc, mk.NR()) <= padUp(s.oc, mk.MR())*padUp(g.C, mk.NR())] = true
-			for _, th := range []int{1, 2} {
+			for _, th := range threads {
 				for _, goOnly := range []bool{false, true} {
 					SetThreads(th)
 					winoLanesGoOnly = goOnly
