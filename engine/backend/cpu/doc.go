@@ -29,9 +29,16 @@
 //     transforms run in AVX2 where the processor has it, with the Go
 //     code's bits (winovec_amd64.s), and then take a third of the time
 //     or less, so the whole-batch Winograd path reaches layers of 16
-//     channels with 192 tiles over the batch (winogradBatchVec). The
-//     weight gradient of the larger Winograd-path layers is computed in
-//     the Winograd domain (winograd_dw.go).
+//     channels with 192 tiles over the batch (winogradBatchVec).
+//   - Weight gradients of 3x3 "same" layers: on planes 12 or more wide,
+//     with no column matrix and no packing (shiftdw.go): x and dy are
+//     copied with their channels interleaved in the kernel's lanes
+//     (interleave_amd64.s) into grids with a zero column, and each tap is
+//     a plain panel of the copy shifted by a few cells. On smaller planes,
+//     in the Winograd domain with AVX2 transforms on the same
+//     interleaved grids writing the kernel's panels (winolanes.go);
+//     elsewhere the Winograd domain's GEMM form (winograd_dw.go) or
+//     im2col.
 //   - Batch norm's backward pass, batch norm followed by ReLU, and batch
 //     norm plus a residual followed by ReLU (a ResNet block's end) are
 //     fused kernels (batchnorm.go). Their sums and affine passes, which
