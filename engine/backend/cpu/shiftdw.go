@@ -51,6 +51,7 @@ var shiftDWOff bool
 const (
 	shiftDWChunks     = 16
 	shiftDWMinChunked = 8
+	shiftDWPartsMax   = 16 << 20 // values
 )
 
 // useShiftDW reports whether the weight gradient of a convolution takes
@@ -115,7 +116,9 @@ func shiftDW(dws, dys, xs []float32, g backend.ConvGeom, oc int) {
 	l := shiftDWPlan(g, oc)
 	chunks := 1
 	if g.N >= shiftDWMinChunked {
-		chunks = min(g.N, shiftDWChunks)
+		// Partials of wide layers (thousands of output channels) are
+		// capped at about 64 MB together.
+		chunks = max(1, min(g.N, shiftDWChunks, shiftDWPartsMax/l.cLen))
 	}
 	partsB := alloc(chunks*l.cLen, true)
 	defer freeBuf(partsB)
